@@ -1,0 +1,57 @@
+//! Sets of time spans: merging, intersecting, measuring.
+
+use crate::model::Nanos;
+
+/// A half-open span `[start, end)` on best-estimate times.
+pub type Span = (Nanos, Nanos);
+
+/// Sorts and merges overlapping or touching spans; empty ones are dropped.
+pub fn merge(mut spans: Vec<Span>) -> Vec<Span> {
+    spans.retain(|(a, b)| b > a);
+    spans.sort_unstable();
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for (a, b) in spans {
+        match out.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
+/// Intersection of two merged span lists.
+pub fn intersect(a: &[Span], b: &[Span]) -> Vec<Span> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < a.len() && j < b.len() {
+        let lo = a[i].0.max(b[j].0);
+        let hi = a[i].1.min(b[j].1);
+        if hi > lo {
+            out.push((lo, hi));
+        }
+        if a[i].1 < b[j].1 {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+pub fn measure(spans: &[Span]) -> Nanos {
+    spans.iter().map(|(a, b)| b - a).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_and_intersect() {
+        let a = merge(vec![(5, 7), (0, 2), (1, 3), (9, 9)]);
+        assert_eq!(a, vec![(0, 3), (5, 7)]);
+        let b = merge(vec![(2, 6)]);
+        assert_eq!(intersect(&a, &b), vec![(2, 3), (5, 6)]);
+        assert_eq!(measure(&intersect(&a, &b)), 2);
+    }
+}

@@ -1,0 +1,88 @@
+//! What the build means: pure functions of a [`Build`] (plus an optional [`Dockerfile`]). No I/O;
+//! cheap enough to recompute on every frame.
+
+mod cache;
+mod critical;
+mod intervals;
+mod overlap;
+mod stages;
+mod steps;
+
+pub use cache::{short_name, CacheHazard, CacheUse};
+pub use critical::CriticalPath;
+pub use intervals::{intersect, measure, merge, Span};
+pub use overlap::{Certainty, Overlap, StepPair};
+pub use stages::{Dependency, Evidence, Stage};
+pub use steps::{Step, StepId};
+
+use crate::dockerfile::Dockerfile;
+use crate::model::{Build, Nanos};
+
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub steps: Vec<Step>,
+    pub stages: Vec<Stage>,
+    pub dependencies: Vec<Dependency>,
+    pub overlaps: Vec<Overlap>,
+    pub hazards: Vec<CacheHazard>,
+    pub critical_path: Option<CriticalPath>,
+    /// When the build's first step started (the chart's zero).
+    pub start: Option<Nanos>,
+    /// The last instant the build is known to have reached (open intervals end here).
+    pub end: Option<Nanos>,
+}
+
+impl Analysis {
+    /// Analyses a finished (or stopped) build: open intervals end at the last time it reported.
+    pub fn of(build: &Build, dockerfile: Option<&Dockerfile>) -> Analysis {
+        Self::at(build, dockerfile, None)
+    }
+
+    /// Analyses a build as of `now` (live views): running steps extend to `now`.
+    pub fn at(build: &Build, dockerfile: Option<&Dockerfile>, now: Option<Nanos>) -> Analysis {
+        let horizon = now.or(build.time_range().map(|r| r.1));
+        let steps = steps::group(build, horizon, dockerfile);
+        let stages = stages::collect(&steps, dockerfile);
+        let dependencies = stages::dependencies(&steps, &stages, dockerfile);
+        let overlaps = overlap::find(&steps, &dependencies);
+        let hazards = cache::find(&steps, &dependencies);
+        let critical_path = critical::find(&steps);
+        let start = steps.iter().filter_map(|s| s.start()).min();
+        let end = steps
+            .iter()
+            .filter_map(|s| s.end())
+            .max()
+            .max(horizon.filter(|_| steps.iter().any(|s| s.is_open())));
+        Analysis {
+            steps,
+            stages,
+            dependencies,
+            overlaps,
+            hazards,
+            critical_path,
+            start,
+            end,
+        }
+    }
+
+    pub fn step(&self, id: StepId) -> &Step {
+        &self.steps[id]
+    }
+
+    pub fn stage(&self, name: &str) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.name == name)
+    }
+
+    /// The step with this display name (`[stage-2 2/4] RUN …` or its `[stage-2 2/4]` prefix).
+    pub fn find_step(&self, name: &str) -> Option<&Step> {
+        self.steps
+            .iter()
+            .find(|s| s.name == name)
+            .or_else(|| self.steps.iter().find(|s| s.name.starts_with(name)))
+    }
+
+    /// Seconds from the build's start.
+    pub fn rel(&self, t: Nanos) -> f64 {
+        (t - self.start.unwrap_or(t)) as f64 / 1e9
+    }
+}

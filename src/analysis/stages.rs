@@ -1,0 +1,247 @@
+//! Stages and the dependencies between them, from the graph (vertex inputs), from step names
+//! (`COPY --from=X`, `--mount=…,from=X`) and from the Dockerfile when given.
+
+use std::collections::BTreeMap;
+
+use super::intervals::{merge, Span};
+use super::steps::{Step, StepId};
+use crate::dockerfile::{DepKind, Dockerfile};
+use crate::model::{Nanos, StepKind};
+
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// The stage's label as in step names (`builder`, `stage-2`, `linux/arm64 builder`).
+    pub name: String,
+    /// Position in the Dockerfile, when known (from the Dockerfile or a `stage-N` name).
+    pub index: Option<usize>,
+    /// Steps named after this stage, by step index.
+    pub steps: Vec<StepId>,
+    /// When any of its steps was active, merged.
+    pub spans: Vec<Span>,
+}
+
+impl Stage {
+    pub fn start(&self) -> Option<Nanos> {
+        self.spans.first().map(|s| s.0)
+    }
+    pub fn end(&self) -> Option<Nanos> {
+        self.spans.last().map(|s| s.1)
+    }
+}
+
+/// How a dependency is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// A vertex input edge (the build graph itself).
+    Graph,
+    /// An instruction in a step name.
+    StepName,
+    /// The Dockerfile given with `--file`.
+    Dockerfile,
+}
+
+/// `stage` needs `source`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub stage: String,
+    pub source: String,
+    pub kind: DepKind,
+    /// The step of `stage` that introduces the dependency, when known.
+    pub step: Option<StepId>,
+    /// The Dockerfile line, when known.
+    pub line: Option<usize>,
+    pub evidence: Vec<Evidence>,
+}
+
+pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
+    let mut by_name: BTreeMap<String, Stage> = BTreeMap::new();
+    if let Some(df) = dockerfile {
+        for s in &df.stages {
+            by_name.insert(
+                s.label(),
+                Stage {
+                    name: s.label(),
+                    index: Some(s.index),
+                    steps: Vec::new(),
+                    spans: Vec::new(),
+                },
+            );
+        }
+    }
+    for step in steps {
+        let Some(name) = &step.stage else { continue };
+        let stage = by_name.entry(name.clone()).or_insert_with(|| Stage {
+            name: name.clone(),
+            index: name
+                .rsplit(' ')
+                .next()
+                .and_then(|n| n.strip_prefix("stage-"))
+                .and_then(|n| n.parse().ok()),
+            steps: Vec::new(),
+            spans: Vec::new(),
+        });
+        stage.steps.push(step.id);
+    }
+    let mut stages: Vec<Stage> = by_name.into_values().collect();
+    for stage in &mut stages {
+        stage
+            .steps
+            .sort_by_key(|&s| (steps[s].parsed.index().map(|i| i.0), steps[s].start()));
+        stage.spans = merge(
+            stage
+                .steps
+                .iter()
+                .flat_map(|&s| steps[s].spans.clone())
+                .collect(),
+        );
+    }
+    // Dockerfile order when every stage's place is known; otherwise by when each stage started
+    // (a `stage-N` name alone does not place the named stages around it). Never-started ones last.
+    if stages.iter().all(|s| s.index.is_some()) {
+        stages.sort_by_key(|s| s.index);
+    } else {
+        stages.sort_by_key(|s| (s.start().is_none(), s.start(), s.index, s.name.clone()));
+    }
+    stages
+}
+
+/// Resolves a `--from` reference made inside a step of `platform` to a stage name.
+fn resolve(
+    reference: &str,
+    platform: Option<&str>,
+    stages: &[Stage],
+    dockerfile: Option<&Dockerfile>,
+) -> Option<String> {
+    let base = if let Ok(n) = reference.parse::<usize>() {
+        match dockerfile {
+            Some(df) => df.stages.get(n)?.label(),
+            None => format!("stage-{n}"),
+        }
+    } else {
+        reference.to_lowercase()
+    };
+    let key = match platform {
+        Some(p) => format!("{p} {base}"),
+        None => base,
+    };
+    stages.iter().any(|s| s.name == key).then_some(key)
+}
+
+pub fn dependencies(
+    steps: &[Step],
+    stages: &[Stage],
+    dockerfile: Option<&Dockerfile>,
+) -> Vec<Dependency> {
+    let mut deps: Vec<Dependency> = Vec::new();
+    let mut add = |d: Dependency| match deps
+        .iter_mut()
+        .find(|e| e.stage == d.stage && e.source == d.source && e.kind == d.kind)
+    {
+        Some(e) => {
+            for ev in d.evidence {
+                if !e.evidence.contains(&ev) {
+                    e.evidence.push(ev);
+                }
+            }
+            e.step = e.step.or(d.step);
+            e.line = e.line.or(d.line);
+        }
+        None => deps.push(d),
+    };
+    // In index order, so a dependency is credited to the first instruction that waits for it.
+    let mut ordered: Vec<&Step> = steps.iter().collect();
+    ordered.sort_by_key(|s| (s.parsed.index().map(|i| i.0), s.id));
+    for step in ordered {
+        let Some(stage) = &step.stage else { continue };
+        let platform = match &step.parsed.kind {
+            StepKind::Dockerfile { platform, .. } => platform.as_deref(),
+            _ => None,
+        };
+        let mut named: Vec<(String, DepKind)> = Vec::new();
+        if let Some(instr) = &step.parsed.instruction {
+            if let Some(src) = instr
+                .copy_from()
+                .and_then(|r| resolve(r, platform, stages, dockerfile))
+            {
+                named.push((src, DepKind::CopyFrom));
+            }
+            for m in instr.mounts() {
+                if let Some(src) = m
+                    .from
+                    .as_deref()
+                    .and_then(|r| resolve(r, platform, stages, dockerfile))
+                {
+                    named.push((src, DepKind::MountFrom));
+                }
+            }
+        }
+        for (source, kind) in &named {
+            if source != stage {
+                add(Dependency {
+                    stage: stage.clone(),
+                    source: source.clone(),
+                    kind: *kind,
+                    step: Some(step.id),
+                    line: None,
+                    evidence: vec![Evidence::StepName],
+                });
+            }
+        }
+        for &input in &step.inputs {
+            let Some(source) = &steps[input].stage else {
+                continue;
+            };
+            if source == stage {
+                continue;
+            }
+            // An edge the name explains is that dependency; any other cross-stage edge means the
+            // stage builds on the other one (`FROM`, or a prefix de-duplicated into it).
+            let kind = named
+                .iter()
+                .find(|(s, _)| s == source)
+                .map(|(_, k)| *k)
+                .unwrap_or(DepKind::From);
+            add(Dependency {
+                stage: stage.clone(),
+                source: source.clone(),
+                kind,
+                step: Some(step.id),
+                line: None,
+                evidence: vec![Evidence::Graph],
+            });
+        }
+    }
+    if let Some(df) = dockerfile {
+        for d in df.dependencies() {
+            add(Dependency {
+                stage: df.stages[d.stage].label(),
+                source: df.stages[d.source].label(),
+                kind: d.kind,
+                step: None,
+                line: Some(d.line),
+                evidence: vec![Evidence::Dockerfile],
+            });
+        }
+    }
+    deps
+}
+
+/// Whether `upstream` is `stage` or something it depends on, directly or not.
+pub fn depends_on(deps: &[Dependency], stage: &str, upstream: &str) -> bool {
+    let mut seen: Vec<&str> = vec![stage];
+    let mut i = 0;
+    while i < seen.len() {
+        if seen[i] == upstream {
+            return true;
+        }
+        let cur = seen[i];
+        for d in deps.iter().filter(|d| d.stage == cur) {
+            if !seen.contains(&d.source.as_str()) {
+                seen.push(&d.source);
+            }
+        }
+        i += 1;
+    }
+    false
+}

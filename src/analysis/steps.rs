@@ -1,0 +1,171 @@
+//! Steps: what a user calls one line of the chart. Usually one vertex; the two vertexes of a
+//! `COPY --link` (its weak copy and the `LINK COPY` merge, one progress group) are one step.
+
+use std::collections::HashMap;
+
+use super::intervals::{merge, Span};
+use crate::dockerfile::Dockerfile;
+use crate::model::{Build, Interval, Nanos, State, StepKind, StepName, VertexId};
+
+pub type StepId = usize;
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: StepId,
+    /// The name as BuildKit shows it (`[builder 2/3] RUN …`).
+    pub name: String,
+    pub parsed: StepName,
+    pub vertexes: Vec<VertexId>,
+    /// The stage this step is named after (with the platform first in multi-platform builds).
+    pub stage: Option<String>,
+    /// Every run of every member vertex, by start.
+    pub intervals: Vec<Interval>,
+    /// The runs merged into disjoint spans (best estimates; a running one ends at the horizon).
+    pub spans: Vec<Span>,
+    pub state: State,
+    pub inputs: Vec<StepId>,
+    pub error: Option<String>,
+}
+
+impl Step {
+    pub fn start(&self) -> Option<Nanos> {
+        self.spans
+            .first()
+            .map(|s| s.0)
+            .or_else(|| self.intervals.first().map(|i| i.start.best))
+    }
+
+    /// When the step last finished; `None` while running or before it started.
+    pub fn end(&self) -> Option<Nanos> {
+        if self.is_open() {
+            return None;
+        }
+        self.intervals
+            .iter()
+            .filter_map(|i| i.end.map(|e| e.best))
+            .max()
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.intervals.iter().any(|i| i.end.is_none())
+    }
+
+    /// Time spent active (the union of its runs).
+    pub fn active(&self) -> Nanos {
+        super::measure(&self.spans)
+    }
+
+    pub fn is_internal(&self) -> bool {
+        !self.parsed.is_dockerfile_step()
+    }
+}
+
+/// The stage key of a parsed name: `builder`, `linux/arm64 builder`, or for a single-stage
+/// build (no stage in the name) the Dockerfile's only stage or `stage-0`.
+pub fn stage_key(parsed: &StepName, dockerfile: Option<&Dockerfile>) -> Option<String> {
+    let StepKind::Dockerfile {
+        platform, stage, ..
+    } = &parsed.kind
+    else {
+        return None;
+    };
+    let stage = match stage {
+        Some(s) => s.clone(),
+        None => dockerfile
+            .filter(|d| d.stages.len() == 1)
+            .map(|d| d.stages[0].label())
+            .unwrap_or_else(|| "stage-0".into()),
+    };
+    Some(match platform {
+        Some(p) => format!("{p} {stage}"),
+        None => stage,
+    })
+}
+
+pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfile>) -> Vec<Step> {
+    let mut steps: Vec<Step> = Vec::new();
+    let mut of_vertex: Vec<Option<StepId>> = vec![None; build.vertexes().len()];
+    let mut by_group: HashMap<&str, StepId> = HashMap::new();
+    for (vid, v) in build.vertexes().iter().enumerate() {
+        if v.name.is_empty() {
+            continue; // only seen through a log or status; never announced
+        }
+        let group = v.progress_group.as_ref();
+        if let Some(&sid) = group.and_then(|g| by_group.get(g.id.as_str())) {
+            steps[sid].vertexes.push(vid);
+            of_vertex[vid] = Some(sid);
+            continue;
+        }
+        let id = steps.len();
+        // A group is named after its plain member (`COPY --link …`, not `LINK COPY …`).
+        let name = group
+            .map(|g| g.name.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| v.name.clone());
+        let parsed = StepName::parse(&name);
+        steps.push(Step {
+            id,
+            stage: stage_key(&parsed, dockerfile),
+            name,
+            parsed,
+            vertexes: vec![vid],
+            intervals: Vec::new(),
+            spans: Vec::new(),
+            state: State::Waiting,
+            inputs: Vec::new(),
+            error: None,
+        });
+        if let Some(g) = group {
+            by_group.insert(g.id.as_str(), id);
+        }
+        of_vertex[vid] = Some(id);
+    }
+    for step in &mut steps {
+        let members = step.vertexes.iter().map(|&v| build.vertex(v));
+        let mut intervals: Vec<Interval> = members
+            .clone()
+            .flat_map(|v| v.intervals.iter().copied())
+            .collect();
+        intervals.sort_by_key(|i| i.start.best);
+        step.spans = merge(
+            intervals
+                .iter()
+                .filter_map(|i| Some((i.start.best, i.end.map(|e| e.best).or(horizon)?)))
+                .collect(),
+        );
+        step.intervals = intervals;
+        step.state = combine(members.clone().map(|v| v.state()));
+        step.error = members.clone().find_map(|v| v.error.clone());
+        let mut inputs: Vec<StepId> = members
+            .flat_map(|v| v.inputs.iter())
+            .filter_map(|d| build.find(d).and_then(|vid| of_vertex[vid]))
+            .filter(|&s| s != step.id)
+            .collect();
+        inputs.sort_unstable();
+        inputs.dedup();
+        step.inputs = inputs;
+    }
+    steps
+}
+
+/// The state of a step made of several vertexes.
+fn combine(states: impl Iterator<Item = State>) -> State {
+    let all: Vec<State> = states.collect();
+    let any = |s: State| all.contains(&s);
+    if any(State::Failed) {
+        State::Failed
+    } else if any(State::Cancelled) {
+        State::Cancelled
+    } else if any(State::Running) {
+        State::Running
+    } else if all.iter().all(|s| *s == State::Cached) {
+        State::Cached
+    } else if all.iter().all(|s| *s == State::Waiting) {
+        State::Waiting
+    } else if any(State::Waiting) {
+        // One part ran, another has not started yet: the step as a whole is under way.
+        State::Running
+    } else {
+        State::Done
+    }
+}

@@ -1,0 +1,322 @@
+//! The JSON report (schema `buildx-gantt/report`, version 1; documented in docs/report-schema.md).
+//! Times are seconds from the build's first step start, so reports of two builds compare.
+
+use serde::Serialize;
+
+use super::{counts, outcome, Counts};
+use crate::analysis::{Analysis, Certainty, Evidence};
+use crate::dockerfile::DepKind;
+use crate::instruction::Mount;
+use crate::model::{
+    format_rfc3339, Build, Diagnostic, Estimate, Nanos, ProgressGroup, State, Warning,
+};
+
+pub const SCHEMA: &str = "buildx-gantt/report";
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct Report<'a> {
+    pub schema: &'static str,
+    pub version: u32,
+    pub source: &'a str,
+    pub outcome: &'static str,
+    /// RFC 3339 instant of time 0.
+    pub start: Option<String>,
+    /// Seconds from start to the last known instant.
+    pub duration: Option<f64>,
+    pub counts: Counts,
+    pub error: Option<String>,
+    pub error_text: &'a [String],
+    pub vertexes: Vec<JVertex>,
+    pub steps: Vec<JStep>,
+    pub stages: Vec<JStage>,
+    pub dependencies: Vec<JDependency>,
+    pub overlaps: Vec<JOverlap>,
+    pub hazards: Vec<JHazard>,
+    pub critical_path: Option<JCritical>,
+    pub warnings: &'a [Warning],
+    pub tool_warnings: &'a [String],
+    pub diagnostics: &'a [Diagnostic],
+    pub diagnostics_dropped: u64,
+}
+
+#[derive(Serialize)]
+pub struct JInterval {
+    pub start: f64,
+    /// `null` while running.
+    pub end: Option<f64>,
+    /// Present only for estimated times: `[earliest, latest]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_bounds: Option<[f64; 2]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_bounds: Option<[f64; 2]>,
+}
+
+#[derive(Serialize)]
+pub struct JLog {
+    pub stdout_bytes: u64,
+    pub stderr_bytes: u64,
+    pub lines: u64,
+    /// The last lines kept, for failed steps only.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tail: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct JVertex {
+    pub digest: String,
+    pub name: String,
+    pub state: State,
+    pub cached: bool,
+    pub error: Option<String>,
+    pub inputs: Vec<String>,
+    pub intervals: Vec<JInterval>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress_group: Option<ProgressGroup>,
+    pub log: JLog,
+}
+
+#[derive(Serialize)]
+pub struct JStep {
+    pub id: usize,
+    pub name: String,
+    pub stage: Option<String>,
+    /// `[index, total]` from `[stage i/n]`.
+    pub index: Option<[u32; 2]>,
+    pub state: State,
+    pub start: Option<f64>,
+    pub end: Option<f64>,
+    /// Seconds active (union of its runs).
+    pub active: f64,
+    /// Indexes into `vertexes`.
+    pub vertexes: Vec<usize>,
+    /// Ids of the steps it waits for.
+    pub inputs: Vec<usize>,
+    pub error: Option<String>,
+    pub cache_mounts: Vec<Mount>,
+}
+
+#[derive(Serialize)]
+pub struct JStage {
+    pub name: String,
+    pub index: Option<usize>,
+    pub steps: Vec<usize>,
+    pub start: Option<f64>,
+    pub end: Option<f64>,
+}
+
+#[derive(Serialize)]
+pub struct JDependency {
+    pub stage: String,
+    pub source: String,
+    pub kind: DepKind,
+    pub step: Option<usize>,
+    pub line: Option<usize>,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Serialize)]
+pub struct JPair {
+    pub step: usize,
+    pub source_step: usize,
+    pub duration: f64,
+    pub certainty: Certainty,
+}
+
+#[derive(Serialize)]
+pub struct JOverlap {
+    pub stage: String,
+    pub source: String,
+    pub kind: DepKind,
+    pub via_step: Option<usize>,
+    pub duration: f64,
+    pub certainty: Certainty,
+    /// `[start, end]` spans when both stages were active.
+    pub spans: Vec<[f64; 2]>,
+    pub pairs: Vec<JPair>,
+}
+
+#[derive(Serialize)]
+pub struct JHazard {
+    pub cache_id: String,
+    pub writer: usize,
+    pub reader: usize,
+    pub roles_known: bool,
+    pub sharing: [String; 2],
+    /// The step that completed first (took the cache first).
+    pub first: Option<usize>,
+    pub first_name: Option<String>,
+    pub margin: Option<f64>,
+    pub explanation: String,
+    pub fix: String,
+}
+
+#[derive(Serialize)]
+pub struct JCritical {
+    pub steps: Vec<usize>,
+    pub duration: f64,
+}
+
+pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a> {
+    let t0 = a.start.unwrap_or(0);
+    let rel = |t: Nanos| round((t - t0) as f64 / 1e9);
+    let bounds = |e: &Estimate| (!e.is_exact()).then(|| [rel(e.earliest), rel(e.latest)]);
+    let vertexes = build
+        .vertexes()
+        .iter()
+        .map(|v| {
+            let failed = v.state() == State::Failed;
+            JVertex {
+                digest: v.digest.clone(),
+                name: v.name.clone(),
+                state: v.state(),
+                cached: v.cached,
+                error: v.error.clone(),
+                inputs: v.inputs.clone(),
+                intervals: v
+                    .intervals
+                    .iter()
+                    .map(|i| JInterval {
+                        start: rel(i.start.best),
+                        end: i.end.map(|e| rel(e.best)),
+                        start_bounds: bounds(&i.start),
+                        end_bounds: i.end.as_ref().and_then(bounds),
+                    })
+                    .collect(),
+                progress_group: v.progress_group.clone(),
+                log: JLog {
+                    stdout_bytes: v.log.total_bytes[0],
+                    stderr_bytes: v.log.total_bytes[1],
+                    lines: v.log.total_newlines[0] + v.log.total_newlines[1],
+                    tail: if failed {
+                        let lines = v.log.lines();
+                        let skip = lines.len().saturating_sub(20);
+                        lines[skip..].iter().map(|l| l.text.clone()).collect()
+                    } else {
+                        Vec::new()
+                    },
+                },
+            }
+        })
+        .collect();
+    let steps = a
+        .steps
+        .iter()
+        .map(|s| JStep {
+            id: s.id,
+            name: s.name.clone(),
+            stage: s.stage.clone(),
+            index: s.parsed.index().map(|(i, n)| [i, n]),
+            state: s.state,
+            start: s.start().map(rel),
+            end: s.end().map(rel),
+            active: round(s.active() as f64 / 1e9),
+            vertexes: s.vertexes.clone(),
+            inputs: s.inputs.clone(),
+            error: s.error.clone(),
+            cache_mounts: s
+                .parsed
+                .instruction
+                .as_ref()
+                .map(|i| i.mounts().into_iter().filter(|m| m.is_cache()).collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let span = |(x, y): &(Nanos, Nanos)| [rel(*x), rel(*y)];
+    Report {
+        schema: SCHEMA,
+        version: VERSION,
+        source,
+        outcome: outcome(build, a),
+        start: a.start.map(format_rfc3339),
+        duration: a.end.map(rel),
+        counts: counts(a),
+        error: build.error_message(),
+        error_text: &build.error_text,
+        vertexes,
+        steps,
+        stages: a
+            .stages
+            .iter()
+            .map(|s| JStage {
+                name: s.name.clone(),
+                index: s.index,
+                steps: s.steps.clone(),
+                start: s.start().map(rel),
+                end: s.end().map(rel),
+            })
+            .collect(),
+        dependencies: a
+            .dependencies
+            .iter()
+            .map(|d| JDependency {
+                stage: d.stage.clone(),
+                source: d.source.clone(),
+                kind: d.kind,
+                step: d.step,
+                line: d.line,
+                evidence: d.evidence.clone(),
+            })
+            .collect(),
+        overlaps: a
+            .overlaps
+            .iter()
+            .map(|o| JOverlap {
+                stage: o.stage.clone(),
+                source: o.source.clone(),
+                kind: o.kind,
+                via_step: o.via_step,
+                duration: round(o.duration as f64 / 1e9),
+                certainty: o.certainty,
+                spans: o.spans.iter().map(span).collect(),
+                pairs: o
+                    .pairs
+                    .iter()
+                    .map(|p| JPair {
+                        step: p.step,
+                        source_step: p.source_step,
+                        duration: round(p.duration as f64 / 1e9),
+                        certainty: p.certainty,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        hazards: a
+            .hazards
+            .iter()
+            .map(|h| JHazard {
+                cache_id: h.cache_id.clone(),
+                writer: h.writer.step,
+                reader: h.reader.step,
+                roles_known: h.roles_known,
+                sharing: [
+                    h.writer.mount.sharing.clone(),
+                    h.reader.mount.sharing.clone(),
+                ],
+                first: h.first,
+                first_name: h.first.map(|f| a.steps[f].name.clone()),
+                margin: h.margin.map(|m| round(m as f64 / 1e9)),
+                explanation: h.explanation.clone(),
+                fix: h.fix.clone(),
+            })
+            .collect(),
+        critical_path: a.critical_path.as_ref().map(|c| JCritical {
+            steps: c.steps.clone(),
+            duration: round((c.end - c.start) as f64 / 1e9),
+        }),
+        warnings: &build.warnings,
+        tool_warnings: &build.tool_warnings,
+        diagnostics: build.diagnostics(),
+        diagnostics_dropped: build.diagnostics_dropped(),
+    }
+}
+
+/// Microsecond precision is plenty and keeps reports readable.
+fn round(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+pub fn render(source: &str, build: &Build, a: &Analysis) -> String {
+    serde_json::to_string_pretty(&report(source, build, a))
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}

@@ -1,0 +1,14 @@
+//! buildx-gantt: reads BuildKit progress (rawjson today), folds it into a model of the build, finds
+//! the stages that run alongside their `COPY --from` source and the cache mounts nothing orders, and
+//! renders the result.
+//!
+//! Data flows one way: [`source`] → [`model`] → [`analysis`] → [`export`] (and later the TUI).
+
+pub mod analysis;
+pub mod cli;
+pub mod dockerfile;
+pub mod export;
+pub mod instruction;
+pub mod model;
+pub mod report;
+pub mod source;

@@ -1,0 +1,404 @@
+//! `Build`: everything a build's progress stream said, folded by vertex digest.
+
+use std::collections::HashMap;
+
+use super::event::{
+    Event, EventKind, LogChunk, ProgressGroup, StatusUpdate, VertexUpdate, Warning,
+};
+use super::log::{LogRetention, VertexLog};
+use super::step::StepName;
+use super::time::{Estimate, Nanos};
+
+pub type VertexId = usize;
+
+/// One run of a vertex. `end` is `None` while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interval {
+    pub start: Estimate,
+    pub end: Option<Estimate>,
+}
+
+impl Interval {
+    pub fn exact(start: Nanos, end: Option<Nanos>) -> Self {
+        Interval {
+            start: Estimate::exact(start),
+            end: end.map(Estimate::exact),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Announced, not started (steps downstream of a failure stay here).
+    Waiting,
+    Running,
+    Done,
+    Cached,
+    Failed,
+    Cancelled,
+}
+
+impl State {
+    pub fn word(self) -> &'static str {
+        match self {
+            State::Waiting => "waiting",
+            State::Running => "running",
+            State::Done => "done",
+            State::Cached => "cached",
+            State::Failed => "failed",
+            State::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The newest report of one status (`transferring context:`, `resolve …`, `exporting layers`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusEntry {
+    pub id: String,
+    pub name: Option<String>,
+    pub current: i64,
+    pub total: Option<i64>,
+    pub started: Option<Nanos>,
+    pub completed: Option<Nanos>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Vertex {
+    pub digest: String,
+    pub name: String,
+    pub step: StepName,
+    /// Digests of the LLB inputs (some may never be announced).
+    pub inputs: Vec<String>,
+    /// Every started/completed interval, in the order BuildKit reported them.
+    pub intervals: Vec<Interval>,
+    pub cached: bool,
+    pub error: Option<String>,
+    pub progress_group: Option<ProgressGroup>,
+    pub statuses: Vec<StatusEntry>,
+    pub log: VertexLog,
+}
+
+impl Vertex {
+    fn new(digest: String) -> Self {
+        Vertex {
+            digest,
+            name: String::new(),
+            step: StepName::parse(""),
+            inputs: Vec::new(),
+            intervals: Vec::new(),
+            cached: false,
+            error: None,
+            progress_group: None,
+            statuses: Vec::new(),
+            log: VertexLog::default(),
+        }
+    }
+
+    pub fn state(&self) -> State {
+        if let Some(e) = &self.error {
+            return if is_cancellation(e) {
+                State::Cancelled
+            } else {
+                State::Failed
+            };
+        }
+        if self.cached {
+            return State::Cached;
+        }
+        match self.intervals.last() {
+            None => State::Waiting,
+            Some(i) if i.end.is_none() => State::Running,
+            Some(_) => State::Done,
+        }
+    }
+
+    /// First start (best estimate).
+    pub fn started(&self) -> Option<Nanos> {
+        self.intervals.iter().map(|i| i.start.best).min()
+    }
+
+    /// Last completion (best estimate); `None` while any interval is open or none started.
+    pub fn completed(&self) -> Option<Nanos> {
+        if self.intervals.is_empty() || self.intervals.iter().any(|i| i.end.is_none()) {
+            return None;
+        }
+        self.intervals
+            .iter()
+            .filter_map(|i| i.end.map(|e| e.best))
+            .max()
+    }
+}
+
+/// A vertex error that means "stopped because something else failed", not a failure of its own.
+pub fn is_cancellation(error: &str) -> bool {
+    let e = error.trim_end();
+    e.ends_with("context canceled") || e.ends_with("canceled") || e == "cancelled"
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiagnosticKind {
+    /// A line that is neither progress data nor recognised tool output.
+    UnknownLine,
+    /// Progress data that did not parse.
+    BadData,
+    /// The stream stopped in the middle of a line.
+    Truncated,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub kind: DiagnosticKind,
+    /// 1-based line of the input, when known.
+    pub line: Option<u64>,
+    pub message: String,
+}
+
+/// How many diagnostics are kept; beyond that only their number (a stream of random bytes must
+/// not fill memory with complaints about it).
+const MAX_DIAGNOSTICS: usize = 200;
+
+#[derive(Debug, Clone, Default)]
+pub struct Build {
+    vertexes: Vec<Vertex>,
+    by_digest: HashMap<String, VertexId>,
+    pub warnings: Vec<Warning>,
+    /// buildx's own `WARNING: …` lines.
+    pub tool_warnings: Vec<String>,
+    /// buildx's failure text (`Dockerfile:N`, the framed snippet, `ERROR: …`), in order.
+    pub error_text: Vec<String>,
+    diagnostics: Vec<Diagnostic>,
+    diagnostics_dropped: u64,
+    retention: LogRetention,
+    first_time: Option<Nanos>,
+    last_time: Option<Nanos>,
+    ended: Option<bool>,
+    in_error_block: bool,
+}
+
+impl Build {
+    pub fn new(retention: LogRetention) -> Self {
+        Build {
+            retention,
+            ..Default::default()
+        }
+    }
+
+    pub fn vertexes(&self) -> &[Vertex] {
+        &self.vertexes
+    }
+
+    pub fn vertex(&self, id: VertexId) -> &Vertex {
+        &self.vertexes[id]
+    }
+
+    pub fn find(&self, digest: &str) -> Option<VertexId> {
+        self.by_digest.get(digest).copied()
+    }
+
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Diagnostics not kept because there were too many.
+    pub fn diagnostics_dropped(&self) -> u64 {
+        self.diagnostics_dropped
+    }
+
+    /// Earliest and latest instant any event reported.
+    pub fn time_range(&self) -> Option<(Nanos, Nanos)> {
+        Some((self.first_time?, self.last_time?))
+    }
+
+    /// `Some(complete)` once the stream has ended.
+    pub fn ended(&self) -> Option<bool> {
+        self.ended
+    }
+
+    /// Whether the recorded build failed: a vertex failed, or buildx said `ERROR:`.
+    pub fn failed(&self) -> bool {
+        self.vertexes.iter().any(|v| v.state() == State::Failed)
+            || self.error_text.iter().any(|l| l.starts_with("ERROR"))
+    }
+
+    /// The build's own error message: buildx's `ERROR:` line, else the first failed vertex's error.
+    pub fn error_message(&self) -> Option<String> {
+        if let Some(l) = self
+            .error_text
+            .iter()
+            .rev()
+            .find(|l| l.starts_with("ERROR"))
+        {
+            return Some(l.clone());
+        }
+        self.vertexes
+            .iter()
+            .find(|v| v.state() == State::Failed)
+            .and_then(|v| v.error.clone())
+    }
+
+    pub fn apply(&mut self, event: Event) {
+        match event.kind {
+            EventKind::Vertex(u) => self.apply_vertex(u),
+            EventKind::Status(s) => self.apply_status(s),
+            EventKind::Log(l) => self.apply_log(l),
+            EventKind::Warning(w) => self.warnings.push(w),
+            EventKind::Text(t) => self.apply_text(t.line, t.text),
+            EventKind::Unreadable {
+                line,
+                message,
+                excerpt,
+            } => self.diagnose(Diagnostic {
+                kind: DiagnosticKind::BadData,
+                line: Some(line),
+                message: if excerpt.is_empty() {
+                    message
+                } else {
+                    format!("{message}: {excerpt}")
+                },
+            }),
+            EventKind::End { complete } => {
+                if !complete {
+                    self.diagnose(Diagnostic {
+                        kind: DiagnosticKind::Truncated,
+                        line: None,
+                        message: "the log ends in the middle of a line (truncated?)".into(),
+                    });
+                }
+                self.ended = Some(complete);
+            }
+        }
+    }
+
+    pub fn diagnose(&mut self, d: Diagnostic) {
+        if self.diagnostics.len() < MAX_DIAGNOSTICS {
+            self.diagnostics.push(d);
+        } else {
+            self.diagnostics_dropped += 1;
+        }
+    }
+
+    fn see_time(&mut self, t: Option<Nanos>) {
+        if let Some(t) = t {
+            self.first_time = Some(self.first_time.map_or(t, |f| f.min(t)));
+            self.last_time = Some(self.last_time.map_or(t, |l| l.max(t)));
+        }
+    }
+
+    fn id_for(&mut self, digest: &str) -> VertexId {
+        if let Some(&id) = self.by_digest.get(digest) {
+            return id;
+        }
+        let id = self.vertexes.len();
+        self.vertexes.push(Vertex::new(digest.to_string()));
+        self.by_digest.insert(digest.to_string(), id);
+        id
+    }
+
+    fn apply_vertex(&mut self, u: VertexUpdate) {
+        self.see_time(u.started);
+        self.see_time(u.completed);
+        let id = self.id_for(&u.digest);
+        let v = &mut self.vertexes[id];
+        if let Some(name) = u.name.filter(|n| !n.is_empty()) {
+            if name != v.name {
+                v.step = StepName::parse(&name);
+                v.name = name;
+            }
+        }
+        if !u.inputs.is_empty() {
+            v.inputs = u.inputs;
+        }
+        v.cached |= u.cached;
+        if u.error.is_some() {
+            v.error = u.error;
+        }
+        if u.progress_group.is_some() {
+            v.progress_group = u.progress_group;
+        }
+        if let Some(start) = u.started {
+            let end = u.completed;
+            // Re-sends of the same run carry the same start; a new start is a new interval.
+            match v.intervals.iter_mut().rev().find(|i| i.start.best == start) {
+                Some(i) => {
+                    if end.is_some() {
+                        i.end = end.map(Estimate::exact);
+                    }
+                }
+                None => v.intervals.push(Interval::exact(start, end)),
+            }
+        }
+    }
+
+    fn apply_status(&mut self, s: StatusUpdate) {
+        self.see_time(s.timestamp);
+        let Some(vertex) = s.vertex.as_deref().filter(|d| !d.is_empty()) else {
+            return;
+        };
+        let id = self.id_for(vertex);
+        let entry = StatusEntry {
+            id: s.id,
+            name: s.name,
+            current: s.current,
+            total: s.total,
+            started: s.started,
+            completed: s.completed,
+        };
+        let statuses = &mut self.vertexes[id].statuses;
+        match statuses.iter_mut().find(|e| e.id == entry.id) {
+            Some(e) => *e = entry,
+            None => statuses.push(entry),
+        }
+    }
+
+    fn apply_log(&mut self, l: LogChunk) {
+        self.see_time(l.timestamp);
+        let id = self.id_for(&l.vertex);
+        let keep = self.retention.bytes_per_vertex;
+        self.vertexes[id].log.append(l.stream, &l.data, keep);
+    }
+
+    /// Sorts buildx's own lines: `WARNING:` notes, the failure block (from `Dockerfile:N` or the
+    /// first `----` frame through `ERROR:`), and anything else, which becomes a diagnostic.
+    fn apply_text(&mut self, line: u64, text: String) {
+        let t = text.trim_end();
+        if t.trim().is_empty() {
+            return;
+        }
+        let starts_block = is_dockerfile_ref(t) || t.starts_with("-----") || t.starts_with("ERROR");
+        if t.starts_with("WARNING:") || t.starts_with("WARN:") {
+            self.tool_warnings.push(t.to_string());
+        } else if self.in_error_block || starts_block {
+            self.in_error_block = true;
+            self.error_text.push(t.to_string());
+        } else {
+            self.diagnose(Diagnostic {
+                kind: DiagnosticKind::UnknownLine,
+                line: Some(line),
+                message: format!("not progress data: {}", excerpt(t, 200)),
+            });
+        }
+    }
+}
+
+fn is_dockerfile_ref(t: &str) -> bool {
+    // `Dockerfile:20`, `Dockerfile.dev:3`, `path/to/Dockerfile:7`
+    match t.rsplit_once(':') {
+        Some((file, n)) => {
+            !file.is_empty()
+                && !file.contains(' ')
+                && !n.is_empty()
+                && n.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// The first `max` characters of `s`, with a note of what was cut.
+pub fn excerpt(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((i, _)) => format!("{}… ({} bytes in all)", &s[..i], s.len()),
+    }
+}

@@ -1,0 +1,94 @@
+//! The one event type every source produces (rawjson, plain, a child process, the Engine API),
+//! stamped with when it arrived.
+
+use super::time::Nanos;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Wall-clock time the bytes arrived (for live sources); readers of saved files stamp read time.
+    pub arrived: Nanos,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    Vertex(VertexUpdate),
+    Status(StatusUpdate),
+    Log(LogChunk),
+    Warning(Warning),
+    /// A line of the stream that is not progress data (buildx's `WARNING:`/`ERROR:` text, the
+    /// failure's source snippet, anything else).
+    Text(TextLine),
+    /// Something the reader could not understand; shown to the user, never fatal.
+    Unreadable {
+        line: u64,
+        message: String,
+        excerpt: String,
+    },
+    /// The stream ended. `complete` is false when its last line was cut off.
+    End {
+        complete: bool,
+    },
+}
+
+/// A vertex as BuildKit re-sends it whole on every change.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VertexUpdate {
+    pub digest: String,
+    pub name: Option<String>,
+    pub inputs: Vec<String>,
+    pub started: Option<Nanos>,
+    pub completed: Option<Nanos>,
+    pub cached: bool,
+    pub error: Option<String>,
+    pub progress_group: Option<ProgressGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ProgressGroup {
+    pub id: String,
+    pub name: String,
+    pub weak: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StatusUpdate {
+    pub id: String,
+    pub vertex: Option<String>,
+    pub name: Option<String>,
+    pub current: i64,
+    pub total: Option<i64>,
+    pub timestamp: Option<Nanos>,
+    pub started: Option<Nanos>,
+    pub completed: Option<Nanos>,
+}
+
+/// A piece of a step's output. Not line-aligned: the model joins chunks per vertex and stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogChunk {
+    pub vertex: String,
+    /// 1 = stdout, 2 = stderr.
+    pub stream: u8,
+    pub data: Vec<u8>,
+    pub timestamp: Option<Nanos>,
+}
+
+/// A Dockerfile lint warning (BuildKit ≥ 0.14), base64 fields already decoded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Warning {
+    pub vertex: Option<String>,
+    pub level: i64,
+    pub short: String,
+    pub detail: Vec<String>,
+    pub url: Option<String>,
+    pub file: Option<String>,
+    /// 1-based Dockerfile line the warning points at.
+    pub line: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextLine {
+    /// 1-based line number in the stream.
+    pub line: u64,
+    pub text: String,
+}

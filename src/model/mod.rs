@@ -1,0 +1,19 @@
+//! What the build did: vertexes keyed by digest, their intervals, state, statuses and logs.
+//! [`Build::apply`] is the only way in.
+
+mod build;
+mod event;
+mod log;
+mod step;
+mod time;
+
+pub use build::{
+    excerpt, is_cancellation, Build, Diagnostic, DiagnosticKind, Interval, State, StatusEntry,
+    Vertex, VertexId,
+};
+pub use event::{
+    Event, EventKind, LogChunk, ProgressGroup, StatusUpdate, TextLine, VertexUpdate, Warning,
+};
+pub use log::{LogLine, LogRetention, VertexLog};
+pub use step::{StepKind, StepName};
+pub use time::{format_rfc3339, parse_rfc3339, Estimate, Nanos};

@@ -1,0 +1,65 @@
+//! Points in time. BuildKit gives exact RFC 3339 instants; plain logs only allow estimates with
+//! bounds, so every instant in the model is an [`Estimate`] (exact ones have equal bounds).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// Nanoseconds since the Unix epoch, UTC.
+pub type Nanos = i64;
+
+/// Parses an RFC 3339 timestamp (0–9 fractional digits, `Z` or an offset). BuildKit's "unset"
+/// (`0001-01-01T00:00:00Z`) and anything outside the representable range give `None`.
+pub fn parse_rfc3339(s: &str) -> Option<Nanos> {
+    let t = DateTime::parse_from_rfc3339(s.trim()).ok()?;
+    if t.timestamp() <= 0 {
+        return None;
+    }
+    t.timestamp_nanos_opt()
+}
+
+/// Formats an instant as RFC 3339 UTC with nanoseconds.
+pub fn format_rfc3339(t: Nanos) -> String {
+    DateTime::<Utc>::from_timestamp_nanos(t).to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// An instant known exactly, or only within `[earliest, latest]` with a best guess in between.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Estimate {
+    pub best: Nanos,
+    pub earliest: Nanos,
+    pub latest: Nanos,
+}
+
+impl Estimate {
+    pub fn exact(t: Nanos) -> Self {
+        Estimate {
+            best: t,
+            earliest: t,
+            latest: t,
+        }
+    }
+
+    pub fn is_exact(&self) -> bool {
+        self.earliest == self.latest
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_buildkit_timestamps() {
+        let a = parse_rfc3339("2026-11-22T12:52:39.444085164Z").unwrap();
+        let b = parse_rfc3339("2026-11-22T13:52:39.444085164+01:00").unwrap();
+        assert_eq!(a, b);
+        let c = parse_rfc3339("2026-11-22T12:52:39Z").unwrap();
+        assert_eq!(a - c, 444_085_164);
+        assert_eq!(
+            parse_rfc3339("2026-11-22T12:52:39.4Z").unwrap() - c,
+            400_000_000
+        );
+        assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(format_rfc3339(a), "2026-11-22T12:52:39.444085164Z");
+    }
+}

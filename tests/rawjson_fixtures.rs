@@ -1,0 +1,366 @@
+//! What a correct reading of the real rawjson recordings must find (tests/fixtures/README.md and
+//! the `report` issue).
+
+mod common;
+
+use buildx_gantt::analysis::{Analysis, Certainty};
+use buildx_gantt::dockerfile::{DepKind, Dockerfile};
+use buildx_gantt::model::{Build, LogRetention, State};
+use buildx_gantt::source::rawjson;
+use common::*;
+
+fn overlap_pairs(a: &Analysis, stage: &str, source: &str) -> Vec<(String, String)> {
+    let o = a
+        .overlaps
+        .iter()
+        .find(|o| o.stage == stage && o.source == source)
+        .unwrap_or_else(|| panic!("no overlap {stage} / {source}"));
+    assert_eq!(o.certainty, Certainty::Certain);
+    o.pairs
+        .iter()
+        .map(|p| {
+            (
+                buildx_gantt::analysis::short_name(&a.steps[p.step]),
+                buildx_gantt::analysis::short_name(&a.steps[p.source_step]),
+            )
+        })
+        .collect()
+}
+
+fn the_race(a: &Analysis) {
+    let pairs = overlap_pairs(a, "stage-2", "builder");
+    for own in ["[stage-2 1/4]", "[stage-2 2/4]"] {
+        assert!(
+            pairs
+                .iter()
+                .any(|(s, b)| s == own && b.starts_with("[builder")),
+            "{own} overlaps builder: {pairs:?}"
+        );
+    }
+    assert!(pairs
+        .iter()
+        .all(|(s, _)| s != "[stage-2 3/4]" && s != "[stage-2 4/4]"));
+    assert_eq!(a.hazards.len(), 1, "{:#?}", a.hazards);
+    let h = &a.hazards[0];
+    assert_eq!(h.cache_id, "demo.mods.v1");
+    assert!(name(a, h.writer.step).starts_with("[builder 2/3]"));
+    assert!(name(a, h.reader.step).starts_with("[stage-2 2/4]"));
+    assert!(h.roles_known);
+    assert_eq!(h.writer.mount.sharing, "locked");
+}
+
+#[test]
+fn race_fail_stage2_overlaps_builder_and_reader_wins() {
+    let (b, a) = analyse("race/rawjson-fail.jsonl");
+    the_race(&a);
+    let h = &a.hazards[0];
+    assert_eq!(h.first, Some(step(&a, "[stage-2 2/4]")));
+    assert!(
+        h.explanation.contains("the reader won"),
+        "{}",
+        h.explanation
+    );
+    assert!(h.fix.contains("COPY --from=builder"));
+    assert!(b.failed());
+    let failed: Vec<&str> = a
+        .steps
+        .iter()
+        .filter(|s| s.state == State::Failed)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert!(failed[0].starts_with("[stage-2 4/4]"));
+    assert!(b
+        .error_message()
+        .unwrap()
+        .starts_with("ERROR: failed to build"));
+}
+
+#[test]
+fn race_pass_same_hazard_writer_wins() {
+    let (b, a) = analyse("race/rawjson-pass.jsonl");
+    the_race(&a);
+    assert_eq!(a.hazards[0].first, Some(step(&a, "[builder 2/3]")));
+    assert!(a.hazards[0].explanation.contains("the writer won"));
+    assert!(!b.failed());
+}
+
+#[test]
+fn workaround_has_no_hazard_but_a_short_overlap() {
+    let (b, a) = analyse("workaround/rawjson.jsonl");
+    assert!(a.hazards.is_empty(), "{:#?}", a.hazards);
+    assert!(!b.failed());
+    let o = &a.overlaps[0];
+    assert_eq!(
+        (o.stage.as_str(), o.source.as_str()),
+        ("stage-2", "builder")
+    );
+    let secs = o.duration as f64 / 1e9;
+    assert!((0.15..0.2).contains(&secs), "about 0.17 s, got {secs}");
+    // The dependency is credited to the first COPY --from, the cookie.
+    assert!(
+        name(&a, o.via_step.unwrap()).starts_with("[stage-2 3/6] COPY --from=builder /src/.cookie")
+    );
+}
+
+#[test]
+fn docker_driver_buildkit_v08_reads_like_the_modern_one() {
+    let (b, a) = analyse("race/rawjson-docker-driver-fail.jsonl");
+    the_race(&a);
+    assert_eq!(a.hazards[0].first, Some(step(&a, "[stage-2 2/4]")));
+    assert!(b.failed());
+    assert_eq!(a.steps[step(&a, "[stage-2 4/4]")].state, State::Failed);
+    assert!(b
+        .error_message()
+        .unwrap()
+        .contains("executor failed running"));
+    let modern = analyse("race/rawjson-fail.jsonl").1;
+    let names = |a: &Analysis| {
+        let mut v: Vec<String> = a
+            .steps
+            .iter()
+            .filter(|s| !s.is_internal())
+            .map(|s| s.name.clone())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&a), names(&modern));
+}
+
+#[test]
+fn failed_build_error_logs_cancellation_and_never_started() {
+    let (b, a) = analyse("fail/rawjson.jsonl");
+    let bad = &a.steps[step(&a, "[bad 1/1]")];
+    assert_eq!(bad.state, State::Failed);
+    assert!(bad
+        .error
+        .as_deref()
+        .unwrap()
+        .ends_with("did not complete successfully: exit code: 1"));
+    let log = b.vertex(bad.vertexes[0]).log.lines();
+    let text: Vec<(u8, &str)> = log.iter().map(|l| (l.stream, l.text.as_str())).collect();
+    assert_eq!(
+        text,
+        vec![
+            (1, "bad: preparing"),
+            (2, "bad: something on stderr"),
+            (1, "bad: about to fail")
+        ]
+    );
+    assert_eq!(a.steps[step(&a, "[good 1/1]")].state, State::Cancelled);
+    let waiting: Vec<&str> = a
+        .steps
+        .iter()
+        .filter(|s| s.state == State::Waiting)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(waiting.len(), 3, "{waiting:?}");
+    for w in waiting {
+        assert!(w.starts_with("[stage-3 "), "{w}");
+    }
+    assert!(b.error_text.iter().any(|l| l == "Dockerfile:10"));
+    assert!(b
+        .error_text
+        .iter()
+        .any(|l| l.contains(">>> RUN echo \"bad: preparing\"")));
+    assert!(b
+        .error_text
+        .last()
+        .unwrap()
+        .starts_with("ERROR: failed to build: failed to solve: process"));
+    assert!(b.failed());
+    assert!(b.diagnostics().is_empty(), "{:?}", b.diagnostics());
+    assert_eq!(b.tool_warnings.len(), 1);
+}
+
+#[test]
+fn chatty_log_is_exactly_what_the_build_printed() {
+    let b = load_keeping(
+        "chatty/rawjson.jsonl",
+        LogRetention {
+            bytes_per_vertex: 16 << 20,
+        },
+    );
+    let a = Analysis::of(&b, None);
+    let s = &a.steps[step(&a, "[stage-1 1/1]")];
+    let log = &b.vertex(s.vertexes[0]).log;
+    let stdout = String::from_utf8(log.stream_bytes(1)).unwrap();
+    let expected: String = (1..=20000).map(|i| format!("{i}\n")).collect();
+    assert!(stdout == expected, "stdout differs from 1..20000");
+    let stderr = String::from_utf8(log.stream_bytes(2)).unwrap();
+    let mut want: Vec<String> = (0..20).map(|i| format!("batch {i} starting")).collect();
+    want.push("all batches done".into());
+    assert_eq!(stderr.lines().collect::<Vec<_>>(), want);
+    assert_eq!(log.lines().len(), 20021);
+    assert_eq!(log.total_newlines, [20000, 21]);
+}
+
+#[test]
+fn chatty_log_memory_is_bounded_but_counts_are_exact() {
+    let b = load_keeping(
+        "chatty/rawjson.jsonl",
+        LogRetention {
+            bytes_per_vertex: 1000,
+        },
+    );
+    let a = Analysis::of(&b, None);
+    let log = &b.vertex(a.steps[step(&a, "[stage-1 1/1]")].vertexes[0]).log;
+    assert!(log.clipped());
+    assert_eq!(log.total_newlines, [20000, 21]);
+    assert_eq!(log.lines().last().unwrap().text, "all batches done");
+}
+
+#[test]
+fn linkwarn_warnings_decoded_and_link_copy_is_one_step() {
+    let (b, a) = analyse("linkwarn/rawjson.jsonl");
+    let shorts: Vec<&str> = b.warnings.iter().map(|w| w.short.as_str()).collect();
+    assert_eq!(shorts.len(), 3, "{shorts:?}");
+    assert!(shorts[0].starts_with("FromAsCasing: 'as' and 'FROM' keywords' casing do not match"));
+    assert!(shorts.iter().any(|s| s.starts_with("MaintainerDeprecated")));
+    assert!(shorts.iter().any(|s| s.starts_with("LegacyKeyValueFormat")));
+    assert_eq!(b.warnings[0].line, Some(7));
+    assert_eq!(
+        b.warnings[0].detail,
+        vec!["The 'as' keyword should match the case of the 'from' keyword"]
+    );
+    assert!(!a.steps.iter().any(|s| s.name.contains("LINK COPY")));
+    for prefix in ["[stage-3 1/4]", "[stage-3 2/4]", "[stage-3 3/4]"] {
+        let s = &a.steps[step(&a, prefix)];
+        assert_eq!(s.vertexes.len(), 2, "{prefix}");
+        assert!(s.name.contains("COPY --link"));
+    }
+    assert_eq!(
+        a.steps
+            .iter()
+            .filter(|s| s.name.starts_with("[stage-3 "))
+            .count(),
+        4
+    );
+}
+
+/// Re-writes a log as one record per line (what a live build streams).
+fn one_record_per_line(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(line)
+        else {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        };
+        for (key, items) in map {
+            for item in items.as_array().cloned().unwrap_or_default() {
+                out.push_str(&serde_json::json!({ key.clone(): [item] }).to_string());
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+fn summary(b: &Build) -> Vec<String> {
+    let mut v: Vec<String> = b
+        .vertexes()
+        .iter()
+        .map(|v| {
+            format!(
+                "{} {:?} {:?} {:?} {:?} {:?}",
+                v.name,
+                v.intervals,
+                v.state(),
+                v.inputs,
+                v.log.lines(),
+                v.statuses
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn read_str(text: &str, limit: usize) -> Build {
+    let mut b = Build::new(LogRetention::default());
+    rawjson::read_with_limit(text.as_bytes(), limit, &mut |e| b.apply(e)).unwrap();
+    b
+}
+
+#[test]
+fn one_line_history_log_reads_like_a_line_per_update_log() {
+    let text = std::fs::read_to_string(fixture("race/paired-rawjson.jsonl")).unwrap();
+    assert_eq!(text.trim_end().lines().count(), 1);
+    let whole = read_str(&text, 1 << 30);
+    let split = read_str(&one_record_per_line(&text), 1 << 30);
+    assert_eq!(summary(&whole), summary(&split));
+    // Streamed in small pieces (as a line over the buffering limit is), it reads the same again.
+    let streamed = read_str(&text, 64);
+    assert_eq!(summary(&whole), summary(&streamed));
+    let a = Analysis::of(&whole, None);
+    the_race(&a);
+    assert_eq!(a.hazards[0].first, Some(step(&a, "[stage-2 2/4]")));
+}
+
+#[test]
+fn every_fixture_reads_the_same_streamed_or_buffered() {
+    for f in [
+        "race/rawjson-fail.jsonl",
+        "fail/rawjson.jsonl",
+        "linkwarn/rawjson.jsonl",
+        "chatty/rawjson.jsonl",
+    ] {
+        let text = std::fs::read_to_string(fixture(f)).unwrap();
+        assert_eq!(
+            summary(&read_str(&text, 1 << 30)),
+            summary(&read_str(&text, 100)),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn dockerfile_adds_dependencies_and_stage_order() {
+    let df = Dockerfile::parse(
+        &std::fs::read_to_string(fixture("race/Dockerfile")).unwrap(),
+        &[],
+    );
+    let b = load("race/rawjson-fail.jsonl");
+    let a = Analysis::of(&b, Some(&df));
+    let names: Vec<&str> = a.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["base", "builder", "stage-2"]);
+    let d = a
+        .dependencies
+        .iter()
+        .find(|d| d.stage == "stage-2" && d.source == "builder" && d.kind == DepKind::CopyFrom)
+        .unwrap();
+    assert_eq!(d.line, Some(19));
+    assert_eq!(
+        d.evidence.len(),
+        3,
+        "graph, step name and Dockerfile agree: {:?}",
+        d.evidence
+    );
+    the_race(&a);
+}
+
+#[test]
+fn critical_path_follows_the_builder() {
+    let (_, a) = analyse("race/rawjson-fail.jsonl");
+    let cp = a.critical_path.as_ref().unwrap();
+    let names: Vec<String> = cp
+        .steps
+        .iter()
+        .map(|&s| buildx_gantt::analysis::short_name(&a.steps[s]))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "[internal] load build context",
+            "[base 1/1]",
+            "[builder 1/3]",
+            "[builder 2/3]",
+            "[builder 3/3]",
+            "[stage-2 3/4]",
+            "[stage-2 4/4]"
+        ]
+    );
+}
