@@ -20,10 +20,32 @@ const EXIT_CHECK: u8 = 3;
 fn main() -> ExitCode {
     // Panics still get a readable report (and, once there is a TUI, a restored terminal).
     let _ = color_eyre::install();
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
-    match cli.command {
+    let code = match cli.command {
         Command::Report(args) => run_report(args),
+    };
+    if std::env::var_os("BUILDX_GANTT_STATS").is_some() {
+        print_stats(started);
     }
+    code
+}
+
+/// `BUILDX_GANTT_STATS=1`: wall time and peak resident memory on stderr, for benchmarks and the
+/// memory tests (the kernel's own high-water mark of this process, which exec resets).
+fn print_stats(started: std::time::Instant) {
+    let peak_kib = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    eprintln!(
+        "buildx-gantt stats: elapsed_ms={:.3} peak_rss_kib={peak_kib}",
+        started.elapsed().as_secs_f64() * 1e3
+    );
 }
 
 fn fail(msg: impl std::fmt::Display) -> ExitCode {

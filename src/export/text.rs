@@ -203,10 +203,9 @@ pub fn render(name: &str, build: &Build, a: &Analysis, opt: &TextOptions) -> Str
         "incomplete" => p.yellow("INCOMPLETE (the log ends before the build did)"),
         _ => p.green("succeeded"),
     };
-    let _ = writeln!(
-        out,
-        "{} — build {verdict} in {total}: {} steps ({} done, {} cached, {} failed, {} cancelled, {} never started{})",
-        p.bold(name),
+    let _ = writeln!(out, "{}", p.bold(name));
+    let summary = format!(
+        "build {verdict} in {total}: {} steps ({} done, {} cached, {} failed, {} cancelled, {} never started{})",
         c.steps,
         c.done,
         c.cached,
@@ -215,6 +214,7 @@ pub fn render(name: &str, build: &Build, a: &Analysis, opt: &TextOptions) -> Str
         c.never_started,
         if c.running > 0 { format!(", {} unfinished", c.running) } else { String::new() }
     );
+    out.push_str(&wrap(&summary, opt.width, ""));
     out.push('\n');
     chart(&mut out, a, opt, &p);
     concurrency(&mut out, a, opt, &p);
@@ -335,14 +335,12 @@ fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
         }
     }
     let legend: Vec<String> = LEGEND.iter().map(|(g, w)| format!("{g} {w}")).collect();
-    let _ = writeln!(
-        out,
-        "\n{}",
-        p.dim(&format!(
-            "{}   ⚠ shares a cache mount nothing orders",
-            legend.join("  ")
-        ))
+    let legend = format!(
+        "{}   ⚠ shares a cache mount nothing orders",
+        legend.join("  ")
     );
+    out.push('\n');
+    out.push_str(&p.dim(&wrap(&legend, opt.width, "")));
     out.push('\n');
 }
 
@@ -443,14 +441,13 @@ fn hazards(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
                 )
             })
             .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "  {} cache \"{}\": {} and {}{first}",
-            p.yellow("⚠"),
+        let title = format!(
+            "⚠ cache \"{}\": {} and {}{first}",
             h.cache_id,
             crate::analysis::short_name(&a.steps[h.writer.step]),
             crate::analysis::short_name(&a.steps[h.reader.step]),
         );
+        out.push_str(&wrap(&title, opt.width, "  ").replacen('⚠', &p.yellow("⚠"), 1));
         out.push_str(&wrap(&h.explanation, opt.width, "    "));
         out.push_str(&wrap(&format!("Fix: {}", h.fix), opt.width, "    "));
     }
@@ -484,7 +481,7 @@ fn errors(out: &mut String, build: &Build, a: &Analysis, opt: &TextOptions, p: &
     }
     let _ = writeln!(out, "{}", p.bold(&p.red("Build error")));
     for s in failed {
-        let _ = writeln!(out, "  {} failed:", p.red(&s.name));
+        out.push_str(&p.red(&wrap(&format!("{} failed:", s.name), opt.width, "  ")));
         if let Some(e) = &s.error {
             out.push_str(&wrap(e, opt.width, "    "));
         }

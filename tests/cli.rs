@@ -1,0 +1,279 @@
+//! The `report` command as a user runs it: output, exit codes, errors on bad input.
+
+mod common;
+
+use common::*;
+
+fn report(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["report"];
+    all.extend_from_slice(args);
+    run(&all, None)
+}
+
+fn path(rel: &str) -> String {
+    fixture(rel).to_string_lossy().into_owned()
+}
+
+#[test]
+fn failed_build_exits_1_and_passing_build_exits_0() {
+    let fail = report(&[&path("race/rawjson-fail.jsonl")]);
+    assert_eq!(fail.status.code(), Some(1), "{}", stderr(&fail));
+    let out = stdout(&fail);
+    assert!(out.contains("build FAILED"));
+    assert!(out.contains("stage-2 ran at the same time as builder"));
+    assert!(out.contains("cache \"demo.mods.v1\": [builder 2/3] and [stage-2 2/4] — [stage-2 2/4] took the cache first"));
+    assert!(out.contains("ERROR: failed to build"));
+    assert!(!out.contains('\x1b'), "no colour when not a terminal");
+    let pass = report(&[&path("race/rawjson-pass.jsonl")]);
+    assert_eq!(pass.status.code(), Some(0));
+    assert!(stdout(&pass).contains("[builder 2/3] took the cache first"));
+}
+
+#[test]
+fn text_report_fits_the_width() {
+    for width in ["80", "132"] {
+        let o = report(&[&path("race/rawjson-fail.jsonl"), "--width", width]);
+        let w: usize = width.parse().unwrap();
+        for line in stdout(&o).lines() {
+            // The build's output and buildx's error text are quoted verbatim; everything else fits.
+            if line.starts_with("    ERROR:") || line.contains(" | ") || line.contains('│') {
+                continue;
+            }
+            assert!(
+                line.chars().count() <= w,
+                "{width}: {line:?} is {} wide",
+                line.chars().count()
+            );
+        }
+    }
+}
+
+#[test]
+fn colour_on_request_and_never_with_no_color() {
+    let o = report(&[&path("race/rawjson-fail.jsonl"), "--color", "always"]);
+    assert!(stdout(&o).contains("\x1b[1;31m"), "red when asked for");
+    let o = bin()
+        .args(["report", &path("race/rawjson-fail.jsonl")])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!stdout(&o).contains('\x1b'));
+}
+
+#[test]
+fn json_report_follows_the_schema() {
+    let o = report(&[&path("race/rawjson-fail.jsonl"), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["schema"], "buildx-gantt/report");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["outcome"], "failed");
+    let steps = v["steps"].as_array().unwrap();
+    let step_name = |id: &serde_json::Value| {
+        steps[id.as_u64().unwrap() as usize]["name"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let h = &v["hazards"][0];
+    assert_eq!(h["cache_id"], "demo.mods.v1");
+    assert!(step_name(&h["first"]).starts_with("[stage-2 2/4]"));
+    assert!(h["first_name"]
+        .as_str()
+        .unwrap()
+        .starts_with("[stage-2 2/4]"));
+    let o0 = &v["overlaps"][0];
+    assert_eq!(o0["stage"], "stage-2");
+    assert_eq!(o0["source"], "builder");
+    assert_eq!(o0["certainty"], "certain");
+    assert!(v["critical_path"]["steps"].as_array().unwrap().len() >= 5);
+    for key in [
+        "vertexes",
+        "stages",
+        "dependencies",
+        "diagnostics",
+        "warnings",
+    ] {
+        assert!(v[key].is_array(), "{key}");
+    }
+    let failed = v["vertexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["state"] == "failed")
+        .unwrap();
+    assert_eq!(failed["log"]["tail"][0], "modules missing");
+    assert!(failed["intervals"][0]["start"].as_f64().unwrap() > 3.0);
+}
+
+#[test]
+fn check_exit_codes() {
+    let code = |f: &str, extra: &[&str]| {
+        let mut args = vec![path(f)];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = args.iter().map(|s| s.as_str()).collect();
+        report(&refs).status.code()
+    };
+    assert_eq!(code("race/rawjson-fail.jsonl", &["--check"]), Some(3));
+    assert_eq!(code("race/rawjson-pass.jsonl", &["--check"]), Some(3));
+    assert_eq!(code("workaround/rawjson.jsonl", &["--check"]), Some(0));
+    assert_eq!(
+        code(
+            "workaround/rawjson.jsonl",
+            &["--check", "--fail-on", "hazard"]
+        ),
+        Some(0)
+    );
+    assert_eq!(
+        code(
+            "workaround/rawjson.jsonl",
+            &["--check", "--fail-on", "overlap"]
+        ),
+        Some(3)
+    );
+    assert_eq!(
+        code(
+            "race/rawjson-fail.jsonl",
+            &["--check", "--fail-on", "never"]
+        ),
+        Some(1)
+    );
+    assert_eq!(
+        code(
+            "race/rawjson-pass.jsonl",
+            &["--check", "--fail-on", "never"]
+        ),
+        Some(0)
+    );
+    let o = report(&[&path("race/rawjson-fail.jsonl"), "--check"]);
+    let e = stderr(&o);
+    assert!(
+        e.contains("demo.mods.v1") && e.contains("The build itself also failed."),
+        "{e}"
+    );
+}
+
+#[test]
+fn dockerfile_and_build_args_are_used() {
+    let o = report(&[
+        &path("race/rawjson-fail.jsonl"),
+        "--file",
+        &path("race/Dockerfile"),
+        "--build-arg",
+        "CACHE_ID=demo.mods.v1",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let stages: Vec<&str> = v["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["base", "builder", "stage-2"]);
+    let bad = report(&[&path("race/rawjson-fail.jsonl"), "--build-arg", "NOEQUALS"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let missing = report(&[
+        &path("race/rawjson-fail.jsonl"),
+        "--file",
+        "/nonexistent/Dockerfile",
+    ]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("cannot read the Dockerfile"));
+}
+
+fn one_line_error(o: &std::process::Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(o));
+    let e = stderr(o);
+    assert!(e.contains(needle), "{e}");
+    assert_eq!(
+        e.trim_end().lines().count(),
+        1,
+        "one line, no backtrace: {e}"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn unreadable_inputs_get_a_clear_one_line_error() {
+    one_line_error(&report(&["/nonexistent/build.jsonl"]), "no such file");
+    one_line_error(&report(&[&path("race")]), "is a directory");
+    one_line_error(&run(&["report", "-"], Some(b"")), "empty");
+    let random: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    one_line_error(
+        &run(&["report", "-"], Some(&random)),
+        "not a BuildKit progress log",
+    );
+    one_line_error(&report(&[&path("seed/bug.log")]), "--progress=plain");
+    let usage = run(&["report"], None);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn truncated_log_still_reports_and_says_so() {
+    let text = std::fs::read(fixture("race/rawjson-fail.jsonl")).unwrap();
+    let cut = &text[..text.len() * 2 / 3];
+    let o = run(&["report", "-"], Some(cut));
+    let out = stdout(&o);
+    assert!(out.contains("INCOMPLETE"), "{out}");
+    assert!(out.contains("the log ends in the middle of a line"));
+    assert_eq!(o.status.code(), Some(0), "the recorded part did not fail");
+}
+
+#[test]
+fn garbage_lines_become_diagnostics() {
+    let mut text = std::fs::read(fixture("race/rawjson-pass.jsonl")).unwrap();
+    text.extend_from_slice(b"{\"vertexes\": [1, 2]}\nsome stray line\n\xff\xfe binary\n");
+    let o = run(&["report", "-"], Some(&text));
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.contains("Input problems"));
+    assert!(out.contains("not a valid rawjson record"));
+    assert!(out.contains("not progress data: some stray line"));
+}
+
+/// Runs the binary on `input` and returns its exit code, its peak resident memory in bytes (as
+/// it reports it with BUILDX_GANTT_STATS=1) and its stderr.
+fn run_measuring_memory(args: &[&str], input: std::fs::File) -> (Option<i32>, u64, String) {
+    let o = bin()
+        .args(args)
+        .env("BUILDX_GANTT_STATS", "1")
+        .stdin(input)
+        .stdout(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    let kib: u64 = err
+        .split("peak_rss_kib=")
+        .nth(1)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no stats in {err}"));
+    (o.status.code(), kib * 1024, err)
+}
+
+#[test]
+fn a_100_mb_line_of_garbage_is_rejected_in_bounded_memory() {
+    let dir = std::env::temp_dir().join(format!("bxg-garbage-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, first) in [("text.log", b'x'), ("json.log", b'{')] {
+        let p = dir.join(name);
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&p).unwrap());
+        let chunk = vec![b'a'; 1 << 20];
+        use std::io::Write;
+        f.write_all(&[first]).unwrap();
+        for _ in 0..100 {
+            f.write_all(&chunk).unwrap();
+        }
+        f.flush().unwrap();
+        drop(f);
+        let (status, peak, err) =
+            run_measuring_memory(&["report", "-"], std::fs::File::open(&p).unwrap());
+        assert_eq!(status, Some(2), "{name}: {err}");
+        assert!(err.contains("not a BuildKit progress log"), "{name}: {err}");
+        assert!(peak < 64 << 20, "{name}: peak memory {} MiB", peak >> 20);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
