@@ -1,1 +1,112 @@
-fn main() {}
+//! Benchmarks of `buildx-gantt report` as a user runs it (the release binary, start to exit):
+//! throughput and peak memory on generated large logs, and wall time on a real fixture.
+//! Run with `cargo bench --bench report`; the numbers go into the README.
+
+#[path = "gen.rs"]
+mod gen;
+
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+fn data_dir() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-data");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn generate(
+    name: &str,
+    f: impl FnOnce(&mut BufWriter<std::fs::File>) -> std::io::Result<u64>,
+) -> (PathBuf, u64) {
+    let p = data_dir().join(name);
+    if let Ok(m) = std::fs::metadata(&p) {
+        return (p, m.len());
+    }
+    let tmp = p.with_extension("part");
+    let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp).unwrap());
+    let n = f(&mut w).unwrap();
+    drop(w);
+    std::fs::rename(&tmp, &p).unwrap();
+    (p, n)
+}
+
+struct Run {
+    wall_ms: f64,
+    peak_kib: u64,
+}
+
+fn report(file: &Path, format: &str) -> Run {
+    let t = Instant::now();
+    let o = Command::new(env!("CARGO_BIN_EXE_buildx-gantt"))
+        .args(["report", file.to_str().unwrap(), "--format", format])
+        .env("BUILDX_GANTT_STATS", "1")
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let wall_ms = t.elapsed().as_secs_f64() * 1e3;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{err}");
+    let peak_kib = err
+        .split("peak_rss_kib=")
+        .nth(1)
+        .and_then(|v| v.trim().parse().ok())
+        .expect("stats line");
+    Run { wall_ms, peak_kib }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn bench_file(label: &str, file: &Path, bytes: u64, runs: usize) {
+    let _ = report(file, "json"); // warm the page cache
+    let results: Vec<Run> = (0..runs).map(|_| report(file, "json")).collect();
+    let ms = median(results.iter().map(|r| r.wall_ms).collect());
+    let peak = results.iter().map(|r| r.peak_kib).max().unwrap();
+    println!(
+        "{label}: {:.1} MB in {ms:.0} ms (median of {runs}) = {:.2} GB/s; peak RSS {:.1} MiB",
+        bytes as f64 / 1e6,
+        bytes as f64 / 1e9 / (ms / 1e3),
+        peak as f64 / 1024.0
+    );
+}
+
+fn main() {
+    // `cargo test --benches` runs this with --bench absent: keep that quick.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let (chunks, dag_stages) = if quick { (2_000, 5) } else { (40_000, 50) };
+    let (heavy, heavy_bytes) = generate(&format!("log-heavy-{chunks}.jsonl"), |w| {
+        gen::log_heavy(w, chunks, 3_900)
+    });
+    let (dag, dag_bytes) = generate(&format!("dag-{dag_stages}x20.jsonl"), |w| {
+        gen::dag(w, dag_stages, 20)
+    });
+    let runs = if quick { 1 } else { 5 };
+    bench_file(
+        &format!("report --format json, log-heavy ({chunks} log chunks)"),
+        &heavy,
+        heavy_bytes,
+        runs,
+    );
+    bench_file(
+        &format!("report --format json, DAG ({} steps)", dag_stages * 20),
+        &dag,
+        dag_bytes,
+        runs,
+    );
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/race/rawjson-fail.jsonl");
+    let n = if quick { 3 } else { 50 };
+    for format in ["text", "json"] {
+        let _ = report(&fixture, format);
+        let times: Vec<f64> = (0..n).map(|_| report(&fixture, format).wall_ms).collect();
+        println!(
+            "report --format {format} of race/rawjson-fail.jsonl: median {:.2} ms, max {:.2} ms over {n} runs (process start to exit)",
+            median(times.clone()),
+            times.iter().cloned().fold(0.0, f64::max)
+        );
+    }
+}

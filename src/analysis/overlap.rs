@@ -83,6 +83,7 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Vec<Overlap> {
         if pairs.is_empty() {
             continue;
         }
+        pairs.sort_by_key(|p| (steps[p.step].start(), steps[p.source_step].start()));
         let own_spans = super::merge(own.iter().flat_map(|s| s.spans.clone()).collect());
         let src_spans = super::merge(src.iter().flat_map(|s| s.spans.clone()).collect());
         let spans = intersect(&own_spans, &src_spans);

@@ -1,4 +1,4 @@
-//! The JSON report (schema `buildx-gantt/report`, version 1; documented in docs/report-schema.md).
+//! The JSON report (schema `buildx-gantt/report`, version 1; documented in the README).
 //! Times are seconds from the build's first step start, so reports of two builds compare.
 
 use serde::Serialize;

@@ -334,13 +334,22 @@ fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
             step_row(out, &a.steps[s]);
         }
     }
-    let legend: Vec<String> = LEGEND.iter().map(|(g, w)| format!("{g} {w}")).collect();
-    let legend = format!(
-        "{}   ⚠ shares a cache mount nothing orders",
-        legend.join("  ")
-    );
+    let mut items: Vec<String> = LEGEND.iter().map(|(g, w)| format!("{g} {w}")).collect();
+    items.push("⚠ shares a cache mount nothing orders".into());
     out.push('\n');
-    out.push_str(&p.dim(&wrap(&legend, opt.width, "")));
+    // Whole items per line, two spaces apart.
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && line.chars().count() + 2 + item.chars().count() > opt.width {
+            let _ = writeln!(out, "{}", p.dim(&line));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push_str("  ");
+        }
+        line.push_str(&item);
+    }
+    let _ = writeln!(out, "{}", p.dim(&line));
     out.push('\n');
 }
 

@@ -1,0 +1,198 @@
+//! Generates large, realistic rawjson logs in the shapes of the real recordings: vertexes
+//! announced, started and completed as separate lines, base64 log chunks that break lines at
+//! arbitrary points, statuses, several stages with COPY --from and shared cache mounts.
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use base64::Engine as _;
+
+const T0: i64 = 1_795_000_000_000_000_000; // 2026-11-18T…Z, in ns
+
+fn ts(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let frac = ns.rem_euclid(1_000_000_000);
+    let dt = chrono::DateTime::from_timestamp(secs, frac as u32).unwrap();
+    dt.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
+}
+
+fn digest(i: usize) -> String {
+    format!(
+        "sha256:{:064x}",
+        (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
+    )
+}
+
+struct Vx {
+    digest: String,
+    name: String,
+    inputs: Vec<String>,
+}
+
+fn vertex_line(v: &Vx, started: Option<i64>, completed: Option<i64>) -> String {
+    let mut s = format!(r#"{{"vertexes":[{{"digest":"{}""#, v.digest);
+    if !v.inputs.is_empty() {
+        let ins: Vec<String> = v.inputs.iter().map(|i| format!("\"{i}\"")).collect();
+        let _ = write!(s, r#","inputs":[{}]"#, ins.join(","));
+    }
+    let _ = write!(s, r#","name":{}"#, serde_json::to_string(&v.name).unwrap());
+    if let Some(t) = started {
+        let _ = write!(s, r#","started":"{}""#, ts(t));
+    }
+    if let Some(t) = completed {
+        let _ = write!(s, r#","completed":"{}""#, ts(t));
+    }
+    s.push_str("}]}\n");
+    s
+}
+
+/// A log-heavy build: `steps` parallel chatty steps printing `chunks` base64 chunks of about
+/// `chunk_bytes` decoded bytes each, in a three-stage build shaped like the race fixture.
+pub fn log_heavy(out: &mut impl Write, chunks: usize, chunk_bytes: usize) -> io::Result<u64> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut written = 0u64;
+    let mut put = |out: &mut dyn Write, s: &str| -> io::Result<()> {
+        written += s.len() as u64;
+        out.write_all(s.as_bytes())
+    };
+    let ctx = Vx {
+        digest: digest(1),
+        name: "[internal] load build context".into(),
+        inputs: vec![],
+    };
+    let base = Vx {
+        digest: digest(2),
+        name: "[base 1/1] COPY rootfs/ /".into(),
+        inputs: vec![ctx.digest.clone()],
+    };
+    let steps: Vec<Vx> = (0..4)
+        .map(|i| Vx {
+            digest: digest(10 + i),
+            name: format!(
+                "[worker-{i} 1/1] RUN --mount=type=cache,id=npm,target=/root/.npm npm ci --verbose"
+            ),
+            inputs: vec![base.digest.clone()],
+        })
+        .collect();
+    let fin = Vx {
+        digest: digest(99),
+        name: "[stage-5 2/2] COPY --from=worker-0 /out /out".into(),
+        inputs: steps.iter().map(|s| s.digest.clone()).collect(),
+    };
+    put(out, "WARNING: No output specified with remote driver. Build result will only remain in the build cache.\n")?;
+    for v in [&ctx, &base].into_iter().chain(steps.iter()).chain([&fin]) {
+        put(out, &vertex_line(v, None, None))?;
+    }
+    put(out, &vertex_line(&ctx, Some(T0), Some(T0 + 40_000_000)))?;
+    put(
+        out,
+        &vertex_line(&base, Some(T0 + 41_000_000), Some(T0 + 60_000_000)),
+    )?;
+    let start = T0 + 61_000_000;
+    for s in &steps {
+        put(out, &vertex_line(s, Some(start), None))?;
+    }
+    let mut n = 0u64;
+    let mut text = String::with_capacity(chunk_bytes * 2);
+    for c in 0..chunks {
+        let s = &steps[c % steps.len()];
+        text.clear();
+        // Lines of varied length, cut at the chunk boundary mid-line, as BuildKit does.
+        while text.len() < chunk_bytes {
+            n += 1;
+            let _ = writeln!(
+                text,
+                "npm http fetch GET 200 https://registry.example/pkg-{n} {}ms (cache miss)",
+                n % 997
+            );
+        }
+        let data = b64.encode(&text.as_bytes()[..chunk_bytes]);
+        let t = start + c as i64 * 100_000;
+        put(
+            out,
+            &format!(
+                r#"{{"logs":[{{"vertex":"{}","stream":{},"data":"{data}","timestamp":"{}"}}]}}"#,
+                s.digest,
+                1 + (c % 7 == 0) as u8,
+                ts(t)
+            ),
+        )?;
+        put(out, "\n")?;
+    }
+    let end = start + chunks as i64 * 100_000;
+    for (i, s) in steps.iter().enumerate() {
+        put(
+            out,
+            &vertex_line(s, Some(start), Some(end + i as i64 * 1_000_000)),
+        )?;
+    }
+    put(
+        out,
+        &vertex_line(&fin, Some(end + 5_000_000), Some(end + 9_000_000)),
+    )?;
+    Ok(written)
+}
+
+/// A build of `stages` × `per_stage` steps: each stage builds on `base`, copies from the stage
+/// before it halfway through, and every fifth stage mounts a shared cache.
+pub fn dag(out: &mut impl Write, stages: usize, per_stage: usize) -> io::Result<u64> {
+    let mut written = 0u64;
+    let mut put = |out: &mut dyn Write, s: &str| -> io::Result<()> {
+        written += s.len() as u64;
+        out.write_all(s.as_bytes())
+    };
+    let base = Vx {
+        digest: digest(1),
+        name: "[base 1/1] COPY rootfs/ /".into(),
+        inputs: vec![],
+    };
+    put(out, &vertex_line(&base, None, None))?;
+    put(out, &vertex_line(&base, Some(T0), Some(T0 + 20_000_000)))?;
+    let mut last_of: Vec<String> = Vec::new();
+    let mut id = 100;
+    for s in 0..stages {
+        let mut prev = base.digest.clone();
+        let stage_start = T0 + 20_000_000 + (s as i64 % 7) * 150_000_000;
+        for i in 1..=per_stage {
+            id += 1;
+            let copy = s > 0 && i == per_stage / 2;
+            let cache = s % 5 == 0 && i == 2;
+            let instr = if copy {
+                format!("COPY --from=stage-{} /out /in-{}", s - 1, s - 1)
+            } else if cache {
+                "RUN --mount=type=cache,id=shared,target=/cache make -j2".to_string()
+            } else {
+                format!("RUN ./build.sh part-{i} && echo done-{i}")
+            };
+            let mut inputs = vec![prev.clone()];
+            if copy {
+                inputs.push(last_of[s - 1].clone());
+            }
+            let v = Vx {
+                digest: digest(id),
+                name: format!("[stage-{s} {i}/{per_stage}] {instr}"),
+                inputs,
+            };
+            let st = stage_start + i as i64 * 120_000_000 + if copy { 3_000_000_000 } else { 0 };
+            let en = st + 100_000_000 + (id as i64 % 13) * 1_000_000;
+            put(out, &vertex_line(&v, None, None))?;
+            put(out, &vertex_line(&v, Some(st), None))?;
+            let log = base64::engine::general_purpose::STANDARD
+                .encode(format!("step {id}: compiling\nstep {id}: ok\n"));
+            put(
+                out,
+                &format!(
+                    r#"{{"logs":[{{"vertex":"{}","stream":1,"data":"{log}","timestamp":"{}"}}]}}"#,
+                    v.digest,
+                    ts(st + 1_000_000)
+                ),
+            )?;
+            put(out, "\n")?;
+            put(out, &vertex_line(&v, Some(st), Some(en)))?;
+            prev = v.digest.clone();
+        }
+        last_of.push(prev);
+    }
+    Ok(written)
+}
