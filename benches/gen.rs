@@ -6,8 +6,6 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use base64::Engine as _;
-
 const T0: i64 = 1_795_000_000_000_000_000; // 2026-11-18T…Z, in ns
 
 fn ts(ns: i64) -> String {
@@ -22,6 +20,19 @@ fn digest(i: usize) -> String {
         "sha256:{:064x}",
         (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
     )
+}
+
+/// A writer that counts what passes through it.
+struct Counted<'a, W> {
+    inner: &'a mut W,
+    written: u64,
+}
+
+impl<W: Write> Counted<'_, W> {
+    fn put(&mut self, s: &str) -> io::Result<()> {
+        self.written += s.len() as u64;
+        self.inner.write_all(s.as_bytes())
+    }
 }
 
 struct Vx {
@@ -49,12 +60,11 @@ fn vertex_line(v: &Vx, started: Option<i64>, completed: Option<i64>) -> String {
 
 /// A log-heavy build: `steps` parallel chatty steps printing `chunks` base64 chunks of about
 /// `chunk_bytes` decoded bytes each, in a three-stage build shaped like the race fixture.
-pub fn log_heavy(out: &mut impl Write, chunks: usize, chunk_bytes: usize) -> io::Result<u64> {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let mut written = 0u64;
-    let mut put = |out: &mut dyn Write, s: &str| -> io::Result<()> {
-        written += s.len() as u64;
-        out.write_all(s.as_bytes())
+pub fn log_heavy<W: Write>(out: &mut W, chunks: usize, chunk_bytes: usize) -> io::Result<u64> {
+    let b64 = base64_simd::STANDARD;
+    let mut out = Counted {
+        inner: out,
+        written: 0,
     };
     let ctx = Vx {
         digest: digest(1),
@@ -80,18 +90,19 @@ pub fn log_heavy(out: &mut impl Write, chunks: usize, chunk_bytes: usize) -> io:
         name: "[stage-5 2/2] COPY --from=worker-0 /out /out".into(),
         inputs: steps.iter().map(|s| s.digest.clone()).collect(),
     };
-    put(out, "WARNING: No output specified with remote driver. Build result will only remain in the build cache.\n")?;
+    out.put("WARNING: No output specified with remote driver. Build result will only remain in the build cache.\n")?;
     for v in [&ctx, &base].into_iter().chain(steps.iter()).chain([&fin]) {
-        put(out, &vertex_line(v, None, None))?;
+        out.put(&vertex_line(v, None, None))?;
     }
-    put(out, &vertex_line(&ctx, Some(T0), Some(T0 + 40_000_000)))?;
-    put(
-        out,
-        &vertex_line(&base, Some(T0 + 41_000_000), Some(T0 + 60_000_000)),
-    )?;
+    out.put(&vertex_line(&ctx, Some(T0), Some(T0 + 40_000_000)))?;
+    out.put(&vertex_line(
+        &base,
+        Some(T0 + 41_000_000),
+        Some(T0 + 60_000_000),
+    ))?;
     let start = T0 + 61_000_000;
     for s in &steps {
-        put(out, &vertex_line(s, Some(start), None))?;
+        out.put(&vertex_line(s, Some(start), None))?;
     }
     let mut n = 0u64;
     let mut text = String::with_capacity(chunk_bytes * 2);
@@ -107,48 +118,46 @@ pub fn log_heavy(out: &mut impl Write, chunks: usize, chunk_bytes: usize) -> io:
                 n % 997
             );
         }
-        let data = b64.encode(&text.as_bytes()[..chunk_bytes]);
+        let data = b64.encode_to_string(&text.as_bytes()[..chunk_bytes]);
         let t = start + c as i64 * 100_000;
-        put(
-            out,
-            &format!(
-                r#"{{"logs":[{{"vertex":"{}","stream":{},"data":"{data}","timestamp":"{}"}}]}}"#,
-                s.digest,
-                1 + (c % 7 == 0) as u8,
-                ts(t)
-            ),
-        )?;
-        put(out, "\n")?;
+        out.put(&format!(
+            r#"{{"logs":[{{"vertex":"{}","stream":{},"data":"{data}","timestamp":"{}"}}]}}"#,
+            s.digest,
+            1 + (c % 7 == 0) as u8,
+            ts(t)
+        ))?;
+        out.put("\n")?;
     }
     let end = start + chunks as i64 * 100_000;
     for (i, s) in steps.iter().enumerate() {
-        put(
-            out,
-            &vertex_line(s, Some(start), Some(end + i as i64 * 1_000_000)),
-        )?;
+        out.put(&vertex_line(
+            s,
+            Some(start),
+            Some(end + i as i64 * 1_000_000),
+        ))?;
     }
-    put(
-        out,
-        &vertex_line(&fin, Some(end + 5_000_000), Some(end + 9_000_000)),
-    )?;
-    Ok(written)
+    out.put(&vertex_line(
+        &fin,
+        Some(end + 5_000_000),
+        Some(end + 9_000_000),
+    ))?;
+    Ok(out.written)
 }
 
 /// A build of `stages` × `per_stage` steps: each stage builds on `base`, copies from the stage
 /// before it halfway through, and every fifth stage mounts a shared cache.
-pub fn dag(out: &mut impl Write, stages: usize, per_stage: usize) -> io::Result<u64> {
-    let mut written = 0u64;
-    let mut put = |out: &mut dyn Write, s: &str| -> io::Result<()> {
-        written += s.len() as u64;
-        out.write_all(s.as_bytes())
+pub fn dag<W: Write>(out: &mut W, stages: usize, per_stage: usize) -> io::Result<u64> {
+    let mut out = Counted {
+        inner: out,
+        written: 0,
     };
     let base = Vx {
         digest: digest(1),
         name: "[base 1/1] COPY rootfs/ /".into(),
         inputs: vec![],
     };
-    put(out, &vertex_line(&base, None, None))?;
-    put(out, &vertex_line(&base, Some(T0), Some(T0 + 20_000_000)))?;
+    out.put(&vertex_line(&base, None, None))?;
+    out.put(&vertex_line(&base, Some(T0), Some(T0 + 20_000_000)))?;
     let mut last_of: Vec<String> = Vec::new();
     let mut id = 100;
     for s in 0..stages {
@@ -176,23 +185,20 @@ pub fn dag(out: &mut impl Write, stages: usize, per_stage: usize) -> io::Result<
             };
             let st = stage_start + i as i64 * 120_000_000 + if copy { 3_000_000_000 } else { 0 };
             let en = st + 100_000_000 + (id as i64 % 13) * 1_000_000;
-            put(out, &vertex_line(&v, None, None))?;
-            put(out, &vertex_line(&v, Some(st), None))?;
-            let log = base64::engine::general_purpose::STANDARD
-                .encode(format!("step {id}: compiling\nstep {id}: ok\n"));
-            put(
-                out,
-                &format!(
-                    r#"{{"logs":[{{"vertex":"{}","stream":1,"data":"{log}","timestamp":"{}"}}]}}"#,
-                    v.digest,
-                    ts(st + 1_000_000)
-                ),
-            )?;
-            put(out, "\n")?;
-            put(out, &vertex_line(&v, Some(st), Some(en)))?;
+            out.put(&vertex_line(&v, None, None))?;
+            out.put(&vertex_line(&v, Some(st), None))?;
+            let log = base64_simd::STANDARD
+                .encode_to_string(format!("step {id}: compiling\nstep {id}: ok\n"));
+            out.put(&format!(
+                r#"{{"logs":[{{"vertex":"{}","stream":1,"data":"{log}","timestamp":"{}"}}]}}"#,
+                v.digest,
+                ts(st + 1_000_000)
+            ))?;
+            out.put("\n")?;
+            out.put(&vertex_line(&v, Some(st), Some(en)))?;
             prev = v.digest.clone();
         }
         last_of.push(prev);
     }
-    Ok(written)
+    Ok(out.written)
 }

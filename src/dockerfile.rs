@@ -173,41 +173,25 @@ impl Dockerfile {
         df
     }
 
-    /// The stage with this BuildKit label (`builder`, `stage-2`).
-    pub fn stage_by_label(&self, label: &str) -> Option<&Stage> {
-        self.stages.iter().find(|s| s.label() == label)
-    }
-
     /// Every stage-to-stage dependency, in Dockerfile order.
     pub fn dependencies(&self) -> Vec<StageDep> {
         let mut out = Vec::new();
         for s in &self.stages {
-            if let Some(b) = s.base_stage {
-                out.push(StageDep {
-                    stage: s.index,
-                    source: b,
-                    kind: DepKind::From,
-                    line: s.line,
-                });
-            }
-            for i in &s.instructions {
-                if let Some(src) = i.copy_from {
+            let mut push = |source: Option<usize>, kind, line| {
+                if let Some(source) = source {
                     out.push(StageDep {
                         stage: s.index,
-                        source: src,
-                        kind: DepKind::CopyFrom,
-                        line: i.line,
+                        source,
+                        kind,
+                        line,
                     });
                 }
+            };
+            push(s.base_stage, DepKind::From, s.line);
+            for i in &s.instructions {
+                push(i.copy_from, DepKind::CopyFrom, i.line);
                 for (_, from) in &i.mounts {
-                    if let Some(src) = *from {
-                        out.push(StageDep {
-                            stage: s.index,
-                            source: src,
-                            kind: DepKind::MountFrom,
-                            line: i.line,
-                        });
-                    }
+                    push(*from, DepKind::MountFrom, i.line);
                 }
             }
         }

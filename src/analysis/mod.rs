@@ -68,21 +68,4 @@ impl Analysis {
     pub fn step(&self, id: StepId) -> &Step {
         &self.steps[id]
     }
-
-    pub fn stage(&self, name: &str) -> Option<&Stage> {
-        self.stages.iter().find(|s| s.name == name)
-    }
-
-    /// The step with this display name (`[stage-2 2/4] RUN …` or its `[stage-2 2/4]` prefix).
-    pub fn find_step(&self, name: &str) -> Option<&Step> {
-        self.steps
-            .iter()
-            .find(|s| s.name == name)
-            .or_else(|| self.steps.iter().find(|s| s.name.starts_with(name)))
-    }
-
-    /// Seconds from the build's start.
-    pub fn rel(&self, t: Nanos) -> f64 {
-        (t - self.start.unwrap_or(t)) as f64 / 1e9
-    }
 }

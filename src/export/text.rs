@@ -396,10 +396,6 @@ fn stage_rows(
     }
 }
 
-fn step_label(a: &Analysis, id: usize) -> String {
-    a.steps[id].name.clone()
-}
-
 fn concurrency(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
     if a.overlaps.is_empty() {
         return;
@@ -426,8 +422,8 @@ fn concurrency(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
             let _ = writeln!(
                 out,
                 "    {} ⇄ {} {}",
-                fit(&step_label(a, pair.step), pw.saturating_sub(4)),
-                fit(&step_label(a, pair.source_step), pw.saturating_sub(4)),
+                fit(&a.steps[pair.step].name, pw.saturating_sub(4)),
+                fit(&a.steps[pair.source_step].name, pw.saturating_sub(4)),
                 secs(pair.duration)
             );
         }

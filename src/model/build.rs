@@ -112,22 +112,6 @@ impl Vertex {
             Some(_) => State::Done,
         }
     }
-
-    /// First start (best estimate).
-    pub fn started(&self) -> Option<Nanos> {
-        self.intervals.iter().map(|i| i.start.best).min()
-    }
-
-    /// Last completion (best estimate); `None` while any interval is open or none started.
-    pub fn completed(&self) -> Option<Nanos> {
-        if self.intervals.is_empty() || self.intervals.iter().any(|i| i.end.is_none()) {
-            return None;
-        }
-        self.intervals
-            .iter()
-            .filter_map(|i| i.end.map(|e| e.best))
-            .max()
-    }
 }
 
 /// A vertex error that means "stopped because something else failed", not a failure of its own.

@@ -10,7 +10,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, BufRead, Read};
 
-use base64::Engine as _;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
@@ -333,9 +332,8 @@ impl<'de> Deserialize<'de> for B64 {
                 f.write_str("a base64 string")
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<B64, E> {
-                let engine = &base64::engine::general_purpose::STANDARD;
-                Ok(B64(engine
-                    .decode(s)
+                Ok(B64(base64_simd::STANDARD
+                    .decode_to_vec(s)
                     .unwrap_or_else(|_| s.as_bytes().to_vec())))
             }
             fn visit_unit<E: de::Error>(self) -> Result<B64, E> {
