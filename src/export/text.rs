@@ -142,20 +142,32 @@ fn fit(s: &str, w: usize) -> String {
 
 /// Wraps prose to `width` columns, each line starting with `indent`.
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    wrap_items(text.split_whitespace(), " ", width, indent)
+}
+
+/// Fills lines of `width` columns with whole items joined by `sep`, each line starting with
+/// `indent`.
+fn wrap_items<'a>(
+    items: impl IntoIterator<Item = &'a str>,
+    sep: &str,
+    width: usize,
+    indent: &str,
+) -> String {
     let avail = width.saturating_sub(indent.chars().count()).max(20);
+    let sep_w = sep.chars().count();
     let mut out = String::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > avail {
+    for item in items {
+        if !line.is_empty() && line.chars().count() + sep_w + item.chars().count() > avail {
             out.push_str(indent);
             out.push_str(&line);
             out.push('\n');
             line.clear();
         }
         if !line.is_empty() {
-            line.push(' ');
+            line.push_str(sep);
         }
-        line.push_str(word);
+        line.push_str(item);
     }
     if !line.is_empty() {
         out.push_str(indent);
@@ -337,19 +349,12 @@ fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
     let mut items: Vec<String> = LEGEND.iter().map(|(g, w)| format!("{g} {w}")).collect();
     items.push("⚠ shares a cache mount nothing orders".into());
     out.push('\n');
-    // Whole items per line, two spaces apart.
-    let mut line = String::new();
-    for item in items {
-        if !line.is_empty() && line.chars().count() + 2 + item.chars().count() > opt.width {
-            let _ = writeln!(out, "{}", p.dim(&line));
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push_str("  ");
-        }
-        line.push_str(&item);
-    }
-    let _ = writeln!(out, "{}", p.dim(&line));
+    out.push_str(&p.dim(&wrap_items(
+        items.iter().map(String::as_str),
+        "  ",
+        opt.width,
+        "",
+    )));
     out.push('\n');
 }
 
