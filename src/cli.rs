@@ -6,20 +6,122 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "buildx-gantt",
     version,
-    about = "Shows a Docker (BuildKit) build as a Gantt chart and finds the stages that race their COPY --from source",
-    long_about = None,
-    subcommand_required = true,
-    arg_required_else_help = true
+    about = "Shows a Docker (BuildKit) build as a live Gantt chart and finds the stages that race their COPY --from source",
+    long_about = "Shows a Docker (BuildKit) build as a live Gantt chart and finds the stages that race their \
+COPY --from source.\n\n\
+Without a subcommand, runs `docker buildx build --progress=rawjson -f DOCKERFILE … CONTEXT` and draws it \
+as it runs; everything after `--` goes to buildx as given (--target, --build-arg, --no-cache, …). \
+The build's progress is recorded so it can be replayed.",
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  buildx-gantt                                  # ./Dockerfile, context .\n  \
+buildx-gantt Dockerfile.dev ./app -- --target test --no-cache\n  \
+buildx-gantt demo                             # a bundled recording of the race\n  \
+buildx-gantt replay build.jsonl --speed 4\n  \
+buildx-gantt report build.jsonl --check"
 )]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub build: BuildArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Replay a saved log (`--progress=rawjson`) on the live screen, with its original timing.
+    Replay(ReplayArgs),
+    /// Play a bundled real recording (for talks): the race that fails, the one that passes, the fix.
+    Demo(DemoArgs),
     /// Explain a saved build log (`--progress=rawjson`): stages, overlaps, cache hazards, errors.
     Report(ReportArgs),
+}
+
+/// The live build (no subcommand).
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The Dockerfile to build.
+    #[arg(value_name = "DOCKERFILE", default_value = "Dockerfile")]
+    pub dockerfile: String,
+
+    /// The build context.
+    #[arg(value_name = "CONTEXT", default_value = ".")]
+    pub context: String,
+
+    /// Arguments for `docker buildx build`, passed as given (after `--`).
+    #[arg(last = true, value_name = "BUILDX_ARGS", allow_hyphen_values = true)]
+    pub buildx_args: Vec<String>,
+
+    /// The docker binary to run.
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "BUILDX_GANTT_DOCKER",
+        default_value = "docker"
+    )]
+    pub docker: String,
+
+    /// Where to record the build's progress stream (default: a new file in
+    /// $XDG_STATE_HOME/buildx-gantt/recordings/).
+    #[arg(long, value_name = "PATH", conflicts_with = "no_record")]
+    pub record: Option<String>,
+
+    /// Do not record the build's progress stream.
+    #[arg(long)]
+    pub no_record: bool,
+
+    #[command(flatten)]
+    pub screen: ScreenArgs,
+}
+
+/// Options of the live screen, shared by the build, `replay` and `demo`.
+#[derive(Debug, Clone, Args)]
+pub struct ScreenArgs {
+    /// Leave the screen as soon as the build ends (the text report is still printed).
+    #[arg(long)]
+    pub exit_on_finish: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The log: a file written by `docker buildx build --progress=rawjson 2> FILE`, or `-` for stdin.
+    pub log: String,
+
+    /// Play at this many times the original speed (0: show the final state at once).
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+
+    /// Show the final state at once (same as --speed 0).
+    #[arg(long, conflicts_with = "speed")]
+    pub instant: bool,
+
+    /// The Dockerfile of the build (adds stage order and dependencies the log does not show).
+    #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]
+    pub dockerfile: Option<String>,
+
+    /// A build argument the build used (`NAME=VALUE`), for expanding the Dockerfile. Repeatable.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
+    pub build_args: Vec<(String, String)>,
+
+    #[command(flatten)]
+    pub screen: ScreenArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Which recording (see --list); default: the race that fails.
+    pub name: Option<String>,
+
+    /// List the bundled recordings.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Play at this many times the original speed (0: the final state at once).
+    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+
+    #[command(flatten)]
+    pub screen: ScreenArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -78,7 +180,16 @@ pub struct ReportArgs {
     pub width: Option<usize>,
 }
 
-fn parse_build_arg(s: &str) -> Result<(String, String), String> {
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!(
+            "expected a speed factor ≥ 0 (1 = original timing), got `{s}`"
+        )),
+    }
+}
+
+pub fn parse_build_arg(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
         _ => Err(format!("expected NAME=VALUE, got `{s}`")),

@@ -2,13 +2,16 @@
 //! the stages that run alongside their `COPY --from` source and the cache mounts nothing orders, and
 //! renders the result.
 //!
-//! Data flows one way: [`source`] → [`model`] → [`analysis`] → [`export`] (and later the TUI).
+//! Data flows one way: [`source`] → [`model`] → [`analysis`] → [`export`] (and [`ui`], the live screen).
 
 pub mod analysis;
 pub mod cli;
+pub mod commands;
+pub mod demo;
 pub mod dockerfile;
 pub mod export;
 pub mod instruction;
 pub mod model;
 pub mod report;
 pub mod source;
+pub mod ui;

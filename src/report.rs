@@ -60,26 +60,27 @@ pub struct Loaded {
     pub summary: ReadSummary,
 }
 
+/// Opens `path` (`-` for standard input) for reading, with the user-facing errors; returns the
+/// name to show for it.
+pub fn open(path: &str) -> Result<(String, Box<dyn Read + Send>), LoadError> {
+    if path == "-" {
+        return Ok(("<stdin>".to_string(), Box::new(io::stdin())));
+    }
+    let name = path.to_string();
+    let p = Path::new(path);
+    if p.is_dir() {
+        return Err(LoadError::IsDirectory(name));
+    }
+    match File::open(p) {
+        Ok(f) => Ok((name, Box::new(f))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(LoadError::NotFound(name)),
+        Err(e) => Err(LoadError::Io(name, e)),
+    }
+}
+
 /// Reads `path` (`-` for standard input) as a rawjson log.
 pub fn load(path: &str, retention: LogRetention) -> Result<Loaded, LoadError> {
-    let name = if path == "-" {
-        "<stdin>".to_string()
-    } else {
-        path.to_string()
-    };
-    let input: Box<dyn Read> = if path == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        let p = Path::new(path);
-        if p.is_dir() {
-            return Err(LoadError::IsDirectory(name));
-        }
-        match File::open(p) {
-            Ok(f) => Box::new(f),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(LoadError::NotFound(name)),
-            Err(e) => return Err(LoadError::Io(name, e)),
-        }
-    };
+    let (name, input) = open(path)?;
     load_from(name, input, retention)
 }
 

@@ -178,7 +178,7 @@ fn wrap_items<'a>(
 }
 
 /// A tick interval of 1, 2 or 5 × 10^k seconds giving labels at least `min_cells` apart.
-fn tick_step(per_cell: f64, min_cells: usize) -> f64 {
+pub fn tick_step(per_cell: f64, min_cells: usize) -> f64 {
     let min = per_cell * min_cells as f64 / 1e9;
     let mut step = 0.001;
     for _ in 0..40 {
@@ -192,7 +192,7 @@ fn tick_step(per_cell: f64, min_cells: usize) -> f64 {
     step
 }
 
-fn tick_label(t: f64, step: f64) -> String {
+pub fn tick_label(t: f64, step: f64) -> String {
     if step >= 1.0 {
         format!("{t:.0}s")
     } else if step >= 0.1 {

@@ -1,8 +1,11 @@
 //! Where bytes come from, turned into [`crate::model::Event`]s. One module per origin; none of them
 //! knows anything about drawing.
 
+pub mod child;
+pub mod feed;
 pub mod lines;
 pub mod rawjson;
+pub mod replay;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

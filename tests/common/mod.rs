@@ -79,3 +79,62 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// A fresh directory under cargo's target tmp dir for one test.
+pub fn tmp_dir(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "{name}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The fake `docker` (tests/support/fake-docker).
+pub fn fake_docker() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/fake-docker")
+}
+
+/// Writes a play file for the fake docker: each line of the recording with the time to wait
+/// before it (the growth of the newest timestamp it carries), times `scale`.
+pub fn play_file(rel: &str, scale: f64, dir: &std::path::Path) -> PathBuf {
+    let text = std::fs::read_to_string(fixture(rel)).unwrap();
+    let mut out = String::new();
+    let mut latest: Option<i64> = None;
+    for line in text.lines() {
+        let newest = timestamps(line).into_iter().max();
+        let delay = match (latest, newest) {
+            (Some(l), Some(n)) if n > l => (n - l) as f64 / 1e9 * scale,
+            _ => 0.0,
+        };
+        if let Some(n) = newest {
+            latest = Some(latest.map_or(n, |l| l.max(n)));
+        }
+        if delay > 0.0 {
+            out.push_str(&format!("{delay:.3}\t{line}\n"));
+        } else {
+            out.push_str(&format!("0\t{line}\n"));
+        }
+    }
+    let path = dir.join("play.tsv");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+fn timestamps(line: &str) -> Vec<i64> {
+    let mut out = Vec::new();
+    for key in ["\"timestamp\":\"", "\"started\":\"", "\"completed\":\""] {
+        let mut rest = line;
+        while let Some(i) = rest.find(key) {
+            rest = &rest[i + key.len()..];
+            if let Some(end) = rest.find('"') {
+                if let Some(t) = buildx_gantt::model::parse_rfc3339(&rest[..end]) {
+                    out.push(t);
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,482 @@
+//! What each command does, from parsed arguments to an exit code. `main` only dispatches here.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use crate::analysis::Analysis;
+use crate::cli::{BuildArgs, ColorChoice, DemoArgs, FailOn, Format, ReplayArgs, ReportArgs};
+use crate::demo::{self, DEMOS};
+use crate::dockerfile::Dockerfile;
+use crate::export::{json, text};
+use crate::model::{Build, LogRetention};
+use crate::report;
+use crate::source::child::{self, BuildProcess};
+use crate::source::feed::Recording;
+use crate::ui::app::{App, Live, Mode, Replay};
+use crate::ui::run::{self, Ending, Feed, Options, Reopen};
+
+/// Exit codes: 0 ok, 1 the build failed, 2 usage, unreadable input or a build that cannot start,
+/// 3 `--check` found what it was told to fail on, 130 interrupted.
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_BUILD_FAILED: u8 = 1;
+pub const EXIT_BAD_INPUT: u8 = 2;
+pub const EXIT_CHECK: u8 = 3;
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+fn fail(msg: impl std::fmt::Display) -> u8 {
+    eprintln!("buildx-gantt: error: {msg}");
+    EXIT_BAD_INPUT
+}
+
+fn color_for(choice: ColorChoice, tty: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => tty && no_color_unset(),
+    }
+}
+
+fn no_color_unset() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+pub fn terminal_width(tty: bool) -> usize {
+    if tty {
+        if let Ok((w, _)) = crossterm::terminal::size() {
+            if w > 0 {
+                return w as usize;
+            }
+        }
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w: &usize| w > 0)
+        .unwrap_or(100)
+}
+
+fn read_dockerfile(path: &str, build_args: &[(String, String)]) -> Result<Dockerfile, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Dockerfile::parse(
+            &String::from_utf8_lossy(&bytes),
+            build_args,
+        )),
+        Err(e) => Err(format!("{path}: cannot read the Dockerfile: {e}")),
+    }
+}
+
+fn write_out(s: &str) -> Result<(), String> {
+    let stdout = io::stdout();
+    let mut lock = stdout.lock();
+    match lock.write_all(s.as_bytes()).and_then(|_| lock.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the report: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub fn report(args: ReportArgs) -> u8 {
+    let dockerfile = match &args.dockerfile {
+        Some(path) => match read_dockerfile(path, &args.build_args) {
+            Ok(d) => Some(d),
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
+    // The report prints only the last lines of failed steps: keep a small tail per vertex.
+    let retention = LogRetention {
+        bytes_per_vertex: 64 << 10,
+    };
+    let loaded = match report::load(&args.log, retention) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let analysis = Analysis::of(&loaded.build, dockerfile.as_ref());
+    let out = match args.format {
+        Format::Json => {
+            let mut s = json::render(&loaded.name, &loaded.build, &analysis);
+            s.push('\n');
+            s
+        }
+        Format::Text => {
+            let tty = io::stdout().is_terminal();
+            let width = args.width.unwrap_or_else(|| terminal_width(tty));
+            let opts = text::TextOptions {
+                width: width.max(40),
+                color: color_for(args.color, tty),
+                ..Default::default()
+            };
+            text::render(&loaded.name, &loaded.build, &analysis, &opts)
+        }
+    };
+    if let Err(e) = write_out(&out) {
+        return fail(e);
+    }
+    let violation = args.check
+        && match args.fail_on {
+            FailOn::Hazard => !analysis.hazards.is_empty(),
+            FailOn::Overlap => !analysis.overlaps.is_empty(),
+            FailOn::Never => false,
+        };
+    if violation {
+        eprintln!(
+            "{}",
+            check_explanation(&loaded.build, &analysis, args.fail_on)
+        );
+        EXIT_CHECK
+    } else if loaded.build.failed() {
+        EXIT_BUILD_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+fn check_explanation(build: &Build, a: &Analysis, on: FailOn) -> String {
+    let mut s = String::from("buildx-gantt --check: ");
+    match on {
+        FailOn::Hazard => {
+            let h = &a.hazards[0];
+            s.push_str(&format!(
+                "{} cache hazard(s). {} {}",
+                a.hazards.len(),
+                h.explanation,
+                h.fix
+            ));
+        }
+        _ => {
+            let o = &a.overlaps[0];
+            s.push_str(&format!(
+                "{} ran at the same time as its COPY --from source {} for {:.2} s.",
+                o.stage,
+                o.source,
+                o.duration as f64 / 1e9
+            ));
+        }
+    }
+    if build.failed() {
+        s.push_str(" The build itself also failed.");
+    }
+    s
+}
+
+/// Shows a session on the screen (or, without a terminal on stdout, line by line), then prints
+/// the text report.
+fn present(
+    app: &mut App,
+    feed: &mut Feed,
+    child: Option<&mut BuildProcess>,
+    opts: Options,
+) -> Result<Ending, String> {
+    let tty = io::stdout().is_terminal();
+    app.color = no_color_unset();
+    let ending = if tty {
+        run::run_screen(app, feed, child, opts).map_err(|e| format!("the screen failed: {e}"))?
+    } else {
+        let stdout = io::stdout();
+        let mut out = stdout.lock();
+        match run::run_headless(app, feed, child, &mut out) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => run::Ending::Finished,
+            Err(e) => return Err(format!("cannot write: {e}")),
+        }
+    };
+    Ok(ending)
+}
+
+fn print_report(app: &App) -> Result<(), String> {
+    let tty = io::stdout().is_terminal();
+    let mut s = String::new();
+    if !tty {
+        s.push('\n');
+    }
+    s.push_str(&run::final_report(
+        app,
+        terminal_width(tty),
+        tty && no_color_unset(),
+    ));
+    write_out(&s)
+}
+
+/// Where a build is recorded by default: `$XDG_STATE_HOME/buildx-gantt/recordings/` (or
+/// `~/.local/state/…`), one file per build, named after when it started.
+pub fn default_recording(dockerfile: &str) -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".local/state"))
+        })?;
+    let stem: String = Path::new(dockerfile)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "build".into())
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let when = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    Some(
+        base.join("buildx-gantt")
+            .join("recordings")
+            .join(format!("{when}-{stem}-{}.jsonl", std::process::id())),
+    )
+}
+
+/// `--build-arg K=V` / `--build-arg=K=V` among the buildx arguments, to expand the Dockerfile the
+/// same way the build does.
+fn build_args_of(buildx_args: &[String]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut it = buildx_args.iter();
+    while let Some(a) = it.next() {
+        let value = if a == "--build-arg" {
+            it.next().cloned()
+        } else {
+            a.strip_prefix("--build-arg=").map(str::to_string)
+        };
+        if let Some(v) = value {
+            if let Ok(kv) = crate::cli::parse_build_arg(&v) {
+                out.push(kv);
+            }
+        }
+    }
+    out
+}
+
+/// `buildx-gantt [DOCKERFILE] [CONTEXT] [-- BUILDX_ARGS]`: the live build.
+pub fn live(args: BuildArgs) -> u8 {
+    let df_path = Path::new(&args.dockerfile);
+    if args.dockerfile != "-" && !df_path.is_file() {
+        return fail(if df_path.exists() {
+            format!(
+                "{}: not a file (the first argument is the Dockerfile)",
+                args.dockerfile
+            )
+        } else {
+            format!(
+                "{}: no such Dockerfile. Usage: buildx-gantt [DOCKERFILE] [CONTEXT] [-- BUILDX_ARGS…]; \
+                 `buildx-gantt demo` shows a recorded build, `buildx-gantt --help` the rest.",
+                args.dockerfile
+            )
+        });
+    }
+    let remote_context = args.context.contains("://") || args.context.starts_with("git@");
+    if !remote_context && args.context != "-" && !Path::new(&args.context).is_dir() {
+        return fail(format!(
+            "{}: the build context is not a directory",
+            args.context
+        ));
+    }
+    if let Err(e) = child::check_buildx(&args.docker) {
+        return fail(e);
+    }
+    let dockerfile = if args.dockerfile == "-" {
+        None
+    } else {
+        read_dockerfile(&args.dockerfile, &build_args_of(&args.buildx_args)).ok()
+    };
+    let record_path = if args.no_record {
+        None
+    } else {
+        match args.record.clone().map(PathBuf::from) {
+            Some(p) => Some(p),
+            None => default_recording(&args.dockerfile),
+        }
+    };
+    let record = match record_path {
+        Some(p) => match Recording::create(p.clone()) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                return fail(format!(
+                    "cannot create the recording {}: {e} (choose another with --record PATH, or --no-record)",
+                    p.display()
+                ))
+            }
+        },
+        None => None,
+    };
+    let argv = child::build_argv(&args.dockerfile, &args.context, &args.buildx_args);
+    let (mut process, stderr) = match BuildProcess::spawn(&args.docker, &argv) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let mut feed = match Feed::start(Box::new(stderr), record, None) {
+        Ok(f) => f,
+        Err(e) => {
+            process.kill();
+            return fail(format!("cannot read the build's output: {e}"));
+        }
+    };
+    let mut app = App::new(
+        args.dockerfile.clone(),
+        dockerfile,
+        Mode::Live(Live::default()),
+    );
+    let opts = Options {
+        exit_on_finish: args.screen.exit_on_finish,
+    };
+    let ending = present(&mut app, &mut feed, Some(&mut process), opts);
+    // Whatever happened on screen, the build does not outlive us.
+    let status = process.wait_cancelled(child::CANCEL_GRACE);
+    let ending = match ending {
+        Ok(e) => e,
+        Err(e) => {
+            drop(process);
+            return fail(e);
+        }
+    };
+    let code = match (ending, status) {
+        (Ending::Interrupted, _) => EXIT_INTERRUPTED,
+        _ if process.was_cancelled() => EXIT_INTERRUPTED,
+        (_, Some(s)) => child::exit_code(s).clamp(0, 255) as u8,
+        (_, None) => EXIT_BUILD_FAILED,
+    };
+    if app.build.vertexes().is_empty() {
+        // Nothing ran: buildx's own words are the message.
+        let mut said: Vec<String> = app.build.error_text.clone();
+        said.extend(app.build.tool_warnings.iter().cloned());
+        said.extend(app.build.diagnostics().iter().map(|d| d.message.clone()));
+        if code != EXIT_OK {
+            eprintln!("buildx-gantt: the build failed before any step ran (exit {code}):");
+            for l in &said {
+                eprintln!("  {l}");
+            }
+        }
+    } else if let Err(e) = print_report(&app) {
+        eprintln!("buildx-gantt: {e}");
+    }
+    if let Some(r) = feed.recording() {
+        match &r.error {
+            None => eprintln!(
+                "buildx-gantt: recorded to {} (replay: buildx-gantt replay {})",
+                r.path.display(),
+                r.path.display()
+            ),
+            Some(e) => eprintln!(
+                "buildx-gantt: the recording {} stopped after {} bytes: {e}",
+                r.path.display(),
+                r.bytes
+            ),
+        }
+    }
+    code
+}
+
+/// `replay FILE|-`.
+pub fn replay(args: ReplayArgs) -> u8 {
+    let dockerfile = match &args.dockerfile {
+        Some(path) => match read_dockerfile(path, &args.build_args) {
+            Ok(d) => Some(d),
+            Err(e) => return fail(e),
+        },
+        None => None,
+    };
+    let from_stdin = args.log == "-";
+    if !from_stdin {
+        // Read it once first: a file that is not a progress log is told before any screen.
+        if let Err(e) = report::load(
+            &args.log,
+            LogRetention {
+                bytes_per_vertex: 0,
+            },
+        ) {
+            return fail(e);
+        }
+    }
+    let (name, input) = match report::open(&args.log) {
+        Ok(x) => x,
+        Err(e) => return fail(e),
+    };
+    let reopen: Option<Reopen> = if from_stdin {
+        None
+    } else {
+        let path = args.log.clone();
+        Some(Box::new(move || {
+            report::open(&path)
+                .map(|(_, r)| r)
+                .map_err(|e| io::Error::other(e.to_string()))
+        }))
+    };
+    let speed = if args.instant { 0.0 } else { args.speed };
+    let mode = Mode::Replay(Replay::new(speed, !from_stdin));
+    let mut app = App::new(name, dockerfile, mode);
+    let code = play(&mut app, input, reopen, &args.screen);
+    if code != EXIT_OK {
+        return code;
+    }
+    if from_stdin && app.build.vertexes().is_empty() {
+        return fail("<stdin>: no build progress in it (expected a --progress=rawjson log)");
+    }
+    if app.build.failed() {
+        EXIT_BUILD_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// Plays a replay (or demo) and prints the report of the whole log, also when the user left early.
+fn play(
+    app: &mut App,
+    input: Box<dyn std::io::Read + Send>,
+    reopen: Option<Reopen>,
+    screen: &crate::cli::ScreenArgs,
+) -> u8 {
+    let mut feed = match Feed::start(input, None, reopen) {
+        Ok(f) => f,
+        Err(e) => return fail(format!("cannot start reading: {e}")),
+    };
+    let opts = Options {
+        exit_on_finish: screen.exit_on_finish,
+    };
+    if let Err(e) = present(app, &mut feed, None, opts) {
+        return fail(e);
+    }
+    // Left before the end: the report is still of the whole log.
+    if let Mode::Replay(r) = &mut app.mode {
+        r.speed = 0.0;
+    }
+    run::finish_instantly(app, &mut feed);
+    if let Err(e) = print_report(app) {
+        eprintln!("buildx-gantt: {e}");
+    }
+    EXIT_OK
+}
+
+/// `demo [NAME] [--list]`.
+pub fn demo(args: DemoArgs) -> u8 {
+    if args.list {
+        let mut s = String::from("Bundled recordings (buildx-gantt demo NAME):\n");
+        for d in DEMOS {
+            s.push_str(&format!(
+                "  {:<11} {}\n  {:<11} {}\n",
+                d.name, d.title, "", d.about
+            ));
+        }
+        return match write_out(&s) {
+            Ok(()) => EXIT_OK,
+            Err(e) => fail(e),
+        };
+    }
+    let name = args.name.as_deref().unwrap_or(DEMOS[0].name);
+    let Some(d) = demo::find(name) else {
+        let names: Vec<&str> = DEMOS.iter().map(|d| d.name).collect();
+        return fail(format!(
+            "no demo called `{name}`; there are: {}",
+            names.join(", ")
+        ));
+    };
+    let dockerfile = Dockerfile::parse(d.dockerfile, &[]);
+    let mode = Mode::Replay(Replay::new(args.speed, true));
+    let mut app = App::new(format!("demo {}", d.name), Some(dockerfile), mode);
+    app.title = Some(d.title.to_string());
+    let log = d.log;
+    let reopen: Reopen = Box::new(move || Ok(Box::new(log) as Box<dyn std::io::Read + Send>));
+    play(&mut app, Box::new(log), Some(reopen), &args.screen)
+}

@@ -1,0 +1,40 @@
+//! The recordings `buildx-gantt demo` plays, compiled into the binary so a demo works anywhere
+//! (on stage, offline, from `cargo install`).
+
+pub struct Demo {
+    pub name: &'static str,
+    /// The title line shown above the chart.
+    pub title: &'static str,
+    pub about: &'static str,
+    pub log: &'static [u8],
+    pub dockerfile: &'static str,
+}
+
+pub const DEMOS: &[Demo] = &[
+    Demo {
+        name: "race-fail",
+        title: "The race that fails: stage-2 reads the cache before builder fills it",
+        about: "Dockerfiles/race, a cold build that failed (9 runs in 20 do)",
+        log: include_bytes!("../assets/race-fail.jsonl"),
+        dockerfile: include_str!("../Dockerfiles/race/Dockerfile"),
+    },
+    Demo {
+        name: "race-pass",
+        title:
+            "The same race, won by builder this time: the build passes, the hazard is still there",
+        about: "Dockerfiles/race, a cold build that passed",
+        log: include_bytes!("../assets/race-pass.jsonl"),
+        dockerfile: include_str!("../Dockerfiles/race/Dockerfile"),
+    },
+    Demo {
+        name: "workaround",
+        title: "The workaround: COPY --from=builder /src/.cookie orders the two cache steps",
+        about: "Dockerfiles/workaround, passes every time (10 of 10)",
+        log: include_bytes!("../assets/workaround.jsonl"),
+        dockerfile: include_str!("../Dockerfiles/workaround/Dockerfile"),
+    },
+];
+
+pub fn find(name: &str) -> Option<&'static Demo> {
+    DEMOS.iter().find(|d| d.name == name)
+}

@@ -1,0 +1,323 @@
+//! `docker buildx build --progress=rawjson` as a child process: checking that it can run at all,
+//! starting it with its stderr piped to us, cancelling it the way a user's Ctrl-C would, and never
+//! leaving it behind.
+
+use std::fmt;
+use std::io::{self, Read};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// The oldest buildx that accepts `--progress=rawjson`.
+pub const MIN_BUILDX: (u32, u32) = (0, 12);
+
+/// How long a cancelled build gets to stop by itself before it is killed.
+pub const CANCEL_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Debug)]
+pub enum StartError {
+    DockerMissing { docker: String },
+    DockerFailed { docker: String, error: io::Error },
+    BuildxMissing { docker: String, output: String },
+    BuildxTooOld { version: String },
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::DockerMissing { docker } => write!(
+                f,
+                "`{docker}` was not found. Install Docker (with the buildx plugin), or point \
+                 --docker / $BUILDX_GANTT_DOCKER at the docker binary. To look at a saved log \
+                 instead: `buildx-gantt replay FILE`; to see what the tool does: `buildx-gantt demo`."
+            ),
+            StartError::DockerFailed { docker, error } => {
+                write!(f, "cannot run `{docker}`: {error}")
+            }
+            StartError::BuildxMissing { docker, output } => {
+                write!(
+                    f,
+                    "`{docker} buildx` is not available (the buildx plugin is missing). Install \
+                     it (Debian/Ubuntu: `apt-get install docker-buildx-plugin` from Docker's \
+                     repository, or the `docker-buildx` package), then try again."
+                )?;
+                if !output.trim().is_empty() {
+                    write!(f, "\n{docker} said: {}", output.trim())?;
+                }
+                Ok(())
+            }
+            StartError::BuildxTooOld { version } => write!(
+                f,
+                "buildx {version} is too old: --progress=rawjson needs buildx v{}.{} or newer. \
+                 Update the buildx plugin (https://github.com/docker/buildx/releases).",
+                MIN_BUILDX.0, MIN_BUILDX.1
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// The buildx version `docker buildx version` reported, when it could be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildxVersion {
+    pub text: String,
+    pub number: Option<(u32, u32, u32)>,
+}
+
+/// Finds `v0.12.1` (or `0.12.1`) in `github.com/docker/buildx v0.12.1 abc123`.
+pub fn parse_buildx_version(output: &str) -> Option<(u32, u32, u32)> {
+    output.split_whitespace().find_map(|word| {
+        let w = word.strip_prefix('v').unwrap_or(word);
+        let core = w.split(['-', '+']).next()?;
+        let mut parts = core.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        let patch = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        Some((major, minor, patch))
+    })
+}
+
+/// Runs `docker buildx version`: is there a docker, a buildx plugin, and is it new enough?
+pub fn check_buildx(docker: &str) -> Result<BuildxVersion, StartError> {
+    let out = Command::new(docker)
+        .args(["buildx", "version"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|error| {
+            if error.kind() == io::ErrorKind::NotFound {
+                StartError::DockerMissing {
+                    docker: docker.to_string(),
+                }
+            } else {
+                StartError::DockerFailed {
+                    docker: docker.to_string(),
+                    error,
+                }
+            }
+        })?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        let mut said = stdout;
+        said.push_str(&String::from_utf8_lossy(&out.stderr));
+        return Err(StartError::BuildxMissing {
+            docker: docker.to_string(),
+            output: said,
+        });
+    }
+    let number = parse_buildx_version(&stdout);
+    if let Some((maj, min, _)) = number {
+        if (maj, min) < MIN_BUILDX {
+            return Err(StartError::BuildxTooOld {
+                version: stdout.trim().to_string(),
+            });
+        }
+    }
+    Ok(BuildxVersion {
+        text: stdout.trim().to_string(),
+        number,
+    })
+}
+
+/// The command line of the build: `buildx build --progress=rawjson -f DOCKERFILE [ARGS…] CONTEXT`.
+pub fn build_argv(dockerfile: &str, context: &str, buildx_args: &[String]) -> Vec<String> {
+    let mut argv: Vec<String> = ["buildx", "build", "--progress=rawjson", "-f", dockerfile]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    argv.extend(buildx_args.iter().cloned());
+    argv.push(context.to_string());
+    argv
+}
+
+/// A running build. Dropping it kills the build if it is still running: it can never outlive us.
+pub struct BuildProcess {
+    child: Child,
+    status: Option<ExitStatus>,
+    cancel_sent: Option<Instant>,
+    killed: bool,
+}
+
+impl BuildProcess {
+    /// Starts `docker ARGV…` with stdin and stdout closed off (nothing reaches the screen) and
+    /// stderr returned for reading. The child leads its own process group, so one signal reaches
+    /// docker and its buildx plugin together, and the terminal's Ctrl-C reaches only us; on Linux
+    /// it is also told to stop if we die without cleaning up.
+    pub fn spawn(
+        docker: &str,
+        argv: &[String],
+    ) -> Result<(BuildProcess, impl Read + Send), StartError> {
+        let mut cmd = Command::new(docker);
+        cmd.args(argv)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .process_group(0);
+        #[cfg(target_os = "linux")]
+        // SAFETY: prctl is async-signal-safe and touches only the child's own state.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().map_err(|error| {
+            if error.kind() == io::ErrorKind::NotFound {
+                StartError::DockerMissing {
+                    docker: docker.to_string(),
+                }
+            } else {
+                StartError::DockerFailed {
+                    docker: docker.to_string(),
+                    error,
+                }
+            }
+        })?;
+        let stderr = child
+            .stderr
+            .take()
+            .ok_or_else(|| StartError::DockerFailed {
+                docker: docker.to_string(),
+                error: io::Error::other("no stderr pipe"),
+            })?;
+        Ok((
+            BuildProcess {
+                child,
+                status: None,
+                cancel_sent: None,
+                killed: false,
+            },
+            stderr,
+        ))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The exit status, once the child has exited (never blocks).
+    pub fn poll(&mut self) -> Option<ExitStatus> {
+        if self.status.is_none() {
+            if let Ok(Some(s)) = self.child.try_wait() {
+                self.status = Some(s);
+            }
+        }
+        self.status
+    }
+
+    /// Asks the build to stop as Ctrl-C in a terminal would (SIGINT to its process group).
+    pub fn cancel(&mut self) {
+        if self.poll().is_some() || self.cancel_sent.is_some() {
+            return;
+        }
+        self.signal(libc::SIGINT);
+        self.cancel_sent = Some(Instant::now());
+    }
+
+    pub fn cancelling(&self) -> bool {
+        self.cancel_sent.is_some() && self.status.is_none()
+    }
+
+    /// Kills the build if it was cancelled more than `grace` ago and is still running. Returns
+    /// whether it has exited.
+    pub fn enforce_cancel(&mut self, grace: Duration) -> bool {
+        if self.poll().is_some() {
+            return true;
+        }
+        if let Some(t) = self.cancel_sent {
+            if t.elapsed() >= grace {
+                self.kill();
+            }
+        }
+        self.status.is_some()
+    }
+
+    /// Kills the build's whole process group and reaps it.
+    pub fn kill(&mut self) {
+        if self.poll().is_some() {
+            return;
+        }
+        self.signal(libc::SIGKILL);
+        let _ = self.child.kill();
+        self.killed = true;
+        if let Ok(s) = self.child.wait() {
+            self.status = Some(s);
+        }
+    }
+
+    /// Waits for the exit, cancelling and then killing after `grace`.
+    pub fn wait_cancelled(&mut self, grace: Duration) -> Option<ExitStatus> {
+        self.cancel();
+        while !self.enforce_cancel(grace) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.status
+    }
+
+    pub fn was_cancelled(&self) -> bool {
+        self.cancel_sent.is_some() || self.killed
+    }
+
+    fn signal(&self, sig: libc::c_int) {
+        let pgid = self.child.id() as libc::pid_t;
+        // SAFETY: plain kill(2) on the process group we created; no memory is involved.
+        unsafe {
+            libc::kill(-pgid, sig);
+        }
+    }
+}
+
+impl Drop for BuildProcess {
+    fn drop(&mut self) {
+        if self.poll().is_none() {
+            self.kill();
+        }
+    }
+}
+
+/// The exit code to pass on: the build's own, 128+N when a signal ended it.
+pub fn exit_code(status: ExitStatus) -> i32 {
+    status
+        .code()
+        .or_else(|| status.signal().map(|s| 128 + s))
+        .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(
+            parse_buildx_version("github.com/docker/buildx v0.36.0 0f1a2b3"),
+            Some((0, 36, 0))
+        );
+        assert_eq!(
+            parse_buildx_version("github.com/docker/buildx 0.11.2+ds1-1 1.2"),
+            Some((0, 11, 2))
+        );
+        assert_eq!(parse_buildx_version("no version here"), None);
+    }
+
+    #[test]
+    fn argv_keeps_user_args_in_order_before_the_context() {
+        let args = vec!["--target".to_string(), "test".into(), "--no-cache".into()];
+        assert_eq!(
+            build_argv("Dockerfile.dev", "./app", &args),
+            [
+                "buildx",
+                "build",
+                "--progress=rawjson",
+                "-f",
+                "Dockerfile.dev",
+                "--target",
+                "test",
+                "--no-cache",
+                "./app"
+            ]
+        );
+    }
+}

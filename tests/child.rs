@@ -1,0 +1,378 @@
+//! The live build as a child process, against a fake `docker` that plays real recordings to
+//! stderr with their original timing (the buildx plugin is not available on CI machines). stdout is
+//! a pipe here, so the binary runs without a screen: a line per finished step, then the report.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+struct Fake {
+    dir: PathBuf,
+    play: PathBuf,
+}
+
+impl Fake {
+    fn new(name: &str, recording: &str, scale: f64) -> Fake {
+        let dir = tmp_dir(name);
+        let play = play_file(recording, scale, &dir);
+        Fake { dir, play }
+    }
+
+    fn argv_file(&self) -> PathBuf {
+        self.dir.join("argv")
+    }
+
+    fn pid_file(&self) -> PathBuf {
+        self.dir.join("pid")
+    }
+
+    /// The binary, set up to run the fake docker; `args` after the binary's name.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = bin();
+        c.args(args)
+            .env("BUILDX_GANTT_DOCKER", fake_docker())
+            .env("FAKE_DOCKER_PLAY", &self.play)
+            .env("FAKE_DOCKER_ARGV", self.argv_file())
+            .env("FAKE_DOCKER_PID", self.pid_file())
+            .env("XDG_STATE_HOME", self.dir.join("state"))
+            .env("COLUMNS", "100")
+            .env_remove("NO_COLOR")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    }
+}
+
+fn dockerfile() -> String {
+    fixture("race/Dockerfile").to_string_lossy().into_owned()
+}
+
+fn context() -> String {
+    fixture("race").to_string_lossy().into_owned()
+}
+
+fn wait_for(path: &Path, timeout: Duration) {
+    let t = Instant::now();
+    while !path.exists() || std::fs::metadata(path).map(|m| m.len()).unwrap_or(0) == 0 {
+        assert!(t.elapsed() < timeout, "{} never appeared", path.display());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn signal(child: &Child, sig: i32) {
+    // SAFETY: kill(2) on a pid we own.
+    unsafe {
+        libc::kill(child.id() as i32, sig);
+    }
+}
+
+/// Processes whose process group is `pgid` (the fake docker leads its own group).
+fn group_members(pgid: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid pgrp …; comm may hold spaces, so split after the last ')'.
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        // A zombie is already dead; reaping an orphan's is init's job.
+        if fields.first() == Some(&"Z") {
+            continue;
+        }
+        if fields.get(2).and_then(|p| p.parse::<i32>().ok()) == Some(pgid) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// The group's members once it has had a moment to die (a SIGKILL is not instant).
+fn left_behind(pgid: i32) -> Vec<i32> {
+    let t = Instant::now();
+    loop {
+        let left = group_members(pgid);
+        if left.is_empty() || t.elapsed() > Duration::from_secs(2) {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn finish(child: Child, timeout: Duration) -> (Output, Duration) {
+    let t = Instant::now();
+    let id = child.id();
+    let waiter = std::thread::spawn(move || child.wait_with_output().unwrap());
+    while !waiter.is_finished() {
+        if t.elapsed() > timeout {
+            // SAFETY: kill(2) on our own child, which is stuck.
+            unsafe {
+                libc::kill(id as i32, libc::SIGKILL);
+            }
+            panic!("buildx-gantt did not exit within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (waiter.join().unwrap(), t.elapsed())
+}
+
+#[test]
+fn argv_reaches_buildx_as_given_and_a_failed_build_exits_1() {
+    let fake = Fake::new("argv", "race/rawjson-fail.jsonl", 0.0);
+    let (df, ctx) = (dockerfile(), context());
+    let out = fake
+        .command(&[
+            "--no-record",
+            &df,
+            &ctx,
+            "--",
+            "--target",
+            "test",
+            "--build-arg",
+            "CACHE_ID=x y",
+            "--no-cache",
+            "--platform=linux/amd64",
+        ])
+        .env("FAKE_DOCKER_EXIT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let argv = std::fs::read_to_string(fake.argv_file()).unwrap();
+    let argv: Vec<&str> = argv.lines().collect();
+    assert_eq!(
+        argv,
+        [
+            "--progress=rawjson",
+            "-f",
+            df.as_str(),
+            "--target",
+            "test",
+            "--build-arg",
+            "CACHE_ID=x y",
+            "--no-cache",
+            "--platform=linux/amd64",
+            ctx.as_str()
+        ]
+    );
+    let text = stdout(&out);
+    // A line per finished step, in the order they finished, then the report.
+    let done_stage2 = text.find("done      [stage-2 2/4]").expect(&text);
+    let done_builder = text.find("done      [builder 2/3]").expect(&text);
+    assert!(done_stage2 < done_builder, "{text}");
+    assert!(text.contains("failed    [stage-2 4/4]"), "{text}");
+    assert!(
+        text.contains("RACE      stage-2 runs alongside builder"),
+        "{text}"
+    );
+    assert!(
+        text.contains("HAZARD    [builder 2/3] and [stage-2 2/4] share cache demo.mods.v1"),
+        "{text}"
+    );
+    assert!(text.contains("build FAILED in 4.14s"), "{text}");
+    // Nothing is recorded with --no-record.
+    assert!(!fake.dir.join("state").exists());
+}
+
+#[test]
+fn a_passing_build_exits_0_and_is_recorded_byte_for_byte_with_its_timing() {
+    // Original timing: the build took 4.1 s.
+    let fake = Fake::new("record", "race/rawjson-pass.jsonl", 1.0);
+    let rec = fake.dir.join("out/build.jsonl");
+    let t = Instant::now();
+    let out = fake
+        .command(&["--record", rec.to_str().unwrap(), &dockerfile(), &context()])
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(took >= Duration::from_secs(3), "played too fast: {took:?}");
+    let played = std::fs::read(fixture("race/rawjson-pass.jsonl")).unwrap();
+    let recorded = std::fs::read(&rec).unwrap();
+    assert!(
+        recorded == played,
+        "the recording differs from the played bytes"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("recorded to {}", rec.display())),
+        "{err}"
+    );
+    assert!(stdout(&out).contains("build succeeded"), "{}", stdout(&out));
+}
+
+#[test]
+fn recordings_go_to_the_state_directory_by_default() {
+    let fake = Fake::new("default-record", "race/rawjson-fail.jsonl", 0.0);
+    let out = fake
+        .command(&[&dockerfile(), &context()])
+        .env("FAKE_DOCKER_EXIT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let dir = fake.dir.join("state/buildx-gantt/recordings");
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1);
+    let path = files[0].path();
+    assert!(path.to_string_lossy().ends_with(".jsonl"));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(fixture("race/rawjson-fail.jsonl")).unwrap()
+    );
+    assert!(stderr(&out).contains(&path.to_string_lossy().into_owned()));
+    // And it replays.
+    let replay = run(&["replay", "--instant", path.to_str().unwrap()], None);
+    assert_eq!(replay.status.code(), Some(1));
+    assert!(stdout(&replay).contains("failed    [stage-2 4/4]"));
+}
+
+/// Starts a slow build (3× the recording's timing) and waits until the fake docker runs.
+fn start_slow(name: &str, extra_env: &[(&str, &str)]) -> (Fake, Child, i32) {
+    let fake = Fake::new(name, "race/rawjson-pass.jsonl", 3.0);
+    let mut cmd = fake.command(&["--no-record", &dockerfile(), &context()]);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    wait_for(&fake.pid_file(), Duration::from_secs(10));
+    // Let it get going: the first steps take about a second at this pace.
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid: i32 = std::fs::read_to_string(fake.pid_file())
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        !group_members(pid).is_empty(),
+        "the fake build is not running"
+    );
+    (fake, child, pid)
+}
+
+#[test]
+fn ctrl_c_cancels_the_build_and_reaps_it() {
+    let (_fake, child, pid) = start_slow("sigint", &[]);
+    signal(&child, libc::SIGINT);
+    let (out, took) = finish(child, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(took < Duration::from_secs(4), "cancelling took {took:?}");
+    assert_eq!(left_behind(pid), Vec::<i32>::new(), "processes left behind");
+    // What ran so far is still reported.
+    let text = stdout(&out);
+    assert!(text.contains("done      [base 1/1]"), "{text}");
+}
+
+#[test]
+fn sigterm_cancels_too() {
+    let (_fake, child, pid) = start_slow("sigterm", &[]);
+    signal(&child, libc::SIGTERM);
+    let (out, _) = finish(child, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(left_behind(pid), Vec::<i32>::new(), "processes left behind");
+}
+
+#[test]
+fn a_build_that_ignores_the_cancel_is_killed_after_the_grace_period() {
+    let (_fake, child, pid) = start_slow("hung", &[("FAKE_DOCKER_IGNORE_INT", "1")]);
+    signal(&child, libc::SIGINT);
+    let (out, took) = finish(child, Duration::from_secs(15));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        took >= Duration::from_secs(4),
+        "killed before the grace period: {took:?}"
+    );
+    assert_eq!(left_behind(pid), Vec::<i32>::new(), "processes left behind");
+}
+
+#[test]
+fn a_missing_docker_or_buildx_is_explained_before_anything_runs() {
+    let fake = Fake::new("missing", "race/rawjson-fail.jsonl", 0.0);
+    let (df, ctx) = (dockerfile(), context());
+    let out = fake
+        .command(&["--docker", "/nonexistent/docker", &df, &ctx])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`/nonexistent/docker` was not found"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = fake
+        .command(&[&df, &ctx])
+        .env("FAKE_BUILDX_MISSING", "1")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("buildx plugin is missing"), "{err}");
+    assert!(err.contains("'buildx' is not a docker command"), "{err}");
+
+    let out = fake
+        .command(&[&df, &ctx])
+        .env("FAKE_BUILDX_VERSION", "v0.11.2")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("needs buildx v0.12 or newer"),
+        "{}",
+        stderr(&out)
+    );
+
+    // None of these started a build.
+    assert!(!fake.argv_file().exists());
+}
+
+#[test]
+fn a_missing_dockerfile_or_context_is_a_usage_error() {
+    let fake = Fake::new("usage", "race/rawjson-fail.jsonl", 0.0);
+    let out = fake.command(&["/nonexistent/Dockerfile"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no such Dockerfile"),
+        "{}",
+        stderr(&out)
+    );
+    let out = fake
+        .command(&[&dockerfile(), "/nonexistent/context"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a directory"), "{}", stderr(&out));
+    assert!(!fake.argv_file().exists());
+}
+
+#[test]
+fn a_build_that_fails_at_once_shows_buildx_own_message() {
+    let dir = tmp_dir("at-once");
+    let play = dir.join("play.tsv");
+    std::fs::write(
+        &play,
+        "0\tERROR: failed to build: failed to solve: failed to read dockerfile: no such file\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["--no-record", &dockerfile(), &context()])
+        .env("BUILDX_GANTT_DOCKER", fake_docker())
+        .env("FAKE_DOCKER_PLAY", &play)
+        .env("FAKE_DOCKER_EXIT", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the build failed before any step ran"),
+        "{err}"
+    );
+    assert!(err.contains("failed to read dockerfile"), "{err}");
+}
