@@ -496,19 +496,25 @@ fn draw_bar(
             buf.set_string(x + c, y, g.to_string(), style);
         }
     }
+    // The live edge of a running bar pulses.
+    if let Some(c) = last.filter(|_| bar.state == State::Running) {
+        let ch = if frame % 2 == 0 { '▌' } else { '▒' };
+        buf.set_string(x + c, y, ch.to_string(), th.state(State::Running));
+    }
+    // Red over whatever is drawn there (or, without colour, its own glyph).
     for &span in &bar.red {
         if let Some((a, b)) = axis.cells_of(span) {
             for c in a..=b {
-                let ch = if th.color { g } else { OVERLAP_GLYPH };
-                buf.set_string(x + c, y, ch.to_string(), th.overlap());
+                let cell = &mut buf[(x + c, y)];
+                if th.color {
+                    if cell.symbol() == " " {
+                        cell.set_char(g);
+                    }
+                    cell.set_style(th.overlap());
+                } else {
+                    cell.set_char(OVERLAP_GLYPH);
+                }
             }
-        }
-    }
-    // The live edge of a running bar pulses.
-    if bar.state == State::Running {
-        if let Some(c) = last {
-            let ch = if frame % 2 == 0 { '▌' } else { '▒' };
-            buf.set_string(x + c, y, ch.to_string(), style);
         }
     }
 }
@@ -812,7 +818,10 @@ fn status(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
             th.dim().add_modifier(Modifier::REVERSED),
         );
     }
-    let (verdict, vstyle) = verdict(app, th);
+    let (mut verdict, vstyle) = verdict(app, th, true);
+    if verdict.chars().count() + 1 > area.width as usize {
+        verdict = self::verdict(app, th, false).0;
+    }
     if area.height > 1 && !verdict.is_empty() {
         let line = Rect {
             y: area.y + 1,
@@ -824,7 +833,8 @@ fn status(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
 }
 
 /// The one sentence that matters most now: a note, the cache verdict, the race, the critical path.
-fn verdict(app: &App, th: &Theme) -> (String, Style) {
+/// `wide`: with the margin and every word; else the short form for narrow terminals.
+fn verdict(app: &App, th: &Theme, wide: bool) -> (String, Style) {
     let a = &app.analysis;
     if let Some((note, _)) = &app.note {
         return (note.clone(), th.bold());
@@ -834,16 +844,20 @@ fn verdict(app: &App, th: &Theme) -> (String, Style) {
         let r = short_name(&a.steps[h.reader.step]);
         let margin = h
             .margin
+            .filter(|_| wide)
             .map(|m| format!(" ({} ahead)", secs(m)))
             .unwrap_or_default();
         let text = match h.first {
             Some(f) if h.roles_known && f == h.reader.step => format!(
-                "⚠ race lost: {r} read cache {} before {w} filled it{margin}",
+                "⚠ race lost: {r} read {}{} before {w} filled it{margin}",
+                if wide { "cache " } else { "" },
                 h.cache_id
             ),
             Some(f) if h.roles_known && f == h.writer.step => format!(
-                "⚠ race won this time: {w} filled cache {} before {r} read it{margin}; nothing makes it so",
-                h.cache_id
+                "⚠ race won this time: {w} filled {}{} before {r} read it{margin}{}",
+                if wide { "cache " } else { "" },
+                h.cache_id,
+                if wide { "; nothing makes it so" } else { "" }
             ),
             Some(f) => format!(
                 "⚠ cache {}: {} finished first{margin}; nothing orders {w} and {r}",
@@ -904,7 +918,7 @@ fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
         })
         .collect();
     lines.push(Line::from(
-        " mouse: wheel moves the selection (scrolls the log over it); click selects, again expands",
+        " mouse: the wheel scrolls, a click selects (a second one expands)",
     ));
     let legend: Vec<String> = LEGEND
         .iter()

@@ -82,11 +82,13 @@ pub fn stderr(o: &Output) -> String {
 
 /// A fresh directory under cargo's target tmp dir for one test.
 pub fn tmp_dir(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "{name}-{}-{:?}",
-        std::process::id(),
-        std::thread::current().id()
-    ));
+    // Only [A-Za-z0-9-] in the name: shell scripts (tmux tests) use these paths unquoted.
+    let thread: String = format!("{:?}", std::thread::current().id())
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{name}-{}-{thread}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d

@@ -1,0 +1,266 @@
+//! The live screen, rendered into ratatui's TestBackend from real recordings and compared with
+//! insta snapshots (tests/snapshots/). Colours are not in a snapshot's text, so the red is checked
+//! on the buffer's cells.
+
+mod common;
+
+use buildx_gantt::dockerfile::Dockerfile;
+use buildx_gantt::source::rawjson;
+use buildx_gantt::ui::app::{App, Mode, Replay, RowKind};
+use buildx_gantt::ui::keys::Action;
+use buildx_gantt::ui::view;
+use common::fixture;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+use ratatui::Terminal;
+
+/// A replay of `rel`, paused before its first event (`instant`: everything applied).
+fn replay(rel: &str, instant: bool) -> App {
+    let events = rawjson::read_events(std::fs::File::open(fixture(rel)).unwrap()).unwrap();
+    let dockerfile = std::fs::read_to_string(fixture(rel).parent().unwrap().join("Dockerfile"))
+        .ok()
+        .map(|t| Dockerfile::parse(&t, &[]));
+    let mut r = Replay::new(if instant { 0.0 } else { 1.0 }, true);
+    r.paused = true;
+    let mut app = App::new(rel.to_string(), dockerfile, Mode::Replay(r));
+    app.size = (120, 30);
+    for e in events {
+        app.push(e);
+    }
+    app.input_ended();
+    app.tick(std::time::Instant::now());
+    app.refresh();
+    app
+}
+
+fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    app.size = (w, h);
+    app.invalidate();
+    app.refresh();
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::render(app, f.area(), f.buffer_mut()))
+        .unwrap();
+    t
+}
+
+/// Steps the paused replay until a stage is seen running alongside its COPY --from source.
+fn step_until_red(app: &mut App) {
+    for _ in 0..10_000 {
+        app.handle(Action::Step);
+        app.refresh();
+        // Two steps starting at the same instant overlap for 0 ns: nothing to see yet.
+        if app.analysis.overlaps.iter().any(|o| o.duration > 0) {
+            return;
+        }
+    }
+    panic!("the red never showed");
+}
+
+/// The row of the screen whose text contains `needle`.
+fn row_of(buf: &Buffer, needle: &str) -> u16 {
+    (0..buf.area.height)
+        .find(|&y| {
+            let line: String = (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect();
+            line.contains(needle)
+        })
+        .unwrap_or_else(|| panic!("no row with {needle}"))
+}
+
+fn red_cells(buf: &Buffer, y: u16) -> usize {
+    (0..buf.area.width)
+        .filter(|&x| buf[(x, y)].fg == Color::Red)
+        .count()
+}
+
+#[test]
+fn the_race_at_the_moment_the_red_first_shows() {
+    let mut app = replay("race/rawjson-fail.jsonl", false);
+    step_until_red(&mut app);
+    let t = draw(&mut app, 120, 30);
+    let buf = t.backend().buffer();
+    // stage-2 is drawn red while builder is still running.
+    let stage2 = row_of(buf, "▾ stage-2");
+    assert!(red_cells(buf, stage2) > 0, "stage-2 is not red");
+    let builder = row_of(buf, "▾ builder");
+    assert_eq!(
+        red_cells(buf, builder),
+        0,
+        "the source stage is not the one in red"
+    );
+    assert!(app
+        .analysis
+        .steps
+        .iter()
+        .any(|s| s.name.starts_with("[builder") && s.is_open()));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn the_race_final_screen_says_which_step_won() {
+    let mut app = replay("race/rawjson-fail.jsonl", true);
+    let t = draw(&mut app, 120, 30);
+    let screen = t.backend().to_string();
+    assert!(screen.contains(
+        "race lost: [stage-2 2/4] read cache demo.mods.v1 before [builder 2/3] filled it"
+    ));
+    let buf = t.backend().buffer();
+    assert!(red_cells(buf, row_of(buf, "1/4 RUN mkdir -p /app")) > 0);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn the_passing_race_still_shows_the_hazard_and_who_won() {
+    let mut app = replay("race/rawjson-pass.jsonl", true);
+    let t = draw(&mut app, 120, 30);
+    let screen = t.backend().to_string();
+    assert!(
+        screen.contains("race won this time: [builder 2/3] filled"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("demo.mods.v1 before [stage-2 2/4] read it"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn the_details_pane_shows_the_failed_step_and_its_log() {
+    let mut app = replay("race/rawjson-fail.jsonl", true);
+    app.handle(Action::Bottom);
+    app.handle(Action::Details);
+    let t = draw(&mut app, 120, 36);
+    let screen = t.backend().to_string();
+    assert!(screen.contains("[stage-2 4/4] RUN test -e /app/a"));
+    assert!(screen.contains("out│modules missing"));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn the_log_scrolls_and_follows() {
+    let mut app = replay("chatty/rawjson.jsonl", true);
+    // Select the chatty step (the last row) and open its log.
+    app.handle(Action::Bottom);
+    app.handle(Action::Details);
+    let screen = draw(&mut app, 100, 30).backend().to_string();
+    assert!(screen.contains("following"), "{screen}");
+    // stdout ends with 20000, the last stderr lines come after it.
+    assert!(screen.contains("out│20000"), "{screen}");
+    app.handle(Action::LogUp);
+    let scrolled = draw(&mut app, 100, 30).backend().to_string();
+    assert!(scrolled.contains("scrolled"), "{scrolled}");
+    assert!(!scrolled.contains("out│20000"), "{scrolled}");
+    app.handle(Action::LogFollow);
+    let back = draw(&mut app, 100, 30).backend().to_string();
+    assert!(back.contains("out│20000"));
+}
+
+#[test]
+fn the_help_overlay_lists_every_key_at_80x24() {
+    let mut app = replay("race/rawjson-fail.jsonl", true);
+    app.handle(Action::Help);
+    let t = draw(&mut app, 80, 24);
+    let screen = t.backend().to_string();
+    for b in buildx_gantt::ui::keys::BINDINGS {
+        assert!(screen.contains(b.help), "help lacks {:?}", b.help);
+    }
+    insta::assert_snapshot!(t.backend());
+    // Any other key closes it.
+    app.handle(Action::Down);
+    assert!(!app.help);
+}
+
+#[test]
+fn a_failed_build_shows_failed_cancelled_and_never_started_steps() {
+    let mut app = replay("fail/rawjson.jsonl", true);
+    app.handle(Action::ToggleAll);
+    let t = draw(&mut app, 120, 30);
+    let screen = t.backend().to_string();
+    assert!(screen.contains("replayed: FAILED"));
+    assert!(screen.contains("cancelled"));
+    assert!(screen.contains("waiting"));
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn the_race_at_80x24() {
+    let mut app = replay("race/rawjson-fail.jsonl", true);
+    let t = draw(&mut app, 80, 24);
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn a_terminal_smaller_than_80x24_is_told_so() {
+    let mut app = replay("race/rawjson-fail.jsonl", true);
+    let screen = draw(&mut app, 60, 20).backend().to_string();
+    assert!(screen.contains("at least 80×24"), "{screen}");
+    assert!(screen.contains("60×20"), "{screen}");
+}
+
+#[test]
+fn without_colour_the_race_is_marked_by_its_own_glyph() {
+    let mut app = replay("race/rawjson-fail.jsonl", true);
+    app.color = false;
+    let t = draw(&mut app, 120, 30);
+    let buf = t.backend().buffer();
+    let y = row_of(buf, "▾ stage-2");
+    let line: String = (0..120).map(|x| buf[(x, y)].symbol().to_string()).collect();
+    assert!(line.contains("!!!"), "{line}");
+    assert_eq!(red_cells(buf, y), 0);
+}
+
+#[test]
+fn keys_expand_collapse_and_jump_between_hazards() {
+    let mut app = replay("race/rawjson-fail.jsonl", true);
+    let rows = app.rows.len();
+    app.handle(Action::ToggleAll); // all open (the internal group too)
+    assert!(app.rows.len() > rows);
+    app.handle(Action::ToggleAll); // all closed
+    assert!(app.rows.iter().all(|r| !matches!(r.kind, RowKind::Step(_))));
+    // n opens what it needs and lands on a step in a race or a hazard.
+    app.handle(Action::NextHazard);
+    let first = app.selected;
+    let RowKind::Step(id) = app.rows[first].kind else {
+        panic!("n did not select a step")
+    };
+    assert!(app.hazard_steps().contains(&id));
+    app.handle(Action::NextHazard);
+    assert_ne!(app.selected, first);
+    app.handle(Action::PrevHazard);
+    assert_eq!(app.selected, first);
+}
+
+#[test]
+fn zoom_pan_and_fit_move_the_time_axis() {
+    let mut app = replay("race/rawjson-fail.jsonl", true);
+    let fit = app.window(80);
+    app.handle(Action::ZoomIn);
+    let zoomed = app.window(80);
+    assert!(zoomed.1 - zoomed.0 < fit.1 - fit.0);
+    app.handle(Action::PanRight);
+    let panned = app.window(80);
+    assert!(panned.0 > zoomed.0);
+    app.handle(Action::Fit);
+    assert_eq!(app.window(80), fit);
+}
+
+#[test]
+fn replay_controls_pause_step_and_change_speed() {
+    let mut app = replay("race/rawjson-fail.jsonl", false);
+    let Mode::Replay(r) = &app.mode else { panic!() };
+    assert!(r.paused);
+    app.handle(Action::Step);
+    let Mode::Replay(r) = &app.mode else { panic!() };
+    let p1 = r.position;
+    app.handle(Action::Step);
+    let Mode::Replay(r) = &app.mode else { panic!() };
+    assert!(r.position > p1);
+    app.handle(Action::Faster);
+    let Mode::Replay(r) = &app.mode else { panic!() };
+    assert_eq!(r.speed, 2.0);
+    app.handle(Action::Pause);
+    let Mode::Replay(r) = &app.mode else { panic!() };
+    assert!(!r.paused);
+}

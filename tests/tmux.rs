@@ -1,0 +1,237 @@
+//! End to end: the real binary on a real terminal (tmux), driven with send-keys and read back
+//! with capture-pane. tmux is required (CI installs it); without it these tests fail, they do not
+//! skip.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A tmux server of our own (its own socket), killed when dropped.
+struct Tmux {
+    socket: String,
+    dir: PathBuf,
+}
+
+impl Tmux {
+    /// Starts `command` in a detached 120×30 session; after it exits the shell records the exit
+    /// code and the terminal's settings, then waits.
+    fn start(name: &str, command: &str) -> Tmux {
+        let dir = tmp_dir(name);
+        let socket = format!("bxg-{name}-{}", std::process::id());
+        let t = Tmux { socket, dir };
+        let script = format!(
+            "{command}; echo \"EXIT=$?\" > {exit}; stty -a > {stty}; sleep 600",
+            exit = t.dir.join("exit").display(),
+            stty = t.dir.join("stty").display(),
+        );
+        let ok = t
+            .cmd(&[
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "30",
+                "sh",
+                "-c",
+                &script,
+            ])
+            .status()
+            .unwrap_or_else(|e| {
+                panic!("tmux is required for this test ({e}): apt-get install tmux")
+            });
+        assert!(ok.success(), "tmux new-session failed");
+        t
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-L").arg(&self.socket).args(args);
+        c.env_remove("TMUX");
+        c
+    }
+
+    fn capture(&self, escapes: bool) -> String {
+        let mut args = vec!["capture-pane", "-p", "-S", "-200"];
+        if escapes {
+            args.push("-e");
+        }
+        let out = self.cmd(&args).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys"];
+        args.extend_from_slice(keys);
+        assert!(self.cmd(&args).status().unwrap().success());
+    }
+
+    fn display(&self, format: &str) -> String {
+        let out = self
+            .cmd(&["display-message", "-p", format])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Waits until the screen satisfies `pred`, returning it.
+    fn wait(
+        &self,
+        what: &str,
+        timeout: Duration,
+        escapes: bool,
+        pred: impl Fn(&str) -> bool,
+    ) -> String {
+        let t = Instant::now();
+        loop {
+            let screen = self.capture(escapes);
+            if pred(&screen) {
+                return screen;
+            }
+            if t.elapsed() > timeout {
+                panic!("timed out waiting for {what}; the screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn exit_code(&self, timeout: Duration) -> i32 {
+        let path = self.dir.join("exit");
+        let t = Instant::now();
+        while !path.exists() {
+            assert!(
+                t.elapsed() < timeout,
+                "the program did not exit; screen:\n{}",
+                self.capture(false)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        let s = std::fs::read_to_string(&path).unwrap();
+        s.trim().trim_start_matches("EXIT=").parse().unwrap()
+    }
+
+    /// The terminal is back to normal: cooked mode with echo, main screen, cursor shown.
+    fn assert_restored(&self) {
+        let stty = std::fs::read_to_string(self.dir.join("stty")).unwrap();
+        let words: Vec<&str> = stty.split_whitespace().collect();
+        assert!(words.contains(&"icanon"), "still in raw mode: {stty}");
+        assert!(words.contains(&"echo"), "echo is off: {stty}");
+        assert_eq!(
+            self.display("#{alternate_on}"),
+            "0",
+            "still on the alternate screen"
+        );
+        assert_eq!(self.display("#{cursor_flag}"), "1", "the cursor is hidden");
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]).status();
+    }
+}
+
+fn bin_path() -> String {
+    env!("CARGO_BIN_EXE_buildx-gantt").to_string()
+}
+
+/// Whether the line of the screen holding `needle` has red in it (tmux writes colours as SGR).
+fn line_has_red(screen: &str, needle: &str) -> bool {
+    screen.lines().filter(|l| l.contains(needle)).any(|l| {
+        l.contains("[31m") || l.contains(";31m") || l.contains("38;5;1m") || l.contains("[91m")
+    })
+}
+
+#[test]
+fn demo_draws_the_race_in_red_opens_help_and_quits_cleanly() {
+    let tmux = Tmux::start("demo", &format!("env -u NO_COLOR {} demo", bin_path()));
+    // The race shows in red while the build plays, and the verdict comes when it is decided.
+    let screen = tmux.wait("the red", Duration::from_secs(20), true, |s| {
+        line_has_red(s, "stage-2")
+    });
+    assert!(screen.contains("The race that fails"), "{screen}");
+    tmux.wait("the verdict", Duration::from_secs(20), false, |s| {
+        s.contains("race lost: [stage-2 2/4]")
+    });
+    tmux.keys(&["?"]);
+    tmux.wait("the help", Duration::from_secs(5), false, |s| {
+        s.contains("keys (any key closes)") && s.contains("critical path on / off")
+    });
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.exit_code(Duration::from_secs(10)), 0);
+    tmux.assert_restored();
+    // The text report is printed on the normal screen.
+    let after = tmux.wait("the report", Duration::from_secs(5), false, |s| {
+        s.contains("build FAILED in 4.14s")
+    });
+    assert!(
+        !after.contains("? help  q quit"),
+        "the screen was left behind:\n{after}"
+    );
+}
+
+#[test]
+fn ctrl_c_on_the_screen_cancels_a_live_build_and_restores_the_terminal() {
+    let dir = tmp_dir("tmux-live");
+    let play = play_file("race/rawjson-pass.jsonl", 3.0, &dir);
+    let pid_file = dir.join("pid");
+    let command = format!(
+        "BUILDX_GANTT_DOCKER={docker} FAKE_DOCKER_PLAY={play} FAKE_DOCKER_PID={pid} {bin} --no-record {df} {ctx}",
+        docker = fake_docker().display(),
+        play = play.display(),
+        pid = pid_file.display(),
+        bin = bin_path(),
+        df = fixture("race/Dockerfile").display(),
+        ctx = fixture("race").display(),
+    );
+    let tmux = Tmux::start("live", &command);
+    tmux.wait("the live build", Duration::from_secs(20), false, |s| {
+        s.contains("LIVE") && s.contains("building") && s.contains("builder")
+    });
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    tmux.keys(&["C-c"]);
+    assert_eq!(tmux.exit_code(Duration::from_secs(15)), 130);
+    tmux.assert_restored();
+    // SAFETY: kill(2) with signal 0 only checks whether the process exists.
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| s.contains(") Z "))
+        .unwrap_or(true);
+    assert!(!alive || zombie, "the build ({pid}) outlived buildx-gantt");
+}
+
+#[test]
+fn replay_keys_pause_and_quit() {
+    let log = fixture("race/rawjson-fail.jsonl");
+    let tmux = Tmux::start(
+        "replay",
+        &format!("{} replay --speed 0.5 {}", bin_path(), log.display()),
+    );
+    tmux.wait("the replay", Duration::from_secs(10), false, |s| {
+        s.contains("REPLAY · 1/2×")
+    });
+    tmux.keys(&["Space"]);
+    tmux.wait("paused", Duration::from_secs(5), false, |s| {
+        s.contains("REPLAY · paused")
+    });
+    tmux.keys(&["d"]);
+    tmux.wait("the details pane", Duration::from_secs(5), false, |s| {
+        s.contains("details (d: close")
+    });
+    tmux.keys(&["q"]);
+    // Leaving a replay early still reports the whole log (a failed build: exit 1).
+    assert_eq!(tmux.exit_code(Duration::from_secs(10)), 1);
+    tmux.assert_restored();
+    tmux.wait("the report", Duration::from_secs(5), false, |s| {
+        s.contains("build FAILED in 4.14s")
+    });
+}
