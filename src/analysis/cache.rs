@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::stages::{depends_on, Dependency};
+use super::stages::{Dependency, StageGraph};
 use super::steps::{Step, StepId};
 use crate::instruction::Mount;
 use crate::model::Nanos;
@@ -43,6 +43,7 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Vec<CacheHazard> {
                 .map(|mount| CacheUse { step: s.id, mount })
         })
         .collect();
+    let graph = StageGraph::new(deps);
     let mut out = Vec::new();
     for (i, a) in uses.iter().enumerate() {
         for b in &uses[i + 1..] {
@@ -53,7 +54,7 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Vec<CacheHazard> {
             if reaches(steps, a.step, b.step) || reaches(steps, b.step, a.step) {
                 continue;
             }
-            out.push(hazard(steps, deps, id, a.clone(), b.clone()));
+            out.push(hazard(steps, &graph, id, a.clone(), b.clone()));
         }
     }
     out
@@ -76,13 +77,13 @@ fn reaches(steps: &[Step], from: StepId, to: StepId) -> bool {
     false
 }
 
-fn hazard(steps: &[Step], deps: &[Dependency], id: &str, a: CacheUse, b: CacheUse) -> CacheHazard {
+fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse) -> CacheHazard {
     let stage = |u: &CacheUse| steps[u.step].stage.clone().unwrap_or_default();
     // The writer is the step in the stage the other stage builds on (`builder` for a stage that
     // copies from `builder`).
-    let (writer, reader, roles_known) = if depends_on(deps, &stage(&b), &stage(&a)) {
+    let (writer, reader, roles_known) = if graph.depends_on(&stage(&b), &stage(&a)) {
         (a, b, true)
-    } else if depends_on(deps, &stage(&a), &stage(&b)) {
+    } else if graph.depends_on(&stage(&a), &stage(&b)) {
         (b, a, true)
     } else {
         (a, b, false)

@@ -45,6 +45,13 @@ pub struct Overlap {
 
 pub fn find(steps: &[Step], deps: &[Dependency]) -> Vec<Overlap> {
     let mut out: Vec<Overlap> = Vec::new();
+    let mut by_stage: std::collections::HashMap<&str, Vec<&Step>> = Default::default();
+    for s in steps {
+        if let Some(stage) = &s.stage {
+            by_stage.entry(stage.as_str()).or_default().push(s);
+        }
+    }
+    let none: Vec<&Step> = Vec::new();
     for dep in deps {
         if !matches!(dep.kind, DepKind::CopyFrom | DepKind::MountFrom) {
             continue;
@@ -55,17 +62,11 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Vec<Overlap> {
         {
             continue;
         }
-        let own: Vec<&Step> = steps
-            .iter()
-            .filter(|s| s.stage.as_ref() == Some(&dep.stage))
-            .collect();
-        let src: Vec<&Step> = steps
-            .iter()
-            .filter(|s| s.stage.as_ref() == Some(&dep.source))
-            .collect();
+        let own = by_stage.get(dep.stage.as_str()).unwrap_or(&none);
+        let src = by_stage.get(dep.source.as_str()).unwrap_or(&none);
         let mut pairs = Vec::new();
-        for a in &own {
-            for b in &src {
+        for a in own {
+            for b in src {
                 if a.id == b.id {
                     continue; // a de-duplicated vertex cannot race with itself
                 }

@@ -227,21 +227,38 @@ pub fn dependencies(
     deps
 }
 
-/// Whether `upstream` is `stage` or something it depends on, directly or not.
-pub fn depends_on(deps: &[Dependency], stage: &str, upstream: &str) -> bool {
-    let mut seen: Vec<&str> = vec![stage];
-    let mut i = 0;
-    while i < seen.len() {
-        if seen[i] == upstream {
-            return true;
+/// Which stage needs which, for asking "does X build on Y" many times.
+pub struct StageGraph<'a> {
+    needs: std::collections::HashMap<&'a str, Vec<&'a str>>,
+}
+
+impl<'a> StageGraph<'a> {
+    pub fn new(deps: &'a [Dependency]) -> Self {
+        let mut needs: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+        for d in deps {
+            needs
+                .entry(d.stage.as_str())
+                .or_default()
+                .push(d.source.as_str());
         }
-        let cur = seen[i];
-        for d in deps.iter().filter(|d| d.stage == cur) {
-            if !seen.contains(&d.source.as_str()) {
-                seen.push(&d.source);
-            }
-        }
-        i += 1;
+        StageGraph { needs }
     }
-    false
+
+    /// Whether `upstream` is `stage` or something it depends on, directly or not.
+    pub fn depends_on(&self, stage: &str, upstream: &str) -> bool {
+        let mut seen: Vec<&str> = vec![stage];
+        let mut i = 0;
+        while i < seen.len() {
+            if seen[i] == upstream {
+                return true;
+            }
+            for &src in self.needs.get(seen[i]).map_or(&[][..], |v| v.as_slice()) {
+                if !seen.contains(&src) {
+                    seen.push(src);
+                }
+            }
+            i += 1;
+        }
+        false
+    }
 }

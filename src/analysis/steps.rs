@@ -98,11 +98,11 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         }
         let id = steps.len();
         // A group is named after its plain member (`COPY --link …`, not `LINK COPY …`).
-        let name = group
-            .map(|g| g.name.clone())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| v.name.clone());
-        let parsed = StepName::parse(&name);
+        let (name, parsed) = match group.map(|g| &g.name).filter(|n| !n.is_empty()) {
+            Some(n) => (n.clone(), StepName::parse(n)),
+            // The vertex's own name was parsed when it arrived.
+            None => (v.name.clone(), v.step.clone()),
+        };
         steps.push(Step {
             id,
             stage: stage_key(&parsed, dockerfile),

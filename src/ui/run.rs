@@ -84,6 +84,11 @@ impl Feed {
         Ok(())
     }
 
+    /// Whether the input has ended and every event was taken.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
     /// The recording's path and how it went.
     pub fn recording(&self) -> Option<&Recording> {
         self.outcome.as_ref().and_then(|o| o.recording.as_ref())
@@ -197,7 +202,7 @@ fn quit_step(app: &mut App, child: &mut Option<&mut BuildProcess>, force: bool) 
 }
 
 /// Drains events already waiting, for at most [`EVENT_BUDGET`].
-fn drain(app: &mut App, feed: &mut Feed) {
+pub fn drain(app: &mut App, feed: &mut Feed) {
     let t = Instant::now();
     while app.wants_events() && t.elapsed() < EVENT_BUDGET {
         match feed.rx.try_recv() {
