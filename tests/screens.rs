@@ -264,3 +264,30 @@ fn replay_controls_pause_step_and_change_speed() {
     let Mode::Replay(r) = &app.mode else { panic!() };
     assert!(!r.paused);
 }
+
+#[test]
+fn the_mouse_selects_rows_and_scrolls() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut app = replay("race/rawjson-fail.jsonl", true);
+    draw(&mut app, 120, 30);
+    let at = |kind, row| MouseEvent {
+        kind,
+        column: 10,
+        row,
+        modifiers: KeyModifiers::NONE,
+    };
+    // Row 2 of the screen is the first chart row; row 5 the fourth.
+    app.handle_mouse(at(MouseEventKind::Down(MouseButton::Left), 5));
+    assert_eq!(app.selected, 3);
+    app.handle_mouse(at(MouseEventKind::ScrollDown, 5));
+    assert_eq!(app.selected, 4);
+    app.handle_mouse(at(MouseEventKind::ScrollUp, 5));
+    assert_eq!(app.selected, 3);
+    // A second click on a stage collapses it.
+    let RowKind::Stage(_) = app.rows[3].kind else {
+        panic!("row 3 is not a stage: {:?}", app.rows[3].key)
+    };
+    let before = app.rows.len();
+    app.handle_mouse(at(MouseEventKind::Down(MouseButton::Left), 5));
+    assert!(app.rows.len() < before);
+}

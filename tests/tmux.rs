@@ -235,3 +235,78 @@ fn replay_keys_pause_and_quit() {
         s.contains("build FAILED in 4.14s")
     });
 }
+
+/// The pid of the program the pane's shell runs.
+fn program_pid(tmux: &Tmux) -> i32 {
+    let shell: i32 = tmux.display("#{pane_pid}").parse().unwrap();
+    let t = Instant::now();
+    loop {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            let after = &stat[stat.rfind(')').unwrap() + 2..];
+            let ppid: i32 = after.split_whitespace().nth(1).unwrap().parse().unwrap();
+            if ppid == shell && stat.contains("(buildx-gantt)") {
+                return pid;
+            }
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "buildx-gantt is not running"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn sigterm_leaves_the_screen_and_restores_the_terminal() {
+    let log = fixture("race/rawjson-fail.jsonl");
+    let tmux = Tmux::start(
+        "sigterm",
+        &format!("{} replay --speed 0.1 {}", bin_path(), log.display()),
+    );
+    tmux.wait("the replay", Duration::from_secs(10), false, |s| {
+        s.contains("REPLAY")
+    });
+    let pid = program_pid(&tmux);
+    // SAFETY: kill(2) on the program under test.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+    }
+    tmux.exit_code(Duration::from_secs(10));
+    tmux.assert_restored();
+    tmux.wait("the report", Duration::from_secs(5), false, |s| {
+        s.contains("build FAILED in 4.14s")
+    });
+}
+
+#[test]
+fn exit_on_finish_leaves_by_itself() {
+    let tmux = Tmux::start(
+        "finish",
+        &format!("{} demo race-pass --speed 8 --exit-on-finish", bin_path()),
+    );
+    assert_eq!(tmux.exit_code(Duration::from_secs(15)), 0);
+    tmux.assert_restored();
+    tmux.wait("the report", Duration::from_secs(5), false, |s| {
+        s.contains("build succeeded")
+    });
+}
+
+#[test]
+fn a_panic_on_the_screen_still_restores_the_terminal() {
+    // BUILDX_GANTT_TEST_PANIC (debug builds only) panics on the fifth frame.
+    let tmux = Tmux::start(
+        "panic",
+        &format!("BUILDX_GANTT_TEST_PANIC=1 {} demo", bin_path()),
+    );
+    assert_eq!(tmux.exit_code(Duration::from_secs(10)), 101);
+    tmux.assert_restored();
+    tmux.wait("the panic report", Duration::from_secs(5), false, |s| {
+        s.contains("injected panic")
+    });
+}

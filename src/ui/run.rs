@@ -327,6 +327,12 @@ async fn screen_loop(
             app.frame += 1;
             redraw = false;
             last_draw = Some(Instant::now());
+            // Fault injection for the tests (debug builds only): a panic mid-screen must still
+            // leave the terminal restored.
+            #[cfg(debug_assertions)]
+            if app.frame == 5 && std::env::var_os("BUILDX_GANTT_TEST_PANIC").is_some() {
+                panic!("injected panic (BUILDX_GANTT_TEST_PANIC)");
+            }
         }
     }
     poll_child(app, &mut child);
