@@ -290,7 +290,7 @@ pub fn live(args: BuildArgs) -> u8 {
             None => default_recording(&args.dockerfile),
         }
     };
-    let record = match record_path {
+    let record = match record_path.clone() {
         Some(p) => match Recording::create(p.clone()) {
             Ok(r) => Some(r),
             Err(e) => {
@@ -305,7 +305,12 @@ pub fn live(args: BuildArgs) -> u8 {
     let argv = child::build_argv(&args.dockerfile, &args.context, &args.buildx_args);
     let (mut process, stderr) = match BuildProcess::spawn(&args.docker, &argv) {
         Ok(p) => p,
-        Err(e) => return fail(e),
+        Err(e) => {
+            if let Some(p) = &record_path {
+                let _ = std::fs::remove_file(p);
+            }
+            return fail(e);
+        }
     };
     let mut feed = match Feed::start(Box::new(stderr), record, None) {
         Ok(f) => f,
@@ -325,6 +330,7 @@ pub fn live(args: BuildArgs) -> u8 {
     let ending = present(&mut app, &mut feed, Some(&mut process), opts);
     // Whatever happened on screen, the build does not outlive us.
     let status = process.wait_cancelled(child::CANCEL_GRACE);
+    run::settle(&mut app, &mut feed, std::time::Duration::from_secs(2));
     let ending = match ending {
         Ok(e) => e,
         Err(e) => {
@@ -352,17 +358,19 @@ pub fn live(args: BuildArgs) -> u8 {
     } else if let Err(e) = print_report(&app) {
         eprintln!("buildx-gantt: {e}");
     }
-    if let Some(r) = feed.recording() {
-        match &r.error {
+    if let Some(path) = &record_path {
+        match feed
+            .recording()
+            .and_then(|r| r.error.as_ref().map(|e| (r.bytes, e)))
+        {
             None => eprintln!(
                 "buildx-gantt: recorded to {} (replay: buildx-gantt replay {})",
-                r.path.display(),
-                r.path.display()
+                path.display(),
+                path.display()
             ),
-            Some(e) => eprintln!(
-                "buildx-gantt: the recording {} stopped after {} bytes: {e}",
-                r.path.display(),
-                r.bytes
+            Some((bytes, e)) => eprintln!(
+                "buildx-gantt: the recording {} stopped after {bytes} bytes: {e}",
+                path.display()
             ),
         }
     }

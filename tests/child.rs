@@ -236,7 +236,8 @@ fn recordings_go_to_the_state_directory_by_default() {
 /// Starts a slow build (3× the recording's timing) and waits until the fake docker runs.
 fn start_slow(name: &str, extra_env: &[(&str, &str)]) -> (Fake, Child, i32) {
     let fake = Fake::new(name, "race/rawjson-pass.jsonl", 3.0);
-    let mut cmd = fake.command(&["--no-record", &dockerfile(), &context()]);
+    let rec = fake.dir.join("rec.jsonl");
+    let mut cmd = fake.command(&["--record", rec.to_str().unwrap(), &dockerfile(), &context()]);
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
@@ -264,9 +265,23 @@ fn ctrl_c_cancels_the_build_and_reaps_it() {
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(took < Duration::from_secs(4), "cancelling took {took:?}");
     assert_eq!(left_behind(pid), Vec::<i32>::new(), "processes left behind");
-    // What ran so far is still reported.
+    // What ran so far is still reported, and recorded: the recording is the start of what was
+    // played, and its path is given.
     let text = stdout(&out);
     assert!(text.contains("done      [base 1/1]"), "{text}");
+    let rec = _fake.dir.join("rec.jsonl");
+    assert!(
+        stderr(&out).contains(&format!("recorded to {}", rec.display())),
+        "{}",
+        stderr(&out)
+    );
+    let recorded = std::fs::read(&rec).unwrap();
+    let played = std::fs::read(fixture("race/rawjson-pass.jsonl")).unwrap();
+    // …followed by what the fake buildx says when cancelled.
+    let cancel_line = b"ERROR: failed to build: context canceled\n";
+    assert!(recorded.ends_with(cancel_line), "{}", String::from_utf8_lossy(&recorded));
+    let before = &recorded[..recorded.len() - cancel_line.len()];
+    assert!(before.len() > 1000 && played.starts_with(before));
 }
 
 #[test]

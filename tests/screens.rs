@@ -235,15 +235,15 @@ fn keys_expand_collapse_and_jump_between_hazards() {
 #[test]
 fn zoom_pan_and_fit_move_the_time_axis() {
     let mut app = replay("race/rawjson-fail.jsonl", true);
-    let fit = app.window(80);
+    let fit = app.window();
     app.handle(Action::ZoomIn);
-    let zoomed = app.window(80);
+    let zoomed = app.window();
     assert!(zoomed.1 - zoomed.0 < fit.1 - fit.0);
     app.handle(Action::PanRight);
-    let panned = app.window(80);
+    let panned = app.window();
     assert!(panned.0 > zoomed.0);
     app.handle(Action::Fit);
-    assert_eq!(app.window(80), fit);
+    assert_eq!(app.window(), fit);
 }
 
 #[test]

@@ -248,7 +248,6 @@ impl App {
 
     /// Advances the clock to `now`: a replay releases the events it has reached.
     pub fn tick(&mut self, now: Instant) {
-        let dt = now.saturating_duration_since(self.clock);
         self.clock = now;
         if let Mode::Replay(r) = &mut self.mode {
             let last = r.last_tick.replace(now);
@@ -275,7 +274,6 @@ impl App {
                 self.note = None;
             }
         }
-        let _ = dt;
     }
 
     /// The build time the chart is drawn at: running bars reach it. `None` once the build is over.
@@ -474,7 +472,7 @@ impl App {
             Action::Fit => self.view.mode = ViewMode::Fit,
             Action::Follow => {
                 if self.view.mode != ViewMode::Follow {
-                    let (t0, t1) = self.window(100);
+                    let (t0, t1) = self.window();
                     self.view.span = (t1 - t0).max(MIN_SPAN);
                     self.view.mode = ViewMode::Follow;
                 }
@@ -703,8 +701,8 @@ impl App {
         }
     }
 
-    /// The visible time window `[t0, t1)` (absolute build times) for a chart `cells` wide.
-    pub fn window(&self, cells: u16) -> (Nanos, Nanos) {
+    /// The visible time window `[t0, t1)` (absolute build times).
+    pub fn window(&self) -> (Nanos, Nanos) {
         let a = &self.analysis;
         let (Some(start), Some(end)) = (a.start, a.end) else {
             return (0, 1_000_000_000);
@@ -715,7 +713,6 @@ impl App {
             ViewMode::Fit => {
                 // A live chart keeps a little room at the right, so the live edge stays visible.
                 let span = if live { total + total / 12 } else { total };
-                let _ = cells;
                 (start, start + span)
             }
             ViewMode::Follow => {
@@ -732,7 +729,7 @@ impl App {
     }
 
     fn pan(&mut self, dir: i64) {
-        let (t0, t1) = self.window(100);
+        let (t0, t1) = self.window();
         let span = t1 - t0;
         let start = self.analysis.start.unwrap_or(0);
         self.view = TimeView {
@@ -743,7 +740,7 @@ impl App {
     }
 
     fn zoom(&mut self, factor: f64) {
-        let (t0, t1) = self.window(100);
+        let (t0, t1) = self.window();
         let span = t1 - t0;
         let total = self
             .analysis

@@ -248,11 +248,16 @@ async fn screen_loop(
     let mut quit_presses = 0;
     let mut redraw = true;
     let mut last_draw: Option<Instant> = None;
+    let mut input_open = true;
     loop {
         tokio::select! {
             biased;
-            ev = input.recv() => {
-                let Some(ev) = ev else { continue };
+            ev = input.recv(), if input_open => {
+                let Some(ev) = ev else {
+                    // The terminal's input is gone (closed tty): keep showing, stop listening.
+                    input_open = false;
+                    continue;
+                };
                 redraw = true;
                 match ev {
                     TermEvent::Key(k) => {
@@ -527,6 +532,25 @@ pub fn finish_instantly(app: &mut App, feed: &mut Feed) {
         }
     }
     app.tick(Instant::now());
+    app.invalidate();
+    app.refresh();
+}
+
+/// After a live build: takes what the build wrote before it exited, waiting at most `timeout` for
+/// its output to close (a stray process could hold it open), so the report and the recording are
+/// complete.
+pub fn settle(app: &mut App, feed: &mut Feed, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while !feed.done && Instant::now() < deadline {
+        match feed.rx.try_recv() {
+            Ok(e) => app.push(e),
+            Err(mpsc::error::TryRecvError::Empty) => std::thread::sleep(Duration::from_millis(10)),
+            Err(mpsc::error::TryRecvError::Disconnected) => {
+                feed.finish();
+                app.input_ended();
+            }
+        }
+    }
     app.invalidate();
     app.refresh();
 }

@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::app::{speed_label, App, Mode, RowKind, ViewMode};
 use super::keys::{key_name, BINDINGS};
-use crate::analysis::{intersect, merge, short_name, Analysis, Span as TimeSpan, Step, StepId};
+use crate::analysis::{intersect, merge, short_name, Span as TimeSpan, Step, StepId};
 use crate::export::text::{glyph, secs, tick_label, tick_step, LEGEND};
 use crate::model::{Nanos, State};
 
@@ -77,7 +77,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         width: areas.chart.width.saturating_sub(areas.label_w + INFO_W),
         ..areas.chart
     };
-    let (t0, t1) = app.window(bar.width);
+    let (t0, t1) = app.window();
     let axis = Axis {
         t0,
         t1,
@@ -395,7 +395,7 @@ fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
         let on_critical = matches!(row.kind, RowKind::Step(id) if critical.contains(&id));
         draw_bar(&bar, axis, bar_x, y, buf, th, on_critical, app.frame);
         // Info column.
-        let info = info_text(&row.kind, a, &bar, app.frame);
+        let info = info_text(&row.kind, &bar, app.frame);
         let ix = area.x + area.width - INFO_W;
         buf.set_string(
             ix,
@@ -519,7 +519,7 @@ fn draw_bar(
     }
 }
 
-fn info_text(kind: &RowKind, a: &Analysis, bar: &Bar, frame: u64) -> String {
+fn info_text(kind: &RowKind, bar: &Bar, frame: u64) -> String {
     let active = crate::analysis::measure(&bar.spans);
     match bar.state {
         State::Waiting => match kind {
@@ -536,10 +536,7 @@ fn info_text(kind: &RowKind, a: &Analysis, bar: &Bar, frame: u64) -> String {
         ),
         State::Failed => format!("✗ {}", secs(active)),
         State::Cancelled => "cancelled".into(),
-        State::Done => {
-            let _ = a;
-            format!("{} ✓", secs(active))
-        }
+        State::Done => format!("{} ✓", secs(active)),
     }
 }
 
