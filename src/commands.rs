@@ -330,7 +330,7 @@ pub fn live(args: BuildArgs) -> u8 {
     let ending = present(&mut app, &mut feed, Some(&mut process), opts);
     // Whatever happened on screen, the build does not outlive us.
     let status = process.wait_cancelled(child::CANCEL_GRACE);
-    run::settle(&mut app, &mut feed, std::time::Duration::from_secs(2));
+    run::take_rest(&mut app, &mut feed, Some(std::time::Duration::from_secs(2)));
     let ending = match ending {
         Ok(e) => e,
         Err(e) => {
@@ -447,10 +447,7 @@ fn play(
         return fail(e);
     }
     // Left before the end: the report is still of the whole log.
-    if let Mode::Replay(r) = &mut app.mode {
-        r.speed = 0.0;
-    }
-    run::finish_instantly(app, &mut feed);
+    run::take_rest(app, &mut feed, None);
     if let Err(e) = print_report(app) {
         eprintln!("buildx-gantt: {e}");
     }

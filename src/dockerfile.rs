@@ -61,6 +61,17 @@ pub enum DepKind {
     MountFrom,
 }
 
+impl DepKind {
+    /// The instruction that makes the dependency, as a user writes it.
+    pub fn instruction(self) -> &'static str {
+        match self {
+            DepKind::From => "FROM",
+            DepKind::CopyFrom => "COPY --from",
+            DepKind::MountFrom => "RUN --mount from=",
+        }
+    }
+}
+
 /// `stage` needs `source` through `kind`, at the instruction on `line`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StageDep {

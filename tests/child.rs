@@ -71,28 +71,14 @@ fn signal(child: &Child, sig: i32) {
     }
 }
 
-/// Processes whose process group is `pgid` (the fake docker leads its own group).
+/// Live processes whose process group is `pgid` (the fake docker leads its own group). A zombie
+/// is already dead; reaping an orphan's is init's job.
 fn group_members(pgid: i32) -> Vec<i32> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // pid (comm) state ppid pgrp …; comm may hold spaces, so split after the last ')'.
-        let after = &stat[stat.rfind(')').unwrap() + 2..];
-        let fields: Vec<&str> = after.split_whitespace().collect();
-        // A zombie is already dead; reaping an orphan's is init's job.
-        if fields.first() == Some(&"Z") {
-            continue;
-        }
-        if fields.get(2).and_then(|p| p.parse::<i32>().ok()) == Some(pgid) {
-            out.push(pid);
-        }
-    }
-    out
+    processes()
+        .into_iter()
+        .filter(|p| p.pgrp == pgid && p.state != "Z")
+        .map(|p| p.pid)
+        .collect()
 }
 
 /// The group's members once it has had a moment to die (a SIGKILL is not instant).
@@ -279,7 +265,11 @@ fn ctrl_c_cancels_the_build_and_reaps_it() {
     let played = std::fs::read(fixture("race/rawjson-pass.jsonl")).unwrap();
     // …followed by what the fake buildx says when cancelled.
     let cancel_line = b"ERROR: failed to build: context canceled\n";
-    assert!(recorded.ends_with(cancel_line), "{}", String::from_utf8_lossy(&recorded));
+    assert!(
+        recorded.ends_with(cancel_line),
+        "{}",
+        String::from_utf8_lossy(&recorded)
+    );
     let before = &recorded[..recorded.len() - cancel_line.len()];
     assert!(before.len() > 1000 && played.starts_with(before));
 }

@@ -241,18 +241,11 @@ fn program_pid(tmux: &Tmux) -> i32 {
     let shell: i32 = tmux.display("#{pane_pid}").parse().unwrap();
     let t = Instant::now();
     loop {
-        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-                continue;
-            };
-            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-                continue;
-            };
-            let after = &stat[stat.rfind(')').unwrap() + 2..];
-            let ppid: i32 = after.split_whitespace().nth(1).unwrap().parse().unwrap();
-            if ppid == shell && stat.contains("(buildx-gantt)") {
-                return pid;
-            }
+        if let Some(p) = processes()
+            .into_iter()
+            .find(|p| p.ppid == shell && p.comm == "buildx-gantt")
+        {
+            return p.pid;
         }
         assert!(
             t.elapsed() < Duration::from_secs(5),

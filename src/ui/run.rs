@@ -515,34 +515,23 @@ pub fn final_report(app: &App, width: usize, color: bool) -> String {
     )
 }
 
-/// Applies everything left in the source at once (a replay the user left before its end), so
-/// the report afterwards is of the whole log.
-pub fn finish_instantly(app: &mut App, feed: &mut Feed) {
+/// Takes everything left in the source now (a replay left before its end plays the rest at
+/// once), so the report afterwards is complete. With a `timeout`, gives up waiting for the input to
+/// close after that long (a live build's output can be held open by a stray process).
+pub fn take_rest(app: &mut App, feed: &mut Feed, timeout: Option<Duration>) {
     if let Mode::Replay(r) = &mut app.mode {
         r.speed = 0.0;
     }
-    app.tick(Instant::now());
-    while !feed.done {
-        match feed.rx.blocking_recv() {
-            Some(e) => app.push(e),
-            None => {
-                feed.finish();
-                app.input_ended();
-            }
-        }
-    }
-    app.tick(Instant::now());
-    app.invalidate();
-    app.refresh();
-}
-
-/// After a live build: takes what the build wrote before it exited, waiting at most `timeout` for
-/// its output to close (a stray process could hold it open), so the report and the recording are
-/// complete.
-pub fn settle(app: &mut App, feed: &mut Feed, timeout: Duration) {
-    let deadline = Instant::now() + timeout;
-    while !feed.done && Instant::now() < deadline {
-        match feed.rx.try_recv() {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    while !feed.done && deadline.is_none_or(|d| Instant::now() < d) {
+        let next = match deadline {
+            None => feed
+                .rx
+                .blocking_recv()
+                .ok_or(mpsc::error::TryRecvError::Disconnected),
+            Some(_) => feed.rx.try_recv(),
+        };
+        match next {
             Ok(e) => app.push(e),
             Err(mpsc::error::TryRecvError::Empty) => std::thread::sleep(Duration::from_millis(10)),
             Err(mpsc::error::TryRecvError::Disconnected) => {
@@ -551,6 +540,7 @@ pub fn settle(app: &mut App, feed: &mut Feed, timeout: Duration) {
             }
         }
     }
+    app.tick(Instant::now());
     app.invalidate();
     app.refresh();
 }

@@ -548,7 +548,7 @@ fn details(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
     ));
     let inner = block.inner(area);
     block.render(area, buf);
-    let rel = |t: Nanos| format!("+{}", secs(t - a.start.unwrap_or(t)));
+    let rel = |t: Nanos| rel(a, t);
     let mut lines: Vec<Line> = Vec::new();
     match app.selected_row().map(|r| &r.kind) {
         None => lines.push(Line::from("Nothing selected.")),
@@ -581,7 +581,7 @@ fn details(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
                 lines.push(Line::from(format!(
                     "needs {} ({}{})",
                     d.source,
-                    dep_word(d.kind),
+                    d.kind.instruction(),
                     d.line
                         .map(|l| format!(", Dockerfile line {l}"))
                         .unwrap_or_default()
@@ -597,7 +597,7 @@ fn details(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
                         "{} ran alongside {} (its {} source) for {}{}",
                         o.stage,
                         o.source,
-                        dep_word(o.kind),
+                        o.kind.instruction(),
                         secs(o.duration),
                         if o.certainty == crate::analysis::Certainty::Possible {
                             " (possibly)"
@@ -614,18 +614,15 @@ fn details(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
     Paragraph::new(lines).render(inner, buf);
 }
 
-fn dep_word(kind: crate::dockerfile::DepKind) -> &'static str {
-    match kind {
-        crate::dockerfile::DepKind::From => "FROM",
-        crate::dockerfile::DepKind::CopyFrom => "COPY --from",
-        crate::dockerfile::DepKind::MountFrom => "RUN --mount from=",
-    }
+/// `t` as time since the build's start: `+1.23s`.
+fn rel(a: &crate::analysis::Analysis, t: Nanos) -> String {
+    format!("+{}", secs(t - a.start.unwrap_or(t)))
 }
 
 fn step_details<'a>(app: &'a App, id: StepId, inner: Rect, lines: &mut Vec<Line<'a>>, th: &Theme) {
     let a = &app.analysis;
     let s = &a.steps[id];
-    let rel = |t: Nanos| format!("+{}", secs(t - a.start.unwrap_or(t)));
+    let rel = |t: Nanos| rel(a, t);
     lines.push(Line::styled(s.name.clone(), th.bold()));
     let mut facts = vec![
         format!("stage {}", s.stage.as_deref().unwrap_or("(internal)")),
@@ -691,7 +688,7 @@ fn step_details<'a>(app: &'a App, id: StepId, inner: Rect, lines: &mut Vec<Line<
                     "ran alongside {} of {} (its {} source) for {}",
                     short_name(&a.steps[p.source_step]),
                     o.source,
-                    dep_word(o.kind),
+                    o.kind.instruction(),
                     secs(p.duration)
                 ),
                 th.overlap(),
@@ -874,7 +871,7 @@ fn verdict(app: &App, th: &Theme, wide: bool) -> (String, Style) {
                 "{} runs alongside {}, its {} source ({})",
                 o.stage,
                 o.source,
-                dep_word(o.kind),
+                o.kind.instruction(),
                 secs(o.duration)
             ),
             th.overlap(),

@@ -140,3 +140,39 @@ fn timestamps(line: &str) -> Vec<i64> {
     }
     out
 }
+
+/// A live process as /proc tells it: (pid, state, ppid, process group, command name).
+pub struct Proc {
+    pub pid: i32,
+    pub state: String,
+    pub ppid: i32,
+    pub pgrp: i32,
+    pub comm: String,
+}
+
+/// Every process on the machine.
+pub fn processes() -> Vec<Proc> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid pgrp …; comm may hold spaces and parentheses.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        let num = |i: usize| fields.get(i).and_then(|f| f.parse().ok()).unwrap_or(-1);
+        out.push(Proc {
+            pid,
+            state: fields.first().unwrap_or(&"?").to_string(),
+            ppid: num(1),
+            pgrp: num(2),
+            comm: stat[open + 1..close].to_string(),
+        });
+    }
+    out
+}
