@@ -58,6 +58,18 @@ impl fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
+impl StartError {
+    /// Running `docker` failed: missing, or something else.
+    fn running(docker: &str, error: io::Error) -> StartError {
+        let docker = docker.to_string();
+        if error.kind() == io::ErrorKind::NotFound {
+            StartError::DockerMissing { docker }
+        } else {
+            StartError::DockerFailed { docker, error }
+        }
+    }
+}
+
 /// The buildx version `docker buildx version` reported, when it could be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildxVersion {
@@ -84,18 +96,7 @@ pub fn check_buildx(docker: &str) -> Result<BuildxVersion, StartError> {
         .args(["buildx", "version"])
         .stdin(Stdio::null())
         .output()
-        .map_err(|error| {
-            if error.kind() == io::ErrorKind::NotFound {
-                StartError::DockerMissing {
-                    docker: docker.to_string(),
-                }
-            } else {
-                StartError::DockerFailed {
-                    docker: docker.to_string(),
-                    error,
-                }
-            }
-        })?;
+        .map_err(|e| StartError::running(docker, e))?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.status.success() {
         let mut said = stdout;
@@ -163,18 +164,7 @@ impl BuildProcess {
                 Ok(())
             });
         }
-        let mut child = cmd.spawn().map_err(|error| {
-            if error.kind() == io::ErrorKind::NotFound {
-                StartError::DockerMissing {
-                    docker: docker.to_string(),
-                }
-            } else {
-                StartError::DockerFailed {
-                    docker: docker.to_string(),
-                    error,
-                }
-            }
-        })?;
+        let mut child = cmd.spawn().map_err(|e| StartError::running(docker, e))?;
         let stderr = child
             .stderr
             .take()

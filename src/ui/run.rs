@@ -201,6 +201,20 @@ fn quit_step(app: &mut App, child: &mut Option<&mut BuildProcess>, force: bool) 
     c.enforce_cancel(CANCEL_GRACE)
 }
 
+/// An event from the source (or its end), then whatever else is already waiting.
+fn on_event(app: &mut App, feed: &mut Feed, ev: Option<Event>) {
+    match ev {
+        Some(e) => {
+            app.push(e);
+            drain(app, feed);
+        }
+        None => {
+            feed.finish();
+            app.input_ended();
+        }
+    }
+}
+
 /// Drains events already waiting, for at most [`EVENT_BUDGET`].
 pub fn drain(app: &mut App, feed: &mut Feed) {
     let t = Instant::now();
@@ -297,18 +311,7 @@ async fn screen_loop(
                     break;
                 }
             }
-            ev = feed.rx.recv(), if !feed.done && app.wants_events() => {
-                match ev {
-                    Some(e) => {
-                        app.push(e);
-                        drain(app, feed);
-                    }
-                    None => {
-                        feed.finish();
-                        app.input_ended();
-                    }
-                }
-            }
+            ev = feed.rx.recv(), if !feed.done && app.wants_events() => on_event(app, feed, ev),
             _ = tick.tick() => {
                 app.tick(Instant::now());
                 poll_child(app, &mut child);
@@ -399,18 +402,7 @@ async fn headless_loop(
                     break;
                 }
             }
-            ev = feed.rx.recv(), if !feed.done && app.wants_events() => {
-                match ev {
-                    Some(e) => {
-                        app.push(e);
-                        drain(app, feed);
-                    }
-                    None => {
-                        feed.finish();
-                        app.input_ended();
-                    }
-                }
-            }
+            ev = feed.rx.recv(), if !feed.done && app.wants_events() => on_event(app, feed, ev),
             _ = tick.tick() => {
                 app.tick(Instant::now());
                 poll_child(app, &mut child);
