@@ -68,4 +68,12 @@ impl Analysis {
     pub fn step(&self, id: StepId) -> &Step {
         &self.steps[id]
     }
+
+    /// Steps on either side of a cache hazard (the ones the chart marks ⚠).
+    pub fn hazard_steps(&self) -> Vec<StepId> {
+        self.hazards
+            .iter()
+            .flat_map(|h| [h.writer.step, h.reader.step])
+            .collect()
+    }
 }

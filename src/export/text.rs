@@ -270,11 +270,7 @@ fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
         " ".repeat(label_w),
         p.dim(&ticks.iter().collect::<String>())
     );
-    let hazard_steps: Vec<usize> = a
-        .hazards
-        .iter()
-        .flat_map(|h| [h.writer.step, h.reader.step])
-        .collect();
+    let hazard_steps = a.hazard_steps();
     let row = |out: &mut String, label: String, bar: String, info: String| {
         let _ = writeln!(out, "{} {} {}", label, bar, info);
     };

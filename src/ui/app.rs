@@ -651,16 +651,12 @@ impl App {
     /// alongside its stage's COPY --from source.
     pub fn hazard_steps(&self) -> Vec<StepId> {
         let a = &self.analysis;
-        let mut ids: Vec<StepId> = a
-            .hazards
-            .iter()
-            .flat_map(|h| [h.writer.step, h.reader.step])
-            .chain(
-                a.overlaps
-                    .iter()
-                    .flat_map(|o| o.pairs.iter().map(|p| p.step)),
-            )
-            .collect();
+        let mut ids = a.hazard_steps();
+        ids.extend(
+            a.overlaps
+                .iter()
+                .flat_map(|o| o.pairs.iter().map(|p| p.step)),
+        );
         ids.sort_unstable();
         ids.dedup();
         ids

@@ -274,11 +274,7 @@ struct Bar {
 fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
     let area = areas.chart;
     let a = &app.analysis;
-    let hazard_steps: Vec<StepId> = a
-        .hazards
-        .iter()
-        .flat_map(|h| [h.writer.step, h.reader.step])
-        .collect();
+    let hazard_steps = a.hazard_steps();
     let critical: Vec<StepId> = match (&a.critical_path, app.critical) {
         (Some(c), true) => c.steps.clone(),
         _ => Vec::new(),
