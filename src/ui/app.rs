@@ -134,6 +134,8 @@ pub struct App {
     pub mode: Mode,
     pub color: bool,
     dirty: bool,
+    /// The `now` the analysis was made at.
+    analysed_at: Option<Nanos>,
     retention: LogRetention,
     collapsed: HashSet<String>,
     internal_expanded: bool,
@@ -173,6 +175,7 @@ impl App {
             mode,
             color: true,
             dirty: true,
+            analysed_at: None,
             retention,
             collapsed: HashSet::new(),
             internal_expanded: false,
@@ -307,12 +310,16 @@ impl App {
     /// Recomputes the analysis and the rows when something changed (or time moved for a running
     /// step). Call before drawing.
     pub fn refresh(&mut self) {
-        let running = self.analysis.steps.iter().any(|s| s.is_open());
-        if !self.dirty && !running {
+        let now = self.now();
+        // Time only matters to running steps (their bars end at `now`); a paused replay's clock
+        // stands still.
+        let moved = now != self.analysed_at && self.analysis.steps.iter().any(|s| s.is_open());
+        if !self.dirty && !moved {
             return;
         }
         self.dirty = false;
-        self.analysis = Analysis::at(&self.build, self.dockerfile.as_ref(), self.now());
+        self.analysed_at = now;
+        self.analysis = Analysis::at(&self.build, self.dockerfile.as_ref(), now);
         self.rebuild_rows();
         self.refresh_log();
     }
