@@ -296,6 +296,13 @@ fn a_build_that_ignores_the_cancel_is_killed_after_the_grace_period() {
     assert_eq!(left_behind(pid), Vec::<i32>::new(), "processes left behind");
 }
 
+/// Asserts the binary refused to start (exit 2) and said `needle` on stderr.
+fn assert_refused(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+}
+
 #[test]
 fn a_missing_docker_or_buildx_is_explained_before_anything_runs() {
     let fake = Fake::new("missing", "race/rawjson-fail.jsonl", 0.0);
@@ -304,34 +311,22 @@ fn a_missing_docker_or_buildx_is_explained_before_anything_runs() {
         .command(&["--docker", "/nonexistent/docker", &df, &ctx])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("`/nonexistent/docker` was not found"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, "`/nonexistent/docker` was not found");
 
     let out = fake
         .command(&[&df, &ctx])
         .env("FAKE_BUILDX_MISSING", "1")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
-    assert!(err.contains("buildx plugin is missing"), "{err}");
-    assert!(err.contains("'buildx' is not a docker command"), "{err}");
+    assert_refused(&out, "buildx plugin is missing");
+    assert_refused(&out, "'buildx' is not a docker command");
 
     let out = fake
         .command(&[&df, &ctx])
         .env("FAKE_BUILDX_VERSION", "v0.11.2")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("needs buildx v0.12 or newer"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, "needs buildx v0.12 or newer");
 
     // None of these started a build.
     assert!(!fake.argv_file().exists());
@@ -341,18 +336,12 @@ fn a_missing_docker_or_buildx_is_explained_before_anything_runs() {
 fn a_missing_dockerfile_or_context_is_a_usage_error() {
     let fake = Fake::new("usage", "race/rawjson-fail.jsonl", 0.0);
     let out = fake.command(&["/nonexistent/Dockerfile"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("no such Dockerfile"),
-        "{}",
-        stderr(&out)
-    );
+    assert_refused(&out, "no such Dockerfile");
     let out = fake
         .command(&[&dockerfile(), "/nonexistent/context"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("not a directory"), "{}", stderr(&out));
+    assert_refused(&out, "not a directory");
     assert!(!fake.argv_file().exists());
 }
 

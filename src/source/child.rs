@@ -183,10 +183,6 @@ impl BuildProcess {
         ))
     }
 
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
     /// The exit status, once the child has exited (never blocks).
     pub fn poll(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
