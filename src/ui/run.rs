@@ -431,7 +431,10 @@ async fn headless_loop(
 /// Tells a build's story line by line, each step once, as it finishes.
 #[derive(Default)]
 pub struct Narrator {
-    told: HashSet<String>,
+    /// Step names, `stage source` pairs and cache ids already told.
+    steps: HashSet<String>,
+    overlaps: HashSet<(String, String)>,
+    hazards: HashSet<String>,
 }
 
 impl Narrator {
@@ -442,11 +445,11 @@ impl Narrator {
             .steps
             .iter()
             .filter(|s| !matches!(s.state, State::Waiting | State::Running))
-            .filter(|s| !self.told.contains(&format!("step {}", s.name)))
+            .filter(|s| !self.steps.contains(s.name.as_str()))
             .collect();
         finished.sort_by_key(|s| (s.end().or(s.start()).unwrap_or(0), s.id));
         for s in finished {
-            self.told.insert(format!("step {}", s.name));
+            self.steps.insert(s.name.clone());
             let at = s.end().or(s.start()).map_or(0, |t| t - zero);
             let took = match s.state {
                 State::Cached => String::new(),
@@ -465,18 +468,20 @@ impl Narrator {
             }
         }
         for o in &a.overlaps {
-            let key = format!("overlap {} {}", o.stage, o.source);
-            if self.told.insert(key) {
+            if self.overlaps.insert((o.stage.clone(), o.source.clone())) {
                 writeln!(
                     out,
-                    "{:>8} {:<9} {} runs alongside {}, its COPY --from source",
-                    "", "RACE", o.stage, o.source
+                    "{:>8} {:<9} {} runs alongside {}, its {} source",
+                    "",
+                    "RACE",
+                    o.stage,
+                    o.source,
+                    o.kind.instruction()
                 )?;
             }
         }
         for h in &a.hazards {
-            let key = format!("hazard {}", h.cache_id);
-            if self.told.insert(key) {
+            if self.hazards.insert(h.cache_id.clone()) {
                 writeln!(
                     out,
                     "{:>8} {:<9} {} and {} share cache {}, nothing orders them",
