@@ -291,3 +291,12 @@ fn the_mouse_selects_rows_and_scrolls() {
     app.handle_mouse(at(MouseEventKind::Down(MouseButton::Left), 5));
     assert!(app.rows.len() < before);
 }
+
+#[test]
+fn a_long_title_is_cut_before_the_mode_tag() {
+    let mut app = replay("race/rawjson-fail.jsonl", true);
+    app.title = Some("The race that fails: stage-2 reads the cache before builder fills it".into());
+    let screen = draw(&mut app, 80, 24).backend().to_string();
+    let first = screen.lines().next().unwrap();
+    assert!(first.contains("bef…  REPLAY · end"), "{first}");
+}

@@ -204,9 +204,22 @@ fn title(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
         }
         None => spans.push(Span::raw(app.name.clone())),
     }
-    Line::from(spans).render(area, buf);
     let tag = format!(" {mode} ");
     let w = tag.chars().count() as u16;
+    // The title gives way to the mode tag, marked as cut.
+    let line = Line::from(spans);
+    let room = area.width.saturating_sub(w + 1);
+    let cut = line.width() > room as usize;
+    line.render(
+        Rect {
+            width: room,
+            ..area
+        },
+        buf,
+    );
+    if cut && room > 0 {
+        buf.set_string(area.x + room - 1, area.y, "…", th.dim());
+    }
     if area.width > w {
         buf.set_string(
             area.x + area.width - w,
