@@ -9,6 +9,7 @@ use std::io::BufWriter;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use buildx_gantt::source::feed::Reading;
 use buildx_gantt::source::rawjson;
 use buildx_gantt::ui::app::{App, Live, Mode, Replay};
 use buildx_gantt::ui::keys::Action;
@@ -96,7 +97,7 @@ fn flood(chunks: usize) {
     });
     let bytes = std::fs::metadata(&path).unwrap().len();
     let input = std::fs::File::open(&path).unwrap();
-    let mut feed = Feed::start(Box::new(input), None, None).unwrap();
+    let mut feed = Feed::start(Box::new(input), None, None, Reading::Detect(None)).unwrap();
     let mut app = App::new("flood".into(), None, Mode::Live(Live::default()));
     app.size = (200, 60);
     let area = Rect::new(0, 0, 200, 60);

@@ -178,6 +178,13 @@ pub struct ReportArgs {
     /// Width of the text report in columns (default: the terminal's, else $COLUMNS, else 100).
     #[arg(long, value_name = "COLUMNS")]
     pub width: Option<usize>,
+
+    /// Check LOG's reconstructed timing against TRUTH, the same build recorded with
+    /// --progress=rawjson (`docker buildx history logs` gives both): each step's error, whether
+    /// the true times lie within the estimated bounds, and whether the verdicts agree. Exit 0 when
+    /// they do, 3 when not
+    #[arg(long, value_name = "TRUTH", conflicts_with_all = ["check", "format"])]
+    pub compare_with: Option<String>,
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {

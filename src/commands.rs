@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::Analysis;
 use crate::cli::{BuildArgs, ColorChoice, DemoArgs, FailOn, Format, ReplayArgs, ReportArgs};
+use crate::compare;
 use crate::demo::{self, DEMOS};
 use crate::dockerfile::Dockerfile;
 use crate::export::{json, text};
 use crate::model::{Build, LogRetention};
 use crate::report;
 use crate::source::child::{self, BuildProcess};
-use crate::source::feed::Recording;
+use crate::source::feed::{Reading, Recording};
 use crate::ui::app::{App, Live, Mode, Replay};
 use crate::ui::run::{self, Ending, Feed, Options, Reopen};
 
@@ -88,11 +89,23 @@ pub fn report(args: ReportArgs) -> u8 {
     let retention = LogRetention {
         bytes_per_vertex: 64 << 10,
     };
-    let loaded = match report::load(&args.log, retention) {
+    let loaded = match report::load(&args.log, retention, dockerfile.as_ref()) {
         Ok(l) => l,
         Err(e) => return fail(e),
     };
     let analysis = Analysis::of(&loaded.build, dockerfile.as_ref());
+    if let Some(truth) = &args.compare_with {
+        let truth = match report::load(truth, retention, dockerfile.as_ref()) {
+            Ok(t) => t,
+            Err(e) => return fail(e),
+        };
+        let truth_analysis = Analysis::of(&truth.build, dockerfile.as_ref());
+        let c = compare::compare((&truth.build, &truth_analysis), (&loaded.build, &analysis));
+        if let Err(e) = write_out(&compare::render(&c, &truth.name, &loaded.name)) {
+            return fail(e);
+        }
+        return if c.agrees() { EXIT_OK } else { EXIT_CHECK };
+    }
     let out = match args.format {
         Format::Json => {
             let mut s = json::render(&loaded.name, &loaded.build, &analysis);
@@ -312,7 +325,7 @@ pub fn live(args: BuildArgs) -> u8 {
             return fail(e);
         }
     };
-    let mut feed = match Feed::start(Box::new(stderr), record, None) {
+    let mut feed = match Feed::start(Box::new(stderr), record, None, Reading::Detect(None)) {
         Ok(f) => f,
         Err(e) => {
             process.kill();
@@ -394,6 +407,7 @@ pub fn replay(args: ReplayArgs) -> u8 {
             LogRetention {
                 bytes_per_vertex: 0,
             },
+            dockerfile.as_ref(),
         ) {
             return fail(e);
         }
@@ -420,7 +434,7 @@ pub fn replay(args: ReplayArgs) -> u8 {
         return code;
     }
     if from_stdin && app.build.vertexes().is_empty() {
-        return fail("<stdin>: no build progress in it (expected a --progress=rawjson log)");
+        return fail("<stdin>: no build progress in it (expected a --progress=rawjson or --progress=plain log)");
     }
     if app.build.failed() {
         EXIT_BUILD_FAILED
@@ -436,7 +450,8 @@ fn play(
     reopen: Option<Reopen>,
     screen: &crate::cli::ScreenArgs,
 ) -> u8 {
-    let mut feed = match Feed::start(input, None, reopen) {
+    let reading = Reading::Detect(app.dockerfile.clone().map(std::sync::Arc::new));
+    let mut feed = match Feed::start(input, None, reopen, reading) {
         Ok(f) => f,
         Err(e) => return fail(format!("cannot start reading: {e}")),
     };

@@ -7,6 +7,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod demo;
 pub mod dockerfile;
 pub mod export;

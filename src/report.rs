@@ -1,13 +1,15 @@
 //! Loading a saved progress log into a [`Build`], with the user-facing errors for inputs that are
-//! not one. Shared by `report` and (later) `replay`.
+//! not one. Shared by `report` and `replay`.
 
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
+use crate::dockerfile::Dockerfile;
 use crate::model::{Build, Event, LogRetention};
 use crate::source::rawjson::{self, ReadSummary};
+use crate::source::{self, plain, Format};
 
 #[derive(Debug)]
 pub enum LoadError {
@@ -15,8 +17,6 @@ pub enum LoadError {
     IsDirectory(String),
     Io(String, io::Error),
     Empty(String),
-    /// Looks like `--progress=plain` output.
-    PlainLog(String),
     /// Nothing in it is BuildKit progress.
     NotProgress {
         name: String,
@@ -32,15 +32,11 @@ impl fmt::Display for LoadError {
             LoadError::IsDirectory(n) => write!(f, "{n}: is a directory, not a log file"),
             LoadError::Io(n, e) => write!(f, "{n}: cannot read: {e}"),
             LoadError::Empty(n) => write!(f, "{n}: empty: no build progress in it"),
-            LoadError::PlainLog(n) => write!(
-                f,
-                "{n}: this is a --progress=plain log; this version reads --progress=rawjson logs \
-                 (record one with `docker buildx build --progress=rawjson … 2> build.jsonl`)"
-            ),
             LoadError::NotProgress { name, lines, first } => {
                 write!(
                     f,
-                    "{name}: not a BuildKit progress log ({lines} lines, no build steps found)"
+                    "{name}: not a BuildKit progress log: neither --progress=rawjson (JSON lines) \
+                     nor --progress=plain (`#1 …` lines) ({lines} lines, no build steps found)"
                 )?;
                 if let Some(first) = first {
                     write!(f, "; first problem: {first}")?;
@@ -58,6 +54,7 @@ pub struct Loaded {
     pub name: String,
     pub build: Build,
     pub summary: ReadSummary,
+    pub format: Format,
 }
 
 /// Opens `path` (`-` for standard input) for reading, with the user-facing errors; returns the
@@ -78,36 +75,37 @@ pub fn open(path: &str) -> Result<(String, Box<dyn Read + Send>), LoadError> {
     }
 }
 
-/// Reads `path` (`-` for standard input) as a rawjson log.
-pub fn load(path: &str, retention: LogRetention) -> Result<Loaded, LoadError> {
+/// Reads `path` (`-` for standard input), rawjson or plain (told apart by their content). A
+/// plain log's timeline is reconstructed, with the Dockerfile's stage graph when given.
+pub fn load(
+    path: &str,
+    retention: LogRetention,
+    dockerfile: Option<&Dockerfile>,
+) -> Result<Loaded, LoadError> {
     let (name, input) = open(path)?;
-    load_from(name, input, retention)
+    load_from(name, input, retention, dockerfile)
 }
 
 pub fn load_from(
     name: String,
     input: impl Read,
     retention: LogRetention,
+    dockerfile: Option<&Dockerfile>,
 ) -> Result<Loaded, LoadError> {
     let mut build = Build::new(retention);
-    let mut plain_like = 0u64;
-    let mut apply = |e: Event| {
-        if let crate::model::EventKind::Text(t) = &e.kind {
-            if looks_plain(&t.text) {
-                plain_like += 1;
-            }
-        }
-        build.apply(e);
-    };
-    let summary = rawjson::read(BufReader::with_capacity(1 << 20, input), &mut apply)
-        .map_err(|e| LoadError::Io(name.clone(), e))?;
+    let mut apply = |e: Event| build.apply(e);
+    let io_err = |e| LoadError::Io(name.clone(), e);
+    let (format, input) =
+        source::sniff(BufReader::with_capacity(1 << 20, input)).map_err(io_err)?;
+    let summary = match format {
+        Some(Format::Plain) => plain::read(input, dockerfile, &mut apply),
+        _ => rawjson::read(input, &mut apply),
+    }
+    .map_err(io_err)?;
     if summary.bytes == 0 {
         return Err(LoadError::Empty(name));
     }
     if build.vertexes().is_empty() {
-        if plain_like > 0 && plain_like * 4 >= summary.lines.saturating_sub(summary.json_lines) {
-            return Err(LoadError::PlainLog(name));
-        }
         let first = build.diagnostics().first().map(|d| match d.line {
             Some(l) => format!("line {l}: {}", d.message),
             None => d.message.clone(),
@@ -122,14 +120,6 @@ pub fn load_from(
         name,
         build,
         summary,
+        format: format.unwrap_or(Format::RawJson),
     })
-}
-
-/// `#12 [builder 2/3] RUN …`, `#12 DONE 0.1s`: the shape of a plain progress line.
-fn looks_plain(line: &str) -> bool {
-    let Some(rest) = line.strip_prefix('#') else {
-        return false;
-    };
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    digits > 0 && rest[digits..].starts_with(' ')
 }

@@ -207,7 +207,10 @@ fn unreadable_inputs_get_a_clear_one_line_error() {
         &run(&["report", "-"], Some(&random)),
         "not a BuildKit progress log",
     );
-    one_line_error(&report(&[&path("seed/bug.log")]), "--progress=plain");
+    one_line_error(
+        &run(&["report", "-"], Some(b"make: Nothing to be done\nhello\n")),
+        "neither --progress=rawjson (JSON lines) nor --progress=plain",
+    );
     let usage = run(&["report"], None);
     assert_eq!(usage.status.code(), Some(2));
 }

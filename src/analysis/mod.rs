@@ -30,6 +30,8 @@ pub struct Analysis {
     pub start: Option<Nanos>,
     /// The last instant the build is known to have reached (open intervals end here).
     pub end: Option<Nanos>,
+    /// Times are estimates reconstructed from a plain log (certainty comes from its proofs).
+    pub estimated: bool,
 }
 
 impl Analysis {
@@ -44,7 +46,7 @@ impl Analysis {
         let steps = steps::group(build, horizon, dockerfile);
         let stages = stages::collect(&steps, dockerfile);
         let dependencies = stages::dependencies(&steps, &stages, dockerfile);
-        let overlaps = overlap::find(&steps, &dependencies);
+        let overlaps = overlap::find(&steps, &dependencies, build.proofs());
         let hazards = cache::find(&steps, &dependencies);
         let critical_path = critical::find(&steps);
         let start = steps.iter().filter_map(|s| s.start()).min();
@@ -62,6 +64,7 @@ impl Analysis {
             critical_path,
             start,
             end,
+            estimated: build.is_estimated(),
         }
     }
 

@@ -6,7 +6,7 @@ use super::intervals::{intersect, measure, Span};
 use super::stages::Dependency;
 use super::steps::{Step, StepId};
 use crate::dockerfile::DepKind;
-use crate::model::{Interval, Nanos};
+use crate::model::{Interval, Nanos, PointId, Proofs};
 
 /// How sure the log makes us: exact times (rawjson) are always certain; estimated times (plain
 /// logs) may only allow an overlap.
@@ -41,9 +41,11 @@ pub struct Overlap {
     pub duration: Nanos,
     pub certainty: Certainty,
     pub pairs: Vec<StepPair>,
+    /// Steps of the dependent stage that certainly ran while the source was still under way.
+    pub certain_steps: Vec<StepId>,
 }
 
-pub fn find(steps: &[Step], deps: &[Dependency]) -> Vec<Overlap> {
+pub fn find(steps: &[Step], deps: &[Dependency], proofs: Option<&Proofs>) -> Vec<Overlap> {
     let mut out: Vec<Overlap> = Vec::new();
     let mut by_stage: std::collections::HashMap<&str, Vec<&Step>> = Default::default();
     for s in steps {
@@ -65,13 +67,51 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Vec<Overlap> {
         let own = by_stage.get(dep.stage.as_str()).unwrap_or(&none);
         let src = by_stage.get(dep.source.as_str()).unwrap_or(&none);
         let mut pairs = Vec::new();
+        let mut certain_steps = Vec::new();
         for a in own {
+            // A step runs while its source stage is under way if the log proves it started
+            // before one of the source's steps ended and ended after one of them started (the
+            // source may be between two steps at that moment, but it has not finished).
+            if let Some(p) = proofs {
+                let src_runs = || {
+                    src.iter()
+                        .filter(|b| b.id != a.id)
+                        .flat_map(|b| &b.intervals)
+                };
+                let proven = a.intervals.iter().any(|x| {
+                    let Some(xp) = x.points else { return false };
+                    let started_before = src_runs().any(|y| {
+                        y.points
+                            .and_then(|yp| yp.end)
+                            .is_some_and(|ye| p.before(xp.start, ye))
+                    });
+                    let ended_after = src_runs().any(|y| {
+                        y.points.is_some_and(|yp| match xp.end {
+                            Some(xe) => p.before(yp.start, xe),
+                            None => false,
+                        })
+                    });
+                    started_before && ended_after
+                });
+                if proven {
+                    certain_steps.push(a.id);
+                }
+            }
             for b in src {
                 if a.id == b.id {
                     continue; // a de-duplicated vertex cannot race with itself
                 }
                 let duration = measure(&intersect(&a.spans, &b.spans));
-                if let Some(certainty) = pair_certainty(&a.intervals, &b.intervals) {
+                let certainty = pair_certainty(&a.intervals, &b.intervals, proofs);
+                // A reconstructed pair that only might overlap, and does not in the best
+                // estimate, is noise.
+                if certainty == Some(Certainty::Possible) && duration == 0 && proofs.is_some() {
+                    continue;
+                }
+                if certainty == Some(Certainty::Certain) && !certain_steps.contains(&a.id) {
+                    certain_steps.push(a.id);
+                }
+                if let Some(certainty) = certainty {
                     pairs.push(StepPair {
                         step: a.id,
                         source_step: b.id,
@@ -81,18 +121,19 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Vec<Overlap> {
                 }
             }
         }
-        if pairs.is_empty() {
+        if pairs.is_empty() && certain_steps.is_empty() {
             continue;
         }
         pairs.sort_by_key(|p| (steps[p.step].start(), steps[p.source_step].start()));
         let own_spans = super::merge(own.iter().flat_map(|s| s.spans.clone()).collect());
         let src_spans = super::merge(src.iter().flat_map(|s| s.spans.clone()).collect());
         let spans = intersect(&own_spans, &src_spans);
-        let certainty = pairs
-            .iter()
-            .map(|p| p.certainty)
-            .max()
-            .unwrap_or(Certainty::Possible);
+        let certainty = if certain_steps.is_empty() {
+            Certainty::Possible
+        } else {
+            Certainty::Certain
+        };
+        certain_steps.sort_by_key(|&s| steps[s].parsed.index());
         out.push(Overlap {
             stage: dep.stage.clone(),
             source: dep.source.clone(),
@@ -102,17 +143,25 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Vec<Overlap> {
             spans,
             certainty,
             pairs,
+            certain_steps,
         });
     }
     out
 }
 
 /// Whether two steps' runs overlap for sure, possibly, or not at all. A run still going has no
-/// end yet: it overlaps anything that started after it started.
-fn pair_certainty(a: &[Interval], b: &[Interval]) -> Option<Certainty> {
+/// end yet: it overlaps anything that started after it started. With a reconstructed timeline,
+/// "for sure" is what its proofs show.
+fn pair_certainty(a: &[Interval], b: &[Interval], proofs: Option<&Proofs>) -> Option<Certainty> {
     let mut best = None;
     for x in a {
         for y in b {
+            if let (Some(p), Some(xp), Some(yp)) = (proofs, x.points, y.points) {
+                let proven = |s: PointId, e: Option<PointId>| e.is_some_and(|e| p.before(s, e));
+                if proven(xp.start, yp.end) && proven(yp.start, xp.end) {
+                    return Some(Certainty::Certain);
+                }
+            }
             let end = |i: &Interval, latest: bool| {
                 i.end
                     .map_or(Nanos::MAX, |e| if latest { e.latest } else { e.earliest })

@@ -18,6 +18,10 @@ pub struct Stage {
     pub steps: Vec<StepId>,
     /// When any of its steps was active, merged.
     pub spans: Vec<Span>,
+    /// Its first steps never show under its own name because BuildKit ran them once for two
+    /// stages: `(other stage, how many)`. Inferred when exactly one other stage shows steps
+    /// `1…k` that this stage lacks.
+    pub shares: Option<(String, u32)>,
 }
 
 impl Stage {
@@ -65,6 +69,7 @@ pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
                     index: Some(s.index),
                     steps: Vec::new(),
                     spans: Vec::new(),
+                    shares: None,
                 },
             );
         }
@@ -80,6 +85,7 @@ pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
                 .and_then(|n| n.parse().ok()),
             steps: Vec::new(),
             spans: Vec::new(),
+            shares: None,
         });
         stage.steps.push(step.id);
     }
@@ -95,6 +101,31 @@ pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
                 .flat_map(|&s| steps[s].spans.clone())
                 .collect(),
         );
+    }
+    let present = |st: &Stage, i: u32| {
+        st.steps
+            .iter()
+            .any(|&s| steps[s].parsed.index().map(|x| x.0) == Some(i))
+    };
+    for i in 0..stages.len() {
+        let first = stages[i]
+            .steps
+            .first()
+            .and_then(|&s| steps[s].parsed.index())
+            .map(|x| x.0);
+        let Some(k) = first.filter(|&k| k > 1) else {
+            continue;
+        };
+        let candidates: Vec<&Stage> = stages
+            .iter()
+            .enumerate()
+            .filter(|&(j, st)| j != i && (1..k).all(|n| present(st, n)))
+            .map(|(_, st)| st)
+            .collect();
+        if let [only] = candidates[..] {
+            let name = only.name.clone();
+            stages[i].shares = Some((name, k - 1));
+        }
     }
     // Dockerfile order when every stage's place is known; otherwise by when each stage started
     // (a `stage-N` name alone does not place the named stages around it). Never-started ones last.

@@ -24,6 +24,8 @@ pub struct Report<'a> {
     pub start: Option<String>,
     /// Seconds from start to the last known instant.
     pub duration: Option<f64>,
+    /// `exact` (rawjson) or `estimated` (reconstructed from a plain log: see `*_bounds`).
+    pub timing: &'static str,
     pub counts: Counts,
     pub error: Option<String>,
     pub error_text: &'a [String],
@@ -47,9 +49,9 @@ pub struct JInterval {
     pub end: Option<f64>,
     /// Present only for estimated times: `[earliest, latest]`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub start_bounds: Option<[f64; 2]>,
+    pub start_bounds: Option<[Option<f64>; 2]>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_bounds: Option<[f64; 2]>,
+    pub end_bounds: Option<[Option<f64>; 2]>,
 }
 
 #[derive(Serialize)]
@@ -86,6 +88,9 @@ pub struct JStep {
     pub state: State,
     pub start: Option<f64>,
     pub end: Option<f64>,
+    /// `[earliest, latest]` of `start` and `end` when they are estimates (plain logs).
+    pub start_bounds: Option<[Option<f64>; 2]>,
+    pub end_bounds: Option<[Option<f64>; 2]>,
     /// Seconds active (union of its runs).
     pub active: f64,
     /// Indexes into `vertexes`.
@@ -103,6 +108,14 @@ pub struct JStage {
     pub steps: Vec<usize>,
     pub start: Option<f64>,
     pub end: Option<f64>,
+    /// Its first `steps` steps ran once, under the name of `stage` (BuildKit de-duplicated them).
+    pub shares_steps_with: Option<JShared>,
+}
+
+#[derive(Serialize)]
+pub struct JShared {
+    pub stage: String,
+    pub steps: u32,
 }
 
 #[derive(Serialize)]
@@ -134,6 +147,8 @@ pub struct JOverlap {
     /// `[start, end]` spans when both stages were active.
     pub spans: Vec<[f64; 2]>,
     pub pairs: Vec<JPair>,
+    /// Steps of `stage` that certainly ran while `source` was still under way.
+    pub certain_steps: Vec<usize>,
 }
 
 #[derive(Serialize)]
@@ -160,7 +175,15 @@ pub struct JCritical {
 pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a> {
     let t0 = a.start.unwrap_or(0);
     let rel = |t: Nanos| round((t - t0) as f64 / 1e9);
-    let bounds = |e: &Estimate| (!e.is_exact()).then(|| [rel(e.earliest), rel(e.latest)]);
+    // `latest` is null where nothing bounds it.
+    let bounds = |e: &Estimate| {
+        (!e.is_exact()).then(|| {
+            [
+                Some(rel(e.earliest)),
+                (e.latest != Nanos::MAX).then(|| rel(e.latest)),
+            ]
+        })
+    };
     let vertexes = build
         .vertexes()
         .iter()
@@ -210,6 +233,17 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a>
             state: s.state,
             start: s.start().map(rel),
             end: s.end().map(rel),
+            start_bounds: s.intervals.first().and_then(|i| bounds(&i.start)),
+            end_bounds: s
+                .end()
+                .and_then(|_| {
+                    s.intervals
+                        .iter()
+                        .filter_map(|i| i.end)
+                        .max_by_key(|e| e.best)
+                })
+                .as_ref()
+                .and_then(bounds),
             active: round(s.active() as f64 / 1e9),
             vertexes: s.vertexes.clone(),
             inputs: s.inputs.clone(),
@@ -228,7 +262,12 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a>
         version: VERSION,
         source,
         outcome: outcome(build, a),
-        start: a.start.map(format_rfc3339),
+        start: a.start.filter(|_| build.has_clock()).map(format_rfc3339),
+        timing: if build.is_estimated() {
+            "estimated"
+        } else {
+            "exact"
+        },
         duration: a.end.map(rel),
         counts: counts(a),
         error: build.error_message(),
@@ -244,6 +283,10 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a>
                 steps: s.steps.clone(),
                 start: s.start().map(rel),
                 end: s.end().map(rel),
+                shares_steps_with: s.shares.as_ref().map(|(stage, n)| JShared {
+                    stage: stage.clone(),
+                    steps: *n,
+                }),
             })
             .collect(),
         dependencies: a
@@ -269,6 +312,7 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a>
                 duration: round(o.duration as f64 / 1e9),
                 certainty: o.certainty,
                 spans: o.spans.iter().map(span).collect(),
+                certain_steps: o.certain_steps.clone(),
                 pairs: o
                     .pairs
                     .iter()

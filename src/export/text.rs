@@ -338,6 +338,9 @@ fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
             continue;
         }
         stage_rows(out, a, stage, &axis, label_w, p);
+        if let Some(note) = shared_note(a, stage) {
+            let _ = writeln!(out, "  {}", p.dim(&note));
+        }
         for &s in &stage.steps {
             step_row(out, &a.steps[s]);
         }
@@ -352,6 +355,31 @@ fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
         "",
     )));
     out.push('\n');
+}
+
+/// `1/8–3/8 are [builder 1/7]–[builder 3/7] (BuildKit ran them once for both stages)`.
+pub fn shared_note(a: &Analysis, stage: &Stage) -> Option<String> {
+    let (other, n) = stage.shares.as_ref()?;
+    let total = a.steps[*stage.steps.first()?].parsed.index()?.1;
+    let other_total = a
+        .stages
+        .iter()
+        .find(|s| &s.name == other)
+        .and_then(|s| s.steps.first())
+        .and_then(|&s| a.steps[s].parsed.index())
+        .map_or(0, |i| i.1);
+    let range = |st: &str, t: u32| {
+        if *n == 1 {
+            format!("[{st} 1/{t}]")
+        } else {
+            format!("[{st} 1/{t}]–[{st} {n}/{t}]")
+        }
+    };
+    Some(format!(
+        "{} never show: they are {} (identical steps, run once for both stages)",
+        range(&stage.name, total),
+        range(other, other_total)
+    ))
 }
 
 fn stage_rows(
@@ -411,12 +439,24 @@ fn concurrency(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
             Certainty::Certain => "",
             Certainty::Possible => " (possibly: the log allows it but does not prove it)",
         };
-        let line = format!(
+        let mut line = format!(
             "{} ran at the same time as {}, its source, for {}{sure}.{via}",
             o.stage,
             o.source,
             secs(o.duration)
         );
+        if a.estimated && !o.certain_steps.is_empty() {
+            let names: Vec<String> = o
+                .certain_steps
+                .iter()
+                .map(|&s| crate::analysis::short_name(&a.steps[s]))
+                .collect();
+            line.push_str(&format!(
+                " The log proves {} ran while {} was still under way; the times are estimates.",
+                names.join(" and "),
+                o.source
+            ));
+        }
         out.push_str(&p.red(&wrap(&line, opt.width, "  ")));
         for pair in &o.pairs {
             let pw = opt.width.saturating_sub(16) / 2;

@@ -1,11 +1,13 @@
 //! `Build`: everything a build's progress stream said, folded by vertex digest.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::event::{
     Event, EventKind, LogChunk, ProgressGroup, StatusUpdate, VertexUpdate, Warning,
 };
 use super::log::{LogRetention, VertexLog};
+use super::proof::{IntervalPoints, Proofs};
 use super::step::StepName;
 use super::time::{Estimate, Nanos};
 
@@ -16,6 +18,8 @@ pub type VertexId = usize;
 pub struct Interval {
     pub start: Estimate,
     pub end: Option<Estimate>,
+    /// Its instants in the build's [`Proofs`] (reconstructed timelines only).
+    pub points: Option<IntervalPoints>,
 }
 
 impl Interval {
@@ -23,6 +27,7 @@ impl Interval {
         Interval {
             start: Estimate::exact(start),
             end: end.map(Estimate::exact),
+            points: None,
         }
     }
 }
@@ -159,6 +164,8 @@ pub struct Build {
     last_time: Option<Nanos>,
     ended: Option<bool>,
     in_error_block: bool,
+    in_warning_list: bool,
+    proofs: Option<Arc<Proofs>>,
 }
 
 impl Build {
@@ -195,6 +202,22 @@ impl Build {
         Some((self.first_time?, self.last_time?))
     }
 
+    /// What a reconstructed timeline proves (plain logs); `None` when every time is exact.
+    pub fn proofs(&self) -> Option<&Proofs> {
+        self.proofs.as_deref()
+    }
+
+    /// Whether the times are estimates reconstructed from a plain log.
+    pub fn is_estimated(&self) -> bool {
+        self.proofs.is_some()
+    }
+
+    /// Whether times are clock times (rawjson, a live build) rather than offsets from an unknown
+    /// start (a saved plain log).
+    pub fn has_clock(&self) -> bool {
+        self.proofs.as_ref().is_none_or(|p| p.absolute)
+    }
+
     /// `Some(complete)` once the stream has ended.
     pub fn ended(&self) -> Option<bool> {
         self.ended
@@ -228,6 +251,7 @@ impl Build {
             EventKind::Status(s) => self.apply_status(s),
             EventKind::Log(l) => self.apply_log(l),
             EventKind::Warning(w) => self.warnings.push(w),
+            EventKind::Proofs(p) => self.proofs = Some(p),
             EventKind::Text(t) => self.apply_text(t.line, t.text),
             EventKind::Unreadable {
                 line,
@@ -301,6 +325,15 @@ impl Build {
         if u.progress_group.is_some() {
             v.progress_group = u.progress_group;
         }
+        if let Some(runs) = u.estimated {
+            for i in &runs {
+                self.see_time(Some(i.start.best));
+                self.see_time(i.end.map(|e| e.best));
+            }
+            self.vertexes[id].intervals = runs;
+            return;
+        }
+        let v = &mut self.vertexes[id];
         if let Some(start) = u.started {
             let end = u.completed;
             // Re-sends of the same run carry the same start; a new start is a new interval.
@@ -346,12 +379,23 @@ impl Build {
     /// Sorts buildx's own lines: `WARNING:` notes, the failure block (from `Dockerfile:N` or the
     /// first `----` frame through `ERROR:`), and anything else, which becomes a diagnostic.
     fn apply_text(&mut self, line: u64, text: String) {
+        let text = strip_ansi(&text);
         let t = text.trim_end();
         if t.trim().is_empty() {
             return;
         }
         let starts_block = is_dockerfile_ref(t) || t.starts_with("-----") || t.starts_with("ERROR");
-        if t.starts_with("WARNING:") || t.starts_with("WARN:") {
+        // buildx's lint summary: `3 warnings found (use docker --debug to expand):`, then ` - …`.
+        let summary = t.trim_start().split_once(' ').is_some_and(|(n, rest)| {
+            n.bytes().all(|b| b.is_ascii_digit()) && rest.starts_with("warning")
+        });
+        if summary {
+            self.in_warning_list = true;
+            self.tool_warnings.push(t.to_string());
+        } else if (self.in_warning_list && t.starts_with(" - "))
+            || t.starts_with("WARNING:")
+            || t.starts_with("WARN:")
+        {
             self.tool_warnings.push(t.to_string());
         } else if self.in_error_block || starts_block {
             self.in_error_block = true;
@@ -385,4 +429,43 @@ pub fn excerpt(s: &str, max: usize) -> String {
         None => s.to_string(),
         Some((i, _)) => format!("{}… ({} bytes in all)", &s[..i], s.len()),
     }
+}
+
+/// `s` without ANSI escape sequences (colour codes that `docker` writes even into logs).
+pub fn strip_ansi(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\x1b') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            // CSI: ESC [ parameters… final byte in @..~
+            Some('[') => {
+                chars.next();
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            // OSC: ESC ] … BEL or ESC \
+            Some(']') => {
+                while let Some(c) = chars.next() {
+                    if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                        break;
+                    }
+                }
+            }
+            Some(_) => {
+                chars.next();
+            }
+            None => {}
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }

@@ -16,6 +16,8 @@ pub enum EventKind {
     Status(StatusUpdate),
     Log(LogChunk),
     Warning(Warning),
+    /// What a reconstructed timeline proves (plain logs); replaces any earlier one.
+    Proofs(std::sync::Arc<super::proof::Proofs>),
     /// A line of the stream that is not progress data (buildx's `WARNING:`/`ERROR:` text, the
     /// failure's source snippet, anything else).
     Text(TextLine),
@@ -42,6 +44,9 @@ pub struct VertexUpdate {
     pub cached: bool,
     pub error: Option<String>,
     pub progress_group: Option<ProgressGroup>,
+    /// Reconstructed runs (plain logs) that replace the vertex's intervals; `started` and
+    /// `completed` are then ignored.
+    pub estimated: Option<Vec<super::build::Interval>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

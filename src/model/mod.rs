@@ -4,16 +4,18 @@
 mod build;
 mod event;
 mod log;
+mod proof;
 mod step;
 mod time;
 
 pub use build::{
-    excerpt, is_cancellation, Build, Diagnostic, DiagnosticKind, Interval, State, StatusEntry,
-    Vertex, VertexId,
+    excerpt, is_cancellation, strip_ansi, Build, Diagnostic, DiagnosticKind, Interval, State,
+    StatusEntry, Vertex, VertexId,
 };
 pub use event::{
     Event, EventKind, LogChunk, ProgressGroup, StatusUpdate, TextLine, VertexUpdate, Warning,
 };
 pub use log::{LogLine, LogRetention, VertexLog};
+pub use proof::{IntervalPoints, PointId, Proofs};
 pub use step::{StepKind, StepName};
 pub use time::{format_rfc3339, parse_rfc3339, Estimate, Nanos};

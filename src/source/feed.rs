@@ -10,7 +10,10 @@ use std::thread::{self, JoinHandle};
 use tokio::sync::mpsc;
 
 use super::rawjson::{self, ReadSummary};
-use crate::model::Event;
+use super::{plain, Format};
+use crate::dockerfile::Dockerfile;
+use crate::model::{Event, Nanos};
+use std::sync::Arc;
 
 /// Events are sent one by one; the bound gives back-pressure to the producer (a build flooding
 /// its log waits for us instead of filling memory).
@@ -43,6 +46,20 @@ impl Recording {
     }
 }
 
+/// How to read the input.
+#[derive(Debug, Clone)]
+pub enum Reading {
+    /// A saved log, stdin, or a rawjson stream: the format is told from the content (a plain
+    /// log's timeline is reconstructed, with this Dockerfile's stage graph when given).
+    Detect(Option<Arc<Dockerfile>>),
+    /// A live `docker build --progress=plain` started at `origin`: each line's arrival time is
+    /// evidence for the timeline.
+    PlainLive {
+        origin: Nanos,
+        dockerfile: Option<Arc<Dockerfile>>,
+    },
+}
+
 /// What the reader thread found when its input ended.
 #[derive(Debug)]
 pub struct ReadOutcome {
@@ -54,6 +71,7 @@ pub struct ReadOutcome {
 pub fn spawn(
     input: Box<dyn Read + Send>,
     record: Option<(Recording, File)>,
+    reading: Reading,
     tx: mpsc::Sender<Event>,
 ) -> io::Result<JoinHandle<ReadOutcome>> {
     thread::Builder::new()
@@ -68,7 +86,19 @@ pub fn spawn(
                 // A closed channel means nobody listens any more; the reader stops at its next read.
                 let _ = tx.blocking_send(e);
             };
-            let result = rawjson::read(BufReader::with_capacity(64 << 10, &mut tee), &mut emit);
+            let input = BufReader::with_capacity(64 << 10, &mut tee);
+            let result = match reading {
+                Reading::Detect(dockerfile) => match super::sniff(input) {
+                    Ok((Some(Format::Plain), r)) => {
+                        plain::read(r, dockerfile.as_deref(), &mut emit)
+                    }
+                    Ok((_, r)) => rawjson::read(r, &mut emit),
+                    Err(e) => Err(e),
+                },
+                Reading::PlainLive { origin, dockerfile } => {
+                    plain::read_live(input, origin, dockerfile.as_deref(), &mut emit)
+                }
+            };
             ReadOutcome {
                 result,
                 recording: tee.record.map(|(r, _)| r),

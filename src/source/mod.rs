@@ -4,8 +4,10 @@
 pub mod child;
 pub mod feed;
 pub mod lines;
+pub mod plain;
 pub mod rawjson;
 pub mod replay;
+pub mod timeline;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -17,4 +19,111 @@ pub fn now() -> Nanos {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as Nanos)
         .unwrap_or(0)
+}
+
+/// What kind of progress log a stream holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `--progress=rawjson`: one JSON object per line.
+    RawJson,
+    /// `--progress=plain`: BuildKit's text printer.
+    Plain,
+}
+
+/// How far ahead [`sniff`] reads looking for the first progress line.
+const SNIFF_LIMIT: usize = 4 << 20;
+
+/// Reads ahead until a line shows the format (a JSON object, or a `#N …` line), skipping whatever
+/// came before the build (make's echo of commands, `docker --version`). Returns the format (`None`:
+/// neither, in the first 4 MiB) and a reader that yields the whole stream from its start.
+pub fn sniff<R: std::io::BufRead>(
+    mut input: R,
+) -> std::io::Result<(Option<Format>, impl std::io::BufRead)> {
+    let mut prefix: Vec<u8> = Vec::new();
+    let mut line_start = 0;
+    let format = loop {
+        // Decide on every complete line (and on a long enough partial one).
+        let mut decided = None;
+        while line_start < prefix.len() {
+            let rest = &prefix[line_start..];
+            let end = memchr::memchr(b'\n', rest);
+            if end.is_none() && rest.len() < 64 {
+                break;
+            }
+            let line = &rest[..end.unwrap_or(rest.len()).min(256)];
+            let text = String::from_utf8_lossy(line);
+            let text = crate::model::strip_ansi(&text);
+            let t = text.trim_start();
+            if t.starts_with('{') {
+                decided = Some(Format::RawJson);
+            } else if plain::is_progress_line(t) {
+                decided = Some(Format::Plain);
+            }
+            if decided.is_some() {
+                break;
+            }
+            match end {
+                Some(e) => line_start += e + 1,
+                None => break, // a long partial line: wait for its end
+            }
+        }
+        if decided.is_some() {
+            break decided;
+        }
+        if prefix.len() >= SNIFF_LIMIT {
+            break None;
+        }
+        let buf = match input.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            // The end: a last line without a newline still counts.
+            let rest = &prefix[line_start.min(prefix.len())..];
+            let text = String::from_utf8_lossy(rest);
+            let text = crate::model::strip_ansi(&text);
+            let t = text.trim_start();
+            break if t.starts_with('{') {
+                Some(Format::RawJson)
+            } else if plain::is_progress_line(t) {
+                Some(Format::Plain)
+            } else {
+                None
+            };
+        }
+        let n = buf
+            .len()
+            .min(SNIFF_LIMIT + 1 - prefix.len().min(SNIFF_LIMIT));
+        prefix.extend_from_slice(&buf[..n]);
+        input.consume(n);
+    };
+    Ok((
+        format,
+        std::io::Read::chain(std::io::Cursor::new(prefix), input),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    fn sniffed(s: &str) -> (Option<Format>, String) {
+        let (f, mut r) = sniff(s.as_bytes()).unwrap();
+        let mut all = String::new();
+        r.read_to_string(&mut all).unwrap();
+        (f, all)
+    }
+
+    #[test]
+    fn sniffs_formats_and_keeps_every_byte() {
+        let plain = "docker --version\nDocker version 24.0.6\n#1 [internal] load\n#1 DONE 0.0s\n";
+        assert_eq!(sniffed(plain), (Some(Format::Plain), plain.to_string()));
+        let json = "{\"vertexes\":[]}\n";
+        assert_eq!(sniffed(json).0, Some(Format::RawJson));
+        assert_eq!(sniffed("hello\nworld").0, None);
+        assert_eq!(sniffed("").0, None);
+        assert_eq!(sniffed("\x1b[34m#1 DONE 0.1s").0, Some(Format::Plain));
+    }
 }

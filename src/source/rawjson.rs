@@ -280,6 +280,7 @@ impl IntoEvent for WireVertex<'_> {
                     weak: g.weak.unwrap_or(false),
                 })
             }),
+            estimated: None,
         }))
     }
 }

@@ -22,7 +22,7 @@ use crate::analysis::{short_name, Analysis};
 use crate::export::text::{self, secs};
 use crate::model::{Event, State};
 use crate::source::child::{self, BuildProcess, CANCEL_GRACE};
-use crate::source::feed::{self, ReadOutcome, Recording, CHANNEL_BOUND};
+use crate::source::feed::{self, ReadOutcome, Reading, Recording, CHANNEL_BOUND};
 
 /// ~30 frames a second at most.
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -41,6 +41,7 @@ pub struct Feed {
     /// What the reader reported when its input ended.
     pub outcome: Option<ReadOutcome>,
     reopen: Option<Reopen>,
+    reading: Reading,
 }
 
 impl Feed {
@@ -48,15 +49,17 @@ impl Feed {
         input: Box<dyn Read + Send>,
         record: Option<(Recording, std::fs::File)>,
         reopen: Option<Reopen>,
+        reading: Reading,
     ) -> io::Result<Feed> {
         let (tx, rx) = mpsc::channel(CHANNEL_BOUND);
-        let handle = feed::spawn(input, record, tx)?;
+        let handle = feed::spawn(input, record, reading.clone(), tx)?;
         Ok(Feed {
             rx,
             handle: Some(handle),
             done: false,
             outcome: None,
             reopen,
+            reading,
         })
     }
 
@@ -76,7 +79,7 @@ impl Feed {
         };
         let input = reopen()?;
         let (tx, rx) = mpsc::channel(CHANNEL_BOUND);
-        let handle = feed::spawn(input, None, tx)?;
+        let handle = feed::spawn(input, None, self.reading.clone(), tx)?;
         // Dropping the old receiver tells the old reader to stop.
         self.rx = rx;
         self.handle = Some(handle);

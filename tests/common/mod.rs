@@ -20,7 +20,7 @@ pub fn load(rel: &str) -> Build {
 
 pub fn load_keeping(rel: &str, retention: LogRetention) -> Build {
     let path = fixture(rel);
-    match report::load(path.to_str().unwrap(), retention) {
+    match report::load(path.to_str().unwrap(), retention, None) {
         Ok(l) => l.build,
         Err(e) => panic!("{rel}: {e}"),
     }

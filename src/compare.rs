@@ -1,0 +1,269 @@
+//! Checking a reconstructed timeline against the truth: the same build seen twice, once as a plain
+//! log (times estimated) and once as rawjson (times exact), e.g. `docker buildx history logs` in
+//! both formats. Used by `report --compare-with` and the accuracy tests.
+
+use std::fmt::Write;
+
+use crate::analysis::{short_name, Analysis, Certainty};
+use crate::model::{Build, Nanos};
+
+/// One step seen in both builds, times relative to each build's start.
+#[derive(Debug, Clone)]
+pub struct StepComparison {
+    pub name: String,
+    pub truth: (Nanos, Nanos),
+    /// Best estimates.
+    pub estimate: (Nanos, Nanos),
+    /// `[earliest, latest]` of the start and of the end (`Nanos::MAX`: unbounded).
+    pub start_bounds: (Nanos, Nanos),
+    pub end_bounds: (Nanos, Nanos),
+}
+
+impl StepComparison {
+    pub fn start_error(&self) -> Nanos {
+        (self.estimate.0 - self.truth.0).abs()
+    }
+    pub fn end_error(&self) -> Nanos {
+        (self.estimate.1 - self.truth.1).abs()
+    }
+    /// Whether the true start and end lie within the estimated bounds.
+    pub fn within(&self) -> bool {
+        let inside = |t: Nanos, (lo, hi): (Nanos, Nanos)| lo <= t && t <= hi;
+        inside(self.truth.0, self.start_bounds) && inside(self.truth.1, self.end_bounds)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    pub steps: Vec<StepComparison>,
+    /// Steps that ran in one build and not (or not under that name) in the other.
+    pub unmatched: Vec<String>,
+    /// `stage ⇄ source (certainty)` verdicts of each side.
+    pub truth_overlaps: Vec<String>,
+    pub estimate_overlaps: Vec<String>,
+    /// `cache: writer/reader, first` verdicts of each side.
+    pub truth_hazards: Vec<String>,
+    pub estimate_hazards: Vec<String>,
+}
+
+impl Comparison {
+    /// Every start and end error, sorted.
+    fn errors(&self) -> Vec<Nanos> {
+        let mut e: Vec<Nanos> = self
+            .steps
+            .iter()
+            .flat_map(|s| [s.start_error(), s.end_error()])
+            .collect();
+        e.sort_unstable();
+        e
+    }
+
+    pub fn median_error(&self) -> Option<Nanos> {
+        let e = self.errors();
+        match e.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(e[n / 2]),
+            n => Some((e[n / 2 - 1] + e[n / 2]) / 2),
+        }
+    }
+
+    pub fn max_error(&self) -> Option<Nanos> {
+        self.errors().last().copied()
+    }
+
+    pub fn all_within(&self) -> bool {
+        self.steps.iter().all(StepComparison::within)
+    }
+
+    pub fn verdicts_match(&self) -> bool {
+        self.truth_overlaps == self.estimate_overlaps && self.truth_hazards == self.estimate_hazards
+    }
+
+    /// Whether the estimate holds up: the truth within its bounds, the same verdicts.
+    pub fn agrees(&self) -> bool {
+        self.all_within() && self.verdicts_match() && !self.steps.is_empty()
+    }
+}
+
+fn overlaps(a: &Analysis) -> Vec<String> {
+    let mut v: Vec<String> = a
+        .overlaps
+        .iter()
+        .map(|o| {
+            let c = match o.certainty {
+                Certainty::Certain => "certain",
+                Certainty::Possible => "possible",
+            };
+            format!("{} ran alongside {} ({c})", o.stage, o.source)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn hazards(a: &Analysis) -> Vec<String> {
+    let mut v: Vec<String> = a
+        .hazards
+        .iter()
+        .map(|h| {
+            let mut pair = [
+                short_name(a.step(h.writer.step)),
+                short_name(a.step(h.reader.step)),
+            ];
+            pair.sort();
+            let first = h
+                .first
+                .map(|f| short_name(a.step(f)))
+                .unwrap_or_else(|| "nobody".into());
+            format!(
+                "cache {}: {} and {}, {first} finished first",
+                h.cache_id, pair[0], pair[1]
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Compares `estimate` (a reconstructed build) with `truth` (the same build with exact times).
+pub fn compare(truth: (&Build, &Analysis), estimate: (&Build, &Analysis)) -> Comparison {
+    let (_, ta) = truth;
+    let (_, ea) = estimate;
+    let t0 = ta.start.unwrap_or(0);
+    let e0 = ea.start.unwrap_or(0);
+    let rel = |t: Nanos, zero: Nanos| if t == Nanos::MAX { t } else { t - zero };
+    let mut steps = Vec::new();
+    let mut unmatched = Vec::new();
+    for t in &ta.steps {
+        let (Some(ts), Some(te)) = (t.start(), t.end()) else {
+            continue;
+        };
+        let Some(e) = ea.steps.iter().find(|e| e.name == t.name) else {
+            unmatched.push(t.name.clone());
+            continue;
+        };
+        let (Some(first), Some(last)) = (e.intervals.first(), e.intervals.last()) else {
+            unmatched.push(t.name.clone());
+            continue;
+        };
+        let Some(end) = last.end else {
+            unmatched.push(t.name.clone());
+            continue;
+        };
+        steps.push(StepComparison {
+            name: t.name.clone(),
+            truth: (ts - t0, te - t0),
+            estimate: (first.start.best - e0, end.best - e0),
+            start_bounds: (rel(first.start.earliest, e0), rel(first.start.latest, e0)),
+            end_bounds: (rel(end.earliest, e0), rel(end.latest, e0)),
+        });
+    }
+    for e in &ea.steps {
+        if e.start().is_some() && !ta.steps.iter().any(|t| t.name == e.name) {
+            unmatched.push(e.name.clone());
+        }
+    }
+    Comparison {
+        steps,
+        unmatched,
+        truth_overlaps: overlaps(ta),
+        estimate_overlaps: overlaps(ea),
+        truth_hazards: hazards(ta),
+        estimate_hazards: hazards(ea),
+    }
+}
+
+/// The comparison as a text report.
+pub fn render(c: &Comparison, truth_name: &str, estimate_name: &str) -> String {
+    let s = |n: Nanos| {
+        if n == Nanos::MAX {
+            "∞".to_string()
+        } else {
+            format!("{:.3}", n as f64 / 1e9)
+        }
+    };
+    let ms = |n: Nanos| format!("{:.0} ms", n as f64 / 1e6);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{estimate_name} (estimated) against {truth_name} (exact), seconds from the build's start\n"
+    );
+    let _ = writeln!(
+        out,
+        "  {:<44} {:>15} {:>15} {:>25} {:>25}  {:>8}",
+        "step", "true", "estimated", "start bounds", "end bounds", "error"
+    );
+    for st in &c.steps {
+        let name: String = if st.name.chars().count() > 44 {
+            st.name.chars().take(43).chain(['…']).collect()
+        } else {
+            st.name.clone()
+        };
+        let _ = writeln!(
+            out,
+            "{} {:<44} {:>15} {:>15} {:>25} {:>25}  {:>8}",
+            if st.within() { " " } else { "✗" },
+            name,
+            format!("{}–{}", s(st.truth.0), s(st.truth.1)),
+            format!("{}–{}", s(st.estimate.0), s(st.estimate.1)),
+            format!("[{}, {}]", s(st.start_bounds.0), s(st.start_bounds.1)),
+            format!("[{}, {}]", s(st.end_bounds.0), s(st.end_bounds.1)),
+            ms(st.start_error().max(st.end_error())),
+        );
+    }
+    let _ = writeln!(out);
+    if let (Some(med), Some(max)) = (c.median_error(), c.max_error()) {
+        let _ = writeln!(
+            out,
+            "{} steps compared: median error {}, largest {}; true times within the bounds: {}",
+            c.steps.len(),
+            ms(med),
+            ms(max),
+            if c.all_within() {
+                "all".to_string()
+            } else {
+                format!(
+                    "{} of {}",
+                    c.steps.iter().filter(|s| s.within()).count(),
+                    c.steps.len()
+                )
+            }
+        );
+    }
+    for n in &c.unmatched {
+        let _ = writeln!(out, "not in both: {n}");
+    }
+    let verdict = |label: &str, t: &[String], e: &[String]| {
+        let mut o = String::new();
+        if t == e {
+            let _ = writeln!(
+                o,
+                "{label}: the same ({})",
+                if t.is_empty() {
+                    "none".to_string()
+                } else {
+                    t.join("; ")
+                }
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "{label} DIFFER:\n  exact:     {}\n  estimated: {}",
+                t.join("; "),
+                e.join("; ")
+            );
+        }
+        o
+    };
+    out.push_str(&verdict(
+        "overlap verdicts",
+        &c.truth_overlaps,
+        &c.estimate_overlaps,
+    ));
+    out.push_str(&verdict(
+        "hazard verdicts",
+        &c.truth_hazards,
+        &c.estimate_hazards,
+    ));
+    out
+}

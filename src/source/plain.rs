@@ -1,0 +1,859 @@
+//! `--progress=plain` (BUILDKIT.md §2): what BuildKit's text printer wrote, read back into the
+//! same events as rawjson. The printer shows no clock times, so the reader only collects what each
+//! line proves (see [`super::timeline`]) and the timeline is reconstructed from all of it:
+//! once at the end for a saved log, or again as lines arrive for a live build (with each line's
+//! arrival time as extra evidence).
+//!
+//! Line shapes: `#0 building with …`; `#N <vertex name>` (a header: the first line of a block,
+//! re-printed whenever output switches back to N); `#N sha256:<digest>` (BuildKit ≤ 0.8, right
+//! after the header); status lines `#N <id> [sizes] [1.2s] [done]`; log lines `#N 0.153 text`
+//! (seconds since the vertex's current run began); `#N ...` (switched away); `#N DONE 1.2s`,
+//! `#N CACHED`, `#N CANCELED`, `#N ERROR: …`, `#N WARN: …`; and lines that are not `#N` at all
+//! (the failure block, the Dockerfile snippet, buildx's `ERROR:`/`WARNING:` lines, and whatever
+//! else was in the same output, such as make's echo of commands): those become text the model
+//! sorts into error text, tool warnings or diagnostics.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead};
+use std::sync::Arc;
+
+use super::lines::{Line, LineReader};
+use super::timeline::{self, Clock};
+use crate::dockerfile::Dockerfile;
+use crate::model::{
+    excerpt, strip_ansi, Event, EventKind, Interval, LogChunk, Nanos, TextLine, VertexUpdate,
+    Warning,
+};
+use crate::source::rawjson::ReadSummary;
+
+/// Longest line kept whole; longer ones are cut (a plain log line is never legitimately this long).
+const MAX_LINE: usize = 64 << 10;
+/// Log text kept per vertex for a saved log (the rest is counted, not kept).
+const MAX_KEPT_LOG: usize = 4 << 20;
+
+/// How a vertex's last completion line ended it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Finish {
+    /// `DONE 1.2s`: the printer's sum of the vertex's active time so far, when it printed one.
+    Done(Option<Nanos>),
+    Cached,
+    Canceled,
+    Error(String),
+}
+
+/// A completion line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Completion {
+    pub seq: u64,
+    pub finish: Finish,
+    pub arrival: Option<Nanos>,
+}
+
+/// A log line's timing: `offset` since its run began, printed to ± `half`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LogMark {
+    pub seq: u64,
+    pub offset: Nanos,
+    pub half: Nanos,
+    pub arrival: Option<Nanos>,
+}
+
+/// One run of a vertex: what was printed between two of its completion lines.
+#[derive(Debug, Clone, Default)]
+pub struct Run {
+    pub first_seq: u64,
+    pub first_arrival: Option<Nanos>,
+    pub end: Option<Completion>,
+    pub logs: Vec<LogMark>,
+    /// Status lines: the run had started when they were printed.
+    pub busy: Vec<(u64, Option<Nanos>)>,
+    /// Log text (saved logs only), with each line's offset.
+    pub text: Vec<(Nanos, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlainVertex {
+    /// The printer's number (`#N`).
+    pub number: u32,
+    /// Its key in the model: the digest when the log shows one, else `plain#N`.
+    pub key: String,
+    pub name: String,
+    pub runs: Vec<Run>,
+    pub kept_log: usize,
+    pub dropped_log: u64,
+}
+
+impl PlainVertex {
+    pub fn finish(&self) -> Option<&Finish> {
+        self.runs.last()?.end.as_ref().map(|c| &c.finish)
+    }
+}
+
+/// Everything a plain log said that bears on the timeline, in print order.
+#[derive(Debug, Default)]
+pub struct PlainLog {
+    pub vertexes: Vec<PlainVertex>,
+    by_number: HashMap<u32, usize>,
+    /// Completion lines in print order: (seq, vertex, run).
+    pub completions: Vec<(u64, usize, usize)>,
+    /// The vertex whose block is being printed, and whether its header line has been seen.
+    block: Option<u32>,
+    seq: u64,
+    /// Keep log text for emitting later (saved logs) or not (live: emitted on arrival).
+    keep_text: bool,
+    /// `#N` lines seen (how sure we are this is a plain log).
+    pub progress_lines: u64,
+}
+
+/// What one line means for the events emitted right away.
+pub enum Immediate {
+    None,
+    /// Something the timeline depends on changed.
+    Structure,
+    /// The timeline changed through a completion (worth re-solving at once when live).
+    Completed,
+    Event(Box<EventKind>),
+}
+
+impl PlainLog {
+    pub fn new(keep_text: bool) -> Self {
+        PlainLog {
+            keep_text,
+            ..Default::default()
+        }
+    }
+
+    pub fn vertex(&self, i: usize) -> &PlainVertex {
+        &self.vertexes[i]
+    }
+
+    fn vertex_for(&mut self, n: u32, name: Option<&str>) -> usize {
+        if let Some(&i) = self.by_number.get(&n) {
+            match name {
+                // The same number with another name: a second build in the same output.
+                Some(name)
+                    if !self.vertexes[i].name.is_empty() && self.vertexes[i].name != name => {}
+                Some(name) => {
+                    if self.vertexes[i].name.is_empty() {
+                        self.vertexes[i].name = name.to_string();
+                    }
+                    return i;
+                }
+                None => return i,
+            }
+        }
+        let i = self.vertexes.len();
+        let generation = self.vertexes.iter().filter(|v| v.number == n).count();
+        let key = if generation == 0 {
+            format!("plain#{n}")
+        } else {
+            format!("plain#{n}.{generation}")
+        };
+        self.vertexes.push(PlainVertex {
+            number: n,
+            key,
+            name: name.unwrap_or_default().to_string(),
+            runs: Vec::new(),
+            kept_log: 0,
+            dropped_log: 0,
+        });
+        self.by_number.insert(n, i);
+        i
+    }
+
+    /// The run a line of vertex `v` belongs to: the open one, or a new one after a completion.
+    fn run_for(&mut self, v: usize, seq: u64, arrival: Option<Nanos>) -> usize {
+        let runs = &mut self.vertexes[v].runs;
+        if runs.last().is_none_or(|r| r.end.is_some()) {
+            runs.push(Run {
+                first_seq: seq,
+                first_arrival: arrival,
+                ..Default::default()
+            });
+        }
+        runs.len() - 1
+    }
+
+    /// Takes one line (without its newline). `arrival` is when it arrived, for live builds.
+    pub fn push(&mut self, raw: &str, arrival: Option<Nanos>) -> (u64, Immediate) {
+        self.seq += 1;
+        let seq = self.seq;
+        let text = strip_ansi(raw);
+        let line = text.trim_end_matches(['\r', '\n']);
+        let Some((n, rest)) = split_number(line) else {
+            if line.trim().is_empty() {
+                self.block = None;
+                return (seq, Immediate::None);
+            }
+            self.block = None;
+            return (
+                seq,
+                Immediate::Event(Box::new(EventKind::Text(TextLine {
+                    line: seq,
+                    text: line.to_string(),
+                }))),
+            );
+        };
+        self.progress_lines += 1;
+        if n == 0 {
+            // `#0 building with "NAME" instance using DRIVER driver`: which builder, not a vertex.
+            self.block = Some(0);
+            return (seq, Immediate::None);
+        }
+        let header = self.block != Some(n);
+        self.block = Some(n);
+        let kind = classify(rest);
+        if header && matches!(kind, Kind::Status) {
+            let v = self.vertex_for(n, Some(rest));
+            // A header shows the vertex is known, not that it started: it only opens a run if
+            // it is printed again after a completion (a vertex that ran again).
+            if self.vertexes[v]
+                .runs
+                .last()
+                .is_some_and(|r| r.end.is_some())
+            {
+                self.run_for(v, seq, arrival);
+            }
+            return (seq, Immediate::Structure);
+        }
+        let v = self.vertex_for(n, None);
+        match kind {
+            Kind::Switch => (seq, Immediate::None),
+            Kind::Digest(d) => {
+                let d = d.to_string();
+                if !self.vertexes.iter().any(|x| x.key == d) {
+                    self.vertexes[v].key = d;
+                }
+                (seq, Immediate::Structure)
+            }
+            Kind::Warn(msg) => {
+                let key = self.vertexes[v].key.clone();
+                (
+                    seq,
+                    Immediate::Event(Box::new(EventKind::Warning(Warning {
+                        vertex: Some(key),
+                        level: 1,
+                        short: msg.to_string(),
+                        detail: Vec::new(),
+                        url: None,
+                        file: None,
+                        line: None,
+                    }))),
+                )
+            }
+            Kind::Status => {
+                let r = self.run_for(v, seq, arrival);
+                self.vertexes[v].runs[r].busy.push((seq, arrival));
+                (seq, Immediate::Structure)
+            }
+            Kind::Log { offset, half, text } => {
+                let r = self.run_for(v, seq, arrival);
+                let keep = self.keep_text;
+                let vx = &mut self.vertexes[v];
+                let run = &mut vx.runs[r];
+                // Only the latest offset per run matters until a completion intervenes; keep
+                // every mark anyway (they are small) but skip exact repeats of the last one.
+                if run.logs.last().is_none_or(|m| m.offset != offset) {
+                    run.logs.push(LogMark {
+                        seq,
+                        offset,
+                        half,
+                        arrival,
+                    });
+                }
+                if keep {
+                    if vx.kept_log + text.len() <= MAX_KEPT_LOG {
+                        vx.kept_log += text.len() + 1;
+                        vx.runs[r].text.push((offset, text.to_string()));
+                    } else {
+                        vx.dropped_log += 1;
+                    }
+                    (seq, Immediate::Structure)
+                } else {
+                    let key = vx.key.clone();
+                    let mut data = text.as_bytes().to_vec();
+                    data.push(b'\n');
+                    (
+                        seq,
+                        Immediate::Event(Box::new(EventKind::Log(LogChunk {
+                            vertex: key,
+                            stream: 1,
+                            data,
+                            timestamp: arrival,
+                        }))),
+                    )
+                }
+            }
+            Kind::Finish(finish) => {
+                let r = self.run_for(v, seq, arrival);
+                self.vertexes[v].runs[r].end = Some(Completion {
+                    seq,
+                    finish,
+                    arrival,
+                });
+                self.completions.push((seq, v, r));
+                self.block = None;
+                (seq, Immediate::Completed)
+            }
+        }
+    }
+
+    /// Forgets a run opened by a re-printed header after the last completion when the log ended
+    /// without another one: late output of a finished vertex, not a new run.
+    pub fn close(&mut self) {
+        for v in &mut self.vertexes {
+            let trailing = v.runs.len() > 1
+                && v.runs
+                    .last()
+                    .is_some_and(|r| r.end.is_none() && r.logs.is_empty() && r.busy.is_empty());
+            if trailing {
+                v.runs.pop();
+            }
+        }
+    }
+}
+
+enum Kind<'a> {
+    Switch,
+    Digest(&'a str),
+    Warn(&'a str),
+    Status,
+    Log {
+        offset: Nanos,
+        half: Nanos,
+        text: &'a str,
+    },
+    Finish(Finish),
+}
+
+/// `#12 rest` → (12, "rest").
+fn split_number(line: &str) -> Option<(u32, &str)> {
+    let rest = line.strip_prefix('#')?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 9 {
+        return None;
+    }
+    let n = rest[..digits].parse().ok()?;
+    let after = &rest[digits..];
+    if after.is_empty() {
+        return Some((n, ""));
+    }
+    Some((n, after.strip_prefix(' ')?))
+}
+
+fn classify(rest: &str) -> Kind<'_> {
+    if rest == "..." {
+        return Kind::Switch;
+    }
+    if rest == "CACHED" {
+        return Kind::Finish(Finish::Cached);
+    }
+    if rest == "CANCELED" || rest == "CANCELLED" {
+        return Kind::Finish(Finish::Canceled);
+    }
+    if rest == "DONE" {
+        return Kind::Finish(Finish::Done(None));
+    }
+    if let Some(t) = rest.strip_prefix("DONE ") {
+        if let Some(n) = t.strip_suffix('s').and_then(seconds) {
+            return Kind::Finish(Finish::Done(Some(n.0)));
+        }
+    }
+    if let Some(msg) = rest.strip_prefix("ERROR:") {
+        return Kind::Finish(Finish::Error(msg.trim().to_string()));
+    }
+    if let Some(msg) = rest.strip_prefix("WARN:") {
+        return Kind::Warn(msg.trim());
+    }
+    if let Some(d) = rest.strip_prefix("sha256:") {
+        if d.len() == 64 && d.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Kind::Digest(rest);
+        }
+    }
+    let (num, text) = match rest.split_once(' ') {
+        Some((a, b)) => (a, b),
+        None => (rest, ""),
+    };
+    if num.contains('.') {
+        if let Some((offset, half)) = seconds(num) {
+            return Kind::Log { offset, half, text };
+        }
+    }
+    Kind::Status
+}
+
+/// `12.345` → (nanoseconds, half a unit of its last digit).
+fn seconds(s: &str) -> Option<(Nanos, Nanos)> {
+    let (whole, frac) = s.split_once('.')?;
+    if whole.is_empty()
+        || frac.is_empty()
+        || frac.len() > 9
+        || whole.len() > 9
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let w: i64 = whole.parse().ok()?;
+    let f: i64 = frac.parse().ok()?;
+    let scale = 10i64.pow(9 - frac.len() as u32);
+    Some((w * 1_000_000_000 + f * scale, scale / 2))
+}
+
+/// Whether `line` is a plain progress line (`#12 …`).
+pub fn is_progress_line(line: &str) -> bool {
+    split_number(strip_ansi(line).trim_end()).is_some()
+}
+
+/// Reads a saved plain log to its end and emits the reconstructed build: every event is stamped
+/// with its estimated time and emitted in time order (so a replay can pace them).
+pub fn read<R: BufRead>(
+    input: R,
+    dockerfile: Option<&Dockerfile>,
+    emit: &mut dyn FnMut(Event),
+) -> io::Result<ReadSummary> {
+    let mut log = PlainLog::new(true);
+    let mut reader = LineReader::with_limit(input, MAX_LINE);
+    let mut summary = ReadSummary::default();
+    let mut complete = true;
+    // Lines emitted as they are (text, warnings), with the seq they came at.
+    let mut immediate: Vec<(u64, EventKind)> = Vec::new();
+    let result = loop {
+        let line = match reader.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break Ok(()),
+            Err(e) => {
+                complete = false;
+                break Err(e);
+            }
+        };
+        summary.lines += 1;
+        let text = match line {
+            Line::Whole { bytes, terminated } => {
+                summary.bytes += bytes.len() as u64 + terminated as u64;
+                if !terminated {
+                    complete = false;
+                }
+                String::from_utf8_lossy(bytes).into_owned()
+            }
+            Line::Long { head, mut rest } => {
+                let shown = String::from_utf8_lossy(&head[..head.len().min(200)]).into_owned();
+                let head_len = head.len() as u64;
+                let (more, terminated) = match rest.skip() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        complete = false;
+                        break Err(e);
+                    }
+                };
+                let len = head_len + more;
+                summary.bytes += len + terminated as u64;
+                if !terminated {
+                    complete = false;
+                }
+                format!("{shown}… (a {len}-byte line, cut)")
+            }
+        };
+        if let (seq, Immediate::Event(kind)) = log.push(&text, None) {
+            immediate.push((seq, *kind));
+        }
+    };
+    log.close();
+    let solved = timeline::solve(&log, dockerfile, Clock::Relative);
+    let arrived = super::now();
+    for kind in events_of(&log, &solved, immediate) {
+        emit(Event { arrived, kind });
+    }
+    emit(Event {
+        arrived,
+        kind: EventKind::End { complete },
+    });
+    result.map(|()| summary)
+}
+
+/// The whole reconstructed build as events in time order.
+fn events_of(
+    log: &PlainLog,
+    solved: &timeline::Solved,
+    immediate: Vec<(u64, EventKind)>,
+) -> Vec<EventKind> {
+    // (time, seq, order, event): seq keeps print order among events at the same time.
+    let mut out: Vec<(Nanos, u64, u32, EventKind)> = Vec::new();
+    out.push((Nanos::MIN, 0, 0, EventKind::Proofs(solved.proofs.clone())));
+    if let Some(problem) = &solved.problem {
+        out.push((
+            Nanos::MIN,
+            0,
+            1,
+            EventKind::Unreadable {
+                line: 0,
+                message: problem.clone(),
+                excerpt: String::new(),
+            },
+        ));
+    }
+    // A line that is not about a vertex shows when the last completion before it happened.
+    let completion_times: Vec<(u64, Nanos)> = log
+        .completions
+        .iter()
+        .filter_map(|&(seq, v, r)| Some((seq, solved.runs[v].get(r)?.end?.best)))
+        .collect();
+    let at_seq = |seq: u64| {
+        let i = completion_times.partition_point(|&(s, _)| s < seq);
+        if i == 0 {
+            solved.start
+        } else {
+            completion_times[i - 1].1
+        }
+    };
+    for (seq, kind) in immediate {
+        out.push((at_seq(seq), seq, 0, kind));
+    }
+    for (vi, v) in log.vertexes.iter().enumerate() {
+        let runs = &solved.runs[vi];
+        if runs.is_empty() {
+            // Printed but never ran (a header only): announce it.
+            out.push((
+                solved.start,
+                0,
+                0,
+                EventKind::Vertex(update(log, solved, vi, Vec::new(), None)),
+            ));
+            continue;
+        }
+        for (r, run) in runs.iter().enumerate() {
+            let mut so_far: Vec<Interval> = runs[..r].to_vec();
+            so_far.push(Interval { end: None, ..*run });
+            let seq = v.runs[r].first_seq;
+            out.push((
+                run.start.best,
+                seq,
+                1,
+                EventKind::Vertex(update(log, solved, vi, so_far, None)),
+            ));
+            let end = run.end.map(|e| e.best).unwrap_or(Nanos::MAX);
+            for (offset, text) in &v.runs[r].text {
+                let t = (run.start.best + offset).min(end);
+                let mut data = text.as_bytes().to_vec();
+                data.push(b'\n');
+                out.push((
+                    t,
+                    seq,
+                    2,
+                    EventKind::Log(LogChunk {
+                        vertex: v.key.clone(),
+                        stream: 1,
+                        data,
+                        timestamp: Some(t),
+                    }),
+                ));
+            }
+            if let Some(e) = run.end {
+                let finish = v.runs[r].end.as_ref().map(|c| &c.finish);
+                let last = r + 1 == runs.len();
+                out.push((
+                    e.best,
+                    v.runs[r].end.as_ref().map_or(seq, |c| c.seq),
+                    3,
+                    EventKind::Vertex(update(
+                        log,
+                        solved,
+                        vi,
+                        runs[..=r].to_vec(),
+                        finish.filter(|_| last),
+                    )),
+                ));
+            }
+        }
+        if v.dropped_log > 0 {
+            out.push((
+                solved.start,
+                0,
+                1,
+                EventKind::Unreadable {
+                    line: 0,
+                    message: format!(
+                        "{}: {} log lines not kept (over {} MiB)",
+                        excerpt(&v.name, 60),
+                        v.dropped_log,
+                        MAX_KEPT_LOG >> 20
+                    ),
+                    excerpt: String::new(),
+                },
+            ));
+        }
+    }
+    out.sort_by_key(|(t, seq, order, _)| (*t, *seq, *order));
+    out.into_iter().map(|(_, _, _, k)| k).collect()
+}
+
+/// A vertex update carrying reconstructed runs (and, once it finished, how).
+fn update(
+    log: &PlainLog,
+    solved: &timeline::Solved,
+    vi: usize,
+    runs: Vec<Interval>,
+    finish: Option<&Finish>,
+) -> VertexUpdate {
+    let v = &log.vertexes[vi];
+    VertexUpdate {
+        digest: v.key.clone(),
+        inputs: solved
+            .inputs
+            .get(vi)
+            .map(|i| i.iter().map(|&a| log.vertexes[a].key.clone()).collect())
+            .unwrap_or_default(),
+        name: Some(v.name.clone()).filter(|n| !n.is_empty()),
+        cached: matches!(finish, Some(Finish::Cached)),
+        error: match finish {
+            Some(Finish::Error(m)) => Some(if m.is_empty() {
+                "failed".to_string()
+            } else {
+                m.clone()
+            }),
+            Some(Finish::Canceled) => Some("context canceled".to_string()),
+            _ => None,
+        },
+        estimated: Some(runs),
+        ..Default::default()
+    }
+}
+
+/// Reads a live build's plain output (a child's stderr) to its end: see [`LiveReader`].
+pub fn read_live<R: BufRead>(
+    input: R,
+    origin: Nanos,
+    dockerfile: Option<&Dockerfile>,
+    emit: &mut dyn FnMut(Event),
+) -> io::Result<ReadSummary> {
+    let mut live = LiveReader::new(origin, dockerfile);
+    let mut reader = LineReader::with_limit(input, MAX_LINE);
+    let mut summary = ReadSummary::default();
+    let mut complete = true;
+    let result = loop {
+        let line = match reader.next_line() {
+            Ok(Some(l)) => l,
+            Ok(None) => break Ok(()),
+            Err(e) => {
+                complete = false;
+                break Err(e);
+            }
+        };
+        summary.lines += 1;
+        let text = match line {
+            Line::Whole { bytes, terminated } => {
+                summary.bytes += bytes.len() as u64 + terminated as u64;
+                complete &= terminated;
+                String::from_utf8_lossy(bytes).into_owned()
+            }
+            Line::Long { head, mut rest } => {
+                let shown = String::from_utf8_lossy(&head[..head.len().min(200)]).into_owned();
+                match rest.skip() {
+                    Ok((more, terminated)) => {
+                        summary.bytes += head.len() as u64 + more + terminated as u64;
+                        complete &= terminated;
+                    }
+                    Err(e) => {
+                        complete = false;
+                        break Err(e);
+                    }
+                }
+                format!("{shown}… (a long line, cut)")
+            }
+        };
+        live.line(&text, super::now(), emit);
+    };
+    let now = super::now();
+    live.finish(now, emit);
+    emit(Event {
+        arrived: now,
+        kind: EventKind::End { complete },
+    });
+    result.map(|()| summary)
+}
+
+/// Reads a live build's plain output (a child's stderr) line by line, re-solving the timeline
+/// as completions arrive, with each line's arrival time as evidence.
+pub struct LiveReader<'d> {
+    log: PlainLog,
+    dockerfile: Option<&'d Dockerfile>,
+    origin: Nanos,
+    sent: Vec<Vec<Interval>>,
+    dirty: bool,
+    last_solve: Nanos,
+}
+
+/// How often a live plain build is re-solved while only logs arrive.
+const LIVE_RESOLVE: Nanos = 100_000_000;
+
+impl<'d> LiveReader<'d> {
+    /// `origin`: when the build was started (nothing in it happened before).
+    pub fn new(origin: Nanos, dockerfile: Option<&'d Dockerfile>) -> Self {
+        LiveReader {
+            log: PlainLog::new(false),
+            dockerfile,
+            origin,
+            sent: Vec::new(),
+            dirty: false,
+            last_solve: origin,
+        }
+    }
+
+    /// Takes one line that arrived at `arrival`; emits what can be said at once.
+    pub fn line(&mut self, text: &str, arrival: Nanos, emit: &mut dyn FnMut(Event)) {
+        let (_, what) = self.log.push(text, Some(arrival));
+        match what {
+            Immediate::None => {}
+            Immediate::Structure => {
+                self.dirty = true;
+                if arrival - self.last_solve >= LIVE_RESOLVE {
+                    self.solve(arrival, emit);
+                }
+            }
+            Immediate::Completed => {
+                self.dirty = true;
+                self.solve(arrival, emit);
+            }
+            Immediate::Event(kind) => {
+                if matches!(*kind, EventKind::Log(_) | EventKind::Warning(_)) {
+                    // Its vertex may not have been announced yet.
+                    if self.dirty {
+                        self.solve(arrival, emit);
+                    }
+                }
+                emit(Event {
+                    arrived: arrival,
+                    kind: *kind,
+                })
+            }
+        }
+    }
+
+    /// Re-solves if anything changed and emits the vertexes whose runs moved.
+    pub fn solve(&mut self, now: Nanos, emit: &mut dyn FnMut(Event)) {
+        if !self.dirty {
+            return;
+        }
+        self.dirty = false;
+        self.last_solve = now;
+        let solved = timeline::solve(
+            &self.log,
+            self.dockerfile,
+            Clock::Live {
+                origin: self.origin,
+                now,
+            },
+        );
+        emit(Event {
+            arrived: now,
+            kind: EventKind::Proofs(Arc::clone(&solved.proofs)),
+        });
+        self.sent.resize(self.log.vertexes.len(), Vec::new());
+        for (i, v) in self.log.vertexes.iter().enumerate() {
+            let runs = &solved.runs[i];
+            if self.sent[i] == *runs && !runs.is_empty() {
+                continue;
+            }
+            self.sent[i] = runs.clone();
+            let finish = v
+                .finish()
+                .filter(|_| runs.last().is_some_and(|r| r.end.is_some()));
+            emit(Event {
+                arrived: now,
+                kind: EventKind::Vertex(update(&self.log, &solved, i, runs.clone(), finish)),
+            });
+        }
+    }
+
+    /// The output ended: the last solve.
+    pub fn finish(&mut self, now: Nanos, emit: &mut dyn FnMut(Event)) {
+        self.log.close();
+        self.dirty = true;
+        self.solve(now, emit);
+    }
+
+    pub fn progress_lines(&self) -> u64 {
+        self.log.progress_lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_every_line_shape() {
+        assert!(matches!(classify("..."), Kind::Switch));
+        assert!(matches!(
+            classify("DONE 12.3s"),
+            Kind::Finish(Finish::Done(Some(12_300_000_000)))
+        ));
+        assert!(matches!(classify("DONE"), Kind::Finish(Finish::Done(None))));
+        assert!(matches!(classify("CACHED"), Kind::Finish(Finish::Cached)));
+        assert!(matches!(
+            classify("CANCELED"),
+            Kind::Finish(Finish::Canceled)
+        ));
+        assert!(matches!(classify("ERROR: boom"), Kind::Finish(Finish::Error(m)) if m == "boom"));
+        assert!(matches!(classify("WARN: FromAsCasing: x"), Kind::Warn(_)));
+        assert!(matches!(
+            classify("sha256:7b64544362edf5f88ccbf5be29c4eb8819251f9a805860b2ee0b206a92420f81"),
+            Kind::Digest(_)
+        ));
+        assert!(matches!(
+            classify("sha256:76c34934b3319c116bffd4685ee2bcb032298ccce64b89b7081ec18ffdbd6175 0B / 2.34MB 0.2s"),
+            Kind::Status
+        ));
+        assert!(matches!(
+            classify("0.359 *** cache id"),
+            Kind::Log {
+                offset: 359_000_000,
+                half: 500_000,
+                text: "*** cache id"
+            }
+        ));
+        assert!(matches!(classify("1.715 "), Kind::Log { text: "", .. }));
+        assert!(matches!(
+            classify("12.34 x"),
+            Kind::Log {
+                half: 5_000_000,
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify("transferring context: 1.98MB 0.0s done"),
+            Kind::Status
+        ));
+        assert_eq!(split_number("#12 DONE 0.1s"), Some((12, "DONE 0.1s")));
+        assert_eq!(split_number("#x"), None);
+        assert_eq!(split_number("#12abc"), None);
+        assert!(is_progress_line("\x1b[34m#3 DONE 0.0s\x1b[0m\r"));
+    }
+
+    #[test]
+    fn runs_split_at_completions_and_headers_alone_open_none() {
+        let mut log = PlainLog::new(true);
+        for l in [
+            "#5 [builder 1/7] FROM x",
+            "#5 resolve x 0.1s done",
+            "#5 DONE 0.1s",
+            "",
+            "#5 [builder 1/7] FROM x",
+            "#5 ...",
+            "",
+            "#6 [a 1/1] RUN y",
+            "#6 DONE 0.3s",
+            "",
+            "#5 [builder 1/7] FROM x",
+            "#5 extracting 0.1s done",
+            "#5 DONE 12.3s",
+        ] {
+            log.push(l, None);
+        }
+        log.close();
+        let v = &log.vertexes[0];
+        assert_eq!(v.runs.len(), 2, "{:?}", v.runs);
+        assert_eq!(log.completions.len(), 3);
+        assert_eq!(log.vertexes[1].runs.len(), 1);
+    }
+}

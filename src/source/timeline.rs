@@ -1,0 +1,558 @@
+//! Reconstructing when each step of a plain log ran.
+//!
+//! # Method
+//!
+//! A plain log has no clock times. Every instant we want (each run's start `S` and end `E`) is a
+//! variable, and everything the log proves is a *difference constraint* `x_v − x_u ≤ w`:
+//!
+//! * **Durations.** `#N DONE d` is the printer's sum of the vertex's active time so far, printed
+//!   to 0.1 s, so a run that added `Δ` lasts at least `Δ − 0.05 s` (`Δ − 0.1 s` for a later run,
+//!   whose `Δ` is a difference of two rounded sums). A Dockerfile step that completed once
+//!   (not `FROM`, whose image pulls run in pieces) lasts at most `Δ + 0.05 s`. `CACHED` takes no
+//!   time (≤ 0.05 s).
+//! * **Completion order.** The printer prints finished vertexes in order of completion, so
+//!   completion lines are ordered in time as in print: `E_a ≤ E_b` for consecutive ones.
+//! * **Print order.** In each print the printer writes completed vertexes first and then at most
+//!   one running vertex's new lines. So a log or status line of a run happened before the next
+//!   completion line printed after it (`S + t ≤ E_next` for a log line `#N t …`).
+//! * **Log offsets.** `#N t text` happened `t` after its run began: the run lasted at least `t`.
+//! * **The build graph, from step names.** Steps of a stage run in index order (each builds on
+//!   the previous one's result), except `COPY --link`; `COPY --from=X` and `--mount=…,from=X`
+//!   start after `X`'s last step; with a Dockerfile, a stage `FROM X` starts after `X`. A step
+//!   waits for its input's *last* completion (a vertex that ran more than once, such as an image
+//!   pulled in pieces, is ready after its last run).
+//! * **The Dockerfile frontend.** It reads the Dockerfile, `.dockerignore` and every base image's
+//!   metadata before it hands BuildKit any step, so every Dockerfile step starts after those
+//!   (`[internal] load build definition`, `load .dockerignore`, `load metadata for …`); a `COPY`
+//!   or `ADD` from the context starts after `[internal] load build context`.
+//! * **Arrival (live builds only).** A line that arrived at `A` is about something that happened
+//!   by `A`; a completion is printed as soon as the printer hears of it, so it happened after
+//!   `A − 1 s`.
+//!
+//! The tightest bounds follow from shortest paths (Bellman–Ford, as the system has negative
+//! weights): `earliest(x) = −dist(x → origin)`, `latest(x) = dist(origin → x)`. Whether the log
+//! *proves* `x < y` is `dist(y → x) < 0`, answered later by [`Proofs`] for the overlap verdicts.
+//!
+//! Nothing in a saved plain log bounds how long BuildKit sat idle, so `latest` needs one stated
+//! assumption: **the build lasted no longer than its longest proven chain of steps with every
+//! duration at its rounding maximum** (BuildKit starts a step as soon as its inputs are ready).
+//! Live builds need no such assumption: arrival times bound everything.
+//!
+//! The best estimate is the earliest timeline in which every duration is its printed value
+//! (`0.0 s` counts as 25 ms) and distinct completions are at least 1 ms apart; live builds also
+//! assume a line is printed within 75–150 ms. If those preferences contradict the proven facts
+//! (they are not facts), the earliest proven timeline is used.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use super::plain::{Finish, PlainLog};
+use crate::analysis::Analysis;
+use crate::dockerfile::{DepKind, Dockerfile};
+use crate::model::{
+    Build, Estimate, Event, EventKind, Interval, IntervalPoints, LogRetention, Nanos, PointId,
+    Proofs, StepName, VertexUpdate,
+};
+
+const MS: Nanos = 1_000_000;
+/// Half the precision of `DONE 1.2s` (plus a microsecond for the printer's float formatting).
+const HALF: Nanos = 50 * MS + 1_000;
+/// What a `0.0s` step is taken to have lasted.
+const NOMINAL_ZERO: Nanos = 25 * MS;
+/// A completion is printed within this of happening (live builds; a bound).
+const LIVE_WINDOW: Nanos = 1_000 * MS;
+/// …and usually within this (the printer's batching; the best estimate).
+const LIVE_COMPLETION_DELAY: Nanos = 75 * MS;
+/// The first line of a run is usually printed within this of its start.
+const LIVE_START_DELAY: Nanos = 150 * MS;
+
+/// Where a saved plain log's instants count from: no clock time is known, so the origin is an
+/// arbitrary instant (the Unix epoch) and views show times relative to the build's start.
+pub const RELATIVE_ORIGIN: Nanos = 0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// A saved log: times relative to the build's start.
+    Relative,
+    /// A live build started at `origin`, solved at `now`, with lines' arrival times.
+    Live { origin: Nanos, now: Nanos },
+}
+
+/// The reconstruction: each vertex's runs with estimated bounds.
+#[derive(Debug, Clone)]
+pub struct Solved {
+    pub runs: Vec<Vec<Interval>>,
+    /// Each vertex's inputs in the build graph, as step names and the Dockerfile reveal them.
+    pub inputs: Vec<Vec<usize>>,
+    pub proofs: Arc<Proofs>,
+    /// The timeline's origin (nothing happened before it).
+    pub start: Nanos,
+    /// Set when the log contradicts itself and only durations could be used.
+    pub problem: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Set {
+    /// What the log proves.
+    Proven,
+    /// Preferences for the best estimate.
+    Nominal,
+    /// Durations of runs that may hide gaps (internal steps, image pulls, several runs): taken
+    /// as printed when nothing contradicts it.
+    NominalLoose,
+    /// Distinct completions at least 1 ms apart (so the order in print shows in the estimates).
+    Strict,
+    /// Preferences only about live printing delays (dropped first if they contradict).
+    LiveNominal,
+    /// Durations at their maximum: the longest the build could have been without idling.
+    MaxDuration,
+}
+
+const ORIGIN: PointId = 0;
+const END: PointId = 1;
+
+#[derive(Default)]
+struct System {
+    points: usize,
+    edges: Vec<(PointId, PointId, Nanos, SetTag)>,
+}
+
+type SetTag = u8;
+
+fn tag(s: Set) -> SetTag {
+    match s {
+        Set::Proven => 0,
+        Set::Nominal => 1,
+        Set::LiveNominal => 2,
+        Set::MaxDuration => 3,
+        Set::NominalLoose => 4,
+        Set::Strict => 5,
+    }
+}
+
+impl System {
+    fn point(&mut self) -> PointId {
+        let p = self.points as PointId;
+        self.points += 1;
+        if p > END {
+            // Everything happens after the origin and by the end.
+            self.after(Set::Proven, ORIGIN, p, 0);
+            self.after(Set::Proven, p, END, 0);
+        }
+        p
+    }
+
+    /// `x_b ≥ x_a + gap`.
+    fn after(&mut self, set: Set, a: PointId, b: PointId, gap: Nanos) {
+        self.edges.push((b, a, -gap, tag(set)));
+    }
+
+    /// `x_b ≤ x_a + max`.
+    fn within(&mut self, set: Set, a: PointId, b: PointId, max: Nanos) {
+        self.edges.push((a, b, max, tag(set)));
+    }
+
+    fn select(&self, sets: &[Set]) -> Vec<(PointId, PointId, Nanos)> {
+        let tags: Vec<SetTag> = sets.iter().map(|&s| tag(s)).collect();
+        self.edges
+            .iter()
+            .filter(|e| tags.contains(&e.3))
+            .map(|&(u, v, w, _)| (u, v, w))
+            .collect()
+    }
+}
+
+/// Shortest paths from `src` over `edges` (`(u, v, w)`: edge u→v); `None` on a negative cycle
+/// (constraints that contradict each other).
+fn shortest(
+    n: usize,
+    edges: &[(PointId, PointId, Nanos)],
+    src: PointId,
+    reverse: bool,
+) -> Option<Vec<Option<Nanos>>> {
+    let mut adj: Vec<Vec<(PointId, Nanos)>> = vec![Vec::new(); n];
+    for &(u, v, w) in edges {
+        if reverse {
+            adj[v as usize].push((u, w));
+        } else {
+            adj[u as usize].push((v, w));
+        }
+    }
+    let mut dist: Vec<Option<Nanos>> = vec![None; n];
+    let mut queued = vec![false; n];
+    let mut rounds = vec![0usize; n];
+    let mut queue = VecDeque::new();
+    dist[src as usize] = Some(0);
+    queue.push_back(src);
+    while let Some(u) = queue.pop_front() {
+        queued[u as usize] = false;
+        let Some(du) = dist[u as usize] else { continue };
+        for &(v, w) in &adj[u as usize] {
+            let nd = du.saturating_add(w);
+            if dist[v as usize].is_none_or(|d| nd < d) {
+                dist[v as usize] = Some(nd);
+                if !queued[v as usize] {
+                    rounds[v as usize] += 1;
+                    if rounds[v as usize] > n {
+                        return None;
+                    }
+                    queued[v as usize] = true;
+                    queue.push_back(v);
+                }
+            }
+        }
+    }
+    Some(dist)
+}
+
+/// The earliest value of every point (`−dist(x → origin)`), or `None` if the set contradicts itself.
+fn earliest(n: usize, edges: &[(PointId, PointId, Nanos)]) -> Option<Vec<Nanos>> {
+    let d = shortest(n, edges, ORIGIN, true)?;
+    Some(d.into_iter().map(|d| d.map_or(0, |d| -d)).collect())
+}
+
+/// A step name's instruction keyword.
+fn keyword(step: &StepName) -> Option<&str> {
+    step.instruction.as_ref().map(|i| i.keyword.as_str())
+}
+
+/// Pairs `(a, b, input)`: vertex `b`'s first run starts after vertex `a` first completed, by the
+/// build graph that step names (and the Dockerfile) reveal. `input`: `a`'s result is an input of
+/// `b` (an edge of the build graph), not only something the frontend waited for.
+fn graph_order(log: &PlainLog, dockerfile: Option<&Dockerfile>) -> Vec<(usize, usize, bool)> {
+    let mut build = Build::new(LogRetention::default());
+    for v in &log.vertexes {
+        build.apply(Event {
+            arrived: 0,
+            kind: EventKind::Vertex(VertexUpdate {
+                digest: v.key.clone(),
+                name: Some(v.name.clone()).filter(|n| !n.is_empty()),
+                ..Default::default()
+            }),
+        });
+    }
+    let a = Analysis::of(&build, dockerfile);
+    let vertex_of = |step: usize| a.steps[step].vertexes[0];
+    let linked = |step: usize| {
+        a.steps[step]
+            .parsed
+            .instruction
+            .as_ref()
+            .is_some_and(|i| i.flags.iter().any(|(k, _)| k == "link"))
+    };
+    let mut out = Vec::new();
+    for stage in &a.stages {
+        for w in stage.steps.windows(2) {
+            if !linked(w[0]) && !linked(w[1]) {
+                out.push((vertex_of(w[0]), vertex_of(w[1]), true));
+            }
+        }
+    }
+    // A stage whose first steps were de-duplicated into another's continues from that one.
+    for stage in &a.stages {
+        let (Some((other, n)), Some(&first)) = (&stage.shares, stage.steps.first()) else {
+            continue;
+        };
+        let prev = a.stages.iter().find(|s| &s.name == other).and_then(|s| {
+            s.steps
+                .iter()
+                .copied()
+                .find(|&x| a.steps[x].parsed.index().map(|i| i.0) == Some(*n))
+        });
+        if let Some(prev) = prev {
+            if !linked(first) {
+                out.push((vertex_of(prev), vertex_of(first), true));
+            }
+        }
+    }
+    let last_of = |name: &str| {
+        a.stages
+            .iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.steps.last().copied())
+    };
+    for d in &a.dependencies {
+        let (Some(src), target) = (
+            last_of(&d.source),
+            match d.kind {
+                DepKind::CopyFrom | DepKind::MountFrom => d.step,
+                DepKind::From => a
+                    .stages
+                    .iter()
+                    .find(|s| s.name == d.stage)
+                    .and_then(|s| s.steps.first().copied()),
+                #[allow(unreachable_patterns)]
+                _ => None,
+            },
+        ) else {
+            continue;
+        };
+        if let Some(t) = target {
+            out.push((vertex_of(src), vertex_of(t), true));
+        }
+    }
+    // The frontend's own inputs come before any step; the context before copies from it.
+    let frontend: Vec<usize> = log
+        .vertexes
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| {
+            v.name.starts_with("[internal] load build definition")
+                || v.name.starts_with("[internal] load .dockerignore")
+                || v.name.starts_with("[internal] load metadata for ")
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let context: Vec<usize> = log
+        .vertexes
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.name == "[internal] load build context")
+        .map(|(i, _)| i)
+        .collect();
+    for s in &a.steps {
+        if !s.parsed.is_dockerfile_step() {
+            continue;
+        }
+        let v = vertex_of(s.id);
+        out.extend(frontend.iter().map(|&f| (f, v, false)));
+        let from_context = matches!(keyword(&s.parsed), Some("COPY" | "ADD"))
+            && s.parsed
+                .instruction
+                .as_ref()
+                .is_some_and(|i| i.copy_from().is_none());
+        if from_context {
+            out.extend(context.iter().map(|&c| (c, v, true)));
+        }
+    }
+    out
+}
+
+/// Reconstructs every run's start and end with bounds (see the module's doc for the method).
+pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> Solved {
+    let mut sys = System::default();
+    sys.point(); // ORIGIN
+    sys.point(); // END
+    let (base, live) = match clock {
+        Clock::Relative => (RELATIVE_ORIGIN, None),
+        Clock::Live { origin, now } => (origin, Some(now - origin)),
+    };
+    let rel = |a: Option<Nanos>| a.map(|a| a - base);
+
+    // Points of every run: (start, end).
+    let mut pts: Vec<Vec<(PointId, Option<PointId>)>> = Vec::with_capacity(log.vertexes.len());
+    for v in &log.vertexes {
+        let mut runs = Vec::with_capacity(v.runs.len());
+        for run in &v.runs {
+            let s = sys.point();
+            let e = run.end.as_ref().map(|_| sys.point());
+            runs.push((s, e));
+        }
+        pts.push(runs);
+    }
+
+    for (vi, v) in log.vertexes.iter().enumerate() {
+        let step = StepName::parse(&v.name);
+        let tight =
+            v.runs.len() == 1 && step.is_dockerfile_step() && keyword(&step) != Some("FROM");
+        let mut total = 0;
+        for (ri, run) in v.runs.iter().enumerate() {
+            let (s, e) = pts[vi][ri];
+            if ri > 0 {
+                // Runs start in order; a run that added time mostly began after the last ended.
+                let (ps, pe) = pts[vi][ri - 1];
+                sys.after(Set::Proven, ps, s, 0);
+                if let Some(pe) = pe {
+                    sys.after(Set::Nominal, pe, s, 0);
+                }
+            }
+            if let Some(e) = e {
+                sys.after(Set::Proven, s, e, 0);
+                match run.end.as_ref().map(|c| &c.finish) {
+                    Some(Finish::Done(Some(d))) => {
+                        let delta = (d - total).max(0);
+                        let half = if ri == 0 { HALF } else { 2 * HALF };
+                        sys.after(Set::Proven, s, e, (delta - half).max(0));
+                        // As printed, but never shorter than its own last log line.
+                        let logged = run.logs.iter().map(|m| m.offset).max().unwrap_or(0);
+                        let nominal = if delta == 0 { NOMINAL_ZERO } else { delta }.max(logged);
+                        sys.after(Set::Nominal, s, e, nominal);
+                        sys.after(Set::MaxDuration, s, e, delta + half);
+                        if tight {
+                            sys.within(Set::Proven, s, e, delta + half);
+                            sys.within(Set::Nominal, s, e, nominal);
+                        } else {
+                            sys.within(Set::NominalLoose, s, e, nominal);
+                        }
+                        total = *d;
+                    }
+                    Some(Finish::Cached) => {
+                        sys.within(Set::Proven, s, e, HALF);
+                        sys.within(Set::Nominal, s, e, 0);
+                    }
+                    _ => {}
+                }
+                if let (Some(a), Some(_)) = (rel(run.end.as_ref().and_then(|c| c.arrival)), live) {
+                    sys.within(Set::Proven, ORIGIN, e, a);
+                    sys.after(Set::Proven, ORIGIN, e, a - LIVE_WINDOW);
+                    sys.after(Set::LiveNominal, ORIGIN, e, a - LIVE_COMPLETION_DELAY);
+                }
+            } else if let (Some(a), Some(_)) = (rel(run.first_arrival), live) {
+                sys.after(Set::LiveNominal, ORIGIN, s, a - LIVE_START_DELAY);
+            }
+            // Log and status lines: during the run, and before the next completion printed.
+            let mut before_next: HashMap<usize, Nanos> = HashMap::new();
+            let next = |seq: u64| log.completions.partition_point(|c| c.0 < seq);
+            for m in &run.logs {
+                let lag = (m.offset - m.half).max(0);
+                if let Some(e) = e {
+                    sys.after(Set::Proven, s, e, lag);
+                }
+                let slot = before_next.entry(next(m.seq)).or_insert(lag);
+                *slot = (*slot).max(lag);
+                if let (Some(a), Some(_)) = (rel(m.arrival), live) {
+                    sys.within(Set::Proven, ORIGIN, s, a - lag);
+                }
+            }
+            if let (Some(m), Some(_), None) = (run.logs.first(), live, e) {
+                if let Some(a) = rel(m.arrival) {
+                    sys.after(Set::LiveNominal, ORIGIN, s, a - m.offset - LIVE_START_DELAY);
+                }
+            }
+            for &(seq, arrival) in &run.busy {
+                before_next.entry(next(seq)).or_insert(0);
+                if let (Some(a), Some(_)) = (rel(arrival), live) {
+                    sys.within(Set::Proven, ORIGIN, s, a);
+                }
+            }
+            for (idx, lag) in before_next {
+                let Some(&(_, cv, cr)) = log.completions.get(idx) else {
+                    continue;
+                };
+                if (cv, cr) == (vi, ri) {
+                    continue; // its own end: covered above
+                }
+                if let Some(ce) = pts[cv][cr].1 {
+                    sys.after(Set::Proven, s, ce, lag);
+                }
+            }
+        }
+    }
+    // Completion order.
+    for w in log.completions.windows(2) {
+        let (_, av, ar) = w[0];
+        let (_, bv, br) = w[1];
+        if let (Some(a), Some(b)) = (pts[av][ar].1, pts[bv][br].1) {
+            sys.after(Set::Proven, a, b, 0);
+            if av != bv {
+                sys.after(Set::Strict, a, b, MS);
+            }
+        }
+    }
+    // The build graph.
+    let mut inputs: Vec<Vec<usize>> = vec![Vec::new(); log.vertexes.len()];
+    for (a, b, input) in graph_order(log, dockerfile) {
+        if input && a != b && !inputs[b].contains(&a) {
+            inputs[b].push(a);
+        }
+        let first_end = pts[a].iter().rev().find_map(|p| p.1);
+        let first_start = pts[b].first().map(|p| p.0);
+        if let (Some(e), Some(s)) = (first_end, first_start) {
+            if a != b {
+                sys.after(Set::Proven, e, s, 0);
+            }
+        }
+    }
+
+    let n = sys.points;
+    let mut problem = None;
+    let mut proven = sys.select(&[Set::Proven]);
+    let lower = match earliest(n, &proven) {
+        Some(l) => l,
+        None => {
+            // The log contradicts this reading of it (two builds interleaved, a clock jump):
+            // keep only what each run says about itself.
+            problem = Some(
+                "the plain log's order and durations contradict each other; its timeline is \
+                 reconstructed from durations alone"
+                    .to_string(),
+            );
+            proven.retain(|&(u, v, _)| u <= END || v <= END || same_run(&pts, u, v));
+            earliest(n, &proven).unwrap_or_else(|| vec![0; n])
+        }
+    };
+    use Set::{LiveNominal, Nominal, NominalLoose, Proven, Strict};
+    let best = [
+        &[Proven, Nominal, NominalLoose, Strict, LiveNominal][..],
+        &[Proven, Nominal, NominalLoose, Strict],
+        &[Proven, Nominal, NominalLoose],
+        &[Proven, Nominal, Strict],
+        &[Proven, Nominal],
+    ]
+    .iter()
+    .find_map(|sets| {
+        problem
+            .is_none()
+            .then(|| earliest(n, &sys.select(sets)))
+            .flatten()
+    })
+    .unwrap_or_else(|| lower.clone());
+    let mut upper_edges = proven.clone();
+    match live {
+        None => {
+            // The one assumption for saved logs: no idle time beyond the longest chain.
+            let longest = earliest(n, &sys.select(&[Set::Proven, Set::MaxDuration]))
+                .filter(|_| problem.is_none())
+                .unwrap_or_else(|| best.clone());
+            let h = longest
+                .iter()
+                .chain(best.iter())
+                .copied()
+                .max()
+                .unwrap_or(0);
+            upper_edges.push((ORIGIN, END, h));
+        }
+        Some(now) => upper_edges.push((ORIGIN, END, now.max(0))),
+    }
+    let upper = shortest(n, &upper_edges, ORIGIN, false).unwrap_or_else(|| vec![None; n]);
+
+    let estimate = |p: PointId| {
+        let i = p as usize;
+        let earliest = lower[i];
+        let latest = upper[i].map_or(Nanos::MAX, |u| u.max(earliest));
+        Estimate {
+            best: base + best[i].clamp(earliest, latest),
+            earliest: base + earliest,
+            latest: if latest == Nanos::MAX {
+                Nanos::MAX
+            } else {
+                base + latest
+            },
+        }
+    };
+    let runs = pts
+        .iter()
+        .map(|runs| {
+            runs.iter()
+                .map(|&(s, e)| Interval {
+                    start: estimate(s),
+                    end: e.map(estimate),
+                    points: Some(IntervalPoints { start: s, end: e }),
+                })
+                .collect()
+        })
+        .collect();
+    Solved {
+        runs,
+        inputs,
+        proofs: Arc::new(Proofs::new(n, &proven, lower, live.is_some())),
+        start: base,
+        problem,
+    }
+}
+
+fn same_run(pts: &[Vec<(PointId, Option<PointId>)>], u: PointId, v: PointId) -> bool {
+    pts.iter()
+        .flatten()
+        .any(|&(s, e)| (s == u && e == Some(v)) || (s == v && e == Some(u)))
+}
