@@ -475,7 +475,7 @@ pub fn demo(args: DemoArgs) -> u8 {
         let mut s = String::from("Bundled recordings (buildx-gantt demo NAME):\n");
         for d in DEMOS {
             s.push_str(&format!(
-                "  {:<11} {}\n  {:<11} {}\n",
+                "  {:<15} {}\n  {:<15} {}\n",
                 d.name, d.title, "", d.about
             ));
         }
@@ -492,9 +492,9 @@ pub fn demo(args: DemoArgs) -> u8 {
             names.join(", ")
         ));
     };
-    let dockerfile = Dockerfile::parse(d.dockerfile, &[]);
+    let dockerfile = d.dockerfile.map(|text| Dockerfile::parse(text, &[]));
     let mode = Mode::Replay(Replay::new(args.speed, true));
-    let mut app = App::new(format!("demo {}", d.name), Some(dockerfile), mode);
+    let mut app = App::new(format!("demo {}", d.name), dockerfile, mode);
     app.title = Some(d.title.to_string());
     let log = d.log;
     let reopen: Reopen = Box::new(move || Ok(Box::new(log) as Box<dyn std::io::Read + Send>));

@@ -7,7 +7,8 @@ pub struct Demo {
     pub title: &'static str,
     pub about: &'static str,
     pub log: &'static [u8],
-    pub dockerfile: &'static str,
+    /// The build's Dockerfile, when it is ours to ship.
+    pub dockerfile: Option<&'static str>,
 }
 
 pub const DEMOS: &[Demo] = &[
@@ -16,7 +17,7 @@ pub const DEMOS: &[Demo] = &[
         title: "The race that fails: stage-2 reads the cache before builder fills it",
         about: "Dockerfiles/race, a cold build that failed (9 runs in 20 do)",
         log: include_bytes!("../assets/race-fail.jsonl"),
-        dockerfile: include_str!("../Dockerfiles/race/Dockerfile"),
+        dockerfile: Some(include_str!("../Dockerfiles/race/Dockerfile")),
     },
     Demo {
         name: "race-pass",
@@ -24,14 +25,28 @@ pub const DEMOS: &[Demo] = &[
             "The same race, won by builder this time: the build passes, the hazard is still there",
         about: "Dockerfiles/race, a cold build that passed",
         log: include_bytes!("../assets/race-pass.jsonl"),
-        dockerfile: include_str!("../Dockerfiles/race/Dockerfile"),
+        dockerfile: Some(include_str!("../Dockerfiles/race/Dockerfile")),
     },
     Demo {
         name: "workaround",
         title: "The workaround: COPY --from=builder /src/.cookie orders the two cache steps",
         about: "Dockerfiles/workaround, passes every time (10 of 10)",
         log: include_bytes!("../assets/workaround.jsonl"),
-        dockerfile: include_str!("../Dockerfiles/workaround/Dockerfile"),
+        dockerfile: Some(include_str!("../Dockerfiles/workaround/Dockerfile")),
+    },
+    Demo {
+        name: "seed-bug",
+        title: "The original bug report: a plain log, its timeline reconstructed",
+        about: "naftulikay/docker-buildx-race-condition bug.log (--progress plain, buildx v0.11)",
+        log: include_bytes!("../assets/seed-bug.log"),
+        dockerfile: None,
+    },
+    Demo {
+        name: "seed-workaround",
+        title: "The original report's workaround: a plain log, no hazard",
+        about: "naftulikay/docker-buildx-race-condition workaround.log (--progress plain)",
+        log: include_bytes!("../assets/seed-workaround.log"),
+        dockerfile: None,
     },
 ];
 

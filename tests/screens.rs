@@ -5,7 +5,7 @@
 mod common;
 
 use buildx_gantt::dockerfile::Dockerfile;
-use buildx_gantt::source::rawjson;
+use buildx_gantt::source;
 use buildx_gantt::ui::app::{App, Mode, Replay, RowKind};
 use buildx_gantt::ui::keys::Action;
 use buildx_gantt::ui::view;
@@ -17,10 +17,14 @@ use ratatui::Terminal;
 
 /// A replay of `rel`, paused before its first event (`instant`: everything applied).
 fn replay(rel: &str, instant: bool) -> App {
-    let events = rawjson::read_events(std::fs::File::open(fixture(rel)).unwrap()).unwrap();
     let dockerfile = std::fs::read_to_string(fixture(rel).parent().unwrap().join("Dockerfile"))
         .ok()
         .map(|t| Dockerfile::parse(&t, &[]));
+    let events = source::read_events(
+        std::fs::File::open(fixture(rel)).unwrap(),
+        dockerfile.as_ref(),
+    )
+    .unwrap();
     let mut r = Replay::new(if instant { 0.0 } else { 1.0 }, true);
     r.paused = true;
     let mut app = App::new(rel.to_string(), dockerfile, Mode::Replay(r));
@@ -299,4 +303,55 @@ fn a_long_title_is_cut_before_the_mode_tag() {
     let screen = draw(&mut app, 80, 24).backend().to_string();
     let first = screen.lines().next().unwrap();
     assert!(first.contains("bef…  REPLAY · end"), "{first}");
+}
+
+fn bold_red_cells(buf: &Buffer, y: u16) -> usize {
+    use ratatui::style::Modifier;
+    (0..buf.area.width)
+        .filter(|&x| buf[(x, y)].fg == Color::Red && buf[(x, y)].modifier.contains(Modifier::BOLD))
+        .count()
+}
+
+fn dim_red_cells(buf: &Buffer, y: u16) -> usize {
+    use ratatui::style::Modifier;
+    (0..buf.area.width)
+        .filter(|&x| buf[(x, y)].fg == Color::Red && buf[(x, y)].modifier.contains(Modifier::DIM))
+        .count()
+}
+
+#[test]
+fn a_plain_log_replays_with_its_certain_overlap_in_red() {
+    let mut app = replay("seed/bug.log", true);
+    let t = draw(&mut app, 120, 40);
+    let buf = t.backend().buffer().clone();
+    insta::assert_snapshot!("plain_bug_log_final", t.backend());
+    let stage = row_of(&buf, "▾ stage-1");
+    assert!(bold_red_cells(&buf, stage) > 0, "certain overlap is red");
+    assert_eq!(dim_red_cells(&buf, stage), 0);
+    assert!(row_of(&buf, "plain: times estimated") == 0);
+    assert!(row_of(&buf, "race lost: [stage-1 5/8]") > 0);
+}
+
+#[test]
+fn a_possible_overlap_is_drawn_weaker() {
+    // linkwarn/plain.log: stage-3's COPY --link steps may or may not have run alongside `other`.
+    let mut app = replay("linkwarn/plain.log", true);
+    let t = draw(&mut app, 120, 30);
+    let buf = t.backend().buffer().clone();
+    let o = &app.analysis.overlaps[0];
+    assert_eq!(o.certainty, buildx_gantt::analysis::Certainty::Possible);
+    let stage = row_of(&buf, "stage-3");
+    assert!(
+        dim_red_cells(&buf, stage) > 0,
+        "possible overlap is dim red"
+    );
+    assert_eq!(bold_red_cells(&buf, stage), 0, "and not the certain red");
+    // Without colour, its own glyph.
+    app.color = false;
+    let t = draw(&mut app, 120, 30);
+    let buf = t.backend().buffer();
+    let line: String = (0..120)
+        .map(|x| buf[(x, stage)].symbol().to_string())
+        .collect();
+    assert!(line.contains('?'), "{line}");
 }

@@ -104,6 +104,21 @@ pub fn sniff<R: std::io::BufRead>(
     ))
 }
 
+/// Reads a whole log, rawjson or plain (told apart by content), into its events.
+pub fn read_events<R: std::io::Read>(
+    input: R,
+    dockerfile: Option<&crate::dockerfile::Dockerfile>,
+) -> std::io::Result<Vec<crate::model::Event>> {
+    let mut events = Vec::new();
+    let (format, r) = sniff(std::io::BufReader::new(input))?;
+    let mut push = |e| events.push(e);
+    match format {
+        Some(Format::Plain) => plain::read(r, dockerfile, &mut push)?,
+        _ => rawjson::read(r, &mut push)?,
+    };
+    Ok(events)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

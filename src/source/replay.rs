@@ -7,7 +7,14 @@ use crate::model::{Event, EventKind, Nanos};
 /// The newest instant an event itself reports.
 pub fn event_time(e: &Event) -> Option<Nanos> {
     match &e.kind {
-        EventKind::Vertex(v) => v.started.max(v.completed),
+        // A reconstructed update is due when its newest run began or ended.
+        EventKind::Vertex(v) => match &v.estimated {
+            Some(runs) => runs
+                .iter()
+                .map(|i| i.end.map_or(i.start.best, |e| e.best))
+                .max(),
+            None => v.started.max(v.completed),
+        },
         EventKind::Status(s) => s.timestamp.max(s.started).max(s.completed),
         EventKind::Log(l) => l.timestamp,
         _ => None,

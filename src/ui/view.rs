@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::app::{speed_label, App, Mode, RowKind, ViewMode};
 use super::keys::{key_name, BINDINGS};
-use crate::analysis::{intersect, merge, short_name, Span as TimeSpan, Step, StepId};
+use crate::analysis::{intersect, merge, short_name, Certainty, Span as TimeSpan, Step, StepId};
 use crate::export::text::{glyph, secs, tick_label, tick_step, LEGEND};
 use crate::model::{Nanos, State};
 
@@ -28,6 +28,8 @@ const INFO_W: u16 = 10;
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 /// Drawn instead of a bar's glyph on cells that ran alongside the source, when there is no colour.
 const OVERLAP_GLYPH: char = '!';
+/// …where a plain log only allows it.
+const POSSIBLE_GLYPH: char = '?';
 
 /// Where each part of the screen goes.
 #[derive(Debug, Clone, Copy)]
@@ -135,6 +137,10 @@ impl Theme {
     fn overlap(&self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }
+    /// Weaker than [`Theme::overlap`]: a plain log allows the overlap but does not prove it.
+    fn possible_overlap(&self) -> Style {
+        self.fg(Color::Red).add_modifier(Modifier::DIM)
+    }
     fn hazard(&self) -> Style {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
@@ -204,7 +210,12 @@ fn title(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
         }
         None => spans.push(Span::raw(app.name.clone())),
     }
-    let tag = format!(" {mode} ");
+    // Times from a plain log are reconstructed: say so where the mode is.
+    let tag = if app.analysis.estimated {
+        format!(" {mode} · plain: times estimated ")
+    } else {
+        format!(" {mode} ")
+    };
     let w = tag.chars().count() as u16;
     // The title gives way to the mode tag, marked as cut.
     let line = Line::from(spans);
@@ -280,6 +291,8 @@ struct Bar {
     segments: Vec<(Vec<TimeSpan>, State)>,
     /// Sub-spans drawn red: running alongside a COPY --from source.
     red: Vec<TimeSpan>,
+    /// Sub-spans where that is only possible (plain logs), drawn weaker.
+    maybe: Vec<TimeSpan>,
     /// An instant to mark when the spans are empty (cached steps).
     instant: Option<Nanos>,
 }
@@ -323,7 +336,7 @@ fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
                     if ids.len() == 1 { "" } else { "s" }
                 );
                 let steps: Vec<&Step> = ids.iter().map(|&id| &a.steps[id]).collect();
-                (label, group_bar(&steps, Vec::new()), ' ')
+                (label, group_bar(&steps, Vec::new(), Vec::new()), ' ')
             }
             RowKind::Stage(si) => {
                 let stage = &a.stages[*si];
@@ -333,18 +346,20 @@ fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
                     .is_some_and(|r| matches!(r.kind, RowKind::Step(_)));
                 let label = format!("{} {}", if open { "▾" } else { "▸" }, stage.name);
                 let steps: Vec<&Step> = stage.steps.iter().map(|&id| &a.steps[id]).collect();
-                let red: Vec<TimeSpan> = a
-                    .overlaps
-                    .iter()
-                    .filter(|o| o.stage == stage.name)
-                    .flat_map(|o| o.spans.iter().copied())
-                    .collect();
+                let spans_of = |c: Certainty| -> Vec<TimeSpan> {
+                    a.overlaps
+                        .iter()
+                        .filter(|o| o.stage == stage.name && o.certainty == c)
+                        .flat_map(|o| o.spans.iter().copied())
+                        .collect()
+                };
+                let (red, maybe) = (spans_of(Certainty::Certain), spans_of(Certainty::Possible));
                 let marker = if stage.steps.iter().any(|id| hazard_steps.contains(id)) {
                     '⚠'
                 } else {
                     ' '
                 };
-                (label, group_bar(&steps, merge(red)), marker)
+                (label, group_bar(&steps, merge(red), merge(maybe)), marker)
             }
             RowKind::Step(id) => {
                 let s = &a.steps[*id];
@@ -352,12 +367,18 @@ fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
                     Some((n, t)) => format!("   {n}/{t} {}", s.parsed.text),
                     None => format!("   {}", s.name),
                 };
-                let red: Vec<TimeSpan> = a
-                    .overlaps
-                    .iter()
-                    .filter(|o| o.pairs.iter().any(|p| p.step == *id))
-                    .flat_map(|o| intersect(&s.spans, &o.spans))
-                    .collect();
+                let spans_of = |certain: bool| -> Vec<TimeSpan> {
+                    a.overlaps
+                        .iter()
+                        .filter(|o| {
+                            let involved = o.certain_steps.contains(id)
+                                || o.pairs.iter().any(|p| p.step == *id);
+                            involved && o.certain_steps.contains(id) == certain
+                        })
+                        .flat_map(|o| intersect(&s.spans, &o.spans))
+                        .collect()
+                };
+                let (red, maybe) = (spans_of(true), spans_of(false));
                 let marker = if hazard_steps.contains(id) {
                     '⚠'
                 } else if critical.contains(id) {
@@ -370,6 +391,7 @@ fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
                     state: s.state,
                     segments: Vec::new(),
                     red: merge(red),
+                    maybe: merge(maybe),
                     instant: s.intervals.first().map(|i| i.start.best),
                 };
                 (text, bar, marker)
@@ -429,7 +451,7 @@ fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
 
 /// A stage's (or the internal group's) bar: each step's time in its own state; the row's state
 /// is the one that matters most (failed, running, cancelled, then waiting for a later step).
-fn group_bar(steps: &[&Step], red: Vec<TimeSpan>) -> Bar {
+fn group_bar(steps: &[&Step], red: Vec<TimeSpan>, maybe: Vec<TimeSpan>) -> Bar {
     let spans = merge(steps.iter().flat_map(|s| s.spans.iter().copied()).collect());
     let rank = |s: State| match s {
         State::Failed => 0,
@@ -457,6 +479,7 @@ fn group_bar(steps: &[&Step], red: Vec<TimeSpan>) -> Bar {
         state,
         segments,
         red,
+        maybe,
     }
 }
 
@@ -509,6 +532,22 @@ fn draw_bar(
     if let Some(c) = last.filter(|_| bar.state == State::Running) {
         let ch = if frame % 2 == 0 { '▌' } else { '▒' };
         buf.set_string(x + c, y, ch.to_string(), th.state(State::Running));
+    }
+    // A possible overlap: dim red over the bar (or `?`), under any certain red.
+    for &span in &bar.maybe {
+        if let Some((a, b)) = axis.cells_of(span) {
+            for c in a..=b {
+                let cell = &mut buf[(x + c, y)];
+                if th.color {
+                    if cell.symbol() == " " {
+                        cell.set_char('┄');
+                    }
+                    cell.set_style(th.possible_overlap());
+                } else {
+                    cell.set_char(POSSIBLE_GLYPH);
+                }
+            }
+        }
     }
     // Red over whatever is drawn there (or, without colour, its own glyph).
     for &span in &bar.red {
@@ -608,7 +647,7 @@ fn details(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
                         o.source,
                         o.kind.instruction(),
                         secs(o.duration),
-                        if o.certainty == crate::analysis::Certainty::Possible {
+                        if o.certainty == Certainty::Possible {
                             " (possibly)"
                         } else {
                             ""
@@ -845,10 +884,12 @@ fn verdict(app: &App, th: &Theme, wide: bool) -> (String, Style) {
     if let Some(h) = a.hazards.first() {
         let w = short_name(&a.steps[h.writer.step]);
         let r = short_name(&a.steps[h.reader.step]);
+        // A plain log proves the order, not the margin: that is an estimate.
+        let about = if a.estimated { "~" } else { "" };
         let margin = h
             .margin
             .filter(|_| wide)
-            .map(|m| format!(" ({} ahead)", secs(m)))
+            .map(|m| format!(" ({about}{} ahead)", secs(m)))
             .unwrap_or_default();
         let text = match h.first {
             Some(f) if h.roles_known && f == h.reader.step => format!(
@@ -877,8 +918,13 @@ fn verdict(app: &App, th: &Theme, wide: bool) -> (String, Style) {
     if let Some(o) = a.overlaps.first() {
         return (
             format!(
-                "{} runs alongside {}, its {} source ({})",
+                "{} {} alongside {}, its {} source ({})",
                 o.stage,
+                if o.certainty == Certainty::Certain {
+                    "runs"
+                } else {
+                    "may have run"
+                },
                 o.source,
                 o.kind.instruction(),
                 secs(o.duration)
@@ -933,6 +979,12 @@ fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
         Span::styled(" red", th.overlap()),
         Span::raw(format!(
             " (or {OVERLAP_GLYPH} without colour): ran alongside its COPY --from source"
+        )),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled(" dim red", th.possible_overlap()),
+        Span::raw(format!(
+            " (or {POSSIBLE_GLYPH}): a plain log allows that but does not prove it"
         )),
     ]));
     lines.push(Line::from(vec![
