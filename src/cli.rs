@@ -70,6 +70,12 @@ pub struct BuildArgs {
     #[arg(long)]
     pub no_record: bool,
 
+    /// Read the build's --progress=plain output even where buildx has rawjson (times are then
+    /// reconstructed from when each line arrives). Without the buildx plugin this is automatic:
+    /// `DOCKER_BUILDKIT=1 docker build --progress=plain` runs instead
+    #[arg(long)]
+    pub plain: bool,
+
     #[command(flatten)]
     pub screen: ScreenArgs,
 }

@@ -213,7 +213,7 @@ fn print_report(app: &App) -> Result<(), String> {
 
 /// Where a build is recorded by default: `$XDG_STATE_HOME/buildx-gantt/recordings/` (or
 /// `~/.local/state/…`), one file per build, named after when it started.
-pub fn default_recording(dockerfile: &str) -> Option<PathBuf> {
+pub fn default_recording(dockerfile: &str, extension: &str) -> Option<PathBuf> {
     let base = std::env::var_os("XDG_STATE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -239,7 +239,7 @@ pub fn default_recording(dockerfile: &str) -> Option<PathBuf> {
     Some(
         base.join("buildx-gantt")
             .join("recordings")
-            .join(format!("{when}-{stem}-{}.jsonl", std::process::id())),
+            .join(format!("{when}-{stem}-{}.{extension}", std::process::id())),
     )
 }
 
@@ -287,8 +287,12 @@ pub fn live(args: BuildArgs) -> u8 {
             args.context
         ));
     }
-    if let Err(e) = child::check_buildx(&args.docker) {
-        return fail(e);
+    let (plan, notice) = match child::plan(&args.docker, args.plain) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    if let Some(n) = &notice {
+        eprintln!("buildx-gantt: {n}");
     }
     let dockerfile = if args.dockerfile == "-" {
         None
@@ -300,7 +304,10 @@ pub fn live(args: BuildArgs) -> u8 {
     } else {
         match args.record.clone().map(PathBuf::from) {
             Some(p) => Some(p),
-            None => default_recording(&args.dockerfile),
+            None => default_recording(
+                &args.dockerfile,
+                if plan.is_plain() { "log" } else { "jsonl" },
+            ),
         }
     };
     let record = match record_path.clone() {
@@ -315,8 +322,9 @@ pub fn live(args: BuildArgs) -> u8 {
         },
         None => None,
     };
-    let argv = child::build_argv(&args.dockerfile, &args.context, &args.buildx_args);
-    let (mut process, stderr) = match BuildProcess::spawn(&args.docker, &argv) {
+    let argv = plan.argv(&args.dockerfile, &args.context, &args.buildx_args);
+    let started = crate::source::now();
+    let (mut process, stderr) = match BuildProcess::spawn(&args.docker, &argv, plan.env()) {
         Ok(p) => p,
         Err(e) => {
             if let Some(p) = &record_path {
@@ -325,7 +333,15 @@ pub fn live(args: BuildArgs) -> u8 {
             return fail(e);
         }
     };
-    let mut feed = match Feed::start(Box::new(stderr), record, None, Reading::Detect(None)) {
+    let reading = if plan.is_plain() {
+        Reading::PlainLive {
+            origin: started,
+            dockerfile: dockerfile.clone().map(std::sync::Arc::new),
+        }
+    } else {
+        Reading::Detect(None)
+    };
+    let mut feed = match Feed::start(Box::new(stderr), record, None, reading) {
         Ok(f) => f,
         Err(e) => {
             process.kill();

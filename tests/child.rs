@@ -313,23 +313,74 @@ fn a_missing_docker_or_buildx_is_explained_before_anything_runs() {
         .unwrap();
     assert_refused(&out, "`/nonexistent/docker` was not found");
 
+    // Nothing started a build.
+    assert!(!fake.argv_file().exists());
+}
+
+#[test]
+fn without_buildx_the_classic_docker_build_runs_with_plain_output() {
+    let fake = Fake::new("nobuildx", "race/plain-fail.log", 0.2);
+    let (df, ctx) = (dockerfile(), context());
+    let env_file = fake.dir.join("env");
     let out = fake
         .command(&[&df, &ctx])
         .env("FAKE_BUILDX_MISSING", "1")
+        .env("FAKE_DOCKER_ENV", &env_file)
+        .env("FAKE_DOCKER_EXIT", "1")
         .output()
         .unwrap();
-    assert_refused(&out, "buildx plugin is missing");
-    assert_refused(&out, "'buildx' is not a docker command");
+    let err = stderr(&out);
+    assert!(
+        err.contains("`docker buildx` is not available")
+            || err.contains("buildx` is not available"),
+        "{err}"
+    );
+    assert!(err.contains("DOCKER_BUILDKIT=1"), "{err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the build's own exit code: {err}"
+    );
+    let argv = std::fs::read_to_string(fake.argv_file()).unwrap();
+    let argv: Vec<&str> = argv.lines().collect();
+    assert_eq!(argv[..4], ["build", "--progress=plain", "-f", df.as_str()]);
+    assert_eq!(argv.last(), Some(&ctx.as_str()));
+    assert_eq!(
+        std::fs::read_to_string(&env_file).unwrap().trim(),
+        "DOCKER_BUILDKIT=1"
+    );
+    // The report of the plain output: the hazard, who won, the failure.
+    let report = stdout(&out);
+    assert!(
+        report.contains("race lost") || report.contains("took the cache first"),
+        "{report}"
+    );
+    assert!(report.contains("[stage-2 2/4]"), "{report}");
+    // The recording is the plain output, byte for byte, and replays.
+    let dir = fake.dir.join("state/buildx-gantt/recordings");
+    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+    assert_eq!(files.len(), 1);
+    let rec = files[0].path();
+    assert!(rec.to_string_lossy().ends_with(".log"), "{}", rec.display());
+    assert_eq!(
+        std::fs::read(&rec).unwrap(),
+        std::fs::read(fixture("race/plain-fail.log")).unwrap()
+    );
 
+    // buildx older than v0.12: its own plain output.
+    let fake = Fake::new("oldbuildx", "race/plain-fail.log", 0.0);
     let out = fake
         .command(&[&df, &ctx])
         .env("FAKE_BUILDX_VERSION", "v0.11.2")
         .output()
         .unwrap();
-    assert_refused(&out, "needs buildx v0.12 or newer");
-
-    // None of these started a build.
-    assert!(!fake.argv_file().exists());
+    assert!(
+        stderr(&out).contains("has no --progress=rawjson"),
+        "{}",
+        stderr(&out)
+    );
+    let argv = std::fs::read_to_string(fake.argv_file()).unwrap();
+    assert!(argv.starts_with("--progress=plain\n-f\n"), "{argv}");
 }
 
 #[test]

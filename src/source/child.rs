@@ -122,13 +122,88 @@ pub fn check_buildx(docker: &str) -> Result<BuildxVersion, StartError> {
 
 /// The command line of the build: `buildx build --progress=rawjson -f DOCKERFILE [ARGS…] CONTEXT`.
 pub fn build_argv(dockerfile: &str, context: &str, buildx_args: &[String]) -> Vec<String> {
-    let mut argv: Vec<String> = ["buildx", "build", "--progress=rawjson", "-f", dockerfile]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    argv.extend(buildx_args.iter().cloned());
-    argv.push(context.to_string());
-    argv
+    Plan::Rawjson.argv(dockerfile, context, buildx_args)
+}
+
+/// Which build command runs, and so which output is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// `docker buildx build --progress=rawjson`: exact times.
+    Rawjson,
+    /// `docker buildx build --progress=plain`: buildx older than v0.12 (or `--plain`).
+    BuildxPlain,
+    /// `DOCKER_BUILDKIT=1 docker build --progress=plain`: no buildx plugin (Debian's docker.io).
+    DockerBuildPlain,
+}
+
+impl Plan {
+    pub fn argv(self, dockerfile: &str, context: &str, args: &[String]) -> Vec<String> {
+        let head: &[&str] = match self {
+            Plan::Rawjson => &["buildx", "build", "--progress=rawjson"],
+            Plan::BuildxPlain => &["buildx", "build", "--progress=plain"],
+            Plan::DockerBuildPlain => &["build", "--progress=plain"],
+        };
+        let mut argv: Vec<String> = head.iter().map(|s| s.to_string()).collect();
+        argv.extend(["-f".to_string(), dockerfile.to_string()]);
+        argv.extend(args.iter().cloned());
+        argv.push(context.to_string());
+        argv
+    }
+
+    /// Environment the command needs.
+    pub fn env(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Plan::DockerBuildPlain => &[("DOCKER_BUILDKIT", "1")],
+            _ => &[],
+        }
+    }
+
+    pub fn is_plain(self) -> bool {
+        self != Plan::Rawjson
+    }
+
+    /// The command as a user would type it.
+    pub fn command(self, docker: &str) -> String {
+        match self {
+            Plan::Rawjson => format!("{docker} buildx build --progress=rawjson"),
+            Plan::BuildxPlain => format!("{docker} buildx build --progress=plain"),
+            Plan::DockerBuildPlain => format!("DOCKER_BUILDKIT=1 {docker} build --progress=plain"),
+        }
+    }
+}
+
+/// Chooses the build command: buildx with rawjson where it can, else plain output (an old buildx,
+/// or no buildx at all), with a sentence saying why. `force_plain` asks for plain output anyway.
+pub fn plan(docker: &str, force_plain: bool) -> Result<(Plan, Option<String>), StartError> {
+    match check_buildx(docker) {
+        Ok(_) if force_plain => Ok((Plan::BuildxPlain, None)),
+        Ok(_) => Ok((Plan::Rawjson, None)),
+        Err(StartError::BuildxTooOld { version }) => Ok((
+            Plan::BuildxPlain,
+            Some(format!(
+                "buildx {version} has no --progress=rawjson (v{}.{}+): reading its \
+                 --progress=plain output instead; times are reconstructed from it",
+                MIN_BUILDX.0, MIN_BUILDX.1
+            )),
+        )),
+        Err(StartError::BuildxMissing { docker: d, output }) => {
+            let said = output.lines().next().unwrap_or("").trim().to_string();
+            Ok((
+                Plan::DockerBuildPlain,
+                Some(format!(
+                    "`{d} buildx` is not available{}: running `{}` instead; times come from \
+                     when each line arrives (install the buildx plugin for exact ones)",
+                    if said.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({said})")
+                    },
+                    Plan::DockerBuildPlain.command(&d)
+                )),
+            ))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// A running build. Dropping it kills the build if it is still running: it can never outlive us.
@@ -147,9 +222,11 @@ impl BuildProcess {
     pub fn spawn(
         docker: &str,
         argv: &[String],
+        env: &[(&str, &str)],
     ) -> Result<(BuildProcess, impl Read + Send), StartError> {
         let mut cmd = Command::new(docker);
         cmd.args(argv)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -220,8 +220,10 @@ impl PlainLog {
         match kind {
             Kind::Switch => (seq, Immediate::None),
             Kind::Digest(d) => {
+                // A saved log is emitted after it is read: its vertexes can be keyed by digest.
+                // A live one has already been announced under `plain#N`, which stays.
                 let d = d.to_string();
-                if !self.vertexes.iter().any(|x| x.key == d) {
+                if self.keep_text && !self.vertexes.iter().any(|x| x.key == d) {
                     self.vertexes[v].key = d;
                 }
                 (seq, Immediate::Structure)

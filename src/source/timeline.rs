@@ -38,10 +38,11 @@
 //! duration at its rounding maximum** (BuildKit starts a step as soon as its inputs are ready).
 //! Live builds need no such assumption: arrival times bound everything.
 //!
-//! The best estimate is the earliest timeline in which every duration is its printed value
-//! (`0.0 s` counts as 25 ms) and distinct completions are at least 1 ms apart; live builds also
-//! assume a line is printed within 75–150 ms. If those preferences contradict the proven facts
-//! (they are not facts), the earliest proven timeline is used.
+//! The best estimate of a saved log is the earliest timeline in which every duration is its
+//! printed value (`0.0 s` counts as 25 ms) and distinct completions are at least 1 ms apart. A
+//! live build's is the *latest* such timeline (lines are printed as soon as the printer hears of
+//! them), with a running step started by its first print. If those preferences contradict the
+//! proven facts (they are not facts), fewer of them are used, down to the proven bounds alone.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -61,10 +62,6 @@ const HALF: Nanos = 50 * MS + 1_000;
 const NOMINAL_ZERO: Nanos = 25 * MS;
 /// A completion is printed within this of happening (live builds; a bound).
 const LIVE_WINDOW: Nanos = 1_000 * MS;
-/// …and usually within this (the printer's batching; the best estimate).
-const LIVE_COMPLETION_DELAY: Nanos = 75 * MS;
-/// The first line of a run is usually printed within this of its start.
-const LIVE_START_DELAY: Nanos = 150 * MS;
 
 /// Where a saved plain log's instants count from: no clock time is known, so the origin is an
 /// arbitrary instant (the Unix epoch) and views show times relative to the build's start.
@@ -395,10 +392,10 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
                 if let (Some(a), Some(_)) = (rel(run.end.as_ref().and_then(|c| c.arrival)), live) {
                     sys.within(Set::Proven, ORIGIN, e, a);
                     sys.after(Set::Proven, ORIGIN, e, a - LIVE_WINDOW);
-                    sys.after(Set::LiveNominal, ORIGIN, e, a - LIVE_COMPLETION_DELAY);
                 }
             } else if let (Some(a), Some(_)) = (rel(run.first_arrival), live) {
-                sys.after(Set::LiveNominal, ORIGIN, s, a - LIVE_START_DELAY);
+                // Still running: it had started when it was first printed.
+                sys.within(Set::LiveNominal, ORIGIN, s, a);
             }
             // Log and status lines: during the run, and before the next completion printed.
             let mut before_next: HashMap<usize, Nanos> = HashMap::new();
@@ -412,11 +409,6 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
                 *slot = (*slot).max(lag);
                 if let (Some(a), Some(_)) = (rel(m.arrival), live) {
                     sys.within(Set::Proven, ORIGIN, s, a - lag);
-                }
-            }
-            if let (Some(m), Some(_), None) = (run.logs.first(), live, e) {
-                if let Some(a) = rel(m.arrival) {
-                    sys.after(Set::LiveNominal, ORIGIN, s, a - m.offset - LIVE_START_DELAY);
                 }
             }
             for &(seq, arrival) in &run.busy {
@@ -482,21 +474,40 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
         }
     };
     use Set::{LiveNominal, Nominal, NominalLoose, Proven, Strict};
-    let best = [
-        &[Proven, Nominal, NominalLoose, Strict, LiveNominal][..],
+    let tiers: [&[Set]; 5] = [
+        &[Proven, Nominal, NominalLoose, Strict, LiveNominal],
         &[Proven, Nominal, NominalLoose, Strict],
         &[Proven, Nominal, NominalLoose],
         &[Proven, Nominal, Strict],
         &[Proven, Nominal],
-    ]
-    .iter()
-    .find_map(|sets| {
-        problem
-            .is_none()
-            .then(|| earliest(n, &sys.select(sets)))
-            .flatten()
-    })
-    .unwrap_or_else(|| lower.clone());
+    ];
+    let best = match live {
+        // A saved log: the earliest timeline with durations as printed.
+        None => tiers
+            .iter()
+            .find_map(|sets| {
+                problem
+                    .is_none()
+                    .then(|| earliest(n, &sys.select(sets)))
+                    .flatten()
+            })
+            .unwrap_or_else(|| lower.clone()),
+        // A live build: the latest one, since lines are printed as soon as they can be.
+        Some(now) => tiers
+            .iter()
+            .find_map(|sets| {
+                let mut edges = sys.select(sets);
+                edges.push((ORIGIN, END, now.max(0)));
+                let d = shortest(n, &edges, ORIGIN, false).filter(|_| problem.is_none())?;
+                Some(
+                    d.iter()
+                        .zip(&lower)
+                        .map(|(d, &l)| d.map_or(l, |d| d.max(l)))
+                        .collect::<Vec<Nanos>>(),
+                )
+            })
+            .unwrap_or_else(|| lower.clone()),
+    };
     let mut upper_edges = proven.clone();
     match live {
         None => {

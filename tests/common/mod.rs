@@ -109,7 +109,11 @@ pub fn play_file(rel: &str, scale: f64, dir: &std::path::Path) -> PathBuf {
         let newest = timestamps(line).into_iter().max();
         let delay = match (latest, newest) {
             (Some(l), Some(n)) if n > l => (n - l) as f64 / 1e9 * scale,
-            _ => 0.0,
+            // A plain log has no times: a completion takes its printed duration.
+            _ => line
+                .split_once(" DONE ")
+                .and_then(|(_, d)| d.trim_end_matches('s').parse::<f64>().ok())
+                .map_or(0.0, |d| d * scale),
         };
         if let Some(n) = newest {
             latest = Some(latest.map_or(n, |l| l.max(n)));
@@ -142,6 +146,7 @@ fn timestamps(line: &str) -> Vec<i64> {
 }
 
 /// A live process as /proc tells it: (pid, state, ppid, process group, command name).
+#[derive(Debug)]
 pub struct Proc {
     pub pid: i32,
     pub state: String,

@@ -1,0 +1,175 @@
+//! The live plain fallback against a real Docker daemon: where `docker buildx` is missing,
+//! `buildx-gantt Dockerfile` runs `DOCKER_BUILDKIT=1 docker build --progress=plain` and reads its
+//! output as it arrives. Needs a daemon and a docker CLI with the classic BuildKit builder
+//! (Debian's docker.io, /usr/bin/docker 20.10); `.ci/run` provides both and sets
+//! BUILDX_GANTT_REQUIRE_ENGINE=1, which turns a missing daemon into a failure instead of a skip.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use buildx_gantt::analysis::Analysis;
+use common::*;
+
+/// The docker CLI to test with, or why there is none.
+fn docker() -> Result<String, String> {
+    let cli =
+        std::env::var("BUILDX_GANTT_TEST_DOCKER").unwrap_or_else(|_| "/usr/bin/docker".into());
+    let out = Command::new(&cli)
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {cli}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "no Docker daemon answers {cli}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    if !std::path::Path::new("/usr/bin/busybox").exists() {
+        return Err("busybox-static is not installed (the test context is made from it)".into());
+    }
+    Ok(cli)
+}
+
+/// `Some(cli)`, or prints why the test is skipped (and fails if the engine is required).
+fn engine_or_skip(test: &str) -> Option<String> {
+    match docker() {
+        Ok(cli) => Some(cli),
+        Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_ENGINE").is_some() => {
+            panic!("{test}: BUILDX_GANTT_REQUIRE_ENGINE is set but {why}")
+        }
+        Err(why) => {
+            eprintln!(
+                "SKIPPED {test}: {why} (set BUILDX_GANTT_REQUIRE_ENGINE=1 to make this a failure)"
+            );
+            None
+        }
+    }
+}
+
+/// Dockerfiles/race with a busybox root filesystem next to it.
+fn race_context(name: &str) -> PathBuf {
+    let dir = tmp_dir(name);
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Dockerfiles/race/Dockerfile"),
+        dir.join("Dockerfile"),
+    )
+    .unwrap();
+    let ok = Command::new("sh")
+        .arg(fixture("make-context.sh"))
+        .arg(&dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "make-context.sh failed");
+    dir
+}
+
+#[test]
+fn without_buildx_a_real_plain_build_is_charted_from_arrival_times() {
+    let Some(cli) =
+        engine_or_skip("without_buildx_a_real_plain_build_is_charted_from_arrival_times")
+    else {
+        return;
+    };
+    let ctx = race_context("dockerd-plain");
+    let rec = ctx.join("build.log");
+    let cache_id = format!("test.{}", std::process::id());
+    let out = bin()
+        .args([
+            "--docker",
+            &cli,
+            "--record",
+            rec.to_str().unwrap(),
+            ctx.join("Dockerfile").to_str().unwrap(),
+            ctx.to_str().unwrap(),
+            "--",
+            "--no-cache",
+            "--build-arg",
+            &format!("CACHE_ID={cache_id}"),
+        ])
+        .env("COLUMNS", "120")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (so, se) = (stdout(&out), stderr(&out));
+    // The race: either outcome, but it is the build's own exit code.
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{se}\n{so}");
+    assert!(se.contains("is not available"), "{se}");
+    assert!(se.contains("DOCKER_BUILDKIT=1"), "{se}");
+
+    // What was charted is what the recording says: the same steps as the recorded fixture, the
+    // durations the printer gave, the hazard on our cache id.
+    let df = buildx_gantt::dockerfile::Dockerfile::parse(
+        &std::fs::read_to_string(ctx.join("Dockerfile")).unwrap(),
+        &[("CACHE_ID".into(), cache_id.clone())],
+    );
+    let live_text = std::fs::read_to_string(&rec).unwrap();
+    assert!(
+        live_text.contains("#1 [internal] load build definition"),
+        "{live_text}"
+    );
+    let (_, fixture_a) = analyse("race/rawjson-fail.jsonl");
+    let l =
+        buildx_gantt::report::load(rec.to_str().unwrap(), Default::default(), Some(&df)).unwrap();
+    let a = Analysis::of(&l.build, Some(&df));
+    let names = |a: &Analysis| {
+        let mut v: Vec<String> = a
+            .steps
+            .iter()
+            .filter(|s| s.parsed.is_dockerfile_step())
+            .map(|s| s.name.replace(&cache_id, "demo.mods.v1"))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&a), names(&fixture_a));
+    assert_eq!(a.hazards.len(), 1, "{so}");
+    assert_eq!(a.hazards[0].cache_id, cache_id);
+    assert!(so.contains(&format!("cache \"{cache_id}\"")), "{so}");
+    assert!(
+        so.contains("HAZARD"),
+        "the headless narration says it as it happens: {so}"
+    );
+    // The live estimates (the narration, as the build ran) give each step its printed duration.
+    let narrated = |name: &str| -> Option<f64> {
+        let line = so
+            .lines()
+            .find(|l| l.contains(" done ") && l.contains(name))?;
+        let d = line.rsplit_once(" (")?.1.trim_end_matches(')');
+        if let Some(ms) = d.strip_suffix("ms") {
+            ms.parse::<f64>().ok().map(|v| v / 1000.0)
+        } else {
+            d.trim_end_matches('s').parse().ok()
+        }
+    };
+    let mut checked = 0;
+    for line in live_text.lines() {
+        let Some((n, d)) = line.split_once(" DONE ") else {
+            continue;
+        };
+        let secs: f64 = d.trim_end_matches('s').parse().unwrap();
+        let header = live_text
+            .lines()
+            .find(|l| l.starts_with(&format!("{n} [")))
+            .unwrap_or_else(|| panic!("no header for {n}"));
+        let name = &header[n.len() + 1..];
+        if let Some(got) = narrated(name) {
+            let want = if secs == 0.0 { 0.025 } else { secs };
+            assert!(
+                (got - want).abs() <= 0.051,
+                "{name}: {got} s live, DONE {secs} s\n{so}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "{so}");
+    // Nothing of the build is left running.
+    let left: Vec<_> = processes()
+        .into_iter()
+        .filter(|p| p.comm == "docker" && p.ppid == std::process::id() as i32)
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
