@@ -153,7 +153,7 @@ fn without_buildx_a_real_plain_build_is_charted_from_arrival_times() {
         let secs: f64 = d.trim_end_matches('s').parse().unwrap();
         let header = live_text
             .lines()
-            .find(|l| l.starts_with(&format!("{n} [")))
+            .find(|l| l.starts_with(&format!("{n} ")))
             .unwrap_or_else(|| panic!("no header for {n}"));
         let name = &header[n.len() + 1..];
         if let Some(got) = narrated(name) {

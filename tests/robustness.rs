@@ -6,7 +6,7 @@ use buildx_gantt::analysis::Analysis;
 use buildx_gantt::dockerfile::Dockerfile;
 use buildx_gantt::export::{json, text};
 use buildx_gantt::model::{Build, LogRetention, StepName};
-use buildx_gantt::source::rawjson;
+use buildx_gantt::source::{self, plain, rawjson};
 use proptest::prelude::*;
 
 const LOGS: &[&str] = &[
@@ -40,6 +40,47 @@ fn everything(bytes: &[u8], limit: usize) {
         },
     );
     let _ = json::render("x", &b, &a);
+}
+
+const PLAIN: &[&str] = &[
+    "seed/bug.log",
+    "seed/workaround.log",
+    "race/plain-fail.log",
+    "race/plain-dockerd20-pass.log",
+    "fail/plain-dockerd20.log",
+    "linkwarn/plain.log",
+];
+
+fn plain(i: usize) -> Vec<u8> {
+    std::fs::read(common::fixture(PLAIN[i % PLAIN.len()])).unwrap()
+}
+
+/// [`everything`] for a plain log: the saved reader (format told by content), and the live
+/// reader with made-up arrival times.
+fn everything_plain(bytes: &[u8]) {
+    let mut b = Build::new(LogRetention {
+        bytes_per_vertex: 4096,
+    });
+    let df = Dockerfile::parse(
+        &std::fs::read_to_string(common::fixture("race/Dockerfile")).unwrap(),
+        &[],
+    );
+    if let Ok(events) = source::read_events(bytes, Some(&df)) {
+        for e in events {
+            b.apply(e);
+        }
+    }
+    let a = Analysis::of(&b, Some(&df));
+    let _ = text::render("x", &b, &a, &text::TextOptions::default());
+    let _ = json::render("x", &b, &a);
+    let mut live = Build::new(LogRetention::default());
+    let mut t = 1_000_000_000_000i64;
+    let _ = plain::read_live(bytes, t, None, &mut |e| {
+        t += 7_000_000;
+        live.apply(e)
+    });
+    let a = Analysis::of(&live, None);
+    let _ = json::render("x", &live, &a);
 }
 
 fn lines(bytes: &[u8]) -> Vec<Vec<u8>> {
@@ -86,6 +127,33 @@ proptest! {
             bytes[i] = byte;
         }
         everything(&bytes, limit);
+    }
+
+    #[test]
+    fn plain_shaped_noise(s in r"((#[0-9]{1,2} (DONE [0-9]\.[0-9]s|CACHED|CANCELED|ERROR: x|WARN: y|\.\.\.|[0-9]{1,2}\.[0-9]{1,3} out|\[(a|b|stage-1) [1-3]/[1-3]\] (RUN --mount=type=cache,id=c,target=/m x|COPY --from=(a|b) / /|RUN y)|sha256:[0-9a-f]{64}|transferring 1MB 0\.1s done)|------|Dockerfile:3|ERROR: failed|make: x|\x1b\[31m)?\r?\n){0,40}") {
+        everything_plain(s.as_bytes());
+    }
+
+    #[test]
+    fn truncated_corrupted_and_mixed_plain_logs(which in 0usize..6, cut in 0.0f64..1.0, flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..10), other in 0usize..6) {
+        let mut bytes = plain(which);
+        let n = (bytes.len() as f64 * cut) as usize;
+        bytes.truncate(n.max(1));
+        for (at, byte) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        everything_plain(&bytes);
+        // Two logs interleaved line by line (two builds in one CI log), and a rawjson tail.
+        let a = lines(&plain(which));
+        let b = lines(&plain(other));
+        let mut mixed: Vec<Vec<u8>> = Vec::new();
+        for i in 0..a.len().max(b.len()) {
+            mixed.extend(a.get(i).cloned());
+            mixed.extend(b.get(i).cloned());
+        }
+        mixed.extend(lines(&log(which)).into_iter().take(3));
+        everything_plain(&mixed.join(&b'\n'));
     }
 
     #[test]

@@ -26,8 +26,9 @@
 //!   (`[internal] load build definition`, `load .dockerignore`, `load metadata for …`); a `COPY`
 //!   or `ADD` from the context starts after `[internal] load build context`.
 //! * **Arrival (live builds only).** A line that arrived at `A` is about something that happened
-//!   by `A`; a completion is printed as soon as the printer hears of it, so it happened after
-//!   `A − 1 s`.
+//!   by `A`. A completion is printed as soon as the printer hears of it, so it happened after
+//!   `A − 1 s` — an assumption (a loaded machine can stall longer), used for the earliest bounds
+//!   only where it agrees with everything else, and never for proofs.
 //!
 //! The tightest bounds follow from shortest paths (Bellman–Ford, as the system has negative
 //! weights): `earliest(x) = −dist(x → origin)`, `latest(x) = dist(origin → x)`. Whether the log
@@ -97,6 +98,9 @@ enum Set {
     /// Durations of runs that may hide gaps (internal steps, image pulls, several runs): taken
     /// as printed when nothing contradicts it.
     NominalLoose,
+    /// A live completion was printed within [`LIVE_WINDOW`] (a loaded machine can stall longer:
+    /// used for the earliest bounds only where it agrees with everything else).
+    LiveWindow,
     /// Distinct completions at least 1 ms apart (so the order in print shows in the estimates).
     Strict,
     /// Preferences only about live printing delays (dropped first if they contradict).
@@ -124,6 +128,7 @@ fn tag(s: Set) -> SetTag {
         Set::MaxDuration => 3,
         Set::NominalLoose => 4,
         Set::Strict => 5,
+        Set::LiveWindow => 6,
     }
 }
 
@@ -391,7 +396,7 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
                 }
                 if let (Some(a), Some(_)) = (rel(run.end.as_ref().and_then(|c| c.arrival)), live) {
                     sys.within(Set::Proven, ORIGIN, e, a);
-                    sys.after(Set::Proven, ORIGIN, e, a - LIVE_WINDOW);
+                    sys.after(Set::LiveWindow, ORIGIN, e, a - LIVE_WINDOW);
                 }
             } else if let (Some(a), Some(_)) = (rel(run.first_arrival), live) {
                 // Still running: it had started when it was first printed.
@@ -459,7 +464,8 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
     let n = sys.points;
     let mut problem = None;
     let mut proven = sys.select(&[Set::Proven]);
-    let lower = match earliest(n, &proven) {
+    let windowed = earliest(n, &sys.select(&[Set::Proven, Set::LiveWindow]));
+    let lower = match windowed.or_else(|| earliest(n, &proven)) {
         Some(l) => l,
         None => {
             // The log contradicts this reading of it (two builds interleaved, a clock jump):
