@@ -407,21 +407,17 @@ pub fn is_progress_line(line: &str) -> bool {
     split_number(strip_ansi(line).trim_end()).is_some()
 }
 
-/// Reads a saved plain log to its end and emits the reconstructed build: every event is stamped
-/// with its estimated time and emitted in time order (so a replay can pace them).
-pub fn read<R: BufRead>(
+/// Reads `input` line by line (long lines cut, not buffered), handing each as text to `line`.
+/// Returns the summary and whether the stream ended cleanly after a newline.
+fn each_line<R: BufRead>(
     input: R,
-    dockerfile: Option<&Dockerfile>,
-    emit: &mut dyn FnMut(Event),
-) -> io::Result<ReadSummary> {
-    let mut log = PlainLog::new(true);
+    line: &mut dyn FnMut(&str),
+) -> (io::Result<()>, ReadSummary, bool) {
     let mut reader = LineReader::with_limit(input, MAX_LINE);
     let mut summary = ReadSummary::default();
     let mut complete = true;
-    // Lines emitted as they are (text, warnings), with the seq they came at.
-    let mut immediate: Vec<(u64, EventKind)> = Vec::new();
     let result = loop {
-        let line = match reader.next_line() {
+        let next = match reader.next_line() {
             Ok(Some(l)) => l,
             Ok(None) => break Ok(()),
             Err(e) => {
@@ -430,36 +426,48 @@ pub fn read<R: BufRead>(
             }
         };
         summary.lines += 1;
-        let text = match line {
+        let text = match next {
             Line::Whole { bytes, terminated } => {
                 summary.bytes += bytes.len() as u64 + terminated as u64;
-                if !terminated {
-                    complete = false;
-                }
+                complete &= terminated;
                 String::from_utf8_lossy(bytes).into_owned()
             }
             Line::Long { head, mut rest } => {
                 let shown = String::from_utf8_lossy(&head[..head.len().min(200)]).into_owned();
                 let head_len = head.len() as u64;
-                let (more, terminated) = match rest.skip() {
-                    Ok(r) => r,
+                match rest.skip() {
+                    Ok((more, terminated)) => {
+                        summary.bytes += head_len + more + terminated as u64;
+                        complete &= terminated;
+                        format!("{shown}… (a {}-byte line, cut)", head_len + more)
+                    }
                     Err(e) => {
                         complete = false;
                         break Err(e);
                     }
-                };
-                let len = head_len + more;
-                summary.bytes += len + terminated as u64;
-                if !terminated {
-                    complete = false;
                 }
-                format!("{shown}… (a {len}-byte line, cut)")
             }
         };
-        if let (seq, Immediate::Event(kind)) = log.push(&text, None) {
+        line(&text);
+    };
+    (result, summary, complete)
+}
+
+/// Reads a saved plain log to its end and emits the reconstructed build: every event is stamped
+/// with its estimated time and emitted in time order (so a replay can pace them).
+pub fn read<R: BufRead>(
+    input: R,
+    dockerfile: Option<&Dockerfile>,
+    emit: &mut dyn FnMut(Event),
+) -> io::Result<ReadSummary> {
+    let mut log = PlainLog::new(true);
+    // Lines emitted as they are (text, warnings), with the seq they came at.
+    let mut immediate: Vec<(u64, EventKind)> = Vec::new();
+    let (result, summary, complete) = each_line(input, &mut |text| {
+        if let (seq, Immediate::Event(kind)) = log.push(text, None) {
             immediate.push((seq, *kind));
         }
-    };
+    });
     log.close();
     let solved = timeline::solve(&log, dockerfile, Clock::Relative);
     let arrived = super::now();
@@ -629,42 +637,8 @@ pub fn read_live<R: BufRead>(
     emit: &mut dyn FnMut(Event),
 ) -> io::Result<ReadSummary> {
     let mut live = LiveReader::new(origin, dockerfile);
-    let mut reader = LineReader::with_limit(input, MAX_LINE);
-    let mut summary = ReadSummary::default();
-    let mut complete = true;
-    let result = loop {
-        let line = match reader.next_line() {
-            Ok(Some(l)) => l,
-            Ok(None) => break Ok(()),
-            Err(e) => {
-                complete = false;
-                break Err(e);
-            }
-        };
-        summary.lines += 1;
-        let text = match line {
-            Line::Whole { bytes, terminated } => {
-                summary.bytes += bytes.len() as u64 + terminated as u64;
-                complete &= terminated;
-                String::from_utf8_lossy(bytes).into_owned()
-            }
-            Line::Long { head, mut rest } => {
-                let shown = String::from_utf8_lossy(&head[..head.len().min(200)]).into_owned();
-                match rest.skip() {
-                    Ok((more, terminated)) => {
-                        summary.bytes += head.len() as u64 + more + terminated as u64;
-                        complete &= terminated;
-                    }
-                    Err(e) => {
-                        complete = false;
-                        break Err(e);
-                    }
-                }
-                format!("{shown}… (a long line, cut)")
-            }
-        };
-        live.line(&text, super::now(), emit);
-    };
+    let (result, summary, complete) =
+        each_line(input, &mut |text| live.line(text, super::now(), emit));
     let now = super::now();
     live.finish(now, emit);
     emit(Event {
