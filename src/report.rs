@@ -8,8 +8,7 @@ use std::path::Path;
 
 use crate::dockerfile::Dockerfile;
 use crate::model::{Build, Event, LogRetention};
-use crate::source::rawjson::{self, ReadSummary};
-use crate::source::{self, plain, Format};
+use crate::source::{self, rawjson::ReadSummary};
 
 #[derive(Debug)]
 pub enum LoadError {
@@ -54,7 +53,6 @@ pub struct Loaded {
     pub name: String,
     pub build: Build,
     pub summary: ReadSummary,
-    pub format: Format,
 }
 
 /// Opens `path` (`-` for standard input) for reading, with the user-facing errors; returns the
@@ -95,12 +93,11 @@ pub fn load_from(
     let mut build = Build::new(retention);
     let mut apply = |e: Event| build.apply(e);
     let io_err = |e| LoadError::Io(name.clone(), e);
-    let (format, input) =
-        source::sniff(BufReader::with_capacity(1 << 20, input)).map_err(io_err)?;
-    let summary = match format {
-        Some(Format::Plain) => plain::read(input, dockerfile, &mut apply),
-        _ => rawjson::read(input, &mut apply),
-    }
+    let (_, summary) = source::read(
+        BufReader::with_capacity(1 << 20, input),
+        dockerfile,
+        &mut apply,
+    )
     .map_err(io_err)?;
     if summary.bytes == 0 {
         return Err(LoadError::Empty(name));
@@ -120,6 +117,5 @@ pub fn load_from(
         name,
         build,
         summary,
-        format: format.unwrap_or(Format::RawJson),
     })
 }

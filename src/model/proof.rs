@@ -69,10 +69,6 @@ impl Proofs {
         }
     }
 
-    pub fn points(&self) -> usize {
-        self.edges.len()
-    }
-
     /// The largest `x − y` any timeline consistent with the log allows; `None` when the log does
     /// not bound it.
     pub fn max_diff(&self, x: PointId, y: PointId) -> Option<Nanos> {

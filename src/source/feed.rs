@@ -5,15 +5,15 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 
 use tokio::sync::mpsc;
 
-use super::rawjson::{self, ReadSummary};
-use super::{plain, Format};
+use super::plain;
+use super::rawjson::ReadSummary;
 use crate::dockerfile::Dockerfile;
 use crate::model::{Event, Nanos};
-use std::sync::Arc;
 
 /// Events are sent one by one; the bound gives back-pressure to the producer (a build flooding
 /// its log waits for us instead of filling memory).
@@ -88,13 +88,9 @@ pub fn spawn(
             };
             let input = BufReader::with_capacity(64 << 10, &mut tee);
             let result = match reading {
-                Reading::Detect(dockerfile) => match super::sniff(input) {
-                    Ok((Some(Format::Plain), r)) => {
-                        plain::read(r, dockerfile.as_deref(), &mut emit)
-                    }
-                    Ok((_, r)) => rawjson::read(r, &mut emit),
-                    Err(e) => Err(e),
-                },
+                Reading::Detect(dockerfile) => {
+                    super::read(input, dockerfile.as_deref(), &mut emit).map(|(_, s)| s)
+                }
                 Reading::PlainLive { origin, dockerfile } => {
                     plain::read_live(input, origin, dockerfile.as_deref(), &mut emit)
                 }

@@ -33,6 +33,37 @@ pub enum Format {
 /// How far ahead [`sniff`] reads looking for the first progress line.
 const SNIFF_LIMIT: usize = 4 << 20;
 
+/// The format a line shows: a JSON object, a `#N …` progress line, or neither (its first 256
+/// bytes are enough).
+fn format_of(line: &[u8]) -> Option<Format> {
+    let text = String::from_utf8_lossy(&line[..line.len().min(256)]);
+    let text = crate::model::strip_ansi(&text);
+    let t = text.trim_start();
+    if t.starts_with('{') {
+        Some(Format::RawJson)
+    } else if plain::is_progress_line(t) {
+        Some(Format::Plain)
+    } else {
+        None
+    }
+}
+
+/// Reads a saved log or a rawjson stream to its end, rawjson or plain as its content shows (a
+/// stream that is neither is read as rawjson: every line becomes a diagnostic). Returns the
+/// format found and what the reader saw.
+pub fn read<R: std::io::BufRead>(
+    input: R,
+    dockerfile: Option<&crate::dockerfile::Dockerfile>,
+    emit: &mut dyn FnMut(crate::model::Event),
+) -> std::io::Result<(Option<Format>, rawjson::ReadSummary)> {
+    let (format, r) = sniff(input)?;
+    let summary = match format {
+        Some(Format::Plain) => plain::read(r, dockerfile, emit)?,
+        _ => rawjson::read(r, emit)?,
+    };
+    Ok((format, summary))
+}
+
 /// Reads ahead until a line shows the format (a JSON object, or a `#N …` line), skipping whatever
 /// came before the build (make's echo of commands, `docker --version`). Returns the format (`None`:
 /// neither, in the first 4 MiB) and a reader that yields the whole stream from its start.
@@ -50,15 +81,7 @@ pub fn sniff<R: std::io::BufRead>(
             if end.is_none() && rest.len() < 64 {
                 break;
             }
-            let line = &rest[..end.unwrap_or(rest.len()).min(256)];
-            let text = String::from_utf8_lossy(line);
-            let text = crate::model::strip_ansi(&text);
-            let t = text.trim_start();
-            if t.starts_with('{') {
-                decided = Some(Format::RawJson);
-            } else if plain::is_progress_line(t) {
-                decided = Some(Format::Plain);
-            }
+            decided = format_of(&rest[..end.unwrap_or(rest.len())]);
             if decided.is_some() {
                 break;
             }
@@ -80,17 +103,7 @@ pub fn sniff<R: std::io::BufRead>(
         };
         if buf.is_empty() {
             // The end: a last line without a newline still counts.
-            let rest = &prefix[line_start.min(prefix.len())..];
-            let text = String::from_utf8_lossy(rest);
-            let text = crate::model::strip_ansi(&text);
-            let t = text.trim_start();
-            break if t.starts_with('{') {
-                Some(Format::RawJson)
-            } else if plain::is_progress_line(t) {
-                Some(Format::Plain)
-            } else {
-                None
-            };
+            break format_of(&prefix[line_start.min(prefix.len())..]);
         }
         let n = buf
             .len()
@@ -110,12 +123,9 @@ pub fn read_events<R: std::io::Read>(
     dockerfile: Option<&crate::dockerfile::Dockerfile>,
 ) -> std::io::Result<Vec<crate::model::Event>> {
     let mut events = Vec::new();
-    let (format, r) = sniff(std::io::BufReader::new(input))?;
-    let mut push = |e| events.push(e);
-    match format {
-        Some(Format::Plain) => plain::read(r, dockerfile, &mut push)?,
-        _ => rawjson::read(r, &mut push)?,
-    };
+    read(std::io::BufReader::new(input), dockerfile, &mut |e| {
+        events.push(e)
+    })?;
     Ok(events)
 }
 

@@ -101,8 +101,6 @@ pub struct PlainLog {
     seq: u64,
     /// Keep log text for emitting later (saved logs) or not (live: emitted on arrival).
     keep_text: bool,
-    /// `#N` lines seen (how sure we are this is a plain log).
-    pub progress_lines: u64,
 }
 
 /// What one line means for the events emitted right away.
@@ -121,10 +119,6 @@ impl PlainLog {
             keep_text,
             ..Default::default()
         }
-    }
-
-    pub fn vertex(&self, i: usize) -> &PlainVertex {
-        &self.vertexes[i]
     }
 
     fn vertex_for(&mut self, n: u32, name: Option<&str>) -> usize {
@@ -194,7 +188,6 @@ impl PlainLog {
                 }))),
             );
         };
-        self.progress_lines += 1;
         if n == 0 {
             // `#0 building with "NAME" instance using DRIVER driver`: which builder, not a vertex.
             self.block = Some(0);
@@ -746,10 +739,6 @@ impl<'d> LiveReader<'d> {
         self.log.close();
         self.dirty = true;
         self.solve(now, emit);
-    }
-
-    pub fn progress_lines(&self) -> u64 {
-        self.log.progress_lines
     }
 }
 
