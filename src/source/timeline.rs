@@ -405,16 +405,23 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
             // Log and status lines: during the run, and before the next completion printed.
             let mut before_next: HashMap<usize, Nanos> = HashMap::new();
             let next = |seq: u64| log.completions.partition_point(|c| c.0 < seq);
+            // One constraint per kind, the tightest: a chatty step has thousands of lines.
+            let mut longest_lag: Option<Nanos> = None;
+            let mut started_by: Option<Nanos> = None;
             for m in &run.logs {
                 let lag = (m.offset - m.half).max(0);
-                if let Some(e) = e {
-                    sys.after(Set::Proven, s, e, lag);
-                }
+                longest_lag = longest_lag.max(Some(lag));
                 let slot = before_next.entry(next(m.seq)).or_insert(lag);
                 *slot = (*slot).max(lag);
                 if let (Some(a), Some(_)) = (rel(m.arrival), live) {
-                    sys.within(Set::Proven, ORIGIN, s, a - lag);
+                    started_by = Some(started_by.map_or(a - lag, |b| b.min(a - lag)));
                 }
+            }
+            if let (Some(e), Some(lag)) = (e, longest_lag) {
+                sys.after(Set::Proven, s, e, lag);
+            }
+            if let Some(by) = started_by {
+                sys.within(Set::Proven, ORIGIN, s, by);
             }
             for &(seq, arrival) in &run.busy {
                 before_next.entry(next(seq)).or_insert(0);
@@ -452,9 +459,9 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
         if input && a != b && !inputs[b].contains(&a) {
             inputs[b].push(a);
         }
-        let first_end = pts[a].iter().rev().find_map(|p| p.1);
+        let last_end = pts[a].iter().rev().find_map(|p| p.1);
         let first_start = pts[b].first().map(|p| p.0);
-        if let (Some(e), Some(s)) = (first_end, first_start) {
+        if let (Some(e), Some(s)) = (last_end, first_start) {
             if a != b {
                 sys.after(Set::Proven, e, s, 0);
             }
