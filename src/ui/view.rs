@@ -533,34 +533,26 @@ fn draw_bar(
         let ch = if frame % 2 == 0 { '▌' } else { '▒' };
         buf.set_string(x + c, y, ch.to_string(), th.state(State::Running));
     }
-    // A possible overlap: dim red over the bar (or `?`), under any certain red.
-    for &span in &bar.maybe {
-        if let Some((a, b)) = axis.cells_of(span) {
+    // A possible overlap: dim red over the bar (or `?`), under any certain red; then red over
+    // whatever is drawn there (or, without colour, its own glyph).
+    let marks = [
+        (&bar.maybe, th.possible_overlap(), '┄', POSSIBLE_GLYPH),
+        (&bar.red, th.overlap(), g, OVERLAP_GLYPH),
+    ];
+    for (spans, style, fill, bare) in marks {
+        for &span in spans {
+            let Some((a, b)) = axis.cells_of(span) else {
+                continue;
+            };
             for c in a..=b {
                 let cell = &mut buf[(x + c, y)];
                 if th.color {
                     if cell.symbol() == " " {
-                        cell.set_char('┄');
+                        cell.set_char(fill);
                     }
-                    cell.set_style(th.possible_overlap());
+                    cell.set_style(style);
                 } else {
-                    cell.set_char(POSSIBLE_GLYPH);
-                }
-            }
-        }
-    }
-    // Red over whatever is drawn there (or, without colour, its own glyph).
-    for &span in &bar.red {
-        if let Some((a, b)) = axis.cells_of(span) {
-            for c in a..=b {
-                let cell = &mut buf[(x + c, y)];
-                if th.color {
-                    if cell.symbol() == " " {
-                        cell.set_char(g);
-                    }
-                    cell.set_style(th.overlap());
-                } else {
-                    cell.set_char(OVERLAP_GLYPH);
+                    cell.set_char(bare);
                 }
             }
         }
