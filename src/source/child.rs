@@ -120,11 +120,6 @@ pub fn check_buildx(docker: &str) -> Result<BuildxVersion, StartError> {
     })
 }
 
-/// The command line of the build: `buildx build --progress=rawjson -f DOCKERFILE [ARGS…] CONTEXT`.
-pub fn build_argv(dockerfile: &str, context: &str, buildx_args: &[String]) -> Vec<String> {
-    Plan::Rawjson.argv(dockerfile, context, buildx_args)
-}
-
 /// Which build command runs, and so which output is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Plan {
@@ -137,6 +132,7 @@ pub enum Plan {
 }
 
 impl Plan {
+    /// The command line: `[buildx] build --progress=… -f DOCKERFILE [ARGS…] CONTEXT`.
     pub fn argv(self, dockerfile: &str, context: &str, args: &[String]) -> Vec<String> {
         let head: &[&str] = match self {
             Plan::Rawjson => &["buildx", "build", "--progress=rawjson"],
@@ -369,7 +365,7 @@ mod tests {
     fn argv_keeps_user_args_in_order_before_the_context() {
         let args = vec!["--target".to_string(), "test".into(), "--no-cache".into()];
         assert_eq!(
-            build_argv("Dockerfile.dev", "./app", &args),
+            Plan::Rawjson.argv("Dockerfile.dev", "./app", &args),
             [
                 "buildx",
                 "build",
