@@ -100,7 +100,7 @@ pub fn report(args: ReportArgs) -> u8 {
             Err(e) => return fail(e),
         };
         let truth_analysis = Analysis::of(&truth.build, dockerfile.as_ref());
-        let c = compare::compare((&truth.build, &truth_analysis), (&loaded.build, &analysis));
+        let c = compare::compare(&truth_analysis, &analysis);
         if let Err(e) = write_out(&compare::render(&c, &truth.name, &loaded.name)) {
             return fail(e);
         }

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use crate::analysis::{short_name, Analysis, Certainty};
-use crate::model::{Build, Nanos};
+use crate::model::Nanos;
 
 /// One step seen in both builds, times relative to each build's start.
 #[derive(Debug, Clone)]
@@ -125,10 +125,8 @@ fn hazards(a: &Analysis) -> Vec<String> {
     v
 }
 
-/// Compares `estimate` (a reconstructed build) with `truth` (the same build with exact times).
-pub fn compare(truth: (&Build, &Analysis), estimate: (&Build, &Analysis)) -> Comparison {
-    let (_, ta) = truth;
-    let (_, ea) = estimate;
+/// Compares `ea` (the analysis of a reconstructed build) with `ta` (the same build, exact times).
+pub fn compare(ta: &Analysis, ea: &Analysis) -> Comparison {
     let t0 = ta.start.unwrap_or(0);
     let e0 = ea.start.unwrap_or(0);
     let rel = |t: Nanos, zero: Nanos| if t == Nanos::MAX { t } else { t - zero };

@@ -178,9 +178,9 @@ fn other_plain_fixtures_read_like_their_rawjson() {
 #[test]
 fn paired_plain_log_reconstructs_the_rawjson_truth() {
     for dockerfile in [None, Some("race/Dockerfile")] {
-        let (tb, ta) = load_with("race/paired-rawjson.jsonl", dockerfile);
-        let (eb, ea) = load_with("race/paired-plain.log", dockerfile);
-        let c = compare::compare((&tb, &ta), (&eb, &ea));
+        let (_, ta) = load_with("race/paired-rawjson.jsonl", dockerfile);
+        let (_, ea) = load_with("race/paired-plain.log", dockerfile);
+        let c = compare::compare(&ta, &ea);
         let report = compare::render(&c, "truth", "plain");
         assert_eq!(c.steps.len(), 11, "{report}");
         assert!(c.unmatched.is_empty(), "{report}");
