@@ -339,7 +339,7 @@ fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
         }
         stage_rows(out, a, stage, &axis, label_w, p);
         if let Some(note) = shared_note(a, stage) {
-            let _ = writeln!(out, "  {}", p.dim(&note));
+            out.push_str(&p.dim(&wrap(&note, opt.width, "  ")));
         }
         for &s in &stage.steps {
             step_row(out, &a.steps[s]);
