@@ -2,6 +2,8 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::source::runner::EngineChoice;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "buildx-gantt",
@@ -35,6 +37,47 @@ pub enum Command {
     Demo(DemoArgs),
     /// Explain a saved build log (`--progress=rawjson`): stages, overlaps, cache hazards, errors.
     Report(ReportArgs),
+    /// Run the same build N times (cache emptied between runs) and show which runs failed and
+    /// whether the cache-hazard verdict predicted it.
+    Repeat(RepeatArgs),
+    /// Check the setup: the Docker daemon (DOCKER_HOST), its versions, the buildx plugin, the
+    /// current builder; says how to fix what is missing. Exits 1 when nothing can build.
+    Doctor(DoctorArgs),
+    /// Check an image in the daemon has a layer for every RUN/COPY/ADD of its Dockerfile's
+    /// target stage (what --verify-layers does after a build).
+    VerifyLayers(VerifyLayersArgs),
+}
+
+/// How builds run and what is checked after them (the live build and `repeat`).
+#[derive(Debug, Clone, Args)]
+pub struct EngineOptions {
+    /// The docker binary to run.
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "BUILDX_GANTT_DOCKER",
+        default_value = "docker"
+    )]
+    pub docker: String,
+
+    /// How to build: auto (buildx when the docker CLI has it, else the Engine API), cli (the
+    /// docker CLI: buildx, or `DOCKER_BUILDKIT=1 docker build --progress=plain` without it), api
+    /// (the Docker Engine API at $DOCKER_HOST; takes --build-arg, --target, --tag, --no-cache
+    /// after `--`).
+    #[arg(long, value_enum, value_name = "HOW", default_value_t = EngineChoice::Auto)]
+    pub engine: EngineChoice,
+
+    /// Read the build's --progress=plain output even where buildx has rawjson (times are then
+    /// reconstructed from when each line arrives). Without the buildx plugin, `--engine cli`
+    /// runs `DOCKER_BUILDKIT=1 docker build --progress=plain`
+    #[arg(long)]
+    pub plain: bool,
+
+    /// After the build, check that its image has a layer for every RUN/COPY/ADD of the target
+    /// stage (needs an image in the daemon: the Engine API, or buildx's docker driver / --load).
+    /// A missing layer makes the build count as failed.
+    #[arg(long)]
+    pub verify_layers: bool,
 }
 
 /// The live build (no subcommand).
@@ -52,14 +95,13 @@ pub struct BuildArgs {
     #[arg(last = true, value_name = "BUILDX_ARGS", allow_hyphen_values = true)]
     pub buildx_args: Vec<String>,
 
-    /// The docker binary to run.
-    #[arg(
-        long,
-        value_name = "PATH",
-        env = "BUILDX_GANTT_DOCKER",
-        default_value = "docker"
-    )]
-    pub docker: String,
+    #[command(flatten)]
+    pub engine: EngineOptions,
+
+    /// Empty the build cache before building (the Engine API's build prune, or `docker buildx
+    /// prune -af`), so a race can be reproduced from a clean start. Says what it removed.
+    #[arg(long)]
+    pub cold: bool,
 
     /// Where to record the build's progress stream (default: a new file in
     /// $XDG_STATE_HOME/buildx-gantt/recordings/).
@@ -69,12 +111,6 @@ pub struct BuildArgs {
     /// Do not record the build's progress stream.
     #[arg(long)]
     pub no_record: bool,
-
-    /// Read the build's --progress=plain output even where buildx has rawjson (times are then
-    /// reconstructed from when each line arrives). Without the buildx plugin this is automatic:
-    /// `DOCKER_BUILDKIT=1 docker build --progress=plain` runs instead
-    #[arg(long)]
-    pub plain: bool,
 
     #[command(flatten)]
     pub screen: ScreenArgs,
@@ -191,6 +227,81 @@ pub struct ReportArgs {
     /// they do, 3 when not
     #[arg(long, value_name = "TRUTH", conflicts_with_all = ["check", "format"])]
     pub compare_with: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RepeatArgs {
+    /// The Dockerfile to build.
+    #[arg(value_name = "DOCKERFILE", default_value = "Dockerfile")]
+    pub dockerfile: String,
+
+    /// The build context.
+    #[arg(value_name = "CONTEXT", default_value = ".")]
+    pub context: String,
+
+    /// Arguments for the build, passed as given (after `--`).
+    #[arg(last = true, value_name = "BUILDX_ARGS", allow_hyphen_values = true)]
+    pub buildx_args: Vec<String>,
+
+    /// How many builds.
+    #[arg(short = 'n', long = "runs", value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub runs: u32,
+
+    /// Empty the build cache before every K-th build (1: before every build; 0: never). The
+    /// cache is the build cache only: images and volumes are not touched.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub reset_every: u32,
+
+    #[command(flatten)]
+    pub engine: EngineOptions,
+
+    /// Directory for the runs' recordings (default: a new one under
+    /// $XDG_STATE_HOME/buildx-gantt/repeats/).
+    #[arg(long, value_name = "DIR")]
+    pub record_dir: Option<String>,
+
+    /// Output when not on a terminal (the screen is used on one).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Print text/JSON even on a terminal.
+    #[arg(long)]
+    pub no_screen: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The docker binary to check.
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "BUILDX_GANTT_DOCKER",
+        default_value = "docker"
+    )]
+    pub docker: String,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyLayersArgs {
+    /// The image (name, tag or id) in the daemon.
+    pub image: String,
+
+    /// The Dockerfile it was built from.
+    #[arg(
+        short = 'f',
+        long = "file",
+        value_name = "DOCKERFILE",
+        default_value = "Dockerfile"
+    )]
+    pub dockerfile: String,
+
+    /// The stage that was built (default: the last).
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// A build argument the build used (`NAME=VALUE`). Repeatable.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
+    pub build_args: Vec<(String, String)>,
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {

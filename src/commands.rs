@@ -4,16 +4,25 @@ use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use crate::analysis::Analysis;
-use crate::cli::{BuildArgs, ColorChoice, DemoArgs, FailOn, Format, ReplayArgs, ReportArgs};
+use crate::cli::{
+    BuildArgs, ColorChoice, DemoArgs, DoctorArgs, FailOn, Format, RepeatArgs, ReplayArgs,
+    ReportArgs, VerifyLayersArgs,
+};
 use crate::compare;
 use crate::demo::{self, DEMOS};
 use crate::dockerfile::Dockerfile;
+use crate::doctor;
 use crate::export::{json, text};
+use crate::layers::{self, LayerCheck};
 use crate::model::{Build, LogRetention};
+use crate::repeat;
 use crate::report;
-use crate::source::child::{self, BuildProcess};
+use crate::source::child;
 use crate::source::feed::{Reading, Recording};
+use crate::source::job::Job;
+use crate::source::runner::Runner;
 use crate::ui::app::{App, Live, Mode, Replay};
+use crate::ui::repeat_screen;
 use crate::ui::run::{self, Ending, Feed, Options, Reopen};
 
 /// Exit codes: 0 ok, 1 the build failed, 2 usage, unreadable input or a build that cannot start,
@@ -178,7 +187,7 @@ fn check_explanation(build: &Build, a: &Analysis, on: FailOn) -> String {
 fn present(
     app: &mut App,
     feed: &mut Feed,
-    child: Option<&mut BuildProcess>,
+    child: Option<&mut dyn Job>,
     opts: Options,
 ) -> Result<Ending, String> {
     let tty = io::stdout().is_terminal();
@@ -287,8 +296,13 @@ pub fn live(args: BuildArgs) -> u8 {
             args.context
         ));
     }
-    let (plan, notice) = match child::plan(&args.docker, args.plain) {
-        Ok(p) => p,
+    let (runner, notice) = match Runner::choose(
+        args.engine.engine,
+        &args.engine.docker,
+        args.engine.plain,
+        &args.buildx_args,
+    ) {
+        Ok(r) => r,
         Err(e) => return fail(e),
     };
     if let Some(n) = &notice {
@@ -299,15 +313,18 @@ pub fn live(args: BuildArgs) -> u8 {
     } else {
         read_dockerfile(&args.dockerfile, &build_args_of(&args.buildx_args)).ok()
     };
+    if args.cold {
+        match runner.prune(&args.buildx_args) {
+            Ok(said) => eprintln!("buildx-gantt: --cold: {said}"),
+            Err(e) => return fail(e),
+        }
+    }
     let record_path = if args.no_record {
         None
     } else {
         match args.record.clone().map(PathBuf::from) {
             Some(p) => Some(p),
-            None => default_recording(
-                &args.dockerfile,
-                if plan.is_plain() { "log" } else { "jsonl" },
-            ),
+            None => default_recording(&args.dockerfile, runner.recording_extension()),
         }
     };
     let record = match record_path.clone() {
@@ -322,10 +339,14 @@ pub fn live(args: BuildArgs) -> u8 {
         },
         None => None,
     };
-    let argv = plan.argv(&args.dockerfile, &args.context, &args.buildx_args);
     let started = crate::source::now();
-    let (mut process, stderr) = match BuildProcess::spawn(&args.docker, &argv, plan.env()) {
-        Ok(p) => p,
+    let mut build = match runner.start(
+        &args.dockerfile,
+        &args.context,
+        &args.buildx_args,
+        args.engine.verify_layers,
+    ) {
+        Ok(b) => b,
         Err(e) => {
             if let Some(p) = &record_path {
                 let _ = std::fs::remove_file(p);
@@ -333,7 +354,7 @@ pub fn live(args: BuildArgs) -> u8 {
             return fail(e);
         }
     };
-    let reading = if plan.is_plain() {
+    let reading = if runner.is_plain() {
         Reading::PlainLive {
             origin: started,
             dockerfile: dockerfile.clone().map(std::sync::Arc::new),
@@ -341,10 +362,13 @@ pub fn live(args: BuildArgs) -> u8 {
     } else {
         Reading::Detect(None)
     };
-    let mut feed = match Feed::start(Box::new(stderr), record, None, reading) {
+    let Some(output) = build.output.take() else {
+        return fail("the build has no output to read");
+    };
+    let mut feed = match Feed::start(output, record, None, reading) {
         Ok(f) => f,
         Err(e) => {
-            process.kill();
+            build.job.kill();
             return fail(format!("cannot read the build's output: {e}"));
         }
     };
@@ -356,21 +380,21 @@ pub fn live(args: BuildArgs) -> u8 {
     let opts = Options {
         exit_on_finish: args.screen.exit_on_finish,
     };
-    let ending = present(&mut app, &mut feed, Some(&mut process), opts);
+    let ending = present(&mut app, &mut feed, Some(build.job.as_mut()), opts);
     // Whatever happened on screen, the build does not outlive us.
-    let status = process.wait_cancelled(child::CANCEL_GRACE);
+    let status = build.job.wait_cancelled(child::CANCEL_GRACE);
     run::take_rest(&mut app, &mut feed, Some(std::time::Duration::from_secs(2)));
     let ending = match ending {
         Ok(e) => e,
         Err(e) => {
-            drop(process);
+            drop(build);
             return fail(e);
         }
     };
-    let code = match (ending, status) {
+    let mut code = match (ending, status) {
         (Ending::Interrupted, _) => EXIT_INTERRUPTED,
-        _ if process.was_cancelled() => EXIT_INTERRUPTED,
-        (_, Some(s)) => child::exit_code(s).clamp(0, 255) as u8,
+        _ if build.job.was_cancelled() => EXIT_INTERRUPTED,
+        (_, Some(s)) => s.clamp(0, 255) as u8,
         (_, None) => EXIT_BUILD_FAILED,
     };
     if app.build.vertexes().is_empty() {
@@ -386,6 +410,18 @@ pub fn live(args: BuildArgs) -> u8 {
         }
     } else if let Err(e) = print_report(&app) {
         eprintln!("buildx-gantt: {e}");
+    }
+    if args.engine.verify_layers && code == EXIT_OK {
+        let target = runner.target(&args.buildx_args);
+        match verify_layers_of(build.image_id(), app.dockerfile.as_ref(), target.as_deref()) {
+            Ok(check) => {
+                println!("{}", check.describe());
+                if !check.ok() {
+                    code = EXIT_BUILD_FAILED;
+                }
+            }
+            Err(e) => eprintln!("buildx-gantt: --verify-layers: {e}"),
+        }
     }
     if let Some(path) = &record_path {
         match feed
@@ -404,6 +440,200 @@ pub fn live(args: BuildArgs) -> u8 {
         }
     }
     code
+}
+
+/// Checks the image a build left against its Dockerfile (`--verify-layers`).
+fn verify_layers_of(
+    image: Option<String>,
+    dockerfile: Option<&Dockerfile>,
+    target: Option<&str>,
+) -> Result<LayerCheck, String> {
+    let image = image.ok_or(
+        "the build left no image in the daemon to check (with buildx, use the docker driver or --load)",
+    )?;
+    let df = dockerfile
+        .ok_or("the Dockerfile could not be read, so there is nothing to compare with")?;
+    let expected = layers::expected(df, target)?;
+    let facts = layers::inspect_blocking(&image, expected.base_image.as_deref())
+        .map_err(|e| e.to_string())?;
+    Ok(layers::check(&expected, &facts))
+}
+
+/// `doctor`.
+pub fn doctor(args: DoctorArgs) -> u8 {
+    let d = doctor::diagnose(&args.docker);
+    if let Err(e) = write_out(&d.render(&args.docker)) {
+        return fail(e);
+    }
+    if d.can_build() {
+        EXIT_OK
+    } else {
+        EXIT_BUILD_FAILED
+    }
+}
+
+/// `verify-layers IMAGE -f DOCKERFILE`.
+pub fn verify_layers(args: VerifyLayersArgs) -> u8 {
+    let df = match read_dockerfile(&args.dockerfile, &args.build_args) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    match verify_layers_of(Some(args.image.clone()), Some(&df), args.target.as_deref()) {
+        Ok(check) => {
+            if let Err(e) = write_out(&format!("{}\n", check.describe())) {
+                return fail(e);
+            }
+            if check.ok() {
+                EXIT_OK
+            } else {
+                EXIT_BUILD_FAILED
+            }
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// `repeat [DOCKERFILE] [CONTEXT] -n N [--reset-every K] [-- ARGS]`.
+pub fn repeat(args: RepeatArgs) -> u8 {
+    if !Path::new(&args.dockerfile).is_file() {
+        return fail(format!("{}: no such Dockerfile", args.dockerfile));
+    }
+    if !Path::new(&args.context).is_dir() {
+        return fail(format!(
+            "{}: the build context is not a directory",
+            args.context
+        ));
+    }
+    let (runner, notice) = match Runner::choose(
+        args.engine.engine,
+        &args.engine.docker,
+        args.engine.plain,
+        &args.buildx_args,
+    ) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    if let Some(n) = &notice {
+        eprintln!("buildx-gantt: {n}");
+    }
+    let record_dir = match args
+        .record_dir
+        .clone()
+        .map(PathBuf::from)
+        .or_else(|| repeat::default_dir(&args.dockerfile))
+    {
+        Some(d) => d,
+        None => return fail("no place for the recordings: set --record-dir (HOME is not set)"),
+    };
+    let plan = repeat::Plan {
+        parsed: read_dockerfile(&args.dockerfile, &build_args_of(&args.buildx_args)).ok(),
+        runner,
+        dockerfile: args.dockerfile.clone(),
+        context: args.context.clone(),
+        buildx_args: args.buildx_args.clone(),
+        runs: args.runs,
+        reset_every: args.reset_every,
+        verify_layers: args.engine.verify_layers,
+        record_dir,
+    };
+    eprintln!(
+        "buildx-gantt: {} build{} through {}, {}; recordings in {}",
+        plan.runs,
+        if plan.runs == 1 { "" } else { "s" },
+        plan.runner.describe(),
+        match plan.reset_every {
+            0 => "never emptying the build cache".to_string(),
+            1 => "emptying the build cache before each (build cache only; images are kept)"
+                .to_string(),
+            k => format!(
+                "emptying the build cache before every {k}th (build cache only; images are kept)"
+            ),
+        },
+        plan.record_dir.display()
+    );
+    let stop = std::sync::Arc::new(repeat::Stop::default());
+    let tty = io::stdout().is_terminal() && !args.no_screen && args.format == Format::Text;
+    let results = if tty {
+        match repeat_screen::run(&plan, stop.clone()) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        }
+    } else {
+        let pressed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        if let Err(e) = repeat::watch_signals(stop.clone(), pressed) {
+            return fail(format!("cannot watch for Ctrl-C: {e}"));
+        }
+        let mut results = Vec::new();
+        let mut error = None;
+        let text = args.format == Format::Text;
+        let mut tell = |p: repeat::Progress| match p {
+            repeat::Progress::Starting { run, reset } => {
+                if let Some(r) = reset {
+                    eprintln!("buildx-gantt: run {run}: {r}");
+                }
+            }
+            repeat::Progress::Finished(r) => {
+                if text {
+                    println!("{}", repeat::row(&r));
+                    if let Some(why) = &r.reason {
+                        println!("{:>14}{}", "", why);
+                    }
+                }
+                results.push(*r);
+            }
+            repeat::Progress::Error(e) => error = Some(e),
+            repeat::Progress::Done => {}
+        };
+        repeat::run(&plan, &stop, &mut tell);
+        if let Some(e) = error {
+            eprintln!("buildx-gantt: error: {e}");
+            if results.is_empty() {
+                return EXIT_BAD_INPUT;
+            }
+        }
+        results
+    };
+    let summary = repeat::summarize(&results);
+    let out = if args.format == Format::Json {
+        let v = serde_json::json!({
+            "dockerfile": plan.dockerfile,
+            "engine": plan.runner.describe(),
+            "recordings": plan.record_dir,
+            "runs": results,
+            "summary": summary,
+        });
+        format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+    } else {
+        let mut s = String::new();
+        if tty {
+            for r in &results {
+                s.push_str(&repeat::row(r));
+                s.push('\n');
+            }
+        }
+        s.push('\n');
+        for l in repeat::summary_lines(&summary) {
+            s.push_str(&l);
+            s.push('\n');
+        }
+        s.push_str(&format!(
+            "recordings: {} (open one: buildx-gantt replay {}/run-001.{})\n",
+            plan.record_dir.display(),
+            plan.record_dir.display(),
+            plan.runner.recording_extension()
+        ));
+        s
+    };
+    if let Err(e) = write_out(&out) {
+        return fail(e);
+    }
+    if results.iter().any(|r| r.interrupted) || results.len() < plan.runs as usize {
+        EXIT_INTERRUPTED
+    } else if summary.failed > 0 {
+        EXIT_BUILD_FAILED
+    } else {
+        EXIT_OK
+    }
 }
 
 /// `replay FILE|-`.

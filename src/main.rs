@@ -15,6 +15,9 @@ fn main() -> ExitCode {
         Some(Command::Report(args)) => commands::report(args),
         Some(Command::Replay(args)) => commands::replay(args),
         Some(Command::Demo(args)) => commands::demo(args),
+        Some(Command::Repeat(args)) => commands::repeat(args),
+        Some(Command::Doctor(args)) => commands::doctor(args),
+        Some(Command::VerifyLayers(args)) => commands::verify_layers(args),
         None => commands::live(cli.build),
     };
     if std::env::var_os("BUILDX_GANTT_STATS").is_some() {

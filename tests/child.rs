@@ -308,7 +308,14 @@ fn a_missing_docker_or_buildx_is_explained_before_anything_runs() {
     let fake = Fake::new("missing", "race/rawjson-fail.jsonl", 0.0);
     let (df, ctx) = (dockerfile(), context());
     let out = fake
-        .command(&["--docker", "/nonexistent/docker", &df, &ctx])
+        .command(&[
+            "--engine",
+            "cli",
+            "--docker",
+            "/nonexistent/docker",
+            &df,
+            &ctx,
+        ])
         .output()
         .unwrap();
     assert_refused(&out, "`/nonexistent/docker` was not found");
@@ -323,7 +330,7 @@ fn without_buildx_the_classic_docker_build_runs_with_plain_output() {
     let (df, ctx) = (dockerfile(), context());
     let env_file = fake.dir.join("env");
     let out = fake
-        .command(&[&df, &ctx])
+        .command(&["--engine", "cli", &df, &ctx])
         .env("FAKE_BUILDX_MISSING", "1")
         .env("FAKE_DOCKER_ENV", &env_file)
         .env("FAKE_DOCKER_EXIT", "1")

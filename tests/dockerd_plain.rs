@@ -10,62 +10,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use buildx_gantt::analysis::Analysis;
+use common::engine::*;
 use common::*;
-
-/// The docker CLI to test with, or why there is none.
-fn docker() -> Result<String, String> {
-    let cli =
-        std::env::var("BUILDX_GANTT_TEST_DOCKER").unwrap_or_else(|_| "/usr/bin/docker".into());
-    let out = Command::new(&cli)
-        .args(["version", "--format", "{{.Server.Version}}"])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run {cli}: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "no Docker daemon answers {cli}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    if !std::path::Path::new("/usr/bin/busybox").exists() {
-        return Err("busybox-static is not installed (the test context is made from it)".into());
-    }
-    Ok(cli)
-}
-
-/// `Some(cli)`, or prints why the test is skipped (and fails if the engine is required).
-fn engine_or_skip(test: &str) -> Option<String> {
-    match docker() {
-        Ok(cli) => Some(cli),
-        Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_ENGINE").is_some() => {
-            panic!("{test}: BUILDX_GANTT_REQUIRE_ENGINE is set but {why}")
-        }
-        Err(why) => {
-            eprintln!(
-                "SKIPPED {test}: {why} (set BUILDX_GANTT_REQUIRE_ENGINE=1 to make this a failure)"
-            );
-            None
-        }
-    }
-}
-
-/// Dockerfiles/race with a busybox root filesystem next to it.
-fn race_context(name: &str) -> PathBuf {
-    let dir = tmp_dir(name);
-    std::fs::copy(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Dockerfiles/race/Dockerfile"),
-        dir.join("Dockerfile"),
-    )
-    .unwrap();
-    let ok = Command::new("sh")
-        .arg(fixture("make-context.sh"))
-        .arg(&dir)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "make-context.sh failed");
-    dir
-}
 
 #[test]
 fn without_buildx_a_real_plain_build_is_charted_from_arrival_times() {
@@ -74,11 +20,13 @@ fn without_buildx_a_real_plain_build_is_charted_from_arrival_times() {
     else {
         return;
     };
-    let ctx = race_context("dockerd-plain");
+    let ctx = context_of("race", "dockerd-plain");
     let rec = ctx.join("build.log");
     let cache_id = format!("test.{}", std::process::id());
     let out = bin()
         .args([
+            "--engine",
+            "cli",
             "--docker",
             &cli,
             "--record",

@@ -8,6 +8,8 @@ use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use super::job::Job;
+
 /// The oldest buildx that accepts `--progress=rawjson`.
 pub const MIN_BUILDX: (u32, u32) = (0, 12);
 
@@ -257,66 +259,13 @@ impl BuildProcess {
     }
 
     /// The exit status, once the child has exited (never blocks).
-    pub fn poll(&mut self) -> Option<ExitStatus> {
+    fn status(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
             if let Ok(Some(s)) = self.child.try_wait() {
                 self.status = Some(s);
             }
         }
         self.status
-    }
-
-    /// Asks the build to stop as Ctrl-C in a terminal would (SIGINT to its process group).
-    pub fn cancel(&mut self) {
-        if self.poll().is_some() || self.cancel_sent.is_some() {
-            return;
-        }
-        self.signal(libc::SIGINT);
-        self.cancel_sent = Some(Instant::now());
-    }
-
-    pub fn cancelling(&self) -> bool {
-        self.cancel_sent.is_some() && self.status.is_none()
-    }
-
-    /// Kills the build if it was cancelled more than `grace` ago and is still running. Returns
-    /// whether it has exited.
-    pub fn enforce_cancel(&mut self, grace: Duration) -> bool {
-        if self.poll().is_some() {
-            return true;
-        }
-        if let Some(t) = self.cancel_sent {
-            if t.elapsed() >= grace {
-                self.kill();
-            }
-        }
-        self.status.is_some()
-    }
-
-    /// Kills the build's whole process group and reaps it.
-    pub fn kill(&mut self) {
-        if self.poll().is_some() {
-            return;
-        }
-        self.signal(libc::SIGKILL);
-        let _ = self.child.kill();
-        self.killed = true;
-        if let Ok(s) = self.child.wait() {
-            self.status = Some(s);
-        }
-    }
-
-    /// Waits for the exit, cancelling and then killing after `grace`.
-    pub fn wait_cancelled(&mut self, grace: Duration) -> Option<ExitStatus> {
-        self.cancel();
-        while !self.enforce_cancel(grace) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        self.status
-    }
-
-    pub fn was_cancelled(&self) -> bool {
-        self.cancel_sent.is_some() || self.killed
     }
 
     fn signal(&self, sig: libc::c_int) {
@@ -328,9 +277,53 @@ impl BuildProcess {
     }
 }
 
+impl Job for BuildProcess {
+    fn poll(&mut self) -> Option<i32> {
+        self.status().map(exit_code)
+    }
+
+    /// SIGINT to the build's process group.
+    fn cancel(&mut self) {
+        if self.status().is_some() || self.cancel_sent.is_some() {
+            return;
+        }
+        self.signal(libc::SIGINT);
+        self.cancel_sent = Some(Instant::now());
+    }
+
+    /// SIGKILL to the build's whole process group, then reaps it.
+    fn kill(&mut self) {
+        if self.status().is_some() {
+            return;
+        }
+        self.signal(libc::SIGKILL);
+        let _ = self.child.kill();
+        self.killed = true;
+        if let Ok(s) = self.child.wait() {
+            self.status = Some(s);
+        }
+    }
+
+    fn enforce_cancel(&mut self, grace: Duration) -> bool {
+        if self.status().is_some() {
+            return true;
+        }
+        if let Some(t) = self.cancel_sent {
+            if t.elapsed() >= grace {
+                self.kill();
+            }
+        }
+        self.status.is_some()
+    }
+
+    fn was_cancelled(&self) -> bool {
+        self.cancel_sent.is_some() || self.killed
+    }
+}
+
 impl Drop for BuildProcess {
     fn drop(&mut self) {
-        if self.poll().is_none() {
+        if self.status().is_none() {
             self.kill();
         }
     }

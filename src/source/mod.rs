@@ -2,11 +2,15 @@
 //! knows anything about drawing.
 
 pub mod child;
+pub mod context;
+pub mod engine;
 pub mod feed;
+pub mod job;
 pub mod lines;
 pub mod plain;
 pub mod rawjson;
 pub mod replay;
+pub mod runner;
 pub mod timeline;
 
 use std::time::{SystemTime, UNIX_EPOCH};

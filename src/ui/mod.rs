@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod keys;
+pub mod repeat_screen;
 pub mod run;
 pub mod terminal;
 pub mod view;

@@ -21,8 +21,9 @@ use super::view;
 use crate::analysis::{short_name, Analysis};
 use crate::export::text::{self, secs};
 use crate::model::{Event, State};
-use crate::source::child::{self, BuildProcess, CANCEL_GRACE};
+use crate::source::child::CANCEL_GRACE;
 use crate::source::feed::{self, ReadOutcome, Reading, Recording, CHANNEL_BOUND};
+use crate::source::job::Job;
 
 /// ~30 frames a second at most.
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -117,7 +118,7 @@ pub struct Options {
 pub fn run_screen(
     app: &mut App,
     feed: &mut Feed,
-    child: Option<&mut BuildProcess>,
+    child: Option<&mut dyn Job>,
     opts: Options,
 ) -> io::Result<Ending> {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -186,7 +187,7 @@ impl Signals {
 }
 
 /// The quit sequence of a live build: cancel, wait, kill. Returns true once it is safe to leave.
-fn quit_step(app: &mut App, child: &mut Option<&mut BuildProcess>, force: bool) -> bool {
+fn quit_step(app: &mut App, child: &mut Option<&mut dyn Job>, force: bool) -> bool {
     let Some(c) = child.as_deref_mut() else {
         return true;
     };
@@ -235,15 +236,11 @@ pub fn drain(app: &mut App, feed: &mut Feed) {
 }
 
 /// Polls the child; tells the app once it has exited.
-fn poll_child(app: &mut App, child: &mut Option<&mut BuildProcess>) {
+fn poll_child(app: &mut App, child: &mut Option<&mut dyn Job>) {
     if let Some(c) = child.as_deref_mut() {
         if let Some(status) = c.poll() {
             if matches!(&app.mode, Mode::Live(l) if l.exit.is_none()) {
-                let code = if c.was_cancelled() {
-                    130
-                } else {
-                    child::exit_code(status)
-                };
+                let code = if c.was_cancelled() { 130 } else { status };
                 app.child_exited(code);
             }
         }
@@ -253,7 +250,7 @@ fn poll_child(app: &mut App, child: &mut Option<&mut BuildProcess>) {
 async fn screen_loop(
     app: &mut App,
     feed: &mut Feed,
-    mut child: Option<&mut BuildProcess>,
+    mut child: Option<&mut dyn Job>,
     opts: Options,
     screen: &mut Screen,
     mut input: mpsc::UnboundedReceiver<TermEvent>,
@@ -374,7 +371,7 @@ fn failed_at_once(app: &App) -> bool {
 pub fn run_headless(
     app: &mut App,
     feed: &mut Feed,
-    child: Option<&mut BuildProcess>,
+    child: Option<&mut dyn Job>,
     out: &mut dyn Write,
 ) -> io::Result<Ending> {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -386,7 +383,7 @@ pub fn run_headless(
 async fn headless_loop(
     app: &mut App,
     feed: &mut Feed,
-    mut child: Option<&mut BuildProcess>,
+    mut child: Option<&mut dyn Job>,
     out: &mut dyn Write,
 ) -> io::Result<Ending> {
     let mut signals = Signals::new()?;

@@ -8,6 +8,8 @@ use buildx_gantt::analysis::Analysis;
 use buildx_gantt::model::{Build, LogRetention};
 use buildx_gantt::report;
 
+pub mod engine;
+
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")

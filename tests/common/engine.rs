@@ -1,0 +1,65 @@
+//! The real Docker daemon for the engine tests: which CLI to use, skipping (or failing, with
+//! BUILDX_GANTT_REQUIRE_ENGINE=1) when there is none, and build contexts made from busybox.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use super::{fixture, tmp_dir};
+
+/// The docker CLI to test with, or why there is none.
+pub fn docker() -> Result<String, String> {
+    let cli =
+        std::env::var("BUILDX_GANTT_TEST_DOCKER").unwrap_or_else(|_| "/usr/bin/docker".into());
+    let out = Command::new(&cli)
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {cli}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "no Docker daemon answers {cli}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    if !std::path::Path::new("/usr/bin/busybox").exists() {
+        return Err("busybox-static is not installed (the test context is made from it)".into());
+    }
+    Ok(cli)
+}
+
+/// `Some(cli)`, or prints why the test is skipped (and fails if the engine is required).
+pub fn engine_or_skip(test: &str) -> Option<String> {
+    match docker() {
+        Ok(cli) => Some(cli),
+        Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_ENGINE").is_some() => {
+            panic!("{test}: BUILDX_GANTT_REQUIRE_ENGINE is set but {why}")
+        }
+        Err(why) => {
+            eprintln!(
+                "SKIPPED {test}: {why} (set BUILDX_GANTT_REQUIRE_ENGINE=1 to make this a failure)"
+            );
+            None
+        }
+    }
+}
+
+/// `Dockerfiles/WHICH` with a busybox root filesystem next to it, in a new directory.
+pub fn context_of(which: &str, name: &str) -> PathBuf {
+    let dir = tmp_dir(name);
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("Dockerfiles")
+            .join(which)
+            .join("Dockerfile"),
+        dir.join("Dockerfile"),
+    )
+    .unwrap();
+    let ok = Command::new("sh")
+        .arg(fixture("make-context.sh"))
+        .arg(&dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "make-context.sh failed");
+    dir
+}

@@ -1,0 +1,560 @@
+//! The Engine API path, `repeat`, `--cold`, `--verify-layers` and `doctor`, against a real Docker
+//! daemon (Debian's dockerd 20.10: BuildKit, no buildx plugin). `.ci/run` starts one and sets
+//! BUILDX_GANTT_REQUIRE_ENGINE=1, so these cannot skip there; elsewhere they print SKIPPED and why.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use buildx_gantt::analysis::Analysis;
+use buildx_gantt::dockerfile::Dockerfile;
+use common::engine::*;
+use common::*;
+
+/// One engine test at a time: `repeat` and `--cold` empty the daemon's whole build cache, which
+/// would pull it from under a build running in parallel.
+static DAEMON: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn daemon() -> std::sync::MutexGuard<'static, ()> {
+    DAEMON.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn gantt(cli: &str, args: &[&str]) -> Command {
+    let mut c = bin();
+    c.arg("--docker").arg(cli);
+    c.args(args).env("COLUMNS", "120").stdin(Stdio::null());
+    c
+}
+
+fn sub(cli: &str, args: &[&str]) -> Command {
+    let mut c = bin();
+    c.args(args)
+        .env("BUILDX_GANTT_DOCKER", cli)
+        .env("COLUMNS", "120")
+        .stdin(Stdio::null());
+    c
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stderr\n{}\n--- stdout\n{}",
+        o.status.code(),
+        stderr(o),
+        stdout(o)
+    )
+}
+
+fn unique(tag: &str) -> String {
+    format!(
+        "{tag}.{}.{}",
+        std::process::id(),
+        buildx_gantt::source::now()
+    )
+}
+
+fn dockerfile_steps(a: &Analysis, cache_id: &str) -> Vec<String> {
+    let mut v: Vec<String> = a
+        .steps
+        .iter()
+        .filter(|s| s.parsed.is_dockerfile_step())
+        .map(|s| s.name.replace(cache_id, "demo.mods.v1"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn without_buildx_the_race_builds_through_the_engine_api_with_the_fixture_steps_and_hazard() {
+    let Some(cli) = engine_or_skip("engine_race") else {
+        return;
+    };
+    let _daemon = daemon();
+    let ctx = context_of("race", "engine-race");
+    let rec = ctx.join("build.jsonl");
+    let cache_id = unique("engine");
+    let out = gantt(
+        &cli,
+        &[
+            "--record",
+            rec.to_str().unwrap(),
+            ctx.join("Dockerfile").to_str().unwrap(),
+            ctx.to_str().unwrap(),
+            "--",
+            "--no-cache",
+            "--build-arg",
+            &format!("CACHE_ID={cache_id}"),
+        ],
+    )
+    .output()
+    .unwrap();
+    let all = show(&out);
+    // Either outcome of the race, as the build's own exit code.
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{all}");
+    assert!(
+        stderr(&out).contains("building through the Docker Engine API"),
+        "chosen automatically and announced: {all}"
+    );
+    assert!(stdout(&out).contains("HAZARD"), "{all}");
+    // The recording is rawjson: it replays, with the fixture's Dockerfile steps and the hazard.
+    let df = Dockerfile::parse(
+        &std::fs::read_to_string(ctx.join("Dockerfile")).unwrap(),
+        &[("CACHE_ID".into(), cache_id.clone())],
+    );
+    let loaded =
+        buildx_gantt::report::load(rec.to_str().unwrap(), Default::default(), Some(&df)).unwrap();
+    assert!(
+        !loaded.build.is_estimated(),
+        "exact times, not reconstructed"
+    );
+    let a = Analysis::of(&loaded.build, Some(&df));
+    let (_, fixture_a) = analyse("race/rawjson-fail.jsonl");
+    assert_eq!(
+        dockerfile_steps(&a, &cache_id),
+        dockerfile_steps(&fixture_a, "demo.mods.v1")
+    );
+    assert_eq!(a.hazards.len(), 1);
+    assert_eq!(a.hazards[0].cache_id, cache_id);
+    let replay = bin()
+        .args(["replay", "--instant", rec.to_str().unwrap()])
+        .env("COLUMNS", "120")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(replay.status.code(), out.status.code(), "{}", show(&replay));
+    assert!(
+        stdout(&replay).contains(&format!("cache \"{cache_id}\"")),
+        "{}",
+        show(&replay)
+    );
+}
+
+#[test]
+fn repeat_six_times_prints_each_run_and_the_prediction() {
+    let Some(cli) = engine_or_skip("engine_repeat") else {
+        return;
+    };
+    let _daemon = daemon();
+    let ctx = context_of("race", "engine-repeat");
+    let dir = ctx.join("runs");
+    let cache_id = unique("repeat");
+    let out = sub(
+        &cli,
+        &[
+            "repeat",
+            ctx.join("Dockerfile").to_str().unwrap(),
+            ctx.to_str().unwrap(),
+            "-n",
+            "6",
+            "--engine",
+            "api",
+            "--record-dir",
+            dir.to_str().unwrap(),
+            "--",
+            "--build-arg",
+            &format!("CACHE_ID={cache_id}"),
+        ],
+    )
+    .output()
+    .unwrap();
+    let (so, all) = (stdout(&out), show(&out));
+    for run in 1..=6 {
+        assert!(
+            so.lines()
+                .any(|l| l.trim_start().starts_with(&format!("#{run} "))),
+            "row for run {run}: {all}"
+        );
+    }
+    let rows: Vec<&str> = so
+        .lines()
+        .filter(|l| l.trim_start().starts_with('#'))
+        .collect();
+    assert_eq!(rows.len(), 6, "{all}");
+    for r in &rows {
+        assert!(
+            r.contains("took") && r.contains(&cache_id),
+            "each row names who took the cache: {r}"
+        );
+    }
+    let failed = rows.iter().filter(|r| r.contains("FAIL")).count();
+    assert!(
+        so.contains(&format!("{failed} of 6 builds failed")),
+        "{all}"
+    );
+    assert!(
+        so.contains("the builds where `[") && so.contains("first failed"),
+        "{all}"
+    );
+    assert!(so.contains("outcomes"), "{all}");
+    // Each run's cache was emptied and said so; each run was recorded.
+    assert_eq!(
+        stderr(&out)
+            .matches("emptied the daemon's build cache")
+            .count(),
+        6,
+        "{all}"
+    );
+    for run in 1..=6 {
+        assert!(dir.join(format!("run-{run:03}.jsonl")).is_file(), "{all}");
+    }
+    assert_eq!(
+        out.status.code(),
+        Some(if failed > 0 { 1 } else { 0 }),
+        "{all}"
+    );
+}
+
+/// Cached Dockerfile steps in a recording.
+fn cached_steps(rec: &Path) -> usize {
+    let l = buildx_gantt::report::load(rec.to_str().unwrap(), Default::default(), None).unwrap();
+    Analysis::of(&l.build, None)
+        .steps
+        .iter()
+        .filter(|s| s.parsed.is_dockerfile_step() && s.state == buildx_gantt::model::State::Cached)
+        .count()
+}
+
+#[test]
+fn cold_empties_the_cache_and_verify_layers_checks_the_image() {
+    let Some(cli) = engine_or_skip("engine_cold_layers") else {
+        return;
+    };
+    let _daemon = daemon();
+    let ctx = context_of("workaround", "engine-cold");
+    let (df, c) = (
+        ctx.join("Dockerfile").to_str().unwrap().to_string(),
+        ctx.to_str().unwrap().to_string(),
+    );
+    let tag = format!("buildx-gantt-test:{}", std::process::id());
+    let build = |name: &str, extra: &[&str]| {
+        let rec = ctx.join(name);
+        let mut args = vec!["--engine", "api", "--record", rec.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        args.extend([df.as_str(), c.as_str(), "--", "--tag", tag.as_str()]);
+        let out = gantt(&cli, &args).output().unwrap();
+        (out, rec)
+    };
+    // Warm, then warm again: the second build is all cache.
+    let (out, _) = build("warm.jsonl", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let (out, rec) = build("again.jsonl", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(cached_steps(&rec) > 0, "a warm build uses the cache");
+    // --cold says what it removed, and nothing is cached afterwards.
+    let (out, rec) = build("cold.jsonl", &["--cold", "--verify-layers"]);
+    let all = show(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        stderr(&out).contains("--cold: emptied the daemon's build cache: ")
+            && stderr(&out).contains("removed"),
+        "{all}"
+    );
+    assert_eq!(cached_steps(&rec), 0, "{all}");
+    // The workaround's image: COPY rootfs, then RUN, WORKDIR, COPY, RUN, COPY, RUN.
+    assert!(
+        stdout(&out).contains("Layers OK") && stdout(&out).contains("has 7 layers"),
+        "{all}"
+    );
+    // An image that lacks a layer: the same Dockerfile without one COPY, checked against it.
+    let lacking = ctx.join("Dockerfile.lacking");
+    let text = std::fs::read_to_string(&df).unwrap();
+    std::fs::write(
+        &lacking,
+        text.lines()
+            .filter(|l| !l.starts_with("COPY --from=builder /src/index"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+    .unwrap();
+    let lacking_tag = format!("{tag}-lacking");
+    let out = gantt(
+        &cli,
+        &[
+            "--engine",
+            "api",
+            "--no-record",
+            lacking.to_str().unwrap(),
+            &c,
+            "--",
+            "--tag",
+            &lacking_tag,
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let out = sub(&cli, &["verify-layers", &lacking_tag, "-f", &df])
+        .output()
+        .unwrap();
+    let all = show(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        stdout(&out).contains("MISSING LAYER")
+            && stdout(&out).contains("COPY /src/index /app/")
+            && stdout(&out).contains("has 6 layers"),
+        "{all}"
+    );
+    let out = sub(&cli, &["verify-layers", &tag, "-f", &df])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    for t in [&tag, &lacking_tag] {
+        let _ = Command::new(&cli).args(["rmi", "-f", t]).output();
+    }
+}
+
+#[test]
+fn doctor_reports_the_daemon_and_the_missing_buildx() {
+    let Some(cli) = engine_or_skip("engine_doctor") else {
+        return;
+    };
+    let _daemon = daemon();
+    let version = Command::new(&cli)
+        .args(["version", "--format", "{{.Server.Version}}"])
+        .output()
+        .unwrap();
+    let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+    let out = sub(&cli, &["doctor"]).output().unwrap();
+    let all = show(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(stdout(&out).contains(&format!("Docker {version}")), "{all}");
+    assert!(stdout(&out).contains("API 1."), "{all}");
+    assert!(stdout(&out).contains("buildx plugin: missing"), "{all}");
+    assert!(
+        stdout(&out).contains("fix: install the buildx plugin"),
+        "{all}"
+    );
+    // No daemon and no CLI: nothing can build, and it says so.
+    let out = bin()
+        .args(["doctor", "--docker", "/nonexistent/docker"])
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(stdout(&out).contains("Nothing can build"), "{}", show(&out));
+}
+
+#[test]
+fn a_dead_daemon_a_syntax_error_and_an_unreadable_context_are_explained() {
+    let Some(cli) = engine_or_skip("engine_errors") else {
+        return;
+    };
+    let _daemon = daemon();
+    let ctx = context_of("race", "engine-errors");
+    let df = ctx.join("Dockerfile");
+    // No daemon at DOCKER_HOST.
+    let out = gantt(
+        &cli,
+        &[
+            "--engine",
+            "api",
+            "--no-record",
+            df.to_str().unwrap(),
+            ctx.to_str().unwrap(),
+        ],
+    )
+    .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    .output()
+    .unwrap();
+    let all = show(&out);
+    assert!(matches!(out.status.code(), Some(1 | 2)), "{all}");
+    assert!(
+        stderr(&out).contains("/nonexistent/docker.sock"),
+        "names where it looked: {all}"
+    );
+    assert!(!stderr(&out).contains("panicked"), "{all}");
+    // A Dockerfile syntax error, reported by BuildKit; the recording is kept.
+    let bad = ctx.join("Dockerfile.bad");
+    std::fs::write(&bad, "FROM scratch\nFORM scratch\n").unwrap();
+    let rec = ctx.join("bad.jsonl");
+    let out = gantt(
+        &cli,
+        &[
+            "--engine",
+            "api",
+            "--record",
+            rec.to_str().unwrap(),
+            bad.to_str().unwrap(),
+            ctx.to_str().unwrap(),
+        ],
+    )
+    .output()
+    .unwrap();
+    let all = show(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("unknown instruction: FORM"),
+        "BuildKit's words: {all}"
+    );
+    assert!(
+        rec.is_file() && std::fs::metadata(&rec).unwrap().len() > 0,
+        "{all}"
+    );
+    // An unreadable file in the context (as an unprivileged user: root reads everything).
+    let secret = ctx.join("secret");
+    std::fs::write(&secret, "x").unwrap();
+    Command::new("chmod")
+        .args(["000"])
+        .arg(&secret)
+        .status()
+        .unwrap();
+    Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(&ctx)
+        .status()
+        .unwrap();
+    Command::new("chmod")
+        .args(["000"])
+        .arg(&secret)
+        .status()
+        .unwrap();
+    let mut cmd = // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_buildx-gantt"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_buildx-gantt"))
+    };
+    let out = cmd
+        .args([
+            "--engine",
+            "api",
+            "--no-record",
+            df.to_str().unwrap(),
+            ctx.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let all = show(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(
+        stderr(&out).contains("cannot read the build context")
+            && stderr(&out).contains("secret")
+            && stderr(&out).contains("ermission denied"),
+        "{all}"
+    );
+}
+
+/// A socket that forwards to the daemon until told to drop everything: a daemon going away.
+fn doomed_proxy(path: &Path, to: &str, dead: Arc<AtomicBool>) {
+    let _ = std::fs::remove_file(path);
+    let listener = UnixListener::bind(path).unwrap();
+    let to = to.to_string();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(client) = conn else { return };
+            if dead.load(Ordering::SeqCst) {
+                return;
+            }
+            let Ok(server) = UnixStream::connect(&to) else {
+                return;
+            };
+            for (mut a, mut b) in [
+                (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                (server, client),
+            ] {
+                let dead = dead.clone();
+                std::thread::spawn(move || {
+                    let _ = a.set_read_timeout(Some(Duration::from_millis(50)));
+                    let mut buf = [0u8; 65536];
+                    loop {
+                        if dead.load(Ordering::SeqCst) {
+                            let _ = a.shutdown(std::net::Shutdown::Both);
+                            let _ = b.shutdown(std::net::Shutdown::Both);
+                            return;
+                        }
+                        match a.read(&mut buf) {
+                            Ok(0) => {
+                                let _ = b.shutdown(std::net::Shutdown::Write);
+                                return;
+                            }
+                            Ok(n) => {
+                                if b.write_all(&buf[..n]).is_err() {
+                                    return;
+                                }
+                            }
+                            Err(e)
+                                if matches!(
+                                    e.kind(),
+                                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                                ) => {}
+                            Err(_) => return,
+                        }
+                    }
+                });
+            }
+        }
+    });
+}
+
+#[test]
+fn a_daemon_that_goes_away_mid_build_is_reported_and_the_recording_kept() {
+    let Some(cli) = engine_or_skip("engine_daemon_gone") else {
+        return;
+    };
+    let _daemon = daemon();
+    let ctx = context_of("race", "engine-gone");
+    let sock = ctx.join("proxy.sock");
+    let dead = Arc::new(AtomicBool::new(false));
+    doomed_proxy(&sock, "/var/run/docker.sock", dead.clone());
+    let rec = ctx.join("gone.jsonl");
+    let cache_id = unique("gone");
+    let mut child = gantt(
+        &cli,
+        &[
+            "--engine",
+            "api",
+            "--record",
+            rec.to_str().unwrap(),
+            ctx.join("Dockerfile").to_str().unwrap(),
+            ctx.to_str().unwrap(),
+            "--",
+            "--no-cache",
+            "--build-arg",
+            &format!("CACHE_ID={cache_id}"),
+        ],
+    )
+    .env("DOCKER_HOST", format!("unix://{}", sock.display()))
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Pull the plug once the build's steps are running (the long RUN takes 3 s).
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(60) {
+        let text = std::fs::read_to_string(&rec).unwrap_or_default();
+        if text.contains("sleep 3") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    dead.store(true, Ordering::SeqCst);
+    let t = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "stuck after the daemon went away"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().unwrap();
+    let all = format!("{status:?}\n{}\n{}", stderr(&out), stdout(&out));
+    assert_eq!(status.code(), Some(1), "{all}");
+    assert!(!all.contains("panicked"), "{all}");
+    assert!(all.contains("lost the Docker daemon"), "{all}");
+    assert!(stderr(&out).contains("recorded to"), "{all}");
+    let kept = std::fs::read_to_string(&rec).unwrap();
+    assert!(kept.contains("sleep 3"), "the recording up to then is kept");
+}
