@@ -6,8 +6,7 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use buildx_gantt::analysis::Analysis;
 use common::engine::*;
