@@ -173,7 +173,7 @@ pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
                 let _ = tx.send(p);
             })
         });
-        let result = table(&mut view, &rx, &stop);
+        let result = table(&mut view, &rx, &stop, plan.parsed.as_ref());
         if result.is_err() {
             // The screen failed: stop the loop rather than build on unseen.
             stop.press();
@@ -188,7 +188,12 @@ pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
     Ok(view.results)
 }
 
-fn table(view: &mut RepeatView, rx: &mpsc::Receiver<Progress>, stop: &Stop) -> Result<(), String> {
+fn table(
+    view: &mut RepeatView,
+    rx: &mpsc::Receiver<Progress>,
+    stop: &Stop,
+    dockerfile: Option<&crate::dockerfile::Dockerfile>,
+) -> Result<(), String> {
     let err = |e: std::io::Error| format!("the screen failed: {e}");
     let mut screen = Screen::enter().map_err(err)?;
     loop {
@@ -231,7 +236,7 @@ fn table(view: &mut RepeatView, rx: &mpsc::Receiver<Progress>, stop: &Stop) -> R
                 let name = format!("run {} · {}", r.run, path.display());
                 // The chart takes the terminal; the table comes back when it is left.
                 drop(screen);
-                open_chart(&path, name);
+                open_chart(&path, name, dockerfile);
                 screen = Screen::enter().map_err(err)?;
             }
             _ => {}
@@ -240,14 +245,88 @@ fn table(view: &mut RepeatView, rx: &mpsc::Receiver<Progress>, stop: &Stop) -> R
 }
 
 /// A run's recording in the full chart, at its final state.
-fn open_chart(path: &std::path::Path, name: String) {
+fn open_chart(
+    path: &std::path::Path,
+    name: String,
+    dockerfile: Option<&crate::dockerfile::Dockerfile>,
+) {
     let Ok((_, input)) = crate::report::open(&path.to_string_lossy()) else {
         return;
     };
     let Ok(mut feed) = Feed::start(input, None, None, Reading::Detect(None)) else {
         return;
     };
-    let mut app = App::new(name, None, Mode::Replay(Replay::new(0.0, false)));
+    let mut app = App::new(
+        name,
+        dockerfile.cloned(),
+        Mode::Replay(Replay::new(0.0, false)),
+    );
     app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let _ = run::run_screen(&mut app, &mut feed, None, Options::default());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repeat::CacheOrder;
+
+    fn result(run: u32, passed: bool, first: &str, reader_first: bool) -> RunResult {
+        RunResult {
+            run,
+            passed,
+            exit: if passed { 0 } else { 1 },
+            reason: (!passed).then(|| "[stage-2 4/4] failed".to_string()),
+            seconds: 4.5,
+            cache_reset: None,
+            cached_steps: 0,
+            hazards: vec![CacheOrder {
+                cache_id: "demo.mods.v1".into(),
+                first: Some(first.into()),
+                reader_first: Some(reader_first),
+            }],
+            recording: "run.jsonl".into(),
+            activity: vec![2; repeat::MINI_WIDTH],
+            overlap: (0..repeat::MINI_WIDTH).map(|c| c < 5).collect(),
+            layers: None,
+            interrupted: false,
+        }
+    }
+
+    #[test]
+    fn rows_summary_and_red_overlap_columns() {
+        let view = RepeatView {
+            title: "Dockerfile".into(),
+            total: 3,
+            results: vec![
+                result(1, false, "[stage-2 2/4]", true),
+                result(2, true, "[builder 2/3]", false),
+            ],
+            current: Some((3, Instant::now())),
+            selected: 1,
+            color: true,
+            ..Default::default()
+        };
+        let area = Rect::new(0, 0, 110, 16);
+        let mut buf = Buffer::empty(area);
+        render(&view, area, &mut buf);
+        let text: Vec<String> = (0..area.height)
+            .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol()).collect())
+            .collect();
+        let all = text.join("\n");
+        assert!(all.contains("2 of 3 runs"), "{all}");
+        assert!(
+            text[2].contains("#1") && text[2].contains("FAIL") && text[2].contains("race lost")
+        );
+        assert!(text[3].contains("#2") && text[3].contains("pass"));
+        assert!(
+            text[4].contains("#3") && text[4].contains("building"),
+            "{all}"
+        );
+        assert!(all.contains("the builds where `[stage-2 2/4]` took `demo.mods.v1` first failed 1 of 1 time; the others 0 of 1"), "{all}");
+        assert!(all.contains("called 2 of 2 outcomes"), "{all}");
+        // Run 2 passed: its miniature is red only where a stage overlapped its source.
+        let x0 = 4 + 2 + 7 + 8 + 2;
+        assert_eq!(buf[(x0 as u16, 3)].fg, Color::Red);
+        assert_ne!(buf[(x0 as u16 + 10, 3)].fg, Color::Red);
+    }
 }
