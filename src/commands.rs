@@ -5,15 +5,15 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::Analysis;
 use crate::cli::{
-    BuildArgs, ColorChoice, DemoArgs, DoctorArgs, FailOn, Format, RepeatArgs, ReplayArgs,
-    ReportArgs, VerifyLayersArgs,
+    BuildArgs, ColorChoice, DemoArgs, DoctorArgs, EngineOptions, FailOn, Format, RepeatArgs,
+    ReplayArgs, ReportArgs, VerifyLayersArgs,
 };
 use crate::compare;
 use crate::demo::{self, DEMOS};
 use crate::dockerfile::Dockerfile;
 use crate::doctor;
 use crate::export::{json, text};
-use crate::layers::{self, LayerCheck};
+use crate::layers;
 use crate::model::{Build, LogRetention};
 use crate::repeat;
 use crate::report;
@@ -272,6 +272,16 @@ fn build_args_of(buildx_args: &[String]) -> Vec<(String, String)> {
     out
 }
 
+/// How builds run, told to the user when it is not the obvious way.
+fn choose_runner(engine: &EngineOptions, buildx_args: &[String]) -> Result<Runner, String> {
+    let (runner, notice) =
+        Runner::choose(engine.engine, &engine.docker, engine.plain, buildx_args)?;
+    if let Some(n) = &notice {
+        eprintln!("buildx-gantt: {n}");
+    }
+    Ok(runner)
+}
+
 /// `buildx-gantt [DOCKERFILE] [CONTEXT] [-- BUILDX_ARGS]`: the live build.
 pub fn live(args: BuildArgs) -> u8 {
     let df_path = Path::new(&args.dockerfile);
@@ -296,18 +306,10 @@ pub fn live(args: BuildArgs) -> u8 {
             args.context
         ));
     }
-    let (runner, notice) = match Runner::choose(
-        args.engine.engine,
-        &args.engine.docker,
-        args.engine.plain,
-        &args.buildx_args,
-    ) {
+    let runner = match choose_runner(&args.engine, &args.buildx_args) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    if let Some(n) = &notice {
-        eprintln!("buildx-gantt: {n}");
-    }
     let dockerfile = if args.dockerfile == "-" {
         None
     } else {
@@ -354,14 +356,7 @@ pub fn live(args: BuildArgs) -> u8 {
             return fail(e);
         }
     };
-    let reading = if runner.is_plain() {
-        Reading::PlainLive {
-            origin: started,
-            dockerfile: dockerfile.clone().map(std::sync::Arc::new),
-        }
-    } else {
-        Reading::Detect(None)
-    };
+    let reading = runner.reading(started, dockerfile.as_ref());
     let Some(output) = build.output.take() else {
         return fail("the build has no output to read");
     };
@@ -413,7 +408,7 @@ pub fn live(args: BuildArgs) -> u8 {
     }
     if args.engine.verify_layers && code == EXIT_OK {
         let target = runner.target(&args.buildx_args);
-        match verify_layers_of(build.image_id(), app.dockerfile.as_ref(), target.as_deref()) {
+        match layers::verify(build.image_id(), app.dockerfile.as_ref(), target.as_deref()) {
             Ok(check) => {
                 println!("{}", check.describe());
                 if !check.ok() {
@@ -442,23 +437,6 @@ pub fn live(args: BuildArgs) -> u8 {
     code
 }
 
-/// Checks the image a build left against its Dockerfile (`--verify-layers`).
-fn verify_layers_of(
-    image: Option<String>,
-    dockerfile: Option<&Dockerfile>,
-    target: Option<&str>,
-) -> Result<LayerCheck, String> {
-    let image = image.ok_or(
-        "the build left no image in the daemon to check (with buildx, use the docker driver or --load)",
-    )?;
-    let df = dockerfile
-        .ok_or("the Dockerfile could not be read, so there is nothing to compare with")?;
-    let expected = layers::expected(df, target)?;
-    let facts = layers::inspect_blocking(&image, expected.base_image.as_deref())
-        .map_err(|e| e.to_string())?;
-    Ok(layers::check(&expected, &facts))
-}
-
 /// `doctor`.
 pub fn doctor(args: DoctorArgs) -> u8 {
     let d = doctor::diagnose(&args.docker);
@@ -478,7 +456,7 @@ pub fn verify_layers(args: VerifyLayersArgs) -> u8 {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
-    match verify_layers_of(Some(args.image.clone()), Some(&df), args.target.as_deref()) {
+    match layers::verify(Some(args.image.clone()), Some(&df), args.target.as_deref()) {
         Ok(check) => {
             if let Err(e) = write_out(&format!("{}\n", check.describe())) {
                 return fail(e);
@@ -504,18 +482,10 @@ pub fn repeat(args: RepeatArgs) -> u8 {
             args.context
         ));
     }
-    let (runner, notice) = match Runner::choose(
-        args.engine.engine,
-        &args.engine.docker,
-        args.engine.plain,
-        &args.buildx_args,
-    ) {
+    let runner = match choose_runner(&args.engine, &args.buildx_args) {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    if let Some(n) = &notice {
-        eprintln!("buildx-gantt: {n}");
-    }
     let record_dir = match args
         .record_dir
         .clone()

@@ -142,6 +142,24 @@ pub fn inspect_blocking(image: &str, base_image: Option<&str>) -> Result<ImageFa
     })
 }
 
+/// Checks the image a build left (`image`) against its Dockerfile: the whole of
+/// `--verify-layers`, for the build, `repeat` and `verify-layers`.
+pub fn verify(
+    image: Option<String>,
+    dockerfile: Option<&Dockerfile>,
+    target: Option<&str>,
+) -> Result<LayerCheck, String> {
+    let image = image.ok_or(
+        "the build left no image in the daemon to check (with buildx, use the docker driver or --load)",
+    )?;
+    let df = dockerfile
+        .ok_or("the Dockerfile could not be read, so there is nothing to compare with")?;
+    let expected = expected(df, target)?;
+    let facts =
+        inspect_blocking(&image, expected.base_image.as_deref()).map_err(|e| e.to_string())?;
+    Ok(check(&expected, &facts))
+}
+
 /// The verdict.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerCheck {

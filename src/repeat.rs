@@ -17,7 +17,7 @@ use crate::dockerfile::Dockerfile;
 use crate::layers;
 use crate::model::{Build, LogRetention, Nanos, State};
 use crate::source::child::CANCEL_GRACE;
-use crate::source::feed::{self, Reading, Recording};
+use crate::source::feed::{self, Recording};
 use crate::source::runner::Runner;
 
 /// What the loop is told to do.
@@ -164,14 +164,7 @@ fn run_one(plan: &Plan, run: u32, reset: Option<String>, stop: &Stop) -> Result<
         .output
         .take()
         .ok_or("the build has no output to read")?;
-    let reading = if plan.runner.is_plain() {
-        Reading::PlainLive {
-            origin,
-            dockerfile: plan.parsed.clone().map(Arc::new),
-        }
-    } else {
-        Reading::Detect(None)
-    };
+    let reading = plan.runner.reading(origin, plan.parsed.as_ref());
     let (tx, mut rx) = tokio::sync::mpsc::channel(feed::CHANNEL_BOUND);
     let reader = feed::spawn(output, Some(record), reading, tx)
         .map_err(|e| format!("cannot read the build's output: {e}"))?;
@@ -209,21 +202,8 @@ fn run_one(plan: &Plan, run: u32, reset: Option<String>, stop: &Stop) -> Result<
     };
     let mut layers_said = None;
     if plan.verify_layers && exit == 0 && !interrupted {
-        let check = started
-            .image_id()
-            .ok_or_else(|| "the build left no image in the daemon to check".to_string())
-            .and_then(|id| {
-                let df = plan
-                    .parsed
-                    .as_ref()
-                    .ok_or("the Dockerfile could not be read")?;
-                let target = plan.runner.target(&plan.buildx_args);
-                let expected = layers::expected(df, target.as_deref())?;
-                let facts = layers::inspect_blocking(&id, expected.base_image.as_deref())
-                    .map_err(|e| e.to_string())?;
-                Ok(layers::check(&expected, &facts))
-            });
-        match check {
+        let target = plan.runner.target(&plan.buildx_args);
+        match layers::verify(started.image_id(), plan.parsed.as_ref(), target.as_deref()) {
             Ok(c) => {
                 if !c.ok() {
                     reason = Some(c.describe());

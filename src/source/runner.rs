@@ -5,11 +5,15 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 use super::child::{self, BuildProcess, Plan, StartError};
 use super::context::Context;
 use super::engine::{self, EngineArgs, EngineBuild};
+use super::feed::Reading;
 use super::job::Job;
+use crate::dockerfile::Dockerfile;
+use crate::model::Nanos;
 
 /// `--engine`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -121,6 +125,19 @@ impl Runner {
 
     pub fn is_plain(&self) -> bool {
         matches!(self, Runner::Cli { plan, .. } if plan.is_plain())
+    }
+
+    /// How to read this build's output: plain output is reconstructed from when each line
+    /// arrives (since `origin`), with the Dockerfile's stage graph; rawjson is read as it comes.
+    pub fn reading(&self, origin: Nanos, dockerfile: Option<&Dockerfile>) -> Reading {
+        if self.is_plain() {
+            Reading::PlainLive {
+                origin,
+                dockerfile: dockerfile.cloned().map(Arc::new),
+            }
+        } else {
+            Reading::Detect(None)
+        }
     }
 
     /// The extension of a recording of this build's output.
