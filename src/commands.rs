@@ -223,6 +223,14 @@ fn print_report(app: &App) -> Result<(), String> {
 /// Where a build is recorded by default: `$XDG_STATE_HOME/buildx-gantt/recordings/` (or
 /// `~/.local/state/…`), one file per build, named after when it started.
 pub fn default_recording(dockerfile: &str, extension: &str) -> Option<PathBuf> {
+    let mut path = state_path("recordings", dockerfile)?.into_os_string();
+    path.push(format!(".{extension}"));
+    Some(path.into())
+}
+
+/// `$XDG_STATE_HOME/buildx-gantt/KIND/<time>-<Dockerfile>-<pid>` (or under `~/.local/state`): a
+/// new name for what one command records.
+pub fn state_path(kind: &str, dockerfile: &str) -> Option<PathBuf> {
     let base = std::env::var_os("XDG_STATE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -247,8 +255,8 @@ pub fn default_recording(dockerfile: &str, extension: &str) -> Option<PathBuf> {
     let when = chrono::Local::now().format("%Y%m%d-%H%M%S");
     Some(
         base.join("buildx-gantt")
-            .join("recordings")
-            .join(format!("{when}-{stem}-{}.{extension}", std::process::id())),
+            .join(kind)
+            .join(format!("{when}-{stem}-{}", std::process::id())),
     )
 }
 
@@ -490,7 +498,7 @@ pub fn repeat(args: RepeatArgs) -> u8 {
         .record_dir
         .clone()
         .map(PathBuf::from)
-        .or_else(|| repeat::default_dir(&args.dockerfile))
+        .or_else(|| state_path("repeats", &args.dockerfile))
     {
         Some(d) => d,
         None => return fail("no place for the recordings: set --record-dir (HOME is not set)"),

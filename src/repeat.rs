@@ -425,14 +425,6 @@ pub fn row(r: &RunResult) -> String {
     )
 }
 
-/// Where a repeat's recordings go by default.
-pub fn default_dir(dockerfile: &str) -> Option<PathBuf> {
-    let file = crate::commands::default_recording(dockerfile, "d")?;
-    let stem = file.file_stem()?.to_string_lossy().into_owned();
-    let base = file.parent()?.parent()?;
-    Some(base.join("repeats").join(stem))
-}
-
 /// Ctrl-C and SIGTERM while no screen is up: counted on a thread of their own.
 pub fn watch_signals(stop: Arc<Stop>, pressed: Arc<AtomicUsize>) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
