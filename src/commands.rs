@@ -22,6 +22,7 @@ use crate::source::feed::{Reading, Recording};
 use crate::source::job::Job;
 use crate::source::runner::Runner;
 use crate::ui::app::{App, Live, Mode, Replay};
+use crate::ui::no_color_unset;
 use crate::ui::repeat_screen;
 use crate::ui::run::{self, Ending, Feed, Options, Reopen};
 
@@ -44,10 +45,6 @@ fn color_for(choice: ColorChoice, tty: bool) -> bool {
         ColorChoice::Never => false,
         ColorChoice::Auto => tty && no_color_unset(),
     }
-}
-
-fn no_color_unset() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 pub fn terminal_width(tty: bool) -> usize {

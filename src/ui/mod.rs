@@ -9,3 +9,8 @@ pub mod terminal;
 pub mod view;
 
 pub use app::{App, Effect, Mode, Replay};
+
+/// Colour is wanted unless `NO_COLOR` is set to something (https://no-color.org).
+pub fn no_color_unset() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}

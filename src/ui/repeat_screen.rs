@@ -163,7 +163,7 @@ pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
     let mut view = RepeatView {
         title: plan.dockerfile.clone(),
         total: plan.runs,
-        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        color: super::no_color_unset(),
         ..Default::default()
     };
     std::thread::scope(|scope| {
@@ -261,7 +261,7 @@ fn open_chart(
         dockerfile.cloned(),
         Mode::Replay(Replay::new(0.0, false)),
     );
-    app.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    app.color = super::no_color_unset();
     let _ = run::run_screen(&mut app, &mut feed, None, Options::default());
 }
 
