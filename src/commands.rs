@@ -534,8 +534,7 @@ pub fn repeat(args: RepeatArgs) -> u8 {
             Err(e) => return fail(e),
         }
     } else {
-        let pressed = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        if let Err(e) = repeat::watch_signals(stop.clone(), pressed) {
+        if let Err(e) = repeat::watch_signals(stop.clone()) {
             return fail(format!("cannot watch for Ctrl-C: {e}"));
         }
         let mut results = Vec::new();

@@ -93,8 +93,8 @@ pub struct ImageFacts {
     pub id: String,
     /// `RootFS.Layers` (diff ids), oldest first.
     pub layers: Vec<String>,
-    /// The image history's entries, oldest first: what made them and their size in bytes.
-    pub history: Vec<(String, i64)>,
+    /// What made each entry of the image's history (`CreatedBy`), oldest first.
+    pub history: Vec<String>,
     /// Layers and history entries of the base image, when it is in the daemon.
     pub base: Option<(usize, usize)>,
 }
@@ -108,12 +108,12 @@ pub async fn inspect(
     let api = |e: bollard::errors::Error| EngineError::Api(format!("{image}: {e}"));
     let info = docker.inspect_image(image).await.map_err(api)?;
     let layers = info.root_fs.and_then(|r| r.layers).unwrap_or_default();
-    let mut history: Vec<(String, i64)> = docker
+    let mut history: Vec<String> = docker
         .image_history(image)
         .await
         .map_err(api)?
         .into_iter()
-        .map(|h| (h.created_by, h.size))
+        .map(|h| h.created_by)
         .collect();
     history.reverse();
     let base = match base_image {
@@ -267,14 +267,14 @@ pub fn check(expected: &Expected, facts: &ImageFacts) -> LayerCheck {
         Some((l, h)) => (l, h, false),
         None => (0, 0, expected.base_image.is_some()),
     };
-    let own_history: Vec<&(String, i64)> = facts
+    let own_history: Vec<&String> = facts
         .history
         .iter()
         .skip(if base_unknown { 0 } else { base_history })
-        .filter(|(c, _)| history_keyword(c).is_some())
+        .filter(|c| history_keyword(c).is_some())
         .collect();
     // With an unknown base, the image's own layers are its last ones.
-    let own_history: Vec<&(String, i64)> = if base_unknown {
+    let own_history: Vec<&String> = if base_unknown {
         let n = own_history.len();
         own_history[n.saturating_sub(expected.layers.len())..].to_vec()
     } else {
@@ -290,9 +290,9 @@ pub fn check(expected: &Expected, facts: &ImageFacts) -> LayerCheck {
             .split_whitespace()
             .find(|w| !w.starts_with("--"))
             .unwrap_or("");
-        let found = own_history[h..].iter().position(|(c, _)| {
-            history_keyword(c) == Some(e.keyword.as_str()) && c.contains(first_word)
-        });
+        let found = own_history[h..]
+            .iter()
+            .position(|c| history_keyword(c) == Some(e.keyword.as_str()) && c.contains(first_word));
         match found {
             Some(k) => h += k + 1,
             None => missing.push(e.clone()),
@@ -330,17 +330,17 @@ mod tests {
 
     const WORKAROUND: &str = include_str!("../Dockerfiles/workaround/Dockerfile");
 
-    fn facts(history: &[(&str, i64)]) -> ImageFacts {
+    fn facts(history: &[&str]) -> ImageFacts {
         let layers = history
             .iter()
-            .filter(|(c, _)| history_keyword(c).is_some())
+            .filter(|c| history_keyword(c).is_some())
             .enumerate()
             .map(|(i, _)| format!("sha256:{i:064}"))
             .collect();
         ImageFacts {
             id: "sha256:abc".into(),
             layers,
-            history: history.iter().map(|(c, s)| (c.to_string(), *s)).collect(),
+            history: history.iter().map(|c| c.to_string()).collect(),
             base: Some((0, 0)),
         }
     }
@@ -366,18 +366,18 @@ mod tests {
         );
         let e = expected(&df, None).unwrap();
         let full = facts(&[
-            ("COPY rootfs/ / # buildkit", 100),
-            ("RUN /bin/sh -c mkdir /app # buildkit", 0),
-            ("RUN /bin/sh -c echo hi > /app/x # buildkit", 3),
-            ("COPY f /app/ # buildkit", 5),
+            "COPY rootfs/ / # buildkit",
+            "RUN /bin/sh -c mkdir /app # buildkit",
+            "RUN /bin/sh -c echo hi > /app/x # buildkit",
+            "COPY f /app/ # buildkit",
         ]);
         let c = check(&e, &full);
         assert!(c.ok(), "{}", c.describe());
         assert_eq!((c.expected, c.actual), (4, 4));
         let lacking = facts(&[
-            ("COPY rootfs/ / # buildkit", 100),
-            ("RUN /bin/sh -c mkdir /app # buildkit", 0),
-            ("COPY f /app/ # buildkit", 0),
+            "COPY rootfs/ / # buildkit",
+            "RUN /bin/sh -c mkdir /app # buildkit",
+            "COPY f /app/ # buildkit",
         ]);
         let c = check(&e, &lacking);
         assert!(!c.ok());

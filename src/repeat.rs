@@ -6,7 +6,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -426,7 +426,7 @@ pub fn row(r: &RunResult) -> String {
 }
 
 /// Ctrl-C and SIGTERM while no screen is up: counted on a thread of their own.
-pub fn watch_signals(stop: Arc<Stop>, pressed: Arc<AtomicUsize>) -> std::io::Result<()> {
+pub fn watch_signals(stop: Arc<Stop>) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -446,7 +446,7 @@ pub fn watch_signals(stop: Arc<Stop>, pressed: Arc<AtomicUsize>) -> std::io::Res
                         _ = int.recv() => {}
                         _ = term.recv() => {}
                     }
-                    pressed.store(stop.press(), Ordering::SeqCst);
+                    stop.press();
                 }
             })
         })?;

@@ -48,10 +48,6 @@ impl Ignore {
         Ignore { patterns }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.patterns.is_empty()
-    }
-
     /// Whether `path` (relative to the context, `/`-separated) is left out.
     pub fn excludes(&self, path: &str) -> bool {
         let mut excluded = false;
