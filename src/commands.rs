@@ -20,7 +20,7 @@ use crate::report;
 use crate::source::child;
 use crate::source::feed::{Reading, Recording};
 use crate::source::job::Job;
-use crate::source::runner::Runner;
+use crate::source::runner::{flag_values, Runner};
 use crate::ui::app::{App, Live, Mode, Replay};
 use crate::ui::no_color_unset;
 use crate::ui::repeat_screen;
@@ -260,21 +260,10 @@ pub fn state_path(kind: &str, dockerfile: &str) -> Option<PathBuf> {
 /// `--build-arg K=V` / `--build-arg=K=V` among the buildx arguments, to expand the Dockerfile the
 /// same way the build does.
 fn build_args_of(buildx_args: &[String]) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut it = buildx_args.iter();
-    while let Some(a) = it.next() {
-        let value = if a == "--build-arg" {
-            it.next().cloned()
-        } else {
-            a.strip_prefix("--build-arg=").map(str::to_string)
-        };
-        if let Some(v) = value {
-            if let Ok(kv) = crate::cli::parse_build_arg(&v) {
-                out.push(kv);
-            }
-        }
-    }
-    out
+    flag_values(buildx_args, "--build-arg")
+        .iter()
+        .filter_map(|v| crate::cli::parse_build_arg(v).ok())
+        .collect()
 }
 
 /// How builds run, told to the user when it is not the obvious way.

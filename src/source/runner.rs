@@ -281,13 +281,18 @@ impl Runner {
 
 /// `--flag V` or `--flag=V` among the buildx arguments (the last one wins, as in buildx).
 pub fn flag_value(args: &[String], flag: &str) -> Option<String> {
-    let mut found = None;
+    flag_values(args, flag).pop()
+}
+
+/// Every `--flag V` and `--flag=V` among the buildx arguments, in order.
+pub fn flag_values(args: &[String], flag: &str) -> Vec<String> {
+    let mut found = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a == flag {
-            found = it.next().cloned();
+            found.extend(it.next().cloned());
         } else if let Some(v) = a.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
-            found = Some(v.to_string());
+            found.push(v.to_string());
         }
     }
     found
