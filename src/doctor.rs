@@ -73,10 +73,11 @@ fn run(docker: &str, args: &[&str]) -> Result<(bool, String), std::io::Error> {
 }
 
 pub fn diagnose(docker: &str) -> Diagnosis {
-    let mut d = Diagnosis::default();
+    let mut findings = Vec::new();
     let mut add = |ok: bool, what: String, fix: Option<String>| {
-        d.findings.push(Finding { ok, what, fix });
+        findings.push(Finding { ok, what, fix });
     };
+    let (mut buildx, mut rawjson) = (false, false);
     // The daemon, through the same client the Engine API path uses.
     let host = engine::host();
     let from_env = std::env::var_os("DOCKER_HOST").is_some_and(|h| !h.is_empty());
@@ -117,11 +118,7 @@ pub fn diagnose(docker: &str) -> Diagnosis {
             false
         }
     };
-    d.daemon = daemon_ok;
     // The CLI and its buildx plugin.
-    let mut add = |ok: bool, what: String, fix: Option<String>| {
-        d.findings.push(Finding { ok, what, fix });
-    };
     match run(docker, &["--version"]) {
         Ok((true, v)) => add(true, format!("docker CLI `{docker}`: {}", v.trim()), None),
         Ok((false, v)) => add(
@@ -145,8 +142,8 @@ pub fn diagnose(docker: &str) -> Diagnosis {
                           ~/.docker/cli-plugins/docker-buildx";
     match child::check_buildx(docker) {
         Ok(v) => {
-            d.buildx = true;
-            d.rawjson = true;
+            buildx = true;
+            rawjson = true;
             add(
                 true,
                 format!(
@@ -157,7 +154,7 @@ pub fn diagnose(docker: &str) -> Diagnosis {
             );
         }
         Err(StartError::BuildxTooOld { version }) => {
-            d.buildx = true;
+            buildx = true;
             add(
                 false,
                 format!(
@@ -185,7 +182,7 @@ pub fn diagnose(docker: &str) -> Diagnosis {
             None,
         ),
     }
-    if d.buildx {
+    if buildx {
         match run(docker, &["buildx", "inspect"]) {
             Ok((true, out)) => {
                 let field = |name: &str| {
@@ -207,7 +204,7 @@ pub fn diagnose(docker: &str) -> Diagnosis {
                 );
             }
             Ok((false, out)) => {
-                d.buildx = false;
+                buildx = false;
                 add(
                     false,
                     format!("current builder: unusable: {}", out.trim()),
@@ -217,7 +214,12 @@ pub fn diagnose(docker: &str) -> Diagnosis {
             Err(_) => {}
         }
     }
-    d
+    Diagnosis {
+        findings,
+        daemon: daemon_ok,
+        buildx,
+        rawjson,
+    }
 }
 
 #[cfg(test)]
