@@ -58,17 +58,6 @@ fn unique(tag: &str) -> String {
     )
 }
 
-fn dockerfile_steps(a: &Analysis, cache_id: &str) -> Vec<String> {
-    let mut v: Vec<String> = a
-        .steps
-        .iter()
-        .filter(|s| s.parsed.is_dockerfile_step())
-        .map(|s| s.name.replace(cache_id, "demo.mods.v1"))
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn without_buildx_the_race_builds_through_the_engine_api_with_the_fixture_steps_and_hazard() {
     let Some(cli) = engine_or_skip("engine_race") else {

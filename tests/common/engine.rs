@@ -2,6 +2,8 @@
 //! BUILDX_GANTT_REQUIRE_ENGINE=1) when there is none, and build contexts made from busybox.
 
 use std::path::PathBuf;
+
+use buildx_gantt::analysis::Analysis;
 use std::process::{Command, Stdio};
 
 use super::{fixture, tmp_dir};
@@ -62,4 +64,16 @@ pub fn context_of(which: &str, name: &str) -> PathBuf {
         .success();
     assert!(ok, "make-context.sh failed");
     dir
+}
+
+/// The Dockerfile steps of a build, sorted, with the test's cache id written as the fixtures'.
+pub fn dockerfile_steps(a: &Analysis, cache_id: &str) -> Vec<String> {
+    let mut v: Vec<String> = a
+        .steps
+        .iter()
+        .filter(|s| s.parsed.is_dockerfile_step())
+        .map(|s| s.name.replace(cache_id, "demo.mods.v1"))
+        .collect();
+    v.sort();
+    v
 }
