@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -197,7 +196,6 @@ pub struct EngineBuild {
     handle: Option<JoinHandle<EngineResult>>,
     result: Option<EngineResult>,
     stop: Arc<Notify>,
-    stopped: Arc<AtomicBool>,
     cancel_sent: Option<Instant>,
 }
 
@@ -209,8 +207,7 @@ impl EngineBuild {
     ) -> io::Result<(EngineBuild, impl Read + Send)> {
         let (tx, rx) = mpsc::channel::<Vec<u8>>(256);
         let stop = Arc::new(Notify::new());
-        let stopped = Arc::new(AtomicBool::new(false));
-        let (stop2, stopped2) = (stop.clone(), stopped.clone());
+        let stop2 = stop.clone();
         let handle = std::thread::Builder::new()
             .name("buildx-gantt-engine".into())
             .spawn(move || {
@@ -228,14 +225,13 @@ impl EngineBuild {
                         };
                     }
                 };
-                rt.block_on(run(context, args, out, stop2, stopped2))
+                rt.block_on(run(context, args, out, stop2))
             })?;
         Ok((
             EngineBuild {
                 handle: Some(handle),
                 result: None,
                 stop,
-                stopped,
                 cancel_sent: None,
             },
             ChannelReader {
@@ -265,7 +261,6 @@ impl Job for EngineBuild {
         if self.poll().is_some() || self.cancel_sent.is_some() {
             return;
         }
-        self.stopped.store(true, Ordering::SeqCst);
         self.stop.notify_one();
         self.cancel_sent = Some(Instant::now());
     }
@@ -355,13 +350,7 @@ impl Read for ChannelReader {
     }
 }
 
-async fn run(
-    context: Context,
-    args: EngineArgs,
-    out: Out,
-    stop: Arc<Notify>,
-    stopped: Arc<AtomicBool>,
-) -> EngineResult {
+async fn run(context: Context, args: EngineArgs, out: Out, stop: Arc<Notify>) -> EngineResult {
     let failed = |image_id| EngineResult { code: 1, image_id };
     let docker = match client() {
         Ok(d) => d,
@@ -437,12 +426,6 @@ async fn run(
                 break;
             }
         }
-    }
-    if stopped.load(Ordering::SeqCst) {
-        return EngineResult {
-            code: 130,
-            image_id,
-        };
     }
     if !error {
         if let Some(id) = &image_id {
