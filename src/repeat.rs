@@ -189,7 +189,13 @@ fn run_one(plan: &Plan, run: u32, reset: Option<String>, stop: &Stop) -> Result<
         }
     }
     let _ = reader.join();
-    let exit = started.job.wait_cancelled(CANCEL_GRACE).unwrap_or(1);
+    // The output has closed, so the build is ending: give it the grace to exit by itself, and
+    // cancel only one that does not (cancelling at once would mark a run that just finished as
+    // interrupted).
+    let exit = match started.job.wait(CANCEL_GRACE) {
+        Some(code) => code,
+        None => started.job.wait_cancelled(CANCEL_GRACE).unwrap_or(1),
+    };
     let interrupted = cancelled || started.job.was_cancelled();
     let seconds = t0.elapsed().as_secs_f64();
     let analysis = Analysis::of(&build, plan.parsed.as_ref());

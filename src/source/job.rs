@@ -27,6 +27,21 @@ pub trait Job {
         None
     }
 
+    /// Waits up to `timeout` for the build to end by itself (its output has closed, the exit
+    /// follows); never cancels it.
+    fn wait(&mut self, timeout: Duration) -> Option<i32> {
+        let t = std::time::Instant::now();
+        loop {
+            if let Some(code) = self.poll() {
+                return Some(code);
+            }
+            if t.elapsed() >= timeout {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Waits for the end, cancelling and then killing after `grace`.
     fn wait_cancelled(&mut self, grace: Duration) -> Option<i32> {
         self.cancel();
