@@ -170,6 +170,43 @@ pub struct DemoArgs {
 pub enum Format {
     Text,
     Json,
+    Svg,
+    Html,
+}
+
+/// `repeat`'s summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Text,
+    Json,
+}
+
+pub use crate::export::svg::{Rows, Theme};
+
+/// `--check` and `--fail-on`, for CI: the live build and `report`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// For CI: exit 3, with a one-paragraph explanation on stderr, when the build has what
+    /// --fail-on names (default: a cache hazard), whether or not the build itself failed.
+    #[arg(long)]
+    pub check: bool,
+
+    /// What makes --check fail: hazard (a cache mount shared by steps nothing orders), overlap
+    /// (any stage proven to run alongside its COPY --from source) or never (the build's own exit
+    /// code). Implies --check.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub fail_on: Option<FailOn>,
+}
+
+impl CheckArgs {
+    /// What to fail on, when checking at all.
+    pub fn fail_on(&self) -> Option<FailOn> {
+        match (self.check, self.fail_on) {
+            (_, Some(f)) => Some(f),
+            (true, None) => Some(FailOn::Hazard),
+            (false, None) => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -202,16 +239,30 @@ pub struct ReportArgs {
     #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
     pub build_args: Vec<(String, String)>,
 
+    /// text for terminals and CI logs; json for tools; svg, a slide-ready chart; html, one
+    /// self-contained page (zoom, pan, click a step for its times and log, the JSON embedded).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// For CI: exit 3 when the build has a cache hazard (see --fail-on).
-    #[arg(long)]
-    pub check: bool,
+    /// Write the report to FILE instead of standard output (written whole or not at all).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
 
-    /// What makes --check fail.
-    #[arg(long, value_enum, value_name = "WHAT", requires = "check", default_value_t = FailOn::Hazard)]
-    pub fail_on: FailOn,
+    /// Colours of the SVG and HTML: light (print, light slides) or dark.
+    #[arg(long, value_enum, default_value_t = Theme::Light)]
+    pub theme: Theme,
+
+    /// Rows of the SVG and HTML chart: every step under its stage, or the stages alone (a
+    /// compact slide).
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = Rows::Steps)]
+    pub rows: Rows,
+
+    /// HTML: leave the steps' output out (the report keeps the failed steps' last lines).
+    #[arg(long)]
+    pub no_logs: bool,
+
+    #[command(flatten)]
+    pub check: CheckArgs,
 
     /// Colour in the text report (auto: when writing to a terminal and NO_COLOR is unset).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -225,7 +276,7 @@ pub struct ReportArgs {
     /// --progress=rawjson (`docker buildx history logs` gives both): each step's error, whether
     /// the true times lie within the estimated bounds, and whether the verdicts agree. Exit 0 when
     /// they do, 3 when not
-    #[arg(long, value_name = "TRUTH", conflicts_with_all = ["check", "format"])]
+    #[arg(long, value_name = "TRUTH", conflicts_with_all = ["check", "fail_on", "format", "output"])]
     pub compare_with: Option<String>,
 }
 
@@ -261,8 +312,8 @@ pub struct RepeatArgs {
     pub record_dir: Option<String>,
 
     /// Output when not on a terminal (the screen is used on one).
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
 
     /// Print text/JSON even on a terminal.
     #[arg(long)]

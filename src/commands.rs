@@ -3,16 +3,16 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use crate::analysis::Analysis;
+use crate::analysis::{short_name, Analysis, Certainty};
 use crate::cli::{
     BuildArgs, ColorChoice, DemoArgs, DoctorArgs, EngineOptions, FailOn, Format, RepeatArgs,
-    ReplayArgs, ReportArgs, VerifyLayersArgs,
+    ReplayArgs, ReportArgs, SummaryFormat, VerifyLayersArgs,
 };
 use crate::compare;
 use crate::demo::{self, DEMOS};
 use crate::dockerfile::Dockerfile;
 use crate::doctor;
-use crate::export::{json, text};
+use crate::export::{failed_steps, html, json, overlap_sentence, svg, text};
 use crate::layers;
 use crate::model::{Build, LogRetention};
 use crate::repeat;
@@ -20,7 +20,7 @@ use crate::report;
 use crate::source::child;
 use crate::source::feed::{Reading, Recording};
 use crate::source::job::Job;
-use crate::source::runner::{flag_values, Runner};
+use crate::source::runner::{flag_values, human_bytes, Runner};
 use crate::ui::app::{App, Live, Mode, Replay};
 use crate::ui::no_color_unset;
 use crate::ui::repeat_screen;
@@ -91,9 +91,14 @@ pub fn report(args: ReportArgs) -> u8 {
         },
         None => None,
     };
-    // The report prints only the last lines of failed steps: keep a small tail per vertex.
+    // The text report prints only the last lines of failed steps: keep a small tail per vertex.
+    // The HTML report shows each step's output: keep more of it.
     let retention = LogRetention {
-        bytes_per_vertex: 64 << 10,
+        bytes_per_vertex: if args.format == Format::Html && !args.no_logs {
+            html::LOG_BYTES_PER_STEP
+        } else {
+            64 << 10
+        },
     };
     let loaded = match report::load(&args.log, retention, dockerfile.as_ref()) {
         Ok(l) => l,
@@ -112,6 +117,10 @@ pub fn report(args: ReportArgs) -> u8 {
         }
         return if c.agrees() { EXIT_OK } else { EXIT_CHECK };
     }
+    let title = args
+        .dockerfile
+        .clone()
+        .unwrap_or_else(|| loaded.name.clone());
     let out = match args.format {
         Format::Json => {
             let mut s = json::render(&loaded.name, &loaded.build, &analysis);
@@ -119,7 +128,7 @@ pub fn report(args: ReportArgs) -> u8 {
             s
         }
         Format::Text => {
-            let tty = io::stdout().is_terminal();
+            let tty = args.output.is_none() && io::stdout().is_terminal();
             let width = args.width.unwrap_or_else(|| terminal_width(tty));
             let opts = text::TextOptions {
                 width: width.max(40),
@@ -128,53 +137,152 @@ pub fn report(args: ReportArgs) -> u8 {
             };
             text::render(&loaded.name, &loaded.build, &analysis, &opts)
         }
+        Format::Svg => {
+            let opts = svg::SvgOptions {
+                theme: args.theme,
+                rows: args.rows,
+                interactive: false,
+            };
+            svg::render(&title, &loaded.name, &loaded.build, &analysis, &opts)
+        }
+        Format::Html => {
+            let opts = html::HtmlOptions {
+                theme: args.theme,
+                rows: args.rows,
+                logs: !args.no_logs,
+            };
+            html::render(&title, &loaded.name, &loaded.build, &analysis, &opts)
+        }
     };
-    if let Err(e) = write_out(&out) {
+    let written =
+        match &args.output {
+            Some(path) => write_file(path, out.as_bytes()),
+            None if matches!(args.format, Format::Svg | Format::Html)
+                && io::stdout().is_terminal() =>
+            {
+                Err(format!(
+                "the {} report is a file to open, not terminal text: write it with --output FILE \
+                 (or redirect standard output)",
+                if args.format == Format::Svg { "SVG" } else { "HTML" }
+            ))
+            }
+            None => write_out(&out),
+        };
+    if let Err(e) = written {
         return fail(e);
     }
-    let violation = args.check
-        && match args.fail_on {
-            FailOn::Hazard => !analysis.hazards.is_empty(),
-            FailOn::Overlap => !analysis.overlaps.is_empty(),
-            FailOn::Never => false,
-        };
-    if violation {
+    if let Some(path) = &args.output {
         eprintln!(
-            "{}",
-            check_explanation(&loaded.build, &analysis, args.fail_on)
+            "buildx-gantt: wrote {path} ({})",
+            human_bytes(out.len() as u64)
         );
-        EXIT_CHECK
-    } else if loaded.build.failed() {
+    }
+    let code = if loaded.build.failed() {
         EXIT_BUILD_FAILED
     } else {
         EXIT_OK
+    };
+    apply_check(args.check.fail_on(), &loaded.build, &analysis, code)
+}
+
+/// Writes `bytes` to `path` whole or not at all: a temporary file beside it, renamed over it.
+fn write_file(path: &str, bytes: &[u8]) -> Result<(), String> {
+    let target = Path::new(path);
+    if target.is_dir() {
+        return Err(format!(
+            "{path}: is a directory (--output takes a file name)"
+        ));
+    }
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, target));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(format!("cannot write {path}: {e}"));
+    }
+    Ok(())
+}
+
+/// `--check`: whether the build has what `on` names.
+fn violates(a: &Analysis, on: FailOn) -> bool {
+    match on {
+        FailOn::Hazard => !a.hazards.is_empty(),
+        FailOn::Overlap => a.overlaps.iter().any(|o| o.certainty == Certainty::Certain),
+        FailOn::Never => false,
     }
 }
 
-fn check_explanation(build: &Build, a: &Analysis, on: FailOn) -> String {
+/// The exit code under `--check` (`on`), given the build's own `code`; a violation is explained
+/// in one paragraph on stderr. An interrupted build keeps its 130, with the explanation.
+fn apply_check(on: Option<FailOn>, build: &Build, a: &Analysis, code: u8) -> u8 {
+    let Some(on) = on.filter(|&on| violates(a, on)) else {
+        return code;
+    };
+    eprintln!("{}", check_explanation(build, a, on, code));
+    if code == EXIT_INTERRUPTED {
+        code
+    } else {
+        EXIT_CHECK
+    }
+}
+
+fn check_explanation(build: &Build, a: &Analysis, on: FailOn, code: u8) -> String {
     let mut s = String::from("buildx-gantt --check: ");
     match on {
         FailOn::Hazard => {
             let h = &a.hazards[0];
             s.push_str(&format!(
-                "{} cache hazard(s). {} {}",
+                "{} cache hazard{} (--fail-on hazard). {} Fix: {}",
                 a.hazards.len(),
+                if a.hazards.len() == 1 { "" } else { "s" },
                 h.explanation,
                 h.fix
             ));
+            if a.hazards.len() > 1 {
+                s.push_str(" (`buildx-gantt report` lists the others.)");
+            }
         }
         _ => {
-            let o = &a.overlaps[0];
+            let proven: Vec<String> = a
+                .overlaps
+                .iter()
+                .filter(|o| o.certainty == Certainty::Certain)
+                .map(|o| overlap_sentence(a, o))
+                .collect();
             s.push_str(&format!(
-                "{} ran at the same time as its COPY --from source {} for {:.2} s.",
-                o.stage,
-                o.source,
-                o.duration as f64 / 1e9
+                "a stage ran alongside its COPY --from source (--fail-on overlap). {}",
+                proven.join(" ")
             ));
+            if a.hazards.is_empty() {
+                s.push_str(
+                    " They share no cache mount, so this is concurrency, not a cache hazard \
+                     (--fail-on hazard passes).",
+                );
+            }
         }
     }
-    if build.failed() {
-        s.push_str(" The build itself also failed.");
+    if code == EXIT_INTERRUPTED {
+        s.push_str(" The build was interrupted before it ended.");
+    } else if code != EXIT_OK || build.failed() {
+        s.push_str(&format!(" The build itself also failed (exit {code})"));
+        match failed_steps(a).first() {
+            Some(f) => s.push_str(&format!(
+                ": {} failed{}.",
+                short_name(f),
+                f.error
+                    .as_ref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default()
+            )),
+            None => s.push('.'),
+        }
     }
     s
 }
@@ -516,7 +624,7 @@ pub fn repeat(args: RepeatArgs) -> u8 {
         plan.record_dir.display()
     );
     let stop = std::sync::Arc::new(repeat::Stop::default());
-    let tty = io::stdout().is_terminal() && !args.no_screen && args.format == Format::Text;
+    let tty = io::stdout().is_terminal() && !args.no_screen && args.format == SummaryFormat::Text;
     let results = if tty {
         match repeat_screen::run(&plan, stop.clone()) {
             Ok(r) => r,
@@ -528,7 +636,7 @@ pub fn repeat(args: RepeatArgs) -> u8 {
         }
         let mut results = Vec::new();
         let mut error = None;
-        let text = args.format == Format::Text;
+        let text = args.format == SummaryFormat::Text;
         let mut tell = |p: repeat::Progress| match p {
             repeat::Progress::Starting { run, reset } => {
                 if let Some(r) = reset {
@@ -557,7 +665,7 @@ pub fn repeat(args: RepeatArgs) -> u8 {
         results
     };
     let summary = repeat::summarize(&results);
-    let out = if args.format == Format::Json {
+    let out = if args.format == SummaryFormat::Json {
         let v = serde_json::json!({
             "dockerfile": plan.dockerfile,
             "engine": plan.runner.describe(),

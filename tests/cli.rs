@@ -148,7 +148,8 @@ fn check_exit_codes() {
     let o = report(&[&path("race/rawjson-fail.jsonl"), "--check"]);
     let e = stderr(&o);
     assert!(
-        e.contains("demo.mods.v1") && e.contains("The build itself also failed."),
+        e.contains("demo.mods.v1")
+            && e.contains("The build itself also failed (exit 1): [stage-2 4/4] failed"),
         "{e}"
     );
 }

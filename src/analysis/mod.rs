@@ -72,6 +72,40 @@ impl Analysis {
         &self.steps[id]
     }
 
+    /// When a stage ran alongside a COPY --from / from= source: `(proven, only possible)`, each
+    /// merged (what the charts draw red and dim red on its row).
+    pub fn stage_overlap(&self, stage: &str) -> (Vec<Span>, Vec<Span>) {
+        let spans_of = |c: Certainty| {
+            merge(
+                self.overlaps
+                    .iter()
+                    .filter(|o| o.stage == stage && o.certainty == c)
+                    .flat_map(|o| o.spans.iter().copied())
+                    .collect(),
+            )
+        };
+        (spans_of(Certainty::Certain), spans_of(Certainty::Possible))
+    }
+
+    /// When a step ran alongside its stage's source: `(proven, only possible)`, merged.
+    pub fn step_overlap(&self, id: StepId) -> (Vec<Span>, Vec<Span>) {
+        let s = &self.steps[id];
+        let spans_of = |certain: bool| {
+            merge(
+                self.overlaps
+                    .iter()
+                    .filter(|o| {
+                        let involved =
+                            o.certain_steps.contains(&id) || o.pairs.iter().any(|p| p.step == id);
+                        involved && o.certain_steps.contains(&id) == certain
+                    })
+                    .flat_map(|o| intersect(&s.spans, &o.spans))
+                    .collect(),
+            )
+        };
+        (spans_of(true), spans_of(false))
+    }
+
     /// Steps on either side of a cache hazard (the ones the chart marks ⚠).
     pub fn hazard_steps(&self) -> Vec<StepId> {
         self.hazards

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{counts, failed_steps, outcome};
+use super::{counts, failed_steps, hazard_title, outcome, overlap_sentence};
 use crate::analysis::{Analysis, Certainty, Span, Stage, Step};
 use crate::model::{Build, Nanos, State};
 
@@ -431,32 +431,7 @@ fn concurrency(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
     }
     let _ = writeln!(out, "{}", p.bold("Concurrency with a COPY --from source"));
     for o in &a.overlaps {
-        let via = o
-            .via_step
-            .map(|s| format!(" It waits for {} only at {}.", o.source, a.steps[s].name))
-            .unwrap_or_default();
-        let sure = match o.certainty {
-            Certainty::Certain => "",
-            Certainty::Possible => " (possibly: the log allows it but does not prove it)",
-        };
-        let mut line = format!(
-            "{} ran at the same time as {}, its source, for {}{sure}.{via}",
-            o.stage,
-            o.source,
-            secs(o.duration)
-        );
-        if a.estimated && !o.certain_steps.is_empty() {
-            let names: Vec<String> = o
-                .certain_steps
-                .iter()
-                .map(|&s| crate::analysis::short_name(&a.steps[s]))
-                .collect();
-            line.push_str(&format!(
-                " The log proves {} ran while {} was still under way; the times are estimates.",
-                names.join(" and "),
-                o.source
-            ));
-        }
+        let line = overlap_sentence(a, o);
         out.push_str(&p.red(&wrap(&line, opt.width, "  ")));
         for pair in &o.pairs {
             let pw = opt.width.saturating_sub(16) / 2;
@@ -478,21 +453,7 @@ fn hazards(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
     }
     let _ = writeln!(out, "{}", p.bold("Cache hazards"));
     for h in &a.hazards {
-        let first = h
-            .first
-            .map(|f| {
-                format!(
-                    " — {} took the cache first",
-                    crate::analysis::short_name(&a.steps[f])
-                )
-            })
-            .unwrap_or_default();
-        let title = format!(
-            "⚠ cache \"{}\": {} and {}{first}",
-            h.cache_id,
-            crate::analysis::short_name(&a.steps[h.writer.step]),
-            crate::analysis::short_name(&a.steps[h.reader.step]),
-        );
+        let title = hazard_title(a, h);
         out.push_str(&wrap(&title, opt.width, "  ").replacen('⚠', &p.yellow("⚠"), 1));
         out.push_str(&wrap(&h.explanation, opt.width, "    "));
         out.push_str(&wrap(&format!("Fix: {}", h.fix), opt.width, "    "));

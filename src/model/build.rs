@@ -45,6 +45,19 @@ pub enum State {
 }
 
 impl State {
+    /// Which state a group of steps shows (lowest first): failed, running, cancelled, waiting
+    /// for a later step, done, cached.
+    pub fn rank(self) -> u8 {
+        match self {
+            State::Failed => 0,
+            State::Running => 1,
+            State::Cancelled => 2,
+            State::Waiting => 3,
+            State::Done => 4,
+            State::Cached => 5,
+        }
+    }
+
     pub fn word(self) -> &'static str {
         match self {
             State::Waiting => "waiting",

@@ -17,8 +17,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::app::{speed_label, App, Mode, RowKind, ViewMode};
 use super::keys::{key_name, BINDINGS};
-use crate::analysis::{intersect, merge, short_name, Certainty, Span as TimeSpan, Step, StepId};
+use crate::analysis::{merge, short_name, Certainty, Span as TimeSpan, Step, StepId};
 use crate::export::text::{glyph, secs, tick_label, tick_step, LEGEND};
+use crate::export::{hazard_verdict, overlap_verdict};
 use crate::model::{Nanos, State};
 
 pub const MIN_WIDTH: u16 = 80;
@@ -346,20 +347,13 @@ fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
                     .is_some_and(|r| matches!(r.kind, RowKind::Step(_)));
                 let label = format!("{} {}", if open { "▾" } else { "▸" }, stage.name);
                 let steps: Vec<&Step> = stage.steps.iter().map(|&id| &a.steps[id]).collect();
-                let spans_of = |c: Certainty| -> Vec<TimeSpan> {
-                    a.overlaps
-                        .iter()
-                        .filter(|o| o.stage == stage.name && o.certainty == c)
-                        .flat_map(|o| o.spans.iter().copied())
-                        .collect()
-                };
-                let (red, maybe) = (spans_of(Certainty::Certain), spans_of(Certainty::Possible));
+                let (red, maybe) = a.stage_overlap(&stage.name);
                 let marker = if stage.steps.iter().any(|id| hazard_steps.contains(id)) {
                     '⚠'
                 } else {
                     ' '
                 };
-                (label, group_bar(&steps, merge(red), merge(maybe)), marker)
+                (label, group_bar(&steps, red, maybe), marker)
             }
             RowKind::Step(id) => {
                 let s = &a.steps[*id];
@@ -367,18 +361,7 @@ fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
                     Some((n, t)) => format!("   {n}/{t} {}", s.parsed.text),
                     None => format!("   {}", s.name),
                 };
-                let spans_of = |certain: bool| -> Vec<TimeSpan> {
-                    a.overlaps
-                        .iter()
-                        .filter(|o| {
-                            let involved = o.certain_steps.contains(id)
-                                || o.pairs.iter().any(|p| p.step == *id);
-                            involved && o.certain_steps.contains(id) == certain
-                        })
-                        .flat_map(|o| intersect(&s.spans, &o.spans))
-                        .collect()
-                };
-                let (red, maybe) = (spans_of(true), spans_of(false));
+                let (red, maybe) = a.step_overlap(*id);
                 let marker = if hazard_steps.contains(id) {
                     '⚠'
                 } else if critical.contains(id) {
@@ -390,8 +373,8 @@ fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
                     spans: s.spans.clone(),
                     state: s.state,
                     segments: Vec::new(),
-                    red: merge(red),
-                    maybe: merge(maybe),
+                    red,
+                    maybe,
                     instant: s.intervals.first().map(|i| i.start.best),
                 };
                 (text, bar, marker)
@@ -453,23 +436,15 @@ fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
 /// is the one that matters most (failed, running, cancelled, then waiting for a later step).
 fn group_bar(steps: &[&Step], red: Vec<TimeSpan>, maybe: Vec<TimeSpan>) -> Bar {
     let spans = merge(steps.iter().flat_map(|s| s.spans.iter().copied()).collect());
-    let rank = |s: State| match s {
-        State::Failed => 0,
-        State::Running => 1,
-        State::Cancelled => 2,
-        State::Waiting => 3,
-        State::Done => 4,
-        State::Cached => 5,
-    };
     let state = steps
         .iter()
         .map(|s| s.state)
-        .min_by_key(|&s| rank(s))
+        .min_by_key(|&s| s.rank())
         .unwrap_or(State::Waiting);
     // Running steps last, so their live edge is on top.
     let mut segments: Vec<(Vec<TimeSpan>, State)> =
         steps.iter().map(|s| (s.spans.clone(), s.state)).collect();
-    segments.sort_by_key(|(_, st)| std::cmp::Reverse(rank(*st)));
+    segments.sort_by_key(|(_, st)| std::cmp::Reverse(st.rank()));
     Bar {
         instant: steps
             .iter()
@@ -874,55 +849,10 @@ fn verdict(app: &App, th: &Theme, wide: bool) -> (String, Style) {
         return (note.clone(), th.bold());
     }
     if let Some(h) = a.hazards.first() {
-        let w = short_name(&a.steps[h.writer.step]);
-        let r = short_name(&a.steps[h.reader.step]);
-        // A plain log proves the order, not the margin: that is an estimate.
-        let about = if a.estimated { "~" } else { "" };
-        let margin = h
-            .margin
-            .filter(|_| wide)
-            .map(|m| format!(" ({about}{} ahead)", secs(m)))
-            .unwrap_or_default();
-        let text = match h.first {
-            Some(f) if h.roles_known && f == h.reader.step => format!(
-                "⚠ race lost: {r} read {}{} before {w} filled it{margin}",
-                if wide { "cache " } else { "" },
-                h.cache_id
-            ),
-            Some(f) if h.roles_known && f == h.writer.step => format!(
-                "⚠ race won this time: {w} filled {}{} before {r} read it{margin}{}",
-                if wide { "cache " } else { "" },
-                h.cache_id,
-                if wide { "; nothing makes it so" } else { "" }
-            ),
-            Some(f) => format!(
-                "⚠ cache {}: {} finished first{margin}; nothing orders {w} and {r}",
-                h.cache_id,
-                short_name(&a.steps[f])
-            ),
-            None => format!(
-                "⚠ cache {} is shared by {w} and {r}, and nothing orders them",
-                h.cache_id
-            ),
-        };
-        return (text, th.hazard());
+        return (hazard_verdict(a, h, wide), th.hazard());
     }
     if let Some(o) = a.overlaps.first() {
-        return (
-            format!(
-                "{} {} alongside {}, its {} source ({})",
-                o.stage,
-                if o.certainty == Certainty::Certain {
-                    "runs"
-                } else {
-                    "may have run"
-                },
-                o.source,
-                o.kind.instruction(),
-                secs(o.duration)
-            ),
-            th.overlap(),
-        );
+        return (overlap_verdict(o), th.overlap());
     }
     if app.critical {
         if let Some(c) = &a.critical_path {
