@@ -19,7 +19,9 @@ The build's progress is recorded so it can be replayed.",
 buildx-gantt Dockerfile.dev ./app -- --target test --no-cache\n  \
 buildx-gantt demo                             # a bundled recording of the race\n  \
 buildx-gantt replay build.jsonl --speed 4\n  \
-buildx-gantt report build.jsonl --check"
+buildx-gantt --check Dockerfile .             # CI: exit 3 on a cache hazard, with why\n  \
+buildx-gantt report build.jsonl --check\n  \
+buildx-gantt report build.jsonl --format html -o build.html   # an artifact to open"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -111,6 +113,9 @@ pub struct BuildArgs {
     /// Do not record the build's progress stream.
     #[arg(long)]
     pub no_record: bool,
+
+    #[command(flatten)]
+    pub check: CheckArgs,
 
     #[command(flatten)]
     pub screen: ScreenArgs,

@@ -536,7 +536,9 @@ pub fn live(args: BuildArgs) -> u8 {
             ),
         }
     }
-    code
+    // Last, so CI logs end with it.
+    let analysis = Analysis::of(&app.build, app.dockerfile.as_ref());
+    apply_check(args.check.fail_on(), &app.build, &analysis, code)
 }
 
 /// `doctor`.

@@ -428,3 +428,72 @@ fn a_build_that_fails_at_once_shows_buildx_own_message() {
     );
     assert!(err.contains("failed to read dockerfile"), "{err}");
 }
+
+#[test]
+fn check_on_a_live_build_exits_3_and_says_why() {
+    // (recording, buildx's exit code, buildx-gantt's arguments, expected exit code)
+    let cases: &[(&str, &str, &[&str], i32)] = &[
+        ("race/rawjson-fail.jsonl", "1", &["--check"], 3),
+        ("race/rawjson-fail.jsonl", "1", &["--fail-on", "never"], 1),
+        ("race/rawjson-pass.jsonl", "0", &["--check"], 3),
+        (
+            "race/rawjson-pass.jsonl",
+            "0",
+            &["--check", "--fail-on", "never"],
+            0,
+        ),
+        ("workaround/rawjson.jsonl", "0", &["--check"], 0),
+        (
+            "workaround/rawjson.jsonl",
+            "0",
+            &["--fail-on", "overlap"],
+            3,
+        ),
+    ];
+    for (i, &(recording, exit, args, want)) in cases.iter().enumerate() {
+        let fake = Fake::new(&format!("check-{i}"), recording, 0.0);
+        let (df, ctx) = (dockerfile(), context());
+        let mut all = vec!["--no-record"];
+        all.extend_from_slice(args);
+        all.extend([df.as_str(), ctx.as_str()]);
+        let out = fake
+            .command(&all)
+            .env("FAKE_DOCKER_EXIT", exit)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(want), "{recording} {args:?}: {err}");
+        assert!(
+            stdout(&out).contains("Critical path"),
+            "the report is printed"
+        );
+        let said = err.lines().last().unwrap_or("");
+        if want == 3 {
+            assert!(said.starts_with("buildx-gantt --check: "), "{said}");
+        } else {
+            assert!(!err.contains("--check:"), "{err}");
+        }
+        match (recording, want) {
+            ("race/rawjson-fail.jsonl", 3) => {
+                assert!(said.contains("1 cache hazard (--fail-on hazard)"), "{said}");
+                assert!(said.contains("demo.mods.v1"), "{said}");
+                assert!(
+                    said.contains("The build itself also failed (exit 1): [stage-2 4/4] failed"),
+                    "{said}"
+                );
+            }
+            ("race/rawjson-pass.jsonl", 3) => {
+                assert!(said.contains("This time the writer won"), "{said}");
+                assert!(!said.contains("also failed"), "{said}");
+            }
+            ("workaround/rawjson.jsonl", 3) => {
+                assert!(
+                    said.contains("stage-2 ran at the same time as builder, its source, for 0.17s"),
+                    "{said}"
+                );
+                assert!(said.contains("(--fail-on hazard passes)"), "{said}");
+            }
+            _ => {}
+        }
+    }
+}
