@@ -74,6 +74,24 @@ fn bench_file(label: &str, file: &Path, bytes: u64, runs: usize) {
     );
 }
 
+/// `report --format svg|html` of a generated build: time, peak memory and the output's size.
+fn bench_export(file: &Path, steps: usize, format: &str, runs: usize) {
+    let size = Command::new(env!("CARGO_BIN_EXE_buildx-gantt"))
+        .args(["report", file.to_str().unwrap(), "--format", format])
+        .output()
+        .unwrap()
+        .stdout
+        .len();
+    let results: Vec<Run> = (0..runs).map(|_| report(file, format)).collect();
+    let ms = median(results.iter().map(|r| r.wall_ms).collect());
+    let peak = results.iter().map(|r| r.peak_kib).max().unwrap();
+    println!(
+        "report --format {format}, DAG ({steps} steps): {ms:.0} ms (median of {runs}), peak RSS {:.1} MiB, {:.0} kB written",
+        peak as f64 / 1024.0,
+        size as f64 / 1e3
+    );
+}
+
 fn main() {
     // `cargo test --benches` runs this with --bench absent: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
@@ -97,10 +115,13 @@ fn main() {
         dag_bytes,
         runs,
     );
+    for format in ["svg", "html"] {
+        bench_export(&dag, dag_stages * 20, format, runs);
+    }
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/race/rawjson-fail.jsonl");
     let n = if quick { 3 } else { 50 };
-    for format in ["text", "json"] {
+    for format in ["text", "json", "svg", "html"] {
         let _ = report(&fixture, format);
         let times: Vec<f64> = (0..n).map(|_| report(&fixture, format).wall_ms).collect();
         println!(

@@ -122,7 +122,8 @@ fn svg_of_the_race_is_xml_with_red_bands_and_the_hazard_call_out() {
     let failed = row(&doc, "4/4 RUN test");
     assert!(failed
         .descendants()
-        .any(|n| n.attribute("fill") == Some("url(#bg-failed)")));
+        .any(|n| n.attribute("class") == Some("s-failed")));
+    assert!(svg.contains(".s-failed{fill:url(#bg-failed)"));
     assert!(failed
         .descendants()
         .any(|n| n.text().is_some_and(|t| t.starts_with("✗"))));

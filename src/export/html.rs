@@ -111,7 +111,7 @@ main {{ max-width: 1320px; margin: 0 auto; padding: 12px 20px 40px; }}
 #details table {{ border-collapse: collapse; }}
 #details td {{ padding: 1px 12px 1px 0; vertical-align: top; }}
 #details td:first-child {{ color: var(--dim); white-space: nowrap; }}
-#details a {{ color: var(--fg); }}
+main a {{ color: inherit; }}
 pre.log {{ max-height: 420px; overflow: auto; background: var(--band); padding: 8px; border-radius: 4px; margin: 6px 0 0; white-space: pre-wrap; word-break: break-all; }}
 pre.log .err {{ color: var(--failed); }}
 section h2 {{ font-size: 17px; margin: 22px 0 6px; }}
@@ -383,6 +383,8 @@ svg.addEventListener('click', function (ev) {
   if (!row) return;
   if (row.hasAttribute('data-step')) select(+row.getAttribute('data-step'));
   else if (row.hasAttribute('data-stage')) selectStage(row.getAttribute('data-stage'));
+  else return;
+  if (details.scrollIntoView) details.scrollIntoView({ block: 'nearest' });
 });
 document.getElementById('zoom-in').onclick = function () { zoom(0.5); };
 document.getElementById('zoom-out').onclick = function () { zoom(2); };

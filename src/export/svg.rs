@@ -232,13 +232,12 @@ impl Axis {
 }
 
 /// Draws shapes and text into `out`, with the data attributes of interactive mode.
-struct Pen<'a> {
+struct Pen {
     out: String,
-    p: &'a Palette,
     interactive: bool,
 }
 
-impl Pen<'_> {
+impl Pen {
     /// A bar over `span` at row top `y`: at least 2 px wide so an instant still shows.
     fn bar(&mut self, axis: &Axis, (a, b): Span, y: f64, h: f64, attrs: &str) {
         let x = axis.x(a);
@@ -263,26 +262,9 @@ impl Pen<'_> {
     }
 }
 
-fn fill_of(p: &Palette, s: State) -> String {
-    match s {
-        State::Done => p.done.to_string(),
-        State::Running => "url(#bg-running)".into(),
-        State::Cached => "url(#bg-cached)".into(),
-        State::Failed => "url(#bg-failed)".into(),
-        State::Cancelled => "url(#bg-cancelled)".into(),
-        State::Waiting => "none".into(),
-    }
-}
-
-fn colour_of(p: &Palette, s: State) -> &'static str {
-    match s {
-        State::Done => p.done,
-        State::Running => p.running,
-        State::Cached => p.cached,
-        State::Failed => p.failed,
-        State::Cancelled => p.cancelled,
-        State::Waiting => p.dim,
-    }
+/// A bar's class (fill and outline per state, in the stylesheet); its text's is `c-` + the word.
+fn class_of(s: State) -> String {
+    format!("s-{}", s.word())
 }
 
 /// What the row says at the right: its time or state in words.
@@ -306,8 +288,24 @@ fn defs(p: &Palette) -> String {
 <pattern id="bg-running" width="4" height="4" patternUnits="userSpaceOnUse"><rect width="4" height="4" fill="{running}"/><rect width="1.5" height="4" fill="{bg}" opacity="0.6"/></pattern>
 <pattern id="bg-failed" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="{failed}"/><path d="M0 0L6 6M6 0L0 6" stroke="{bg}" stroke-width="1.2"/></pattern>
 <pattern id="bg-possible" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="{red}" opacity="0.25"/><rect width="2" height="6" fill="{red}" opacity="0.7"/></pattern>
+<style>
+.band{{fill:{band}}} .hit{{fill:transparent}} .dim{{fill:{dim}}} .b{{font-weight:bold}} .end{{text-anchor:end}}
+.s-done,.s-cached,.s-failed,.s-cancelled,.s-running{{stroke-width:1}}
+.s-done{{fill:{done};stroke:{done}}} .s-cached{{fill:url(#bg-cached);stroke:{cached}}}
+.s-failed{{fill:url(#bg-failed);stroke:{failed}}} .s-cancelled{{fill:url(#bg-cancelled);stroke:{cancelled}}}
+.s-running{{fill:url(#bg-running);stroke:{running}}}
+.c-done{{fill:{done}}} .c-cached{{fill:{cached}}} .c-failed{{fill:{failed}}} .c-cancelled{{fill:{cancelled}}} .c-running{{fill:{running}}} .c-waiting{{fill:{dim}}}
+.alongside{{fill:{red};fill-opacity:0.85;stroke:{red};stroke-width:1.5}}
+.possible{{fill:url(#bg-possible);stroke:{red};stroke-width:1;stroke-dasharray:3 2}}
+.red{{fill:{red}}} .hz{{fill:{hazard}}} .cp{{fill:{critical}}} .internal{{fill:{dim}}}
+</style>
 </defs>
 "##,
+        band = p.band,
+        dim = p.dim,
+        done = p.done,
+        hazard = p.hazard,
+        critical = p.critical,
         bg = p.bg,
         cached = p.cached,
         cancelled = p.cancelled,
@@ -323,7 +321,6 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
     let p = palette(opt.theme);
     let mut pen = Pen {
         out: String::new(),
-        p: &p,
         interactive: opt.interactive,
     };
     let rows = rows(a, opt.rows);
@@ -505,20 +502,21 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
         let _ = writeln!(
             pen.out,
             r#"<g class="row"{attrs}><title>{}</title>"#,
-            escape(&tip)
+            escape(&cut(&tip, 400))
         );
         if i % 2 == 1 || opt.interactive {
             let _ = writeln!(
                 pen.out,
-                r#"<rect class="hit" x="{MARGIN}" y="{top:.1}" width="{:.1}" height="{ROW_H}" fill="{}"/>"#,
-                WIDTH - 2.0 * MARGIN,
-                if i % 2 == 1 { p.band } else { "transparent" }
+                r#"<rect class="{}" x="{MARGIN}" y="{top:.1}" width="{:.1}" height="{ROW_H}"/>"#,
+                if i % 2 == 1 { "hit band" } else { "hit" },
+                WIDTH - 2.0 * MARGIN
             );
         }
-        let clip = if opt.interactive {
-            r#" clip-path="url(#chart-clip)""#
+        // The bars of a row, clipped to the chart when the script zooms.
+        let (open, close) = if opt.interactive {
+            ("<g clip-path=\"url(#chart-clip)\">\n", "</g>\n")
         } else {
-            ""
+            ("", "")
         };
         let info_x = WIDTH - MARGIN;
         match row {
@@ -526,7 +524,7 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
                 pen.text(
                     MARGIN + 14.0,
                     text_y,
-                    &format!(r#"fill="{}" font-weight="bold""#, p.dim),
+                    r#"class="dim b""#,
                     &format!("[internal] {} steps", ids.len()),
                 );
                 let spans = crate::analysis::merge(
@@ -534,33 +532,33 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
                         .flat_map(|&id| a.steps[id].spans.iter().copied())
                         .collect(),
                 );
-                let _ = writeln!(pen.out, "<g{clip}>");
+                pen.out.push_str(open);
                 for s in spans {
                     pen.bar(
                         &axis,
                         s,
                         top + ROW_H / 2.0 - 2.0,
                         4.0,
-                        &format!(r#"fill="{}""#, p.dim),
+                        r#"class="internal""#,
                     );
                 }
-                pen.out.push_str("</g>\n");
+                pen.out.push_str(close);
             }
             Row::Stage(si) => {
                 let stage = &a.stages[*si];
                 if stage.steps.iter().any(|id| hazard_steps.contains(id)) {
-                    pen.text(MARGIN, text_y, &format!(r#"fill="{}""#, p.hazard), "⚠");
+                    pen.text(MARGIN, text_y, r#"class="hz""#, "⚠");
                 }
                 pen.text(
                     MARGIN + 14.0,
                     text_y,
-                    r#"font-weight="bold""#,
+                    r#"class="b""#,
                     &cut(&stage.name, label_chars + 2),
                 );
                 // Its steps' bars, the state that matters most on top.
                 let mut steps: Vec<StepId> = stage.steps.clone();
                 steps.sort_by_key(|&s| std::cmp::Reverse(a.steps[s].state.rank()));
-                let _ = writeln!(pen.out, "<g{clip}>");
+                pen.out.push_str(open);
                 for s in steps {
                     let st = &a.steps[s];
                     for &span in &st.spans {
@@ -569,13 +567,13 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
                             span,
                             bar_y,
                             BAR_H,
-                            &format!(r#"fill="{}""#, fill_of(&p, st.state)),
+                            &format!(r#"class="{}""#, class_of(st.state)),
                         );
                     }
                 }
                 let (red, maybe) = a.stage_overlap(&stage.name);
                 overlap_bands(&mut pen, &axis, &red, &maybe, bar_y);
-                pen.out.push_str("</g>\n");
+                pen.out.push_str(close);
                 let info = match (stage.start(), stage.end()) {
                     (Some(s), Some(e)) => {
                         format!("{}–{}", secs(s - axis.start), secs(e - axis.start))
@@ -583,15 +581,9 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
                     (Some(s), None) => format!("{}–", secs(s - axis.start)),
                     _ => "never ran".into(),
                 };
-                pen.text(
-                    info_x,
-                    text_y,
-                    &format!(r#"text-anchor="end" fill="{}" font-size="12""#, p.dim),
-                    &info,
-                );
+                pen.text(info_x, text_y, r#"class="end dim" font-size="12""#, &info);
             }
             Row::Alongside(o) => {
-                let colour = p.red;
                 let word = if o.certainty == Certainty::Certain {
                     "alongside"
                 } else {
@@ -600,7 +592,7 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
                 pen.text(
                     MARGIN + 28.0,
                     text_y,
-                    &format!(r#"fill="{colour}" font-weight="bold""#),
+                    r#"class="red b""#,
                     &cut(
                         &format!(
                             "! {word} {} (its {} source)",
@@ -610,52 +602,43 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
                         label_chars,
                     ),
                 );
-                let _ = writeln!(pen.out, "<g{clip}>");
+                pen.out.push_str(open);
                 for &span in &o.spans {
-                    let fill = if o.certainty == Certainty::Certain {
-                        colour.to_string()
+                    let class = if o.certainty == Certainty::Certain {
+                        "alongside"
                     } else {
-                        "url(#bg-possible)".into()
+                        "possible"
                     };
                     pen.bar(
                         &axis,
                         span,
                         top + 6.0,
                         ROW_H - 12.0,
-                        &format!(r#"fill="{fill}""#),
+                        &format!(r#"class="{class}""#),
                     );
                 }
-                pen.out.push_str("</g>\n");
-                pen.text(
-                    info_x,
-                    text_y,
-                    &format!(r#"text-anchor="end" fill="{colour}" font-weight="bold""#),
-                    &secs(o.duration),
-                );
+                pen.out.push_str(close);
+                pen.text(info_x, text_y, r#"class="end red b""#, &secs(o.duration));
             }
             Row::Step(id) => {
                 let s = &a.steps[*id];
                 let marker = if hazard_steps.contains(id) {
-                    Some(("⚠", p.hazard))
+                    Some(("⚠", "hz"))
                 } else if critical.contains(id) {
-                    Some(("»", p.critical))
+                    Some(("»", "cp"))
                 } else {
                     None
                 };
                 if let Some((m, c)) = marker {
-                    pen.text(MARGIN, text_y, &format!(r#"fill="{c}""#), m);
+                    pen.text(MARGIN, text_y, &format!(r#"class="{c}""#), m);
                 }
                 let label = match s.parsed.index() {
                     Some((n, t)) => format!("{n}/{t} {}", s.parsed.text),
                     None => s.name.clone(),
                 };
                 pen.text(MARGIN + 28.0, text_y, "", &cut(&label, label_chars));
-                let _ = writeln!(pen.out, "<g{clip}>");
-                let colour = colour_of(&p, s.state);
-                let attrs = format!(
-                    r#"fill="{}" stroke="{colour}" stroke-width="1""#,
-                    fill_of(&p, s.state)
-                );
+                pen.out.push_str(open);
+                let attrs = format!(r#"class="{}""#, class_of(s.state));
                 if s.spans.is_empty() {
                     if let Some(t) = s.intervals.first().map(|i| i.start.best) {
                         pen.bar(&axis, (t, t), bar_y, BAR_H, &attrs);
@@ -666,13 +649,7 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
                 }
                 if critical.contains(id) {
                     for &span in &s.spans {
-                        pen.bar(
-                            &axis,
-                            span,
-                            bar_y + BAR_H + 1.5,
-                            2.5,
-                            &format!(r#"fill="{}""#, p.critical),
-                        );
+                        pen.bar(&axis, span, bar_y + BAR_H + 1.5, 2.5, r#"class="cp""#);
                     }
                 }
                 let (red, maybe) = a.step_overlap(*id);
@@ -697,18 +674,17 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
                             x,
                             text_y,
                             &format!(
-                                r#"fill="{}" font-size="12" font-weight="bold" text-anchor="{anchor}" class="winner"{data}"#,
-                                p.hazard
+                                r#"font-size="12" text-anchor="{anchor}" class="winner hz b"{data}"#
                             ),
                             &text,
                         );
                     }
                 }
-                pen.out.push_str("</g>\n");
+                pen.out.push_str(close);
                 pen.text(
                     info_x,
                     text_y,
-                    &format!(r#"text-anchor="end" fill="{colour}""#),
+                    &format!(r#"class="end c-{}""#, s.state.word()),
                     &info_of(s.state, s.active()),
                 );
             }
@@ -753,20 +729,11 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
 
 /// Time alongside a source over a bar: a taller red band (proven) or a hatched one (possible).
 fn overlap_bands(pen: &mut Pen, axis: &Axis, red: &[Span], maybe: &[Span], bar_y: f64) {
-    let p = pen.p;
     for &span in maybe {
-        let attrs = format!(
-            r#"fill="url(#bg-possible)" stroke="{}" stroke-width="1" stroke-dasharray="3 2" class="possible""#,
-            p.red
-        );
-        pen.bar(axis, span, bar_y - 3.0, BAR_H + 6.0, &attrs);
+        pen.bar(axis, span, bar_y - 3.0, BAR_H + 6.0, r#"class="possible""#);
     }
     for &span in red {
-        let attrs = format!(
-            r#"fill="{}" fill-opacity="0.85" stroke="{}" stroke-width="1.5" class="alongside""#,
-            p.red, p.red
-        );
-        pen.bar(axis, span, bar_y - 3.0, BAR_H + 6.0, &attrs);
+        pen.bar(axis, span, bar_y - 3.0, BAR_H + 6.0, r#"class="alongside""#);
     }
 }
 

@@ -1,0 +1,241 @@
+//! The HTML report in a real browser: headless Chromium (Debian's `chromium`) loads the file, runs
+//! its script, and we read the DOM it ends with (`--dump-dom`) and keep a screenshot
+//! (`target/tmp/artifacts/*.png`). Without Chromium these tests say SKIPPED; `.ci/run` installs it
+//! and sets BUILDX_GANTT_REQUIRE_BROWSER=1, so there a missing browser fails them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn find_chromium() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("BUILDX_GANTT_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    let names = [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ];
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|d| names.iter().map(move |n| d.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// Chromium, or `None` after saying the test is skipped (a failure where it is required).
+fn chromium_or_skip(test: &str) -> Option<PathBuf> {
+    let found = find_chromium();
+    if found.is_none() {
+        let why = "no Chromium (install Debian's `chromium`, or set BUILDX_GANTT_CHROMIUM)";
+        if std::env::var_os("BUILDX_GANTT_REQUIRE_BROWSER").is_some_and(|v| v == "1") {
+            panic!("{test}: {why}, and BUILDX_GANTT_REQUIRE_BROWSER=1");
+        }
+        eprintln!("SKIPPED {test}: {why}");
+    }
+    found
+}
+
+fn artifacts() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("artifacts");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs headless Chromium on `url` with `extra` flags, offline, killed after 90 s.
+fn chrome(browser: &Path, name: &str, extra: &[&str], url: &str) -> Output {
+    let profile = tmp_dir(&format!("chromium-{name}"));
+    let mut c = Command::new(browser);
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-extensions",
+        "--no-first-run",
+        "--hide-scrollbars",
+        // Offline: the page must need nothing from anywhere.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=5000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()))
+    .args(extra)
+    .arg(url)
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let child = c.spawn().expect("start chromium");
+    let pid = child.id();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = done.clone();
+    std::thread::spawn(move || {
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(90) {
+            if flag.load(std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    });
+    let out = child.wait_with_output().unwrap();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    out
+}
+
+/// The report of `log` as HTML in the artifacts directory.
+fn html_of(log: &str, file: &str, extra: &[&str]) -> PathBuf {
+    let out = artifacts().join(file);
+    let mut args = vec![
+        "report",
+        log,
+        "--format",
+        "html",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args, None);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    out
+}
+
+fn url(file: &Path, hash: &str) -> String {
+    format!("file://{}{hash}", file.display())
+}
+
+/// The DOM after the script ran, checked for a clean start: no script error, the page ready.
+fn dom(browser: &Path, name: &str, page: &Path, hash: &str) -> String {
+    let o = chrome(browser, name, &["--dump-dom"], &url(page, hash));
+    let dom = stdout(&o);
+    let log = stderr(&o);
+    assert!(o.status.success(), "chromium failed: {log}");
+    assert!(
+        dom.contains("data-ready=\"ok\""),
+        "the page's script did not finish: {}\n{log}",
+        &dom[..dom.len().min(2000)]
+    );
+    assert!(
+        dom.contains(r#"<pre id="script-errors" hidden=""></pre>"#),
+        "the page caught a script error: {dom}"
+    );
+    assert!(!log.contains("Uncaught"), "a script error: {log}");
+    dom
+}
+
+/// A step's id in the embedded report, by the start of its name.
+fn step_id(log: &str, prefix: &str) -> u64 {
+    let o = run(&["report", log, "--format", "json"], None);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"].as_str().unwrap().starts_with(prefix))
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap()
+}
+
+#[test]
+fn the_race_opens_in_chromium_with_chart_hazard_zoom_and_step_details() {
+    let Some(browser) = chromium_or_skip("the_race_opens_in_chromium") else {
+        return;
+    };
+    let log = fixture("race/rawjson-fail.jsonl")
+        .to_string_lossy()
+        .into_owned();
+    let page = html_of(&log, "race.html", &[]);
+    // As it opens: the chart, the verdict, the hazard explanation.
+    let dom = dom(&browser, "race", &page, "");
+    assert!(dom.contains("<svg") && dom.contains("id=\"chart\""));
+    assert!(dom.contains("race lost: [stage-2 2/4] read cache demo.mods.v1"));
+    assert!(dom.contains("Cache hazards"));
+    assert!(
+        dom.contains("0.00s–4.14s of 4.14s"),
+        "the script shows the window"
+    );
+    // A link to the failed step, zoomed to the first second: the details panel shows its times
+    // and output, the axis is redrawn for the window.
+    let failed = step_id(&log, "[stage-2 4/4]");
+    let dom = self::dom(
+        &browser,
+        "race-step",
+        &page,
+        &format!("#step={failed}&t=0-1"),
+    );
+    let details = &dom[dom.find("id=\"details\"").expect("details panel")..];
+    let details = &details[..details.find("</div>").unwrap()];
+    assert!(!details.starts_with(r#"id="details" hidden"#), "{details}");
+    assert!(
+        details.contains("[stage-2 4/4] RUN test -e /app/a"),
+        "{details}"
+    );
+    assert!(details.contains("modules missing"), "its output: {details}");
+    assert!(details.contains("failed"), "{details}");
+    assert!(dom.contains("0.00s–1.00s of 4.14s"), "zoomed");
+    assert!(
+        dom.contains(">0.2s</text>") && dom.contains(">0.4s</text>"),
+        "ticks redrawn for the zoom"
+    );
+    // A hazard step lists the hazard and what it ran alongside.
+    let reader = step_id(&log, "[stage-2 2/4]");
+    let dom = self::dom(&browser, "race-reader", &page, &format!("#step={reader}"));
+    assert!(dom.contains("cache hazard"), "{dom}");
+    assert!(dom.contains("ran alongside"), "{dom}");
+    // The screenshot, kept.
+    let png = artifacts().join("race-html.png");
+    let _ = std::fs::remove_file(&png);
+    let o = chrome(
+        &browser,
+        "race-shot",
+        &[
+            &format!("--screenshot={}", png.display()),
+            "--window-size=1280,1100",
+        ],
+        &url(&page, ""),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&png).expect("a screenshot");
+    assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
+    assert!(bytes.len() > 20_000, "a blank page? {} bytes", bytes.len());
+    eprintln!("screenshot: {}", png.display());
+}
+
+#[test]
+fn the_seed_plain_log_and_no_logs_dark_page_open_too() {
+    let Some(browser) = chromium_or_skip("the_seed_plain_log_and_no_logs_dark_page_open_too")
+    else {
+        return;
+    };
+    // Estimated times: the details give bounds.
+    let log = fixture("seed/bug.log").to_string_lossy().into_owned();
+    let page = html_of(&log, "seed-bug.html", &["--theme", "dark", "--no-logs"]);
+    let id = step_id(&log, "[stage-1 5/8]");
+    let dom = dom(&browser, "seed", &page, &format!("#step={id}"));
+    assert!(dom.contains("race lost: [stage-1 5/8]"), "{dom}");
+    assert!(
+        dom.contains("(between "),
+        "estimated times show their bounds"
+    );
+    assert!(dom.contains("Output left out (--no-logs)."));
+    let png = artifacts().join("seed-bug-dark.png");
+    let o = chrome(
+        &browser,
+        "seed-shot",
+        &[
+            &format!("--screenshot={}", png.display()),
+            "--window-size=1280,1000",
+        ],
+        &url(&page, ""),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+}
