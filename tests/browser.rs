@@ -130,6 +130,27 @@ fn dom(browser: &Path, name: &str, page: &Path, hash: &str) -> String {
     dom
 }
 
+/// Takes a screenshot of `page` into the artifacts directory (`size`: `W,H`), and checks it is a
+/// picture of something.
+fn screenshot(browser: &Path, page: &Path, name: &str, size: &str) {
+    let png = artifacts().join(name);
+    let _ = std::fs::remove_file(&png);
+    let o = chrome(
+        browser,
+        name,
+        &[
+            &format!("--screenshot={}", png.display()),
+            &format!("--window-size={size}"),
+        ],
+        &url(page, ""),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let bytes = std::fs::read(&png).expect("a screenshot");
+    assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
+    assert!(bytes.len() > 20_000, "a blank page? {} bytes", bytes.len());
+    eprintln!("screenshot: {}", png.display());
+}
+
 /// A step's id in the embedded report, by the start of its name.
 fn step_id(log: &str, prefix: &str) -> u64 {
     let o = run(&["report", log, "--format", "json"], None);
@@ -190,23 +211,7 @@ fn the_race_opens_in_chromium_with_chart_hazard_zoom_and_step_details() {
     let dom = self::dom(&browser, "race-reader", &page, &format!("#step={reader}"));
     assert!(dom.contains("cache hazard"), "{dom}");
     assert!(dom.contains("ran alongside"), "{dom}");
-    // The screenshot, kept.
-    let png = artifacts().join("race-html.png");
-    let _ = std::fs::remove_file(&png);
-    let o = chrome(
-        &browser,
-        "race-shot",
-        &[
-            &format!("--screenshot={}", png.display()),
-            "--window-size=1280,1100",
-        ],
-        &url(&page, ""),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let bytes = std::fs::read(&png).expect("a screenshot");
-    assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
-    assert!(bytes.len() > 20_000, "a blank page? {} bytes", bytes.len());
-    eprintln!("screenshot: {}", png.display());
+    screenshot(&browser, &page, "race-html.png", "1280,1100");
 }
 
 #[test]
@@ -226,16 +231,5 @@ fn the_seed_plain_log_and_no_logs_dark_page_open_too() {
         "estimated times show their bounds"
     );
     assert!(dom.contains("Output left out (--no-logs)."));
-    let png = artifacts().join("seed-bug-dark.png");
-    let o = chrome(
-        &browser,
-        "seed-shot",
-        &[
-            &format!("--screenshot={}", png.display()),
-            "--window-size=1280,1000",
-        ],
-        &url(&page, ""),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    screenshot(&browser, &page, "seed-bug-dark.png", "1280,1000");
 }

@@ -368,33 +368,26 @@ fn sizes_stay_sane_on_a_1000_step_build() {
 #[test]
 fn output_errors_leave_nothing_behind() {
     let dir = tmp_dir("export-errors");
+    let svg_to = |out: &Path| {
+        let race = path("race/rawjson-fail.jsonl");
+        run(
+            &[
+                "report",
+                &race,
+                "--format",
+                "svg",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            None,
+        )
+    };
     // A directory that does not exist: exit 2, said plainly.
-    let missing = dir.join("no/such/dir/x.svg");
-    let o = run(
-        &[
-            "report",
-            &path("race/rawjson-fail.jsonl"),
-            "--format",
-            "svg",
-            "-o",
-            missing.to_str().unwrap(),
-        ],
-        None,
-    );
+    let o = svg_to(&dir.join("no/such/dir/x.svg"));
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
     // A directory as the file.
-    let o = run(
-        &[
-            "report",
-            &path("race/rawjson-fail.jsonl"),
-            "--format",
-            "svg",
-            "-o",
-            dir.to_str().unwrap(),
-        ],
-        None,
-    );
+    let o = svg_to(&dir);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("is a directory"), "{}", stderr(&o));
     // An unreadable log: the old report is kept, not truncated.

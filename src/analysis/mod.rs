@@ -106,6 +106,15 @@ impl Analysis {
         (spans_of(true), spans_of(false))
     }
 
+    /// BuildKit's own steps and any not named after a stage (the charts' `[internal]` group).
+    pub fn internal_steps(&self) -> Vec<StepId> {
+        self.steps
+            .iter()
+            .filter(|s| s.stage.is_none())
+            .map(|s| s.id)
+            .collect()
+    }
+
     /// Steps on either side of a cache hazard (the ones the chart marks ⚠).
     pub fn hazard_steps(&self) -> Vec<StepId> {
         self.hazards

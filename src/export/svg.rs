@@ -189,12 +189,7 @@ enum Row<'a> {
 
 fn rows(a: &Analysis, which: Rows) -> Vec<Row<'_>> {
     let mut out = Vec::new();
-    let internal: Vec<StepId> = a
-        .steps
-        .iter()
-        .filter(|s| s.stage.is_none())
-        .map(|s| s.id)
-        .collect();
+    let internal = a.internal_steps();
     if !internal.is_empty() {
         out.push(Row::Internal(internal));
     }

@@ -332,12 +332,7 @@ impl App {
     fn rebuild_rows(&mut self) {
         let a = &self.analysis;
         let mut rows = Vec::with_capacity(a.steps.len() + a.stages.len() + 1);
-        let internal: Vec<StepId> = a
-            .steps
-            .iter()
-            .filter(|s| s.stage.is_none())
-            .map(|s| s.id)
-            .collect();
+        let internal = a.internal_steps();
         if !internal.is_empty() {
             rows.push(Row {
                 key: RowKey::Internal,
