@@ -154,20 +154,19 @@ pub fn report(args: ReportArgs) -> u8 {
             html::render(&title, &loaded.name, &loaded.build, &analysis, &opts)
         }
     };
-    let written =
-        match &args.output {
-            Some(path) => write_file(path, out.as_bytes()),
-            None if matches!(args.format, Format::Svg | Format::Html)
-                && io::stdout().is_terminal() =>
-            {
-                Err(format!(
-                "the {} report is a file to open, not terminal text: write it with --output FILE \
-                 (or redirect standard output)",
-                if args.format == Format::Svg { "SVG" } else { "HTML" }
-            ))
-            }
-            None => write_out(&out),
-        };
+    let markup = match args.format {
+        Format::Svg => Some("SVG"),
+        Format::Html => Some("HTML"),
+        _ => None,
+    };
+    let written = match (&args.output, markup) {
+        (Some(path), _) => write_file(path, out.as_bytes()),
+        (None, Some(what)) if io::stdout().is_terminal() => Err(format!(
+            "the {what} report is a file to open, not terminal text: write it with \
+             --output FILE (or redirect standard output)"
+        )),
+        (None, _) => write_out(&out),
+    };
     if let Err(e) = written {
         return fail(e);
     }

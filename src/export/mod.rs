@@ -1,4 +1,6 @@
-//! Views that are not the TUI: a text report for terminals and CI logs, and a JSON report for tools.
+//! Views that are not the TUI: a text report for terminals and CI logs, a JSON report for tools,
+//! an SVG chart for slides and pages, and an HTML report for CI artifacts; and the verdict wording
+//! they share with the screen.
 
 pub mod html;
 pub mod json;

@@ -375,7 +375,7 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
         pen.out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="{FONTS}" font-size="{FONT}" fill="{fg}" role="img" aria-label="{label}"{data}>"#,
         fg = p.fg,
-        label = escape(&format!("Gantt chart of {title}: {}", head.0)),
+        label = escape(&format!("Gantt chart: {}", head.0)),
         data = if opt.interactive {
             format!(
                 r#" id="chart" data-x0="{CHART_X0}" data-x1="{CHART_X1}" data-end="{}""#,
@@ -388,11 +388,7 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
             String::new()
         }
     );
-    let _ = writeln!(
-        pen.out,
-        "<title>{}</title>",
-        escape(&format!("{title} — {}", head.0))
-    );
+    let _ = writeln!(pen.out, "<title>{}</title>", escape(&head.0));
     pen.out.push_str(&defs(&p));
     let _ = writeln!(
         pen.out,
