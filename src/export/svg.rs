@@ -485,7 +485,21 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
         };
         // The full name, for a viewer's tooltip.
         let tip = match row {
-            Row::Step(id) => a.steps[*id].name.clone(),
+            Row::Step(id) => {
+                let st = &a.steps[*id];
+                let when = match (st.start(), st.end()) {
+                    (Some(b), Some(e)) => format!(
+                        "{} → {}, {} active",
+                        secs(b - axis.start),
+                        secs(e - axis.start),
+                        secs(st.active())
+                    ),
+                    (Some(b), None) => format!("from {}", secs(b - axis.start)),
+                    _ => "never ran".into(),
+                };
+                // The name cut, so a long RUN line cannot swell the file.
+                format!("{} — {}: {when}", cut(&st.name, 300), st.state.word())
+            }
             Row::Stage(si) => format!("stage {}", a.stages[*si].name),
             Row::Internal(_) => "BuildKit's own steps".into(),
             Row::Alongside(o) => overlap_sentence(a, o),
@@ -493,7 +507,7 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
         let _ = writeln!(
             pen.out,
             r#"<g class="row"{attrs}><title>{}</title>"#,
-            escape(&cut(&tip, 400))
+            escape(&tip)
         );
         if i % 2 == 1 || opt.interactive {
             let _ = writeln!(
