@@ -233,3 +233,103 @@ fn the_seed_plain_log_and_no_logs_dark_page_open_too() {
     assert!(dom.contains("Output left out (--no-logs)."));
     screenshot(&browser, &page, "seed-bug-dark.png", "1280,1000");
 }
+
+/// The page driven as a user would: a harness page frames the report (file pages may reach each
+/// other with `--allow-file-access-from-files`), clicks a step's row, turns the wheel over the
+/// chart, drags it, and writes what the report then shows into its own DOM for `--dump-dom`.
+#[test]
+fn clicking_a_step_wheel_zoom_and_drag_pan_work_in_chromium() {
+    let Some(browser) = chromium_or_skip("clicking_a_step_wheel_zoom_and_drag_pan_work") else {
+        return;
+    };
+    let log = fixture("race/rawjson-fail.jsonl")
+        .to_string_lossy()
+        .into_owned();
+    let page = html_of(&log, "race-driven.html", &[]);
+    let failed = step_id(&log, "[stage-2 4/4]");
+    let harness = artifacts().join("race-harness.html");
+    std::fs::write(
+        &harness,
+        HARNESS
+            .replace("PAGE", page.file_name().unwrap().to_str().unwrap())
+            .replace("STEP", &failed.to_string()),
+    )
+    .unwrap();
+    let o = chrome(
+        &browser,
+        "harness",
+        &["--allow-file-access-from-files", "--dump-dom"],
+        &url(&harness, ""),
+    );
+    let dom = stdout(&o);
+    let out = dom
+        .split("<pre id=\"out\">")
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .unwrap_or_default()
+        .to_string();
+    let said = |key: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("the harness did not say {key}: {out}\n{}", stderr(&o)))
+            .to_string()
+    };
+    assert_eq!(said("ready"), "ok", "{out}");
+    assert_eq!(said("errors"), "", "{out}");
+    assert!(!out.contains("harness-error"), "{out}");
+    // The click opened the failed step: its name, times and output.
+    let details = said("details");
+    assert!(
+        details.contains("[stage-2 4/4] RUN test -e /app/a"),
+        "{out}"
+    );
+    assert!(details.contains("modules missing"), "{out}");
+    assert_eq!(said("hash"), format!("#step={failed}"), "{out}");
+    // The wheel zoomed in around the pointer; the drag moved the window later in time.
+    let window = |s: String| -> (f64, f64) {
+        let (a, rest) = s.split_once("s–").unwrap();
+        let b = rest.split_once('s').unwrap().0;
+        (a.parse().unwrap(), b.parse().unwrap())
+    };
+    let (z0, z1) = window(said("zoomed"));
+    assert!(z1 - z0 < 4.0 && z0 > 0.0, "zoomed to {z0}–{z1}: {out}");
+    let (p0, p1) = window(said("panned"));
+    assert!(
+        p0 > z0 + 0.01,
+        "dragging left shows later times: {p0} after {z0}: {out}"
+    );
+    // (the window is shown to the hundredth)
+    assert!(
+        ((p1 - p0) - (z1 - z0)).abs() <= 0.011,
+        "a pan keeps the zoom: {out}"
+    );
+}
+
+const HARNESS: &str = r#"<!DOCTYPE html>
+<html><body><pre id="out"></pre>
+<iframe id="f" src="PAGE" width="1280" height="900"></iframe>
+<script>
+var f = document.getElementById('f');
+f.onload = function () {
+  var out = document.getElementById('out');
+  function say(k, v) { out.textContent += k + '=' + v + '\n'; }
+  try {
+    var d = f.contentDocument, w = f.contentWindow;
+    say('ready', d.body.getAttribute('data-ready'));
+    var row = d.querySelector('g.row[data-step="STEP"] .hit');
+    row.dispatchEvent(new w.MouseEvent('click', { bubbles: true }));
+    say('details', d.getElementById('details').textContent.replace(/\n/g, ' '));
+    say('hash', w.location.hash);
+    var svg = d.getElementById('chart'), r = svg.getBoundingClientRect();
+    var y = r.top + r.height / 3;
+    svg.dispatchEvent(new w.WheelEvent('wheel', { deltaY: -600, clientX: r.left + r.width * 0.6, clientY: y, bubbles: true, cancelable: true }));
+    say('zoomed', d.getElementById('window').textContent);
+    svg.dispatchEvent(new w.MouseEvent('mousedown', { clientX: r.left + r.width * 0.7, clientY: y, bubbles: true }));
+    w.dispatchEvent(new w.MouseEvent('mousemove', { clientX: r.left + r.width * 0.5, clientY: y, bubbles: true }));
+    w.dispatchEvent(new w.MouseEvent('mouseup', { bubbles: true }));
+    say('panned', d.getElementById('window').textContent);
+    say('errors', d.getElementById('script-errors').textContent);
+  } catch (e) { say('harness-error', e); }
+};
+</script></body></html>
+"#;
