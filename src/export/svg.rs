@@ -18,7 +18,7 @@
 
 use std::fmt::Write as _;
 
-use super::text::{secs, tick_label, tick_step};
+use super::text::{cut, secs, tick_label, tick_step, wrap};
 use super::{counts, hazard_title, hazard_verdict, outcome, overlap_sentence, overlap_verdict};
 use crate::analysis::{short_name, Analysis, Certainty, Overlap, Span, StepId};
 use crate::model::{Build, Nanos, State};
@@ -144,35 +144,9 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// `s` cut to `n` characters, the cut marked with `…`.
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
-}
-
-/// Prose broken into lines of at most `n` characters (long words are cut).
+/// Prose broken into lines of at most `n` characters (a word longer than a line is cut).
 fn lines_of(text: &str, n: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let word = cut(word, n);
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > n {
-            out.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(&word);
-    }
-    if !line.is_empty() {
-        out.push(line);
-    }
-    out
+    wrap(text, n, "").lines().map(|l| cut(l, n)).collect()
 }
 
 fn chars_in(px: f64, font: f64) -> usize {

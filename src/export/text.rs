@@ -126,18 +126,23 @@ pub fn secs(n: Nanos) -> String {
     }
 }
 
-/// Cuts `s` to `w` columns (characters), marking the cut with `…`.
-fn fit(s: &str, w: usize) -> String {
-    let n = s.chars().count();
-    if n <= w {
-        format!("{s}{}", " ".repeat(w - n))
-    } else if w == 0 {
-        String::new()
+/// `s` cut to `n` characters (columns), the cut marked with `…`.
+pub fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
     } else {
-        let mut out: String = s.chars().take(w - 1).collect();
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
         out.push('…');
         out
     }
+}
+
+/// `s` in exactly `w` columns: cut (see [`cut`]) or padded with spaces.
+fn fit(s: &str, w: usize) -> String {
+    if w == 0 {
+        return String::new();
+    }
+    format!("{:<w$}", cut(s, w))
 }
 
 /// Wraps prose to `width` columns, each line starting with `indent`.

@@ -18,7 +18,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 use super::app::{speed_label, App, Mode, RowKind, ViewMode};
 use super::keys::{key_name, BINDINGS};
 use crate::analysis::{merge, short_name, Certainty, Span as TimeSpan, Step, StepId};
-use crate::export::text::{glyph, secs, tick_label, tick_step, LEGEND};
+use crate::export::text::{cut, glyph, secs, tick_label, tick_step, LEGEND};
 use crate::export::{hazard_verdict, overlap_verdict};
 use crate::model::{Nanos, State};
 
@@ -382,11 +382,7 @@ fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
         };
         // Label column: marker, name (cut to fit).
         let lw = areas.label_w.saturating_sub(2) as usize;
-        let mut name: String = label.chars().take(lw).collect();
-        if label.chars().count() > lw {
-            name.pop();
-            name.push('…');
-        }
+        let name = cut(&label, lw);
         let marker_style = if marker == '⚠' {
             th.hazard()
         } else {
