@@ -81,7 +81,7 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &Html
             interactive: true,
         },
     );
-    let ((head, _), _) = svg::header(title, source, build, a);
+    let head = svg::headline(title, build, a);
     let report = serde_json::to_string(&json::report(source, build, a))
         .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     let mut out = String::new();

@@ -52,6 +52,15 @@ pub fn outcome(build: &Build, analysis: &Analysis) -> &'static str {
     }
 }
 
+/// The outcome as the reports word it (`outcome` is what [`outcome`] returns).
+pub fn outcome_words(outcome: &str) -> &'static str {
+    match outcome {
+        "failed" => "FAILED",
+        "incomplete" => "INCOMPLETE (the log ends before the build did)",
+        _ => "succeeded",
+    }
+}
+
 /// The steps that failed on their own (not cancelled), in order of failure.
 pub fn failed_steps(analysis: &Analysis) -> Vec<&Step> {
     let mut v: Vec<&Step> = analysis

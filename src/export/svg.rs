@@ -19,7 +19,9 @@
 use std::fmt::Write as _;
 
 use super::text::{cut, secs, tick_label, tick_step, wrap};
-use super::{counts, hazard_title, hazard_verdict, outcome, overlap_sentence, overlap_verdict};
+use super::{
+    counts, hazard_title, hazard_verdict, outcome, outcome_words, overlap_sentence, overlap_verdict,
+};
 use crate::analysis::{short_name, Analysis, Certainty, Overlap, Span, StepId};
 use crate::model::{Build, Nanos, State};
 
@@ -828,31 +830,33 @@ fn legend(pen: &mut Pen, y: f64, layout: Vec<(f64, usize, Entry)>) {
 }
 
 #[derive(Clone, Copy)]
-pub(crate) enum Tone {
+enum Tone {
     Hazard,
     Red,
     Ok,
     Failed,
 }
 
+/// The title line: `Dockerfiles/race/Dockerfile — build FAILED in 4.14s` (also the HTML page's
+/// title).
+pub(crate) fn headline(title: &str, build: &Build, a: &Analysis) -> String {
+    let total = match (a.start, a.end) {
+        (Some(s), Some(e)) => format!(" in {}", secs(e - s)),
+        _ => String::new(),
+    };
+    let word = outcome_words(outcome(build, a));
+    format!("{title} — build {word}{total}")
+}
+
 /// `(title, subtitle)` and the verdict lines under them.
-pub(crate) fn header(
+fn header(
     title: &str,
     source: &str,
     build: &Build,
     a: &Analysis,
 ) -> ((String, String), Vec<(String, Tone)>) {
     let c = counts(a);
-    let total = match (a.start, a.end) {
-        (Some(s), Some(e)) => format!(" in {}", secs(e - s)),
-        _ => String::new(),
-    };
-    let word = match outcome(build, a) {
-        "failed" => "FAILED",
-        "incomplete" => "INCOMPLETE (the log ends before the build did)",
-        _ => "succeeded",
-    };
-    let head = format!("{title} — build {word}{total}");
+    let head = headline(title, build, a);
     let mut sub = Vec::new();
     if let Some(t) = a.start.filter(|_| build.has_clock()) {
         sub.push(

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{counts, failed_steps, hazard_title, outcome, overlap_sentence};
+use super::{counts, failed_steps, hazard_title, outcome, outcome_words, overlap_sentence};
 use crate::analysis::{Analysis, Certainty, Span, Stage, Step};
 use crate::model::{Build, Nanos, State};
 
@@ -215,10 +215,11 @@ pub fn render(name: &str, build: &Build, a: &Analysis, opt: &TextOptions) -> Str
         (Some(s), Some(e)) => secs(e - s),
         _ => "?".into(),
     };
-    let verdict = match outcome(build, a) {
-        "failed" => p.red("FAILED"),
-        "incomplete" => p.yellow("INCOMPLETE (the log ends before the build did)"),
-        _ => p.green("succeeded"),
+    let o = outcome(build, a);
+    let verdict = match o {
+        "failed" => p.red(outcome_words(o)),
+        "incomplete" => p.yellow(outcome_words(o)),
+        _ => p.green(outcome_words(o)),
     };
     let _ = writeln!(out, "{}", p.bold(name));
     let summary = format!(
