@@ -310,7 +310,8 @@ fn present(
     Ok(ending)
 }
 
-fn print_report(app: &App) -> Result<(), String> {
+/// Prints the session's text report; `analysis` is its final one.
+fn print_report(app: &App, analysis: &Analysis) -> Result<(), String> {
     let tty = io::stdout().is_terminal();
     let mut s = String::new();
     if !tty {
@@ -318,6 +319,7 @@ fn print_report(app: &App) -> Result<(), String> {
     }
     s.push_str(&run::final_report(
         app,
+        analysis,
         terminal_width(tty),
         tty && no_color_unset(),
     ));
@@ -493,6 +495,8 @@ pub fn live(args: BuildArgs) -> u8 {
         (_, Some(s)) => s.clamp(0, 255) as u8,
         (_, None) => EXIT_BUILD_FAILED,
     };
+    // The build as it ended: for the report and for --check.
+    let analysis = Analysis::of(&app.build, app.dockerfile.as_ref());
     if app.build.vertexes().is_empty() {
         // Nothing ran: buildx's own words are the message.
         let mut said: Vec<String> = app.build.error_text.clone();
@@ -504,7 +508,7 @@ pub fn live(args: BuildArgs) -> u8 {
                 eprintln!("  {l}");
             }
         }
-    } else if let Err(e) = print_report(&app) {
+    } else if let Err(e) = print_report(&app, &analysis) {
         eprintln!("buildx-gantt: {e}");
     }
     if args.engine.verify_layers && code == EXIT_OK {
@@ -536,7 +540,6 @@ pub fn live(args: BuildArgs) -> u8 {
         }
     }
     // Last, so CI logs end with it.
-    let analysis = Analysis::of(&app.build, app.dockerfile.as_ref());
     apply_check(args.check.fail_on(), &app.build, &analysis, code)
 }
 
@@ -781,7 +784,8 @@ fn play(
     }
     // Left before the end: the report is still of the whole log.
     run::take_rest(app, &mut feed, None);
-    if let Err(e) = print_report(app) {
+    let analysis = Analysis::of(&app.build, app.dockerfile.as_ref());
+    if let Err(e) = print_report(app, &analysis) {
         eprintln!("buildx-gantt: {e}");
     }
     EXIT_OK

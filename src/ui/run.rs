@@ -498,12 +498,12 @@ impl Narrator {
 }
 
 /// The text report printed when the screen is gone (or at the end of a headless run).
-pub fn final_report(app: &App, width: usize, color: bool) -> String {
-    let analysis = Analysis::of(&app.build, app.dockerfile.as_ref());
+/// The text report of the session, from its final analysis (`Analysis::of` its build).
+pub fn final_report(app: &App, analysis: &Analysis, width: usize, color: bool) -> String {
     text::render(
         &app.name,
         &app.build,
-        &analysis,
+        analysis,
         &text::TextOptions {
             width: width.max(40),
             color,
