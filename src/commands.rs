@@ -3,7 +3,9 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use crate::analysis::failed_steps;
 use crate::analysis::{short_name, Analysis, Certainty};
+use crate::chart::words::overlap_sentence;
 use crate::cli::{
     BuildArgs, ColorChoice, DemoArgs, DoctorArgs, EngineOptions, FailOn, Format, RepeatArgs,
     ReplayArgs, ReportArgs, SummaryFormat, VerifyLayersArgs,
@@ -12,7 +14,7 @@ use crate::compare;
 use crate::demo::{self, DEMOS};
 use crate::dockerfile::Dockerfile;
 use crate::doctor;
-use crate::export::{failed_steps, html, json, overlap_sentence, svg, text};
+use crate::export::{html, json, svg, text};
 use crate::layers;
 use crate::model::{Build, LogRetention};
 use crate::repeat;

@@ -2,9 +2,11 @@
 //! the stages that run alongside their `COPY --from` source and the cache mounts nothing orders, and
 //! renders the result.
 //!
-//! Data flows one way: [`source`] → [`model`] → [`analysis`] → [`export`] (and [`ui`], the live screen).
+//! Data flows one way: [`source`] → [`model`] → [`analysis`] → [`chart`] → the views:
+//! [`ui`] (the live screen) and [`export`] (text, SVG, HTML; JSON reads the analysis).
 
 pub mod analysis;
+pub mod chart;
 pub mod cli;
 pub mod commands;
 pub mod compare;

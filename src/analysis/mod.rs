@@ -7,6 +7,7 @@ mod intervals;
 mod overlap;
 mod stages;
 mod steps;
+mod summary;
 
 pub use cache::{short_name, CacheHazard, CacheUse};
 pub use critical::CriticalPath;
@@ -14,6 +15,7 @@ pub use intervals::{intersect, measure, merge, Span};
 pub use overlap::{Certainty, Overlap, StepPair};
 pub use stages::{Dependency, Evidence, Stage};
 pub use steps::{Step, StepId};
+pub use summary::{counts, failed_steps, outcome, Counts, Outcome};
 
 use crate::dockerfile::Dockerfile;
 use crate::model::{Build, Nanos};

@@ -12,10 +12,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use super::json;
 use super::svg::{self, escape, palette, Rows, SvgOptions, Theme};
-use super::text::secs;
-use super::{failed_steps, hazard_title, json, overlap_sentence};
-use crate::analysis::{short_name, Analysis};
+use crate::analysis::{failed_steps, short_name, Analysis};
+use crate::chart::words::{hazard_title, headline, overlap_sentence, secs};
 use crate::model::Build;
 
 /// How much of each vertex's output the HTML report keeps (the last bytes).
@@ -81,7 +81,7 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &Html
             interactive: true,
         },
     );
-    let head = svg::headline(title, build, a);
+    let head = headline(title, build, a);
     let report = serde_json::to_string(&json::report(source, build, a))
         .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     let mut out = String::new();

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{counts, outcome, Counts};
+use crate::analysis::{counts, outcome, Counts};
 use crate::analysis::{Analysis, Certainty, Evidence};
 use crate::dockerfile::DepKind;
 use crate::instruction::Mount;
@@ -261,7 +261,7 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a>
         schema: SCHEMA,
         version: VERSION,
         source,
-        outcome: outcome(build, a),
+        outcome: outcome(build, a).as_str(),
         start: a.start.filter(|_| build.has_clock()).map(format_rfc3339),
         timing: if build.is_estimated() {
             "estimated"

@@ -18,11 +18,12 @@
 
 use std::fmt::Write as _;
 
-use super::text::{cut, secs, tick_label, tick_step, wrap};
-use super::{
-    counts, hazard_title, hazard_verdict, outcome, outcome_words, overlap_sentence, overlap_verdict,
+use crate::analysis::{counts, Analysis, Span};
+use crate::chart::words::{
+    critical_chain, cut, failure_line, hazard_title, headline, lines_of, overlap_sentence, secs,
+    state_word, verdict, Tone, CRITICAL_LEGEND, HAZARD_LEGEND, POSSIBLY_RED_LEGEND, RED_LEGEND,
 };
-use crate::analysis::{short_name, Analysis, Certainty, Overlap, Span, StepId};
+use crate::chart::{rows, Axis, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, Nanos, State};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -146,56 +147,22 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Prose broken into lines of at most `n` characters (a word longer than a line is cut).
-fn lines_of(text: &str, n: usize) -> Vec<String> {
-    wrap(text, n, "").lines().map(|l| cut(l, n)).collect()
-}
-
 fn chars_in(px: f64, font: f64) -> usize {
     (px / (font * ADVANCE)).floor().max(4.0) as usize
 }
 
-/// One row of the chart.
-enum Row<'a> {
-    Internal(Vec<StepId>),
-    Stage(usize),
-    Alongside(&'a Overlap),
-    Step(StepId),
+/// The time axis in pixels.
+struct XAxis {
+    axis: Axis,
 }
 
-fn rows(a: &Analysis, which: Rows) -> Vec<Row<'_>> {
-    let mut out = Vec::new();
-    let internal = a.internal_steps();
-    if !internal.is_empty() {
-        out.push(Row::Internal(internal));
-    }
-    for (i, stage) in a.stages.iter().enumerate() {
-        if stage.steps.is_empty() {
-            continue;
-        }
-        out.push(Row::Stage(i));
-        for o in a.overlaps.iter().filter(|o| o.stage == stage.name) {
-            out.push(Row::Alongside(o));
-        }
-        if which == Rows::Steps {
-            out.extend(stage.steps.iter().map(|&s| Row::Step(s)));
-        }
-    }
-    out
-}
-
-struct Axis {
-    start: Nanos,
-    end: Nanos,
-    px_per_ns: f64,
-}
-
-impl Axis {
+impl XAxis {
     fn x(&self, t: Nanos) -> f64 {
-        CHART_X0 + (t - self.start) as f64 * self.px_per_ns
+        CHART_X0 + self.axis.frac(t) * (CHART_X1 - CHART_X0)
     }
+    /// Seconds since the build's start, as short as they can be written (`data-t`).
     fn secs(&self, t: Nanos) -> String {
-        format!("{:.6}", (t - self.start) as f64 / 1e9)
+        format!("{:.6}", (t - self.axis.zero) as f64 / 1e9)
             .trim_end_matches('0')
             .trim_end_matches('.')
             .to_string()
@@ -210,7 +177,7 @@ struct Pen {
 
 impl Pen {
     /// A bar over `span` at row top `y`: at least 2 px wide so an instant still shows.
-    fn bar(&mut self, axis: &Axis, (a, b): Span, y: f64, h: f64, attrs: &str) {
+    fn bar(&mut self, axis: &XAxis, (a, b): Span, y: f64, h: f64, attrs: &str) {
         let x = axis.x(a);
         let w = (axis.x(b) - x).max(2.0);
         let data = if self.interactive {
@@ -236,18 +203,6 @@ impl Pen {
 /// A bar's class (fill and outline per state, in the stylesheet); its text's is `c-` + the word.
 fn class_of(s: State) -> String {
     format!("s-{}", s.word())
-}
-
-/// What the row says at the right: its time or state in words.
-fn info_of(state: State, active: Nanos) -> String {
-    match state {
-        State::Waiting => "never ran".into(),
-        State::Cached => "cached".into(),
-        State::Running => format!("{} …", secs(active)),
-        State::Failed => format!("✗ {}", secs(active)),
-        State::Cancelled => "cancelled".into(),
-        State::Done => secs(active),
-    }
 }
 
 fn defs(p: &Palette) -> String {
@@ -286,436 +241,357 @@ fn defs(p: &Palette) -> String {
     )
 }
 
+/// Everything below the title, placed: the document's height depends on all of it.
+struct Page {
+    head: (String, String),
+    verdict: Vec<(String, Tone)>,
+    rows: Vec<Row>,
+    chart_top: f64,
+    chart_h: f64,
+    legend_y: f64,
+    legend: Vec<(f64, usize, Entry)>,
+    callout: Vec<(String, bool)>,
+    callout_y: f64,
+    callout_h: f64,
+    critical: Option<Vec<String>>,
+    critical_y: f64,
+    height: f64,
+}
+
+impl Page {
+    fn of(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgOptions) -> Page {
+        let p = palette(opt.theme);
+        let prose_chars = chars_in(WIDTH - 2.0 * MARGIN - 24.0, 14.0);
+        let (head, verdict) = header(title, source, build, a);
+        let verdict = verdict_lines(verdict);
+        let choices = Choices {
+            stages_only: opt.rows == Rows::Stages,
+            alongside_rows: true,
+            critical: true,
+            finished: true,
+            ..Choices::default()
+        };
+        let rows = rows(a, &choices);
+        let chart_top = 84.0 + verdict.len() as f64 * 20.0 + 34.0;
+        let chart_h = rows.len().max(1) as f64 * ROW_H;
+        let legend_y = chart_top + chart_h + 28.0;
+        let legend = legend_layout(&p, a.estimated);
+        let legend_lines = legend.last().map_or(1, |l| l.1 + 1);
+        let callout = callout_lines(a, prose_chars);
+        let callout_y = legend_y + legend_lines as f64 * LEGEND_LINE + 12.0;
+        let (callout_h, gap) = match callout.len() {
+            0 => (0.0, 0.0),
+            n => (n as f64 * 19.0 + 24.0, 22.0),
+        };
+        let critical_y = callout_y + callout_h + gap;
+        let critical = critical_chain(a).map(|c| lines_of(&c, prose_chars));
+        let height = critical_y + critical.as_ref().map_or(0.0, |l| l.len() as f64 * 19.0) + 20.0;
+        Page {
+            head,
+            verdict,
+            rows,
+            chart_top,
+            chart_h,
+            legend_y,
+            legend,
+            callout,
+            callout_y,
+            callout_h,
+            critical,
+            critical_y,
+            height,
+        }
+    }
+}
+
+/// The verdict lines as drawn: the build's own error on one line (the rest is below), the rest
+/// wrapped.
+fn verdict_lines(verdict: Vec<(String, Tone)>) -> Vec<(String, Tone)> {
+    let chars = chars_in(WIDTH - 2.0 * MARGIN, 15.0);
+    verdict
+        .into_iter()
+        .flat_map(|(text, tone)| match tone {
+            Tone::Failed => vec![(cut(&text, chars), tone)],
+            _ => lines_of(&text, chars)
+                .into_iter()
+                .map(|l| (l, tone))
+                .collect(),
+        })
+        .collect()
+}
+
 /// The SVG document. `title` names the build (its Dockerfile, else its log); `source` is the
 /// log it was read from.
 pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgOptions) -> String {
     let p = palette(opt.theme);
+    let page = Page::of(title, source, build, a, opt);
     let mut pen = Pen {
         out: String::new(),
         interactive: opt.interactive,
     };
-    let rows = rows(a, opt.rows);
-    let hazard_steps = a.hazard_steps();
-    let critical: Vec<StepId> = a
-        .critical_path
-        .as_ref()
-        .map(|c| c.steps.clone())
-        .unwrap_or_default();
-    let prose_chars = chars_in(WIDTH - 2.0 * MARGIN - 24.0, 14.0);
-
-    // Heights first: the document's height depends on everything below the chart.
-    let (head, verdict) = header(title, source, build, a);
-    let verdict_chars = chars_in(WIDTH - 2.0 * MARGIN, 15.0);
-    let verdict_lines: Vec<(String, Tone)> = verdict
-        .iter()
-        .flat_map(|(text, tone)| match tone {
-            // The error is the build's own words, often long: one line of it, the rest below.
-            Tone::Failed => vec![(cut(text, verdict_chars), *tone)],
-            _ => lines_of(text, verdict_chars)
-                .into_iter()
-                .map(|l| (l, *tone))
-                .collect(),
-        })
-        .collect();
-    let chart_top = 84.0 + verdict_lines.len() as f64 * 20.0 + 34.0;
-    let chart_h = rows.len().max(1) as f64 * ROW_H;
-    let legend_y = chart_top + chart_h + 28.0;
-    let legend_layout = legend_layout(&p, a.estimated);
-    let legend_lines = legend_layout.last().map_or(1, |l| l.1 + 1);
-    let callout = callout_lines(a, prose_chars);
-    let callout_y = legend_y + legend_lines as f64 * LEGEND_LINE + 12.0;
-    let callout_h = if callout.is_empty() {
-        0.0
-    } else {
-        callout.len() as f64 * 19.0 + 24.0
-    };
-    let critical_y = callout_y + callout_h + if callout.is_empty() { 0.0 } else { 22.0 };
-    let critical_text = a.critical_path.as_ref().map(|cp| {
-        let chain: Vec<String> = cp.steps.iter().map(|&s| short_name(&a.steps[s])).collect();
-        lines_of(
-            &format!(
-                "» critical path ({}): {}",
-                secs(cp.end - cp.start),
-                chain.join(" → ")
-            ),
-            prose_chars,
-        )
-    });
-    let height = critical_y
-        + critical_text
-            .as_ref()
-            .map_or(0.0, |l| l.len() as f64 * 19.0)
-        + 20.0;
-
-    let _ = writeln!(
-        pen.out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="{FONTS}" font-size="{FONT}" fill="{fg}" role="img" aria-label="{label}"{data}>"#,
-        fg = p.fg,
-        label = escape(&format!("Gantt chart: {}", head.0)),
-        data = if opt.interactive {
-            format!(
-                r#" id="chart" data-x0="{CHART_X0}" data-x1="{CHART_X1}" data-end="{}""#,
-                match (a.start, a.end) {
-                    (Some(s), Some(e)) => format!("{:.6}", (e - s).max(1) as f64 / 1e9),
-                    _ => "1".into(),
-                }
-            )
-        } else {
-            String::new()
-        }
-    );
-    let _ = writeln!(pen.out, "<title>{}</title>", escape(&head.0));
-    pen.out.push_str(&defs(&p));
-    let _ = writeln!(
-        pen.out,
-        r#"<rect width="100%" height="100%" fill="{}"/>"#,
-        p.bg
-    );
-    // Title, subtitle, verdict.
-    pen.text(
-        MARGIN,
-        38.0,
-        r#"font-size="22" font-weight="bold""#,
-        &cut(&head.0, chars_in(WIDTH - 2.0 * MARGIN, 22.0)),
-    );
-    pen.text(
-        MARGIN,
-        62.0,
-        &format!(r#"font-size="14" fill="{}""#, p.dim),
-        &cut(&head.1, chars_in(WIDTH - 2.0 * MARGIN, 14.0)),
-    );
-    let mut y = 88.0;
-    for (line, tone) in &verdict_lines {
-        let c = match tone {
-            Tone::Hazard => p.hazard,
-            Tone::Red => p.red,
-            Tone::Ok => p.ok,
-            Tone::Failed => p.failed,
-        };
-        pen.text(
-            MARGIN,
-            y,
-            &format!(r#"font-size="15" font-weight="bold" fill="{c}" class="verdict""#),
-            line,
-        );
-        y += 20.0;
-    }
-
-    let axis = match (a.start, a.end) {
-        (Some(s), Some(e)) => Some(Axis {
-            start: s,
-            end: e.max(s + 1),
-            px_per_ns: (CHART_X1 - CHART_X0) / (e.max(s + 1) - s) as f64,
-        }),
-        _ => None,
-    };
-    let Some(axis) = axis else {
-        pen.text(
-            MARGIN,
-            chart_top + 16.0,
-            &format!(r#"fill="{}""#, p.dim),
-            "No step started: nothing to chart.",
-        );
+    open(&mut pen, &page, &p, a);
+    let Some(axis) = Axis::whole(a).map(|axis| XAxis { axis }) else {
+        let attrs = format!(r#"fill="{}""#, p.dim);
+        let msg = "No step started: nothing to chart.";
+        pen.text(MARGIN, page.chart_top + 16.0, &attrs, msg);
         pen.out.push_str("</svg>\n");
         return pen.out;
     };
-
-    // Axis: ticks with seconds and grid lines down the chart (the script redraws them on zoom).
-    let _ = writeln!(pen.out, r#"<g id="ticks" fill="{}">"#, p.dim);
-    let step = tick_step(1.0 / axis.px_per_ns, 80);
-    let mut t = 0.0;
-    while t * 1e9 <= (axis.end - axis.start) as f64 + 1.0 {
-        let x = axis.x(axis.start + (t * 1e9) as Nanos);
-        let _ = writeln!(
-            pen.out,
-            r#"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{}" stroke-width="1"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-            chart_top - 8.0,
-            chart_top + chart_h,
-            p.grid,
-            chart_top - 12.0,
-            tick_label(t, step)
-        );
-        t += step;
-    }
-    pen.out.push_str("</g>\n");
-
+    ticks(&mut pen, &axis, &page, &p);
     if opt.interactive {
         let _ = writeln!(
             pen.out,
-            r#"<clipPath id="chart-clip"><rect x="{CHART_X0}" y="{:.1}" width="{:.1}" height="{chart_h:.1}"/></clipPath>"#,
-            chart_top,
-            CHART_X1 - CHART_X0
+            r#"<clipPath id="chart-clip"><rect x="{CHART_X0}" y="{:.1}" width="{:.1}" height="{:.1}"/></clipPath>"#,
+            page.chart_top,
+            CHART_X1 - CHART_X0,
+            page.chart_h
         );
     }
-    let label_chars = chars_in(LABEL_W - 28.0, FONT);
-    for (i, row) in rows.iter().enumerate() {
-        let top = chart_top + i as f64 * ROW_H;
-        let bar_y = top + (ROW_H - BAR_H) / 2.0;
-        let text_y = top + ROW_H / 2.0 + FONT * 0.35;
-        let attrs = match row {
-            Row::Step(id) if opt.interactive => format!(r#" data-step="{id}""#),
-            Row::Stage(si) if opt.interactive => {
-                format!(r#" data-stage="{}""#, escape(&a.stages[*si].name))
-            }
-            _ => String::new(),
-        };
-        // The full name, for a viewer's tooltip.
-        let tip = match row {
-            Row::Step(id) => {
-                let st = &a.steps[*id];
-                let when = match (st.start(), st.end()) {
-                    (Some(b), Some(e)) => format!(
-                        "{} → {}, {} active",
-                        secs(b - axis.start),
-                        secs(e - axis.start),
-                        secs(st.active())
-                    ),
-                    (Some(b), None) => format!("from {}", secs(b - axis.start)),
-                    _ => "never ran".into(),
-                };
-                // The name cut, so a long RUN line cannot swell the file.
-                format!("{} — {}: {when}", cut(&st.name, 300), st.state.word())
-            }
-            Row::Stage(si) => format!("stage {}", a.stages[*si].name),
-            Row::Internal(_) => "BuildKit's own steps".into(),
-            Row::Alongside(o) => overlap_sentence(a, o),
-        };
-        let _ = writeln!(
-            pen.out,
-            r#"<g class="row"{attrs}><title>{}</title>"#,
-            escape(&tip)
-        );
-        if i % 2 == 1 || opt.interactive {
-            let _ = writeln!(
-                pen.out,
-                r#"<rect class="{}" x="{MARGIN}" y="{top:.1}" width="{:.1}" height="{ROW_H}"/>"#,
-                if i % 2 == 1 { "hit band" } else { "hit" },
-                WIDTH - 2.0 * MARGIN
-            );
-        }
-        // The bars of a row, clipped to the chart when the script zooms.
-        let (open, close) = if opt.interactive {
-            ("<g clip-path=\"url(#chart-clip)\">\n", "</g>\n")
-        } else {
-            ("", "")
-        };
-        let info_x = WIDTH - MARGIN;
-        match row {
-            Row::Internal(ids) => {
-                pen.text(
-                    MARGIN + 14.0,
-                    text_y,
-                    r#"class="dim b""#,
-                    &format!("[internal] {} steps", ids.len()),
-                );
-                let spans = crate::analysis::merge(
-                    ids.iter()
-                        .flat_map(|&id| a.steps[id].spans.iter().copied())
-                        .collect(),
-                );
-                pen.out.push_str(open);
-                for s in spans {
-                    pen.bar(
-                        &axis,
-                        s,
-                        top + ROW_H / 2.0 - 2.0,
-                        4.0,
-                        r#"class="internal""#,
-                    );
-                }
-                pen.out.push_str(close);
-            }
-            Row::Stage(si) => {
-                let stage = &a.stages[*si];
-                if stage.steps.iter().any(|id| hazard_steps.contains(id)) {
-                    pen.text(MARGIN, text_y, r#"class="hz""#, "⚠");
-                }
-                pen.text(
-                    MARGIN + 14.0,
-                    text_y,
-                    r#"class="b""#,
-                    &cut(&stage.name, label_chars + 2),
-                );
-                // Its steps' bars, the state that matters most on top.
-                let mut steps: Vec<StepId> = stage.steps.clone();
-                steps.sort_by_key(|&s| std::cmp::Reverse(a.steps[s].state.rank()));
-                pen.out.push_str(open);
-                for s in steps {
-                    let st = &a.steps[s];
-                    for &span in &st.spans {
-                        pen.bar(
-                            &axis,
-                            span,
-                            bar_y,
-                            BAR_H,
-                            &format!(r#"class="{}""#, class_of(st.state)),
-                        );
-                    }
-                }
-                let (red, maybe) = a.stage_overlap(&stage.name);
-                overlap_bands(&mut pen, &axis, &red, &maybe, bar_y);
-                pen.out.push_str(close);
-                let info = match (stage.start(), stage.end()) {
-                    (Some(s), Some(e)) => {
-                        format!("{}–{}", secs(s - axis.start), secs(e - axis.start))
-                    }
-                    (Some(s), None) => format!("{}–", secs(s - axis.start)),
-                    _ => "never ran".into(),
-                };
-                pen.text(info_x, text_y, r#"class="end dim" font-size="12""#, &info);
-            }
-            Row::Alongside(o) => {
-                let word = if o.certainty == Certainty::Certain {
-                    "alongside"
-                } else {
-                    "maybe alongside"
-                };
-                pen.text(
-                    MARGIN + 28.0,
-                    text_y,
-                    r#"class="red b""#,
-                    &cut(
-                        &format!(
-                            "! {word} {} (its {} source)",
-                            o.source,
-                            o.kind.instruction()
-                        ),
-                        label_chars,
-                    ),
-                );
-                pen.out.push_str(open);
-                for &span in &o.spans {
-                    let class = if o.certainty == Certainty::Certain {
-                        "alongside"
-                    } else {
-                        "possible"
-                    };
-                    pen.bar(
-                        &axis,
-                        span,
-                        top + 6.0,
-                        ROW_H - 12.0,
-                        &format!(r#"class="{class}""#),
-                    );
-                }
-                pen.out.push_str(close);
-                pen.text(info_x, text_y, r#"class="end red b""#, &secs(o.duration));
-            }
-            Row::Step(id) => {
-                let s = &a.steps[*id];
-                let marker = if hazard_steps.contains(id) {
-                    Some(("⚠", "hz"))
-                } else if critical.contains(id) {
-                    Some(("»", "cp"))
-                } else {
-                    None
-                };
-                if let Some((m, c)) = marker {
-                    pen.text(MARGIN, text_y, &format!(r#"class="{c}""#), m);
-                }
-                let label = match s.parsed.index() {
-                    Some((n, t)) => format!("{n}/{t} {}", s.parsed.text),
-                    None => s.name.clone(),
-                };
-                pen.text(MARGIN + 28.0, text_y, "", &cut(&label, label_chars));
-                pen.out.push_str(open);
-                let attrs = format!(r#"class="{}""#, class_of(s.state));
-                if s.spans.is_empty() {
-                    if let Some(t) = s.intervals.first().map(|i| i.start.best) {
-                        pen.bar(&axis, (t, t), bar_y, BAR_H, &attrs);
-                    }
-                }
-                for &span in &s.spans {
-                    pen.bar(&axis, span, bar_y, BAR_H, &attrs);
-                }
-                if critical.contains(id) {
-                    for &span in &s.spans {
-                        pen.bar(&axis, span, bar_y + BAR_H + 1.5, 2.5, r#"class="cp""#);
-                    }
-                }
-                let (red, maybe) = a.step_overlap(*id);
-                overlap_bands(&mut pen, &axis, &red, &maybe, bar_y);
-                // The hazard's winner says so on its bar.
-                if let Some(h) = a.hazards.iter().find(|h| h.first == Some(*id)) {
-                    if let Some(end) = s.end() {
-                        let x = axis.x(end) + 6.0;
-                        let text = format!("⚠ took {} first", h.cache_id);
-                        let fits = x + text.chars().count() as f64 * 12.0 * ADVANCE < CHART_X1;
-                        let data = if opt.interactive {
-                            format!(r#" data-after="{}""#, axis.secs(end))
-                        } else {
-                            String::new()
-                        };
-                        let (x, anchor) = if fits {
-                            (x, "start")
-                        } else {
-                            (axis.x(s.start().unwrap_or(end)) - 6.0, "end")
-                        };
-                        pen.text(
-                            x,
-                            text_y,
-                            &format!(
-                                r#"font-size="12" text-anchor="{anchor}" class="winner hz b"{data}"#
-                            ),
-                            &text,
-                        );
-                    }
-                }
-                pen.out.push_str(close);
-                pen.text(
-                    info_x,
-                    text_y,
-                    &format!(r#"class="end c-{}""#, s.state.word()),
-                    &info_of(s.state, s.active()),
-                );
-            }
-        }
-        pen.out.push_str("</g>\n");
+    for (i, row) in page.rows.iter().enumerate() {
+        let top = page.chart_top + i as f64 * ROW_H;
+        draw_row(&mut pen, a, &axis, row, i, top);
     }
-    legend(&mut pen, legend_y, legend_layout);
-    if !callout.is_empty() {
-        let _ = writeln!(
-            pen.out,
-            r#"<g class="callout"><rect x="{MARGIN}" y="{callout_y:.1}" width="{:.1}" height="{callout_h:.1}" rx="6" fill="none" stroke="{}" stroke-width="2"/>"#,
-            WIDTH - 2.0 * MARGIN,
-            p.hazard
-        );
-        let mut y = callout_y + 24.0;
-        for (line, bold) in &callout {
-            let attrs = if *bold {
-                format!(r#"font-size="14" font-weight="bold" fill="{}""#, p.hazard)
-            } else {
-                r#"font-size="14""#.to_string()
-            };
-            pen.text(MARGIN + 12.0, y, &attrs, line);
-            y += 19.0;
-        }
-        pen.out.push_str("</g>\n");
-    }
-    if let Some(lines) = critical_text {
-        let mut y = critical_y;
-        for line in lines {
-            pen.text(
-                MARGIN,
-                y,
-                &format!(r#"font-size="14" fill="{}""#, p.critical),
-                &line,
-            );
-            y += 19.0;
-        }
+    legend(&mut pen, page.legend_y, page.legend);
+    callout(&mut pen, &page.callout, page.callout_y, page.callout_h, &p);
+    let mut y = page.critical_y;
+    for line in page.critical.unwrap_or_default() {
+        let attrs = format!(r#"font-size="14" fill="{}""#, p.critical);
+        pen.text(MARGIN, y, &attrs, &line);
+        y += 19.0;
     }
     pen.out.push_str("</svg>\n");
     pen.out
 }
 
-/// Time alongside a source over a bar: a taller red band (proven) or a hatched one (possible).
-fn overlap_bands(pen: &mut Pen, axis: &Axis, red: &[Span], maybe: &[Span], bar_y: f64) {
-    for &span in maybe {
-        pen.bar(axis, span, bar_y - 3.0, BAR_H + 6.0, r#"class="possible""#);
+/// The `<svg>` element, its title and style, the background, the title, subtitle and verdict.
+fn open(pen: &mut Pen, page: &Page, p: &Palette, a: &Analysis) {
+    let data = if pen.interactive {
+        let end = match (a.start, a.end) {
+            (Some(s), Some(e)) => format!("{:.6}", (e - s).max(1) as f64 / 1e9),
+            _ => "1".into(),
+        };
+        format!(r#" id="chart" data-x0="{CHART_X0}" data-x1="{CHART_X1}" data-end="{end}""#)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        pen.out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="{FONTS}" font-size="{FONT}" fill="{fg}" role="img" aria-label="{label}"{data}>"#,
+        height = page.height,
+        fg = p.fg,
+        label = escape(&format!("Gantt chart: {}", page.head.0)),
+    );
+    let _ = writeln!(pen.out, "<title>{}</title>", escape(&page.head.0));
+    pen.out.push_str(&defs(p));
+    let _ = writeln!(
+        pen.out,
+        r#"<rect width="100%" height="100%" fill="{}"/>"#,
+        p.bg
+    );
+    let title = cut(&page.head.0, chars_in(WIDTH - 2.0 * MARGIN, 22.0));
+    pen.text(MARGIN, 38.0, r#"font-size="22" font-weight="bold""#, &title);
+    let sub = cut(&page.head.1, chars_in(WIDTH - 2.0 * MARGIN, 14.0));
+    pen.text(
+        MARGIN,
+        62.0,
+        &format!(r#"font-size="14" fill="{}""#, p.dim),
+        &sub,
+    );
+    for (i, (line, tone)) in page.verdict.iter().enumerate() {
+        let c = match tone {
+            Tone::Hazard => p.hazard,
+            Tone::Red => p.red,
+            Tone::Ok => p.ok,
+            Tone::Failed => p.failed,
+            Tone::Critical => p.critical,
+        };
+        let attrs = format!(r#"font-size="15" font-weight="bold" fill="{c}" class="verdict""#);
+        pen.text(MARGIN, 88.0 + i as f64 * 20.0, &attrs, line);
     }
-    for &span in red {
-        pen.bar(axis, span, bar_y - 3.0, BAR_H + 6.0, r#"class="alongside""#);
+}
+
+/// Ticks with seconds and grid lines down the chart (the HTML report's script redraws them on
+/// zoom).
+fn ticks(pen: &mut Pen, axis: &XAxis, page: &Page, p: &Palette) {
+    let _ = writeln!(pen.out, r#"<g id="ticks" fill="{}">"#, p.dim);
+    let ns_per_px = axis.axis.span() as f64 / (CHART_X1 - CHART_X0);
+    for t in axis.axis.ticks(ns_per_px * 80.0) {
+        let x = axis.x(t.at);
+        let _ = writeln!(
+            pen.out,
+            r#"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{}" stroke-width="1"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            page.chart_top - 8.0,
+            page.chart_top + page.chart_h,
+            p.grid,
+            page.chart_top - 12.0,
+            t.label
+        );
     }
+    pen.out.push_str("</g>\n");
+}
+
+/// One row: its group (with a tooltip and, in the HTML report, what a click selects), the band,
+/// the marker and label, the bars and the words at the right.
+fn draw_row(pen: &mut Pen, a: &Analysis, axis: &XAxis, row: &Row, i: usize, top: f64) {
+    let text_y = top + ROW_H / 2.0 + FONT * 0.35;
+    let attrs = match &row.kind {
+        RowKind::Step(id) if pen.interactive => format!(r#" data-step="{id}""#),
+        RowKind::Stage(si) if pen.interactive => {
+            format!(r#" data-stage="{}""#, escape(&a.stages[*si].name))
+        }
+        _ => String::new(),
+    };
+    let tip = escape(&tooltip(a, row));
+    let _ = writeln!(pen.out, r#"<g class="row"{attrs}><title>{tip}</title>"#);
+    if i % 2 == 1 || pen.interactive {
+        let _ = writeln!(
+            pen.out,
+            r#"<rect class="{}" x="{MARGIN}" y="{top:.1}" width="{:.1}" height="{ROW_H}"/>"#,
+            if i % 2 == 1 { "hit band" } else { "hit" },
+            WIDTH - 2.0 * MARGIN
+        );
+    }
+    label(pen, row, text_y);
+    // The bars of a row, clipped to the chart when the script zooms.
+    if pen.interactive {
+        pen.out.push_str("<g clip-path=\"url(#chart-clip)\">\n");
+    }
+    bars(pen, axis, row, top);
+    badge(pen, axis, a, row, text_y);
+    if pen.interactive {
+        pen.out.push_str("</g>\n");
+    }
+    let info = match row.kind {
+        RowKind::Stage(_) => row.when.as_deref().unwrap_or(&row.info),
+        _ => &row.info,
+    };
+    let class = match row.kind {
+        RowKind::Step(_) => format!("c-{}", row.state.word()),
+        RowKind::Alongside(_) => "red b".into(),
+        _ => "dim".into(),
+    };
+    let size = match row.kind {
+        RowKind::Stage(_) | RowKind::Internal(_) => r#" font-size="12""#,
+        _ => "",
+    };
+    pen.text(
+        WIDTH - MARGIN,
+        text_y,
+        &format!(r#"class="end {class}"{size}"#),
+        info,
+    );
+    pen.out.push_str("</g>\n");
+}
+
+/// The marker and the label, indented by depth.
+fn label(pen: &mut Pen, row: &Row, y: f64) {
+    match row.marker {
+        Some(Marker::Hazard) => pen.text(MARGIN, y, r#"class="hz""#, "⚠"),
+        Some(Marker::Critical) => pen.text(MARGIN, y, r#"class="cp""#, "»"),
+        None => {}
+    }
+    let x = MARGIN + 14.0 * (1.0 + row.depth as f64);
+    let chars = chars_in(LABEL_W - 28.0, FONT) + if row.depth == 0 { 2 } else { 0 };
+    let class = match row.kind {
+        RowKind::Internal(_) => r#"class="dim b""#,
+        RowKind::Stage(_) => r#"class="b""#,
+        RowKind::Alongside(_) => r#"class="red b""#,
+        RowKind::Step(_) => "",
+    };
+    pen.text(x, y, class, &cut(&row.label, chars));
+}
+
+/// A row's segments: state bars (thin for the internal group), the critical path underlined,
+/// then time alongside a source as a taller red band (proven) or a hatched one (possible); a
+/// `! alongside` row is all band.
+fn bars(pen: &mut Pen, axis: &XAxis, row: &Row, top: f64) {
+    let bar_y = top + (ROW_H - BAR_H) / 2.0;
+    let internal = matches!(row.kind, RowKind::Internal(_));
+    let alongside = matches!(row.kind, RowKind::Alongside(_));
+    let mut any_state = false;
+    for seg in &row.segments {
+        let (y, h, class) = match seg.paint {
+            Paint::State(_) if internal => (top + ROW_H / 2.0 - 2.0, 4.0, "internal".into()),
+            Paint::State(s) => (bar_y, BAR_H, class_of(s)),
+            Paint::Red if alongside => (top + 6.0, ROW_H - 12.0, "alongside".into()),
+            Paint::PossiblyRed if alongside => (top + 6.0, ROW_H - 12.0, "possible".into()),
+            Paint::Red => (bar_y - 3.0, BAR_H + 6.0, "alongside".into()),
+            Paint::PossiblyRed => (bar_y - 3.0, BAR_H + 6.0, "possible".into()),
+        };
+        any_state |= matches!(seg.paint, Paint::State(_));
+        pen.bar(axis, seg.span, y, h, &format!(r#"class="{class}""#));
+        if row.critical && matches!(seg.paint, Paint::State(_)) {
+            pen.bar(axis, seg.span, bar_y + BAR_H + 1.5, 2.5, r#"class="cp""#);
+        }
+    }
+    if let (false, Some(t), RowKind::Step(_)) = (any_state, row.instant, &row.kind) {
+        let class = format!(r#"class="{}""#, class_of(row.state));
+        pen.bar(axis, (t, t), bar_y, BAR_H, &class);
+    }
+}
+
+/// The row's badge after its bar (or before it, where the chart ends too soon).
+fn badge(pen: &mut Pen, axis: &XAxis, a: &Analysis, row: &Row, y: f64) {
+    let (Some(text), RowKind::Step(id)) = (&row.badge, &row.kind) else {
+        return;
+    };
+    let s = &a.steps[*id];
+    let Some(end) = s.end() else { return };
+    let x = axis.x(end) + 6.0;
+    let fits = x + text.chars().count() as f64 * 12.0 * ADVANCE < CHART_X1;
+    let data = if pen.interactive {
+        format!(r#" data-after="{}""#, axis.secs(end))
+    } else {
+        String::new()
+    };
+    let (x, anchor) = if fits {
+        (x, "start")
+    } else {
+        (axis.x(s.start().unwrap_or(end)) - 6.0, "end")
+    };
+    let attrs = format!(r#"font-size="12" text-anchor="{anchor}" class="winner hz b"{data}"#);
+    pen.text(x, y, &attrs, text);
+}
+
+/// What a viewer shows on hover: the full name, its state and when.
+fn tooltip(a: &Analysis, row: &Row) -> String {
+    match &row.kind {
+        RowKind::Step(id) => {
+            let st = &a.steps[*id];
+            let when = match &row.when {
+                Some(w) => format!("{w}, {} active", secs(row.active)),
+                None => state_word(row.state, true).to_string(),
+            };
+            // The name cut, so a long RUN line cannot swell the file.
+            let state = state_word(row.state, true);
+            format!("{} — {state}: {when}", cut(&st.name, 300))
+        }
+        RowKind::Stage(si) => format!("stage {}", a.stages[*si].name),
+        RowKind::Internal(_) => "BuildKit's own steps".into(),
+        RowKind::Alongside(oi) => overlap_sentence(a, &a.overlaps[*oi]),
+    }
+}
+
+/// The hazard call-out box.
+fn callout(pen: &mut Pen, lines: &[(String, bool)], y: f64, h: f64, p: &Palette) {
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        pen.out,
+        r#"<g class="callout"><rect x="{MARGIN}" y="{y:.1}" width="{:.1}" height="{h:.1}" rx="6" fill="none" stroke="{}" stroke-width="2"/>"#,
+        WIDTH - 2.0 * MARGIN,
+        p.hazard
+    );
+    for (i, (line, bold)) in lines.iter().enumerate() {
+        let attrs = if *bold {
+            format!(r#"font-size="14" font-weight="bold" fill="{}""#, p.hazard)
+        } else {
+            r#"font-size="14""#.to_string()
+        };
+        pen.text(MARGIN + 12.0, y + 24.0 + i as f64 * 19.0, &attrs, line);
+    }
+    pen.out.push_str("</g>\n");
 }
 
 /// One entry of the legend: its swatch and its words.
@@ -763,7 +639,7 @@ fn legend_layout(p: &Palette, estimated: bool) -> Vec<(f64, usize, Entry)> {
                 r#"<rect x="{{x}}" y="{{tall}}" width="22" height="18" fill="{}" stroke="{}" stroke-width="1"/>"#,
                 p.red, p.red
             ),
-            words: "ran alongside its COPY --from source",
+            words: RED_LEGEND,
             colour: p.red,
         },
     ];
@@ -773,13 +649,13 @@ fn legend_layout(p: &Palette, estimated: bool) -> Vec<(f64, usize, Entry)> {
                 r#"<rect x="{{x}}" y="{{tall}}" width="22" height="18" fill="url(#bg-possible)" stroke="{}" stroke-dasharray="3 2"/>"#,
                 p.red
             ),
-            words: "may have (plain log)",
+            words: POSSIBLY_RED_LEGEND,
             colour: p.red,
         });
     }
     entries.push(Entry {
         swatch: String::new(),
-        words: "⚠ shares a cache mount nothing orders",
+        words: HAZARD_LEGEND,
         colour: p.hazard,
     });
     entries.push(Entry {
@@ -787,7 +663,7 @@ fn legend_layout(p: &Palette, estimated: bool) -> Vec<(f64, usize, Entry)> {
             r#"<rect x="{{x}}" y="{{line}}" width="22" height="3" fill="{}"/>"#,
             p.critical
         ),
-        words: "» critical path",
+        words: CRITICAL_LEGEND,
         colour: p.critical,
     });
     let mut out = Vec::new();
@@ -829,25 +705,6 @@ fn legend(pen: &mut Pen, y: f64, layout: Vec<(f64, usize, Entry)>) {
     pen.out.push_str("</g>\n");
 }
 
-#[derive(Clone, Copy)]
-enum Tone {
-    Hazard,
-    Red,
-    Ok,
-    Failed,
-}
-
-/// The title line: `Dockerfiles/race/Dockerfile — build FAILED in 4.14s` (also the HTML page's
-/// title).
-pub(crate) fn headline(title: &str, build: &Build, a: &Analysis) -> String {
-    let total = match (a.start, a.end) {
-        (Some(s), Some(e)) => format!(" in {}", secs(e - s)),
-        _ => String::new(),
-    };
-    let word = outcome_words(outcome(build, a));
-    format!("{title} — build {word}{total}")
-}
-
 /// `(title, subtitle)` and the verdict lines under them.
 fn header(
     title: &str,
@@ -884,30 +741,12 @@ fn header(
     } else {
         "exact times (rawjson)".into()
     });
-    let mut verdict = Vec::new();
-    if let Some(h) = a.hazards.first() {
-        verdict.push((hazard_verdict(a, h, true), Tone::Hazard));
-    } else if let Some(o) = a.overlaps.first() {
-        verdict.push((overlap_verdict(o), Tone::Red));
-    } else if a.start.is_some() {
-        verdict.push((
-            "No stage ran alongside its COPY --from source.".into(),
-            Tone::Ok,
-        ));
+    let mut verdict: Vec<(String, Tone)> = verdict(a, true).into_iter().collect();
+    if verdict.is_empty() && a.start.is_some() {
+        let none = "No stage ran alongside its COPY --from source.";
+        verdict.push((none.into(), Tone::Ok));
     }
-    if let Some(s) = super::failed_steps(a).first() {
-        verdict.push((
-            format!(
-                "✗ {} failed{}",
-                short_name(s),
-                s.error
-                    .as_ref()
-                    .map(|e| format!(": {e}"))
-                    .unwrap_or_default()
-            ),
-            Tone::Failed,
-        ));
-    }
+    verdict.extend(failure_line(a).map(|l| (l, Tone::Failed)));
     ((head, sub.join(" · ")), verdict)
 }
 

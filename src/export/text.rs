@@ -4,9 +4,13 @@
 
 use std::fmt::Write as _;
 
-use super::{counts, failed_steps, hazard_title, outcome, outcome_words, overlap_sentence};
-use crate::analysis::{Analysis, Certainty, Span, Stage, Step};
-use crate::model::{Build, Nanos, State};
+use crate::analysis::{counts, failed_steps, outcome, Analysis, Outcome};
+use crate::chart::words::{
+    fit, glyph, hazard_title, outcome_words, overlap_sentence, secs, shared_note, wrap, wrap_items,
+    CRITICAL_LEGEND, HAZARD_LEGEND, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH,
+};
+use crate::chart::{rows, Axis, Cells, Choices, Marker, Paint, Row, RowKind};
+use crate::model::{Build, State};
 
 #[derive(Debug, Clone, Copy)]
 pub struct TextOptions {
@@ -27,33 +31,21 @@ impl Default for TextOptions {
     }
 }
 
-pub const LEGEND: &[(char, &str)] = &[
-    ('█', "done"),
-    ('▒', "running"),
-    ('░', "cached"),
-    ('▓', "failed"),
-    ('╳', "cancelled"),
-    ('·', "waiting"),
-    ('!', "ran alongside its COPY --from source"),
-];
-
-pub fn glyph(state: State) -> char {
-    match state {
-        State::Done => '█',
-        State::Running => '▒',
-        State::Cached => '░',
-        State::Failed => '▓',
-        State::Cancelled => '╳',
-        State::Waiting => '·',
-    }
+/// How a run of text is styled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Plain,
+    Dim,
+    Red,
+    State(State),
 }
 
-/// Styles as ANSI SGR codes; empty when colour is off.
-struct Paint {
+/// Styles as ANSI SGR codes; none when colour is off.
+struct Ansi {
     on: bool,
 }
 
-impl Paint {
+impl Ansi {
     fn wrap(&self, code: &str, s: &str) -> String {
         if self.on && !s.is_empty() {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -85,130 +77,21 @@ impl Paint {
             State::Done => self.wrap("34", s),
         }
     }
-}
-
-/// Maps time to chart columns.
-struct Axis {
-    start: Nanos,
-    per_cell: f64,
-    cells: usize,
-}
-
-impl Axis {
-    fn cell(&self, t: Nanos) -> usize {
-        let c = ((t - self.start) as f64 / self.per_cell).floor();
-        (c.max(0.0) as usize).min(self.cells.saturating_sub(1))
-    }
-
-    /// Which cells a set of spans touches (an instant still marks its cell).
-    fn cover(&self, spans: &[Span]) -> Vec<bool> {
-        let mut out = vec![false; self.cells];
-        for &(a, b) in spans {
-            let (ca, cb) = (self.cell(a), self.cell((b - 1).max(a)));
-            for c in out.iter_mut().take(cb + 1).skip(ca) {
-                *c = true;
-            }
+    fn style(&self, style: Style, s: &str) -> String {
+        match style {
+            Style::Plain => s.to_string(),
+            Style::Dim => self.dim(s),
+            Style::Red => self.red(s),
+            Style::State(st) => self.state(st, s),
         }
-        out
     }
 }
 
-pub fn secs(n: Nanos) -> String {
-    let s = n as f64 / 1e9;
-    if s < 0.1 {
-        format!("{:.0}ms", s * 1e3)
-    } else if s < 10.0 {
-        format!("{s:.2}s")
-    } else if s < 100.0 {
-        format!("{s:.1}s")
-    } else {
-        format!("{s:.0}s")
-    }
-}
-
-/// `s` cut to `n` characters (columns), the cut marked with `…`.
-pub fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
-}
-
-/// `s` in exactly `w` columns: cut (see [`cut`]) or padded with spaces.
-fn fit(s: &str, w: usize) -> String {
-    if w == 0 {
-        return String::new();
-    }
-    format!("{:<w$}", cut(s, w))
-}
-
-/// Wraps prose to `width` columns, each line starting with `indent`.
-pub fn wrap(text: &str, width: usize, indent: &str) -> String {
-    wrap_items(text.split_whitespace(), " ", width, indent)
-}
-
-/// Fills lines of `width` columns with whole items joined by `sep`, each line starting with
-/// `indent`.
-fn wrap_items<'a>(
-    items: impl IntoIterator<Item = &'a str>,
-    sep: &str,
-    width: usize,
-    indent: &str,
-) -> String {
-    let avail = width.saturating_sub(indent.chars().count()).max(20);
-    let sep_w = sep.chars().count();
-    let mut out = String::new();
-    let mut line = String::new();
-    for item in items {
-        if !line.is_empty() && line.chars().count() + sep_w + item.chars().count() > avail {
-            out.push_str(indent);
-            out.push_str(&line);
-            out.push('\n');
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push_str(sep);
-        }
-        line.push_str(item);
-    }
-    if !line.is_empty() {
-        out.push_str(indent);
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
-}
-
-/// A tick interval of 1, 2 or 5 × 10^k seconds giving labels at least `min_cells` apart.
-pub fn tick_step(per_cell: f64, min_cells: usize) -> f64 {
-    let min = per_cell * min_cells as f64 / 1e9;
-    let mut step = 0.001;
-    for _ in 0..40 {
-        for m in [1.0, 2.0, 5.0] {
-            if step * m >= min {
-                return step * m;
-            }
-        }
-        step *= 10.0;
-    }
-    step
-}
-
-pub fn tick_label(t: f64, step: f64) -> String {
-    if step >= 1.0 {
-        format!("{t:.0}s")
-    } else if step >= 0.1 {
-        format!("{t:.1}s")
-    } else {
-        format!("{t:.2}s")
-    }
-}
+/// Columns at the right of each row: its time or state.
+const INFO_W: usize = 16;
 
 pub fn render(name: &str, build: &Build, a: &Analysis, opt: &TextOptions) -> String {
-    let p = Paint { on: opt.color };
+    let p = Ansi { on: opt.color };
     let mut out = String::new();
     let c = counts(a);
     let total = match (a.start, a.end) {
@@ -217,13 +100,13 @@ pub fn render(name: &str, build: &Build, a: &Analysis, opt: &TextOptions) -> Str
     };
     let o = outcome(build, a);
     let verdict = match o {
-        "failed" => p.red(outcome_words(o)),
-        "incomplete" => p.yellow(outcome_words(o)),
-        _ => p.green(outcome_words(o)),
+        Outcome::Failed => p.red(outcome_words(o)),
+        Outcome::Incomplete => p.yellow(outcome_words(o)),
+        Outcome::Succeeded => p.green(outcome_words(o)),
     };
     let _ = writeln!(out, "{}", p.bold(name));
     let summary = format!(
-        "build {verdict} in {total}: {} steps ({} done, {} cached, {} failed, {} cancelled, {} never started{})",
+        "build {verdict} in {total}: {} steps ({} done, {} cached, {} failed, {} cancelled, {} never ran{})",
         c.steps,
         c.done,
         c.cached,
@@ -243,116 +126,43 @@ pub fn render(name: &str, build: &Build, a: &Analysis, opt: &TextOptions) -> Str
     out
 }
 
-fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
-    let (Some(start), Some(end)) = (a.start, a.end) else {
+/// The chart's rows: every group open, a `! alongside` row under each stage that ran alongside
+/// its source, the critical path marked.
+fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
+    let Some(axis) = Axis::whole(a) else {
         out.push_str("No step started: nothing to chart.\n\n");
         return;
     };
     let label_w = (opt.width / 3).clamp(16, 44);
-    let info_w = 16;
-    let cells = opt.width.saturating_sub(label_w + info_w + 2).max(10);
-    let axis = Axis {
-        start,
-        per_cell: ((end - start).max(1) as f64 / cells as f64).max(1.0),
-        cells,
-    };
-    // Time axis.
-    let step = tick_step(axis.per_cell, 8);
-    let mut ticks = vec![' '; cells];
-    let mut t = 0.0;
-    while t * 1e9 < (end - start) as f64 {
-        let c = axis.cell(start + (t * 1e9) as Nanos);
-        let label = tick_label(t, step);
-        if c + label.len() <= cells {
-            for (i, ch) in label.chars().enumerate() {
+    let cells = axis.cells(opt.width.saturating_sub(label_w + INFO_W + 2).max(10));
+    let mut ticks = vec![' '; cells.count()];
+    for t in axis.ticks(cells.per_cell() * 8.0) {
+        let Some(c) = cells.at(t.at) else { continue };
+        if c + t.label.len() <= cells.count() {
+            for (i, ch) in t.label.chars().enumerate() {
                 ticks[c + i] = ch;
             }
         }
-        t += step;
     }
-    let _ = writeln!(
-        out,
-        "{} {}",
-        " ".repeat(label_w),
-        p.dim(&ticks.iter().collect::<String>())
-    );
-    let hazard_steps = a.hazard_steps();
-    let row = |out: &mut String, label: String, bar: String, info: String| {
-        let _ = writeln!(out, "{} {} {}", label, bar, info);
+    let ticks: String = ticks.into_iter().collect();
+    let _ = writeln!(out, "{} {}", " ".repeat(label_w), p.dim(&ticks));
+    let choices = Choices {
+        internal_open: true,
+        alongside_rows: true,
+        critical: true,
+        finished: true,
+        ..Choices::default()
     };
-    let step_row = |out: &mut String, s: &Step| {
-        let name = match s.parsed.index() {
-            Some((i, n)) => format!("  {i}/{n} {}", s.parsed.text),
-            None => format!("  {}", s.name),
-        };
-        let mark = if hazard_steps.contains(&s.id) {
-            "⚠"
-        } else {
-            " "
-        };
-        let cover = axis.cover(&s.spans);
-        let g = glyph(s.state).to_string();
-        let mut bar: String = cover
-            .iter()
-            .map(|&c| if c { g.as_str() } else { " " })
-            .collect();
-        if s.spans.is_empty() {
-            bar = " ".repeat(cells);
-        }
-        let bar = p.state(s.state, &bar);
-        let info = match s.state {
-            State::Waiting => "never started".to_string(),
-            State::Cached => "cached".to_string(),
-            st => format!("{:>6} {}", secs(s.active()), st.word()),
-        };
-        row(
-            out,
-            format!(
-                "{}{}",
-                fit(&name, label_w - 1),
-                if mark == "⚠" {
-                    p.yellow(mark)
-                } else {
-                    mark.to_string()
-                }
-            ),
-            bar,
-            p.state(s.state, &info),
-        );
-    };
-    // Internal and other steps first, as one group.
-    let internal: Vec<&Step> = a.steps.iter().filter(|s| s.stage.is_none()).collect();
-    if !internal.is_empty() {
-        let spans = crate::analysis::merge(internal.iter().flat_map(|s| s.spans.clone()).collect());
-        let bar: String = axis
-            .cover(&spans)
-            .iter()
-            .map(|&c| if c { '─' } else { ' ' })
-            .collect();
-        row(
-            out,
-            p.dim(&fit("internal", label_w)),
-            p.dim(&bar),
-            String::new(),
-        );
-        for s in &internal {
-            step_row(out, s);
-        }
-    }
-    for stage in &a.stages {
-        if stage.steps.is_empty() {
-            continue;
-        }
-        stage_rows(out, a, stage, &axis, label_w, p);
-        if let Some(note) = shared_note(a, stage) {
-            out.push_str(&p.dim(&wrap(&note, opt.width, "  ")));
-        }
-        for &s in &stage.steps {
-            step_row(out, &a.steps[s]);
+    for row in rows(a, &choices) {
+        row_line(out, &row, &cells, label_w, p);
+        if let RowKind::Stage(i) = row.kind {
+            if let Some(note) = shared_note(a, &a.stages[i]) {
+                out.push_str(&p.dim(&wrap(&note, opt.width, "  ")));
+            }
         }
     }
     let mut items: Vec<String> = LEGEND.iter().map(|(g, w)| format!("{g} {w}")).collect();
-    items.push("⚠ shares a cache mount nothing orders".into());
+    items.extend([HAZARD_LEGEND.to_string(), CRITICAL_LEGEND.to_string()]);
     out.push('\n');
     out.push_str(&p.dim(&wrap_items(
         items.iter().map(String::as_str),
@@ -363,75 +173,70 @@ fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
     out.push('\n');
 }
 
-/// `1/8–3/8 are [builder 1/7]–[builder 3/7] (BuildKit ran them once for both stages)`.
-pub fn shared_note(a: &Analysis, stage: &Stage) -> Option<String> {
-    let (other, n) = stage.shares.as_ref()?;
-    let total = a.steps[*stage.steps.first()?].parsed.index()?.1;
-    let other_total = a
-        .stages
-        .iter()
-        .find(|s| &s.name == other)
-        .and_then(|s| s.steps.first())
-        .and_then(|&s| a.steps[s].parsed.index())
-        .map_or(0, |i| i.1);
-    let range = |st: &str, t: u32| {
-        if *n == 1 {
-            format!("[{st} 1/{t}]")
-        } else {
-            format!("[{st} 1/{t}]–[{st} {n}/{t}]")
-        }
+/// `⚠  2/3 RUN …  ████████   0.19s ✓`: marker, label, bar, info.
+fn row_line(out: &mut String, row: &Row, cells: &Cells, label_w: usize, p: &Ansi) {
+    let marker = match row.marker {
+        Some(Marker::Hazard) => p.yellow("⚠"),
+        Some(Marker::Critical) => "»".to_string(),
+        None => " ".to_string(),
     };
-    Some(format!(
-        "{} never show: they are {} (identical steps, run once for both stages)",
-        range(&stage.name, total),
-        range(other, other_total)
-    ))
+    let indent = format!(" {}", "  ".repeat(row.depth as usize));
+    let label = fit(&format!("{indent}{}", row.label), label_w - 1);
+    let (label, info) = match row.kind {
+        RowKind::Internal(_) => (p.dim(&label), p.dim(&row.info)),
+        RowKind::Stage(_) => (
+            p.bold(&label),
+            p.dim(row.when.as_deref().unwrap_or(&row.info)),
+        ),
+        RowKind::Alongside(_) => (p.red(&label), p.red(&row.info)),
+        RowKind::Step(_) => (label, p.state(row.state, &row.info)),
+    };
+    let _ = writeln!(out, "{marker}{label} {} {info}", bar(row, cells, p));
 }
 
-fn stage_rows(
-    out: &mut String,
-    a: &Analysis,
-    stage: &Stage,
-    axis: &Axis,
-    label_w: usize,
-    p: &Paint,
-) {
-    let bar: String = axis
-        .cover(&stage.spans)
-        .iter()
-        .map(|&c| if c { '━' } else { ' ' })
-        .collect();
-    let info = match (stage.start(), stage.end(), a.start) {
-        (Some(s), Some(e), Some(t0)) => format!("{}–{}", secs(s - t0), secs(e - t0)),
-        _ => "never started".into(),
+/// A row's bar: a line for groups, each state's glyph for steps, red (or `!`/`?` without colour)
+/// where it ran alongside its source.
+fn bar(row: &Row, cells: &Cells, p: &Ansi) -> String {
+    let (line, base) = match row.kind {
+        RowKind::Internal(_) => (Some('─'), Style::Dim),
+        RowKind::Stage(_) => (Some('━'), Style::Plain),
+        _ => (None, Style::Plain),
     };
-    let _ = writeln!(
-        out,
-        "{} {} {}",
-        p.bold(&fit(&stage.name, label_w)),
-        bar,
-        p.dim(&info)
-    );
-    for o in a.overlaps.iter().filter(|o| o.stage == stage.name) {
-        let cover = axis.cover(&o.spans);
-        let mark = if o.certainty == Certainty::Certain {
-            "!"
-        } else {
-            "?"
+    let glyphs = cells.marks(row).into_iter().map(|m| {
+        let under = m.state.map(|s| line.unwrap_or(glyph(s)));
+        let style = m.state.map_or(base, |s| {
+            if line.is_some() {
+                base
+            } else {
+                Style::State(s)
+            }
+        });
+        let red_glyph = match m.red {
+            Some(Paint::PossiblyRed) => POSSIBLY_RED_GLYPH,
+            _ => RED_GLYPH,
         };
-        let bar: String = cover.iter().map(|&c| if c { mark } else { " " }).collect();
-        let label = fit(&format!("  ! alongside {}", o.source), label_w);
-        let _ = writeln!(
-            out,
-            "{} {} {}",
-            p.red(&label),
-            p.red(&bar),
-            p.red(&secs(o.duration))
-        );
+        match (m.red, under) {
+            (Some(_), Some(c)) if p.on => (c, Style::Red),
+            (Some(_), _) => (red_glyph, Style::Red),
+            (None, Some(c)) => (c, style),
+            (None, None) => (' ', Style::Plain),
+        }
+    });
+    // One escape sequence per run of cells in the same style.
+    let mut out = String::new();
+    let mut run = (String::new(), Style::Plain);
+    for (c, style) in glyphs {
+        if style != run.1 && !run.0.is_empty() {
+            out.push_str(&p.style(run.1, &std::mem::take(&mut run.0)));
+        }
+        run.1 = style;
+        run.0.push(c);
     }
+    out.push_str(&p.style(run.1, &run.0));
+    out
 }
 
-fn concurrency(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
+fn concurrency(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
     if a.overlaps.is_empty() {
         return;
     }
@@ -453,7 +258,7 @@ fn concurrency(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
     out.push('\n');
 }
 
-fn hazards(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
+fn hazards(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
     if a.hazards.is_empty() {
         return;
     }
@@ -467,7 +272,7 @@ fn hazards(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
     out.push('\n');
 }
 
-fn critical(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
+fn critical(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
     let Some(cp) = &a.critical_path else { return };
     let _ = writeln!(
         out,
@@ -487,7 +292,7 @@ fn critical(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Paint) {
     out.push('\n');
 }
 
-fn errors(out: &mut String, build: &Build, a: &Analysis, opt: &TextOptions, p: &Paint) {
+fn errors(out: &mut String, build: &Build, a: &Analysis, opt: &TextOptions, p: &Ansi) {
     let failed = failed_steps(a);
     if failed.is_empty() && build.error_text.is_empty() {
         return;
@@ -528,7 +333,7 @@ fn errors(out: &mut String, build: &Build, a: &Analysis, opt: &TextOptions, p: &
     out.push('\n');
 }
 
-fn notes(out: &mut String, build: &Build, opt: &TextOptions, p: &Paint) {
+fn notes(out: &mut String, build: &Build, opt: &TextOptions, p: &Ansi) {
     if !build.warnings.is_empty() {
         let _ = writeln!(
             out,

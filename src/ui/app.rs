@@ -2,11 +2,12 @@
 //! clock), actions from keys and the mouse, the clock. Drawing is elsewhere (`view`) and only
 //! reads this.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::keys::Action;
 use crate::analysis::{Analysis, StepId};
+use crate::chart::{self, Choices, Row, RowKey, RowKind};
 use crate::dockerfile::Dockerfile;
 use crate::model::{Build, Event, LogLine, LogRetention, Nanos, State};
 use crate::source::replay::Pacing;
@@ -71,28 +72,6 @@ impl Replay {
     }
 }
 
-/// One line of the chart.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum RowKey {
-    /// `[internal]` and export steps, as one group.
-    Internal,
-    Stage(String),
-    Step(String),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RowKind {
-    Internal(Vec<StepId>),
-    Stage(usize),
-    Step(StepId),
-}
-
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub key: RowKey,
-    pub kind: RowKind,
-}
-
 /// How the time axis is placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViewMode {
@@ -137,15 +116,14 @@ pub struct App {
     /// The `now` the analysis was made at.
     analysed_at: Option<Nanos>,
     retention: LogRetention,
-    collapsed: HashSet<String>,
-    internal_expanded: bool,
+    /// What the chart shows: folds, the critical path.
+    choices: Choices,
     pub rows: Vec<Row>,
     pub selected: usize,
     selected_key: Option<RowKey>,
     /// First row shown (scrolling).
     pub row_offset: usize,
     pub view: TimeView,
-    pub critical: bool,
     pub details: bool,
     /// Log lines scrolled back from the end; 0 follows the end.
     pub log_scroll: usize,
@@ -177,8 +155,7 @@ impl App {
             dirty: true,
             analysed_at: None,
             retention,
-            collapsed: HashSet::new(),
-            internal_expanded: false,
+            choices: Choices::default(),
             rows: Vec::new(),
             selected: 0,
             selected_key: None,
@@ -188,7 +165,6 @@ impl App {
                 offset: 0,
                 span: 0,
             },
-            critical: false,
             details: false,
             log_scroll: 0,
             help: false,
@@ -330,33 +306,14 @@ impl App {
     }
 
     fn rebuild_rows(&mut self) {
-        let a = &self.analysis;
-        let mut rows = Vec::with_capacity(a.steps.len() + a.stages.len() + 1);
-        let internal = a.internal_steps();
-        if !internal.is_empty() {
-            rows.push(Row {
-                key: RowKey::Internal,
-                kind: RowKind::Internal(internal.clone()),
-            });
-            if self.internal_expanded {
-                for id in internal {
-                    rows.push(step_row(a, id));
-                }
-            }
-        }
-        for (i, stage) in a.stages.iter().enumerate() {
-            rows.push(Row {
-                key: RowKey::Stage(stage.name.clone()),
-                kind: RowKind::Stage(i),
-            });
-            if !self.collapsed.contains(&stage.name) {
-                for &id in &stage.steps {
-                    rows.push(step_row(a, id));
-                }
-            }
-        }
-        self.rows = rows;
+        self.choices.finished = self.finished();
+        self.rows = chart::rows(&self.analysis, &self.choices);
         self.reselect();
+    }
+
+    /// Whether the chart marks the critical path (`c`).
+    pub fn shows_critical(&self) -> bool {
+        self.choices.critical
     }
 
     fn reselect(&mut self) {
@@ -423,10 +380,8 @@ impl App {
         if !self.details {
             return;
         }
-        let Some(Row {
-            key,
-            kind: RowKind::Step(id),
-        }) = self.selected_row().cloned()
+        let Some((key, RowKind::Step(id))) =
+            self.selected_row().map(|r| (r.key.clone(), r.kind.clone()))
         else {
             self.log_cache = None;
             return;
@@ -480,10 +435,11 @@ impl App {
                 }
             }
             Action::CriticalPath => {
-                self.critical = !self.critical;
-                if self.critical && self.analysis.critical_path.is_none() {
+                self.choices.critical = !self.choices.critical;
+                if self.choices.critical && self.analysis.critical_path.is_none() {
                     self.say("no critical path yet: no step has finished");
                 }
+                self.rebuild_rows();
             }
             Action::NextHazard => self.jump_hazard(true),
             Action::PrevHazard => self.jump_hazard(false),
@@ -600,23 +556,24 @@ impl App {
 
     fn toggle_selected(&mut self) {
         match self.selected_row().map(|r| r.kind.clone()) {
-            Some(RowKind::Internal(_)) => self.internal_expanded = !self.internal_expanded,
+            Some(RowKind::Internal(_)) => self.choices.internal_open = !self.choices.internal_open,
             Some(RowKind::Stage(i)) => {
                 let name = self.analysis.stages[i].name.clone();
-                if !self.collapsed.remove(&name) {
-                    self.collapsed.insert(name);
+                if !self.choices.collapsed.remove(&name) {
+                    self.choices.collapsed.insert(name);
                 }
             }
+            Some(RowKind::Alongside(_)) => {}
             Some(RowKind::Step(id)) => {
                 // On a step: collapse its stage (or group) and select that.
                 let step = &self.analysis.steps[id];
                 match &step.stage {
                     Some(stage) => {
-                        self.collapsed.insert(stage.clone());
+                        self.choices.collapsed.insert(stage.clone());
                         self.selected_key = Some(RowKey::Stage(stage.clone()));
                     }
                     None => {
-                        self.internal_expanded = false;
+                        self.choices.internal_open = false;
                         self.selected_key = Some(RowKey::Internal);
                     }
                 }
@@ -627,10 +584,10 @@ impl App {
     }
 
     fn toggle_all(&mut self) {
-        let all_open = self.internal_expanded && self.collapsed.is_empty();
+        let all_open = self.choices.internal_open && self.choices.collapsed.is_empty();
         if all_open {
-            self.internal_expanded = false;
-            self.collapsed = self
+            self.choices.internal_open = false;
+            self.choices.collapsed = self
                 .analysis
                 .stages
                 .iter()
@@ -643,8 +600,8 @@ impl App {
                 });
             }
         } else {
-            self.internal_expanded = true;
-            self.collapsed.clear();
+            self.choices.internal_open = true;
+            self.choices.collapsed.clear();
         }
         self.rebuild_rows();
     }
@@ -672,9 +629,9 @@ impl App {
         }
         for &id in &targets {
             if let Some(stage) = &self.analysis.steps[id].stage {
-                self.collapsed.remove(stage);
+                self.choices.collapsed.remove(stage);
             } else {
-                self.internal_expanded = true;
+                self.choices.internal_open = true;
             }
         }
         self.rebuild_rows();
@@ -757,7 +714,7 @@ impl App {
             .and_then(|r| match r.kind {
                 RowKind::Step(id) => self.analysis.steps[id].start(),
                 RowKind::Stage(i) => self.analysis.stages[i].start(),
-                RowKind::Internal(_) => None,
+                RowKind::Internal(_) | RowKind::Alongside(_) => None,
             })
             .filter(|&t| t >= t0 && t < t1)
             .unwrap_or(t0 + span / 2);
@@ -792,13 +749,6 @@ impl App {
             .count();
         let cached = steps.iter().filter(|s| s.state == State::Cached).count();
         (finished, steps.len(), cached)
-    }
-}
-
-fn step_row(a: &Analysis, id: StepId) -> Row {
-    Row {
-        key: RowKey::Step(a.steps[id].name.clone()),
-        kind: RowKind::Step(id),
     }
 }
 

@@ -15,22 +15,21 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
-use super::app::{speed_label, App, Mode, RowKind, ViewMode};
+use super::app::{speed_label, App, Mode, ViewMode};
 use super::keys::{key_name, BINDINGS};
-use crate::analysis::{merge, short_name, Certainty, Span as TimeSpan, Step, StepId};
-use crate::export::text::{cut, glyph, secs, tick_label, tick_step, LEGEND};
-use crate::export::{hazard_verdict, overlap_verdict};
-use crate::model::{Nanos, State};
+use crate::analysis::{short_name, Certainty, StepId};
+use crate::chart::words::{
+    critical_summary, cut, glyph, secs, since, state_word, Tone, LEGEND, POSSIBLY_RED_GLYPH,
+    RED_GLYPH,
+};
+use crate::chart::{Axis, Cells, Marker, Paint, Row, RowKind};
+use crate::model::State;
 
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
 const INFO_W: u16 = 10;
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-/// Drawn instead of a bar's glyph on cells that ran alongside the source, when there is no colour.
-const OVERLAP_GLYPH: char = '!';
-/// …where a plain log only allows it.
-const POSSIBLE_GLYPH: char = '?';
 
 /// Where each part of the screen goes.
 #[derive(Debug, Clone, Copy)]
@@ -84,11 +83,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let axis = Axis {
         t0,
         t1,
-        cells: bar.width,
         zero: app.analysis.start.unwrap_or(t0),
     };
-    axis_row(app, &axis, areas, buf, &th);
-    chart(app, &axis, areas, buf, &th);
+    let cells = axis.cells(bar.width as usize);
+    axis_row(app, &axis, &cells, areas, buf, &th);
+    chart(app, &cells, areas, buf, &th);
     if let Some(d) = areas.details {
         details(app, d, buf, &th);
     }
@@ -163,37 +162,6 @@ impl Theme {
     }
 }
 
-/// Maps build time to bar cells.
-struct Axis {
-    t0: Nanos,
-    t1: Nanos,
-    cells: u16,
-    /// The build's start: tick labels count from here.
-    zero: Nanos,
-}
-
-impl Axis {
-    fn per_cell(&self) -> f64 {
-        (self.t1 - self.t0).max(1) as f64 / self.cells.max(1) as f64
-    }
-
-    /// The cells a span touches, clipped to the window (an instant still marks its cell).
-    fn cells_of(&self, (a, b): TimeSpan) -> Option<(u16, u16)> {
-        if b < self.t0 || a >= self.t1 || self.cells == 0 {
-            return None;
-        }
-        let pc = self.per_cell();
-        let ca = ((a.max(self.t0) - self.t0) as f64 / pc).floor() as i64;
-        let cb = (((b.min(self.t1) - self.t0) as f64 / pc).ceil() as i64 - 1).max(ca);
-        let max = self.cells as i64 - 1;
-        Some((ca.clamp(0, max) as u16, cb.clamp(0, max) as u16))
-    }
-
-    fn cell(&self, t: Nanos) -> Option<u16> {
-        self.cells_of((t, t)).map(|c| c.0)
-    }
-}
-
 fn title(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
     let mode = match &app.mode {
         Mode::Live(l) if l.cancelling => "CANCELLING".to_string(),
@@ -244,7 +212,7 @@ fn title(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
     }
 }
 
-fn axis_row(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
+fn axis_row(app: &App, axis: &Axis, cells: &Cells, areas: Areas, buf: &mut Buffer, th: &Theme) {
     let a = areas.axis;
     let x0 = a.x + areas.label_w;
     let label = match app.view.mode {
@@ -257,493 +225,327 @@ fn axis_row(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) 
         buf.set_string(x0, a.y, "waiting for the first step to start…", th.dim());
         return;
     }
-    let step = tick_step(axis.per_cell(), 9);
-    let first = ((axis.t0 - axis.zero) as f64 / 1e9 / step).ceil() as i64;
-    let mut k = first;
-    loop {
-        let t = k as f64 * step;
-        let at = axis.zero + (t * 1e9).round() as Nanos;
-        if at >= axis.t1 {
-            break;
-        }
-        if let Some(c) = axis.cell(at) {
-            let label = format!("╷{}", tick_label(t, step));
-            if c + label.chars().count() as u16 <= axis.cells {
-                buf.set_string(x0 + c, a.y, label, th.dim());
+    for t in axis.ticks(cells.per_cell() * 9.0) {
+        if let Some(c) = cells.at(t.at) {
+            let label = format!("╷{}", t.label);
+            if c + label.chars().count() <= cells.count() {
+                buf.set_string(x0 + c as u16, a.y, label, th.dim());
             }
         }
-        k += 1;
-        if k - first > 500 {
-            break;
-        }
     }
-    if let Some(now) = app.now() {
-        if let Some(c) = axis.cell(now) {
-            buf.set_string(x0 + c, a.y, "▼", th.fg(Color::Cyan));
-        }
+    if let Some(c) = app.now().and_then(|now| cells.at(now)) {
+        buf.set_string(x0 + c as u16, a.y, "▼", th.fg(Color::Cyan));
     }
 }
 
-/// What a row's bar shows.
-struct Bar {
-    spans: Vec<TimeSpan>,
-    state: State,
-    /// Parts drawn in another state than the row's (a stage's steps, each in its own).
-    segments: Vec<(Vec<TimeSpan>, State)>,
-    /// Sub-spans drawn red: running alongside a COPY --from source.
-    red: Vec<TimeSpan>,
-    /// Sub-spans where that is only possible (plain logs), drawn weaker.
-    maybe: Vec<TimeSpan>,
-    /// An instant to mark when the spans are empty (cached steps).
-    instant: Option<Nanos>,
-}
-
-fn chart(app: &App, axis: &Axis, areas: Areas, buf: &mut Buffer, th: &Theme) {
+fn chart(app: &App, cells: &Cells, areas: Areas, buf: &mut Buffer, th: &Theme) {
     let area = areas.chart;
-    let a = &app.analysis;
-    let hazard_steps = a.hazard_steps();
-    let critical: Vec<StepId> = match (&a.critical_path, app.critical) {
-        (Some(c), true) => c.steps.clone(),
-        _ => Vec::new(),
-    };
     if app.rows.is_empty() {
-        buf.set_string(
-            area.x + 1,
-            area.y,
-            "No steps yet: waiting for the build's first progress report…",
-            th.dim(),
-        );
+        let msg = "No steps yet: waiting for the build's first progress report…";
+        buf.set_string(area.x + 1, area.y, msg, th.dim());
         return;
     }
     let bar_x = area.x + areas.label_w;
-    for (i, row) in app
-        .rows
-        .iter()
-        .enumerate()
-        .skip(app.row_offset)
-        .take(area.height as usize)
-    {
+    let shown = app.rows.iter().enumerate().skip(app.row_offset);
+    for (i, row) in shown.take(area.height as usize) {
         let y = area.y + (i - app.row_offset) as u16;
-        let selected = i == app.selected;
-        let (label, bar, marker) = match &row.kind {
-            RowKind::Internal(ids) => {
-                let open = app.rows.get(i + 1).is_some_and(
-                    |r| matches!(r.kind, RowKind::Step(id) if a.steps[id].stage.is_none()),
-                );
-                let label = format!(
-                    "{} [internal] {} step{}",
-                    if open { "▾" } else { "▸" },
-                    ids.len(),
-                    if ids.len() == 1 { "" } else { "s" }
-                );
-                let steps: Vec<&Step> = ids.iter().map(|&id| &a.steps[id]).collect();
-                (label, group_bar(&steps, Vec::new(), Vec::new()), ' ')
-            }
-            RowKind::Stage(si) => {
-                let stage = &a.stages[*si];
-                let open = app
-                    .rows
-                    .get(i + 1)
-                    .is_some_and(|r| matches!(r.kind, RowKind::Step(_)));
-                let label = format!("{} {}", if open { "▾" } else { "▸" }, stage.name);
-                let steps: Vec<&Step> = stage.steps.iter().map(|&id| &a.steps[id]).collect();
-                let (red, maybe) = a.stage_overlap(&stage.name);
-                let marker = if stage.steps.iter().any(|id| hazard_steps.contains(id)) {
-                    '⚠'
-                } else {
-                    ' '
-                };
-                (label, group_bar(&steps, red, maybe), marker)
-            }
-            RowKind::Step(id) => {
-                let s = &a.steps[*id];
-                let text = match s.parsed.index() {
-                    Some((n, t)) => format!("   {n}/{t} {}", s.parsed.text),
-                    None => format!("   {}", s.name),
-                };
-                let (red, maybe) = a.step_overlap(*id);
-                let marker = if hazard_steps.contains(id) {
-                    '⚠'
-                } else if critical.contains(id) {
-                    '»'
-                } else {
-                    ' '
-                };
-                let bar = Bar {
-                    spans: s.spans.clone(),
-                    state: s.state,
-                    segments: Vec::new(),
-                    red,
-                    maybe,
-                    instant: s.intervals.first().map(|i| i.start.best),
-                };
-                (text, bar, marker)
-            }
+        label(row, i == app.selected, area.x, y, areas.label_w, buf, th);
+        draw_bar(row, cells, bar_x, y, buf, th, app.frame);
+        let info = match row.state {
+            State::Running => row.info.replace('…', &spinner(app.frame).to_string()),
+            _ => row.info.clone(),
         };
-        // Label column: marker, name (cut to fit).
-        let lw = areas.label_w.saturating_sub(2) as usize;
-        let name = cut(&label, lw);
-        let marker_style = if marker == '⚠' {
-            th.hazard()
-        } else {
-            th.critical()
-        };
-        if marker != ' ' {
-            buf.set_string(area.x, y, marker.to_string(), marker_style);
-        }
-        let label_style = if selected {
-            th.selected()
-        } else {
-            Style::new()
-        };
-        let label_style = match &row.kind {
-            RowKind::Stage(_) | RowKind::Internal(_) => label_style.add_modifier(Modifier::BOLD),
-            RowKind::Step(_) => label_style,
-        };
-        buf.set_string(area.x + 1, y, format!("{name:<lw$}"), label_style);
-        // The bar.
-        let on_critical = matches!(row.kind, RowKind::Step(id) if critical.contains(&id));
-        draw_bar(&bar, axis, bar_x, y, buf, th, on_critical, app.frame);
-        // Info column.
-        let info = info_text(&row.kind, &bar, app.frame);
         let ix = area.x + area.width - INFO_W;
-        buf.set_string(
-            ix,
-            y,
-            format!(" {info:>w$}", w = INFO_W as usize - 1),
-            th.state(bar.state),
-        );
+        let info = format!(" {info:>w$}", w = INFO_W as usize - 1);
+        buf.set_string(ix, y, info, th.state(row.state));
     }
     // A scroll hint when rows are hidden.
     if app.rows.len() > area.height as usize {
         let shown_to = (app.row_offset + area.height as usize).min(app.rows.len());
         let hint = format!(" {}-{}/{} ", app.row_offset + 1, shown_to, app.rows.len());
         let w = hint.chars().count() as u16;
-        buf.set_string(
-            area.x + areas.label_w.saturating_sub(w),
-            areas.axis.y,
-            hint,
-            th.dim(),
-        );
+        let x = area.x + areas.label_w.saturating_sub(w);
+        buf.set_string(x, areas.axis.y, hint, th.dim());
     }
 }
 
-/// A stage's (or the internal group's) bar: each step's time in its own state; the row's state
-/// is the one that matters most (failed, running, cancelled, then waiting for a later step).
-fn group_bar(steps: &[&Step], red: Vec<TimeSpan>, maybe: Vec<TimeSpan>) -> Bar {
-    let spans = merge(steps.iter().flat_map(|s| s.spans.iter().copied()).collect());
-    let state = steps
-        .iter()
-        .map(|s| s.state)
-        .min_by_key(|&s| s.rank())
-        .unwrap_or(State::Waiting);
-    // Running steps last, so their live edge is on top.
-    let mut segments: Vec<(Vec<TimeSpan>, State)> =
-        steps.iter().map(|s| (s.spans.clone(), s.state)).collect();
-    segments.sort_by_key(|(_, st)| std::cmp::Reverse(st.rank()));
-    Bar {
-        instant: steps
-            .iter()
-            .filter_map(|s| s.intervals.first().map(|i| i.start.best))
-            .min(),
-        spans,
-        state,
-        segments,
-        red,
-        maybe,
-    }
+fn spinner(frame: u64) -> char {
+    SPINNER[(frame as usize / 2) % SPINNER.len()]
 }
 
-#[allow(clippy::too_many_arguments)]
-fn draw_bar(
-    bar: &Bar,
-    axis: &Axis,
-    x: u16,
-    y: u16,
-    buf: &mut Buffer,
-    th: &Theme,
-    critical: bool,
-    frame: u64,
-) {
-    let g = glyph(bar.state);
-    let mut style = th.state(bar.state);
-    if critical {
-        style = style.patch(th.critical());
+/// The label column: marker, fold or indent, the label (cut to fit).
+fn label(row: &Row, selected: bool, x: u16, y: u16, w: u16, buf: &mut Buffer, th: &Theme) {
+    match row.marker {
+        Some(Marker::Hazard) => buf.set_string(x, y, "⚠", th.hazard()),
+        Some(Marker::Critical) => buf.set_string(x, y, "»", th.critical()),
+        None => {}
     }
-    let mut last = None;
-    if bar.segments.is_empty() {
-        for &span in &bar.spans {
-            if let Some((a, b)) = axis.cells_of(span) {
-                for c in a..=b {
-                    buf.set_string(x + c, y, g.to_string(), style);
-                }
-                last = Some(b);
+    let text = match row.open {
+        Some(open) => format!("{} {}", if open { "▾" } else { "▸" }, row.label),
+        None => format!("   {}", row.label),
+    };
+    let lw = w.saturating_sub(2) as usize;
+    let mut style = if selected {
+        th.selected()
+    } else {
+        Style::new()
+    };
+    if row.depth == 0 {
+        style = style.add_modifier(Modifier::BOLD);
+    }
+    buf.set_string(x + 1, y, format!("{:<lw$}", cut(&text, lw)), style);
+}
+
+/// A row's bar: each cell in the state on top there; the live edge of a running step pulses;
+/// red over time alongside a source (dim red where a plain log only allows it), or without colour
+/// its own glyph.
+fn draw_bar(row: &Row, cells: &Cells, x: u16, y: u16, buf: &mut Buffer, th: &Theme, frame: u64) {
+    let marks = cells.marks(row);
+    for (c, m) in marks.iter().enumerate() {
+        if let Some(st) = m.state {
+            let mut style = th.state(st);
+            if row.critical {
+                style = style.patch(th.critical());
             }
+            buf[(x + c as u16, y)].set_char(glyph(st)).set_style(style);
         }
     }
-    for (spans, state) in &bar.segments {
-        let (g, style) = (glyph(*state), th.state(*state));
-        for &span in spans {
-            if let Some((a, b)) = axis.cells_of(span) {
-                for c in a..=b {
-                    buf.set_string(x + c, y, g.to_string(), style);
-                }
-                if *state == State::Running {
-                    last = Some(b);
-                }
-            }
-        }
-    }
-    if bar.spans.is_empty() {
-        if let Some(c) = bar.instant.and_then(|t| axis.cell(t)) {
-            buf.set_string(x + c, y, g.to_string(), style);
-        }
-    }
-    // The live edge of a running bar pulses.
-    if let Some(c) = last.filter(|_| bar.state == State::Running) {
+    if let Some(c) = cells.live_edge(row).filter(|_| row.state == State::Running) {
         let ch = if frame % 2 == 0 { '▌' } else { '▒' };
-        buf.set_string(x + c, y, ch.to_string(), th.state(State::Running));
+        buf[(x + c as u16, y)]
+            .set_char(ch)
+            .set_style(th.state(State::Running));
     }
-    // A possible overlap: dim red over the bar (or `?`), under any certain red; then red over
-    // whatever is drawn there (or, without colour, its own glyph).
-    let marks = [
-        (&bar.maybe, th.possible_overlap(), '┄', POSSIBLE_GLYPH),
-        (&bar.red, th.overlap(), g, OVERLAP_GLYPH),
-    ];
-    for (spans, style, fill, bare) in marks {
-        for &span in spans {
-            let Some((a, b)) = axis.cells_of(span) else {
-                continue;
-            };
-            for c in a..=b {
-                let cell = &mut buf[(x + c, y)];
-                if th.color {
-                    if cell.symbol() == " " {
-                        cell.set_char(fill);
-                    }
-                    cell.set_style(style);
-                } else {
-                    cell.set_char(bare);
-                }
-            }
+    for (c, m) in marks.iter().enumerate() {
+        let (style, fill, bare) = match m.red {
+            Some(Paint::Red) => (th.overlap(), glyph(row.state), RED_GLYPH),
+            Some(Paint::PossiblyRed) => (th.possible_overlap(), '┄', POSSIBLY_RED_GLYPH),
+            _ => continue,
+        };
+        let cell = &mut buf[(x + c as u16, y)];
+        if !th.color {
+            cell.set_char(bare);
+            continue;
         }
-    }
-}
-
-fn info_text(kind: &RowKind, bar: &Bar, frame: u64) -> String {
-    let active = crate::analysis::measure(&bar.spans);
-    match bar.state {
-        State::Waiting => match kind {
-            RowKind::Step(_) => "waiting".into(),
-            // A stage with some steps done and some not started: it waits on something.
-            _ if active > 0 => format!("{} ·", secs(active)),
-            _ => "waiting".into(),
-        },
-        State::Cached => "cached".into(),
-        State::Running => format!(
-            "{} {}",
-            SPINNER[(frame as usize / 2) % SPINNER.len()],
-            secs(active)
-        ),
-        State::Failed => format!("✗ {}", secs(active)),
-        State::Cancelled => "cancelled".into(),
-        State::Done => format!("{} ✓", secs(active)),
+        if cell.symbol() == " " {
+            cell.set_char(fill);
+        }
+        cell.set_style(style);
     }
 }
 
 fn details(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
-    let a = &app.analysis;
     let block = Block::default().borders(Borders::TOP).title(Span::styled(
         " details (d: close · PgUp/PgDn: log · L: follow) ",
         th.dim(),
     ));
     let inner = block.inner(area);
     block.render(area, buf);
-    let rel = |t: Nanos| rel(a, t);
-    let mut lines: Vec<Line> = Vec::new();
-    match app.selected_row().map(|r| &r.kind) {
-        None => lines.push(Line::from("Nothing selected.")),
-        Some(RowKind::Internal(ids)) => {
-            lines.push(Line::styled("[internal] and export steps", th.bold()));
-            for &id in ids.iter().take(inner.height as usize - 1) {
-                let s = &a.steps[id];
-                lines.push(Line::from(format!(
-                    "{} {:<9} {}",
-                    glyph(s.state),
-                    s.state.word(),
-                    s.name
-                )));
-            }
+    let lines = match app.selected_row().map(|r| &r.kind) {
+        None => vec![Line::from("Nothing selected.")],
+        Some(RowKind::Internal(ids)) => internal_details(app, ids, inner.height as usize, th),
+        Some(RowKind::Stage(i)) => stage_details(app, *i, th),
+        Some(RowKind::Alongside(i)) => {
+            let o = &app.analysis.overlaps[*i];
+            let sentence = crate::chart::words::overlap_sentence(&app.analysis, o);
+            vec![Line::styled(sentence, th.overlap())]
         }
-        Some(RowKind::Stage(i)) => {
-            let st = &a.stages[*i];
-            lines.push(Line::styled(format!("stage {}", st.name), th.bold()));
-            let when = match (st.start(), st.end()) {
-                (Some(s), Some(e)) => format!(
-                    "active {} → {} ({} in all)",
-                    rel(s),
-                    rel(e),
-                    secs(crate::analysis::measure(&st.spans))
-                ),
-                _ => "not started".into(),
-            };
-            lines.push(Line::from(format!("{} steps · {when}", st.steps.len())));
-            for d in a.dependencies.iter().filter(|d| d.stage == st.name) {
-                lines.push(Line::from(format!(
-                    "needs {} ({}{})",
-                    d.source,
-                    d.kind.instruction(),
-                    d.line
-                        .map(|l| format!(", Dockerfile line {l}"))
-                        .unwrap_or_default()
-                )));
-            }
-            for o in a
-                .overlaps
-                .iter()
-                .filter(|o| o.stage == st.name || o.source == st.name)
-            {
-                lines.push(Line::styled(
-                    format!(
-                        "{} ran alongside {} (its {} source) for {}{}",
-                        o.stage,
-                        o.source,
-                        o.kind.instruction(),
-                        secs(o.duration),
-                        if o.certainty == Certainty::Possible {
-                            " (possibly)"
-                        } else {
-                            ""
-                        }
-                    ),
-                    th.overlap(),
-                ));
-            }
+        Some(RowKind::Step(id)) => {
+            let mut lines = step_facts(app, *id, th);
+            log_lines(app, *id, inner.height as usize, &mut lines, th);
+            lines
         }
-        Some(RowKind::Step(id)) => step_details(app, *id, inner, &mut lines, th),
-    }
+    };
     Paragraph::new(lines).render(inner, buf);
 }
 
-/// `t` as time since the build's start: `+1.23s`.
-fn rel(a: &crate::analysis::Analysis, t: Nanos) -> String {
-    format!("+{}", secs(t - a.start.unwrap_or(t)))
+fn internal_details<'a>(app: &App, ids: &[StepId], room: usize, th: &Theme) -> Vec<Line<'a>> {
+    let a = &app.analysis;
+    let mut lines = vec![Line::styled("[internal] and export steps", th.bold())];
+    for &id in ids.iter().take(room.saturating_sub(1)) {
+        let s = &a.steps[id];
+        let word = state_word(s.state, app.finished());
+        lines.push(Line::from(format!(
+            "{} {word:<9} {}",
+            glyph(s.state),
+            s.name
+        )));
+    }
+    lines
 }
 
-fn step_details<'a>(app: &'a App, id: StepId, inner: Rect, lines: &mut Vec<Line<'a>>, th: &Theme) {
+fn stage_details<'a>(app: &App, i: usize, th: &Theme) -> Vec<Line<'a>> {
+    let a = &app.analysis;
+    let st = &a.stages[i];
+    let zero = a.start.unwrap_or(0);
+    let when = match (st.start(), st.end()) {
+        (Some(s), Some(e)) => format!(
+            "active {} → {} ({} in all)",
+            since(zero, s),
+            since(zero, e),
+            secs(crate::analysis::measure(&st.spans))
+        ),
+        _ => "not started".into(),
+    };
+    let mut lines = vec![
+        Line::styled(format!("stage {}", st.name), th.bold()),
+        Line::from(format!("{} steps · {when}", st.steps.len())),
+    ];
+    for d in a.dependencies.iter().filter(|d| d.stage == st.name) {
+        let line = d.line.map(|l| format!(", Dockerfile line {l}"));
+        lines.push(Line::from(format!(
+            "needs {} ({}{})",
+            d.source,
+            d.kind.instruction(),
+            line.unwrap_or_default()
+        )));
+    }
+    let involved = a
+        .overlaps
+        .iter()
+        .filter(|o| o.stage == st.name || o.source == st.name);
+    for o in involved {
+        let maybe = if o.certainty == Certainty::Possible {
+            " (possibly)"
+        } else {
+            ""
+        };
+        let text = format!(
+            "{} ran alongside {} (its {} source) for {}{maybe}",
+            o.stage,
+            o.source,
+            o.kind.instruction(),
+            secs(o.duration),
+        );
+        lines.push(Line::styled(text, th.overlap()));
+    }
+    lines
+}
+
+/// A step's name, state and times, inputs, hazards, overlaps and error.
+fn step_facts<'a>(app: &App, id: StepId, th: &Theme) -> Vec<Line<'a>> {
     let a = &app.analysis;
     let s = &a.steps[id];
-    let rel = |t: Nanos| rel(a, t);
-    lines.push(Line::styled(s.name.clone(), th.bold()));
+    let zero = a.start.unwrap_or(0);
     let mut facts = vec![
         format!("stage {}", s.stage.as_deref().unwrap_or("(internal)")),
-        s.state.word().to_string(),
+        state_word(s.state, app.finished()).to_string(),
     ];
-    if let Some(t) = s.start() {
-        facts.push(format!("started {}", rel(t)));
-    }
-    if let Some(t) = s.end() {
-        facts.push(format!("ended {}", rel(t)));
-    }
+    facts.extend(s.start().map(|t| format!("started {}", since(zero, t))));
+    facts.extend(s.end().map(|t| format!("ended {}", since(zero, t))));
     if !s.spans.is_empty() {
         facts.push(format!("took {}", secs(s.active())));
     }
     if s.intervals.len() > 1 {
         facts.push(format!("{} runs", s.intervals.len()));
     }
-    lines.push(Line::styled(facts.join(" · "), th.state(s.state)));
     let inputs: Vec<String> = s.inputs.iter().map(|&i| short_name(&a.steps[i])).collect();
-    lines.push(Line::from(format!(
-        "inputs: {}",
-        if inputs.is_empty() {
-            "none".to_string()
-        } else {
-            inputs.join(", ")
-        }
-    )));
-    for h in a
+    let inputs = if inputs.is_empty() {
+        "none".to_string()
+    } else {
+        inputs.join(", ")
+    };
+    let mut lines = vec![
+        Line::styled(s.name.clone(), th.bold()),
+        Line::styled(facts.join(" · "), th.state(s.state)),
+        Line::from(format!("inputs: {inputs}")),
+    ];
+    lines.extend(
+        hazard_lines(a, id)
+            .into_iter()
+            .map(|l| Line::styled(l, th.hazard())),
+    );
+    lines.extend(
+        overlap_lines(a, id)
+            .into_iter()
+            .map(|l| Line::styled(l, th.overlap())),
+    );
+    if let Some(e) = &s.error {
+        lines.push(Line::styled(format!("error: {e}"), th.state(s.state)));
+    }
+    lines
+}
+
+/// `⚠ fills (writer) cache X with [stage-2 2/4], nothing orders them; …`, one per hazard.
+fn hazard_lines(a: &crate::analysis::Analysis, id: StepId) -> Vec<String> {
+    let mine = a
         .hazards
         .iter()
-        .filter(|h| h.writer.step == id || h.reader.step == id)
-    {
-        let other = if h.writer.step == id {
-            h.reader.step
-        } else {
-            h.writer.step
-        };
-        let role = if !h.roles_known {
-            "shares"
-        } else if h.writer.step == id {
-            "fills (writer)"
-        } else {
-            "reads (reader)"
+        .filter(|h| h.writer.step == id || h.reader.step == id);
+    mine.map(|h| {
+        let writer = h.writer.step == id;
+        let other = if writer { h.reader.step } else { h.writer.step };
+        let role = match (h.roles_known, writer) {
+            (false, _) => "shares",
+            (true, true) => "fills (writer)",
+            (true, false) => "reads (reader)",
         };
         let first = match h.first {
             Some(f) if f == id => "; this step finished first".to_string(),
             Some(_) => format!("; {} finished first", short_name(&a.steps[other])),
             None => String::new(),
         };
-        lines.push(Line::styled(
+        let other = short_name(&a.steps[other]);
+        format!(
+            "⚠ {role} cache {} with {other}, nothing orders them{first}",
+            h.cache_id
+        )
+    })
+    .collect()
+}
+
+/// `ran alongside [builder 2/3] of builder (its COPY --from source) for 0.17s`, one per pair.
+fn overlap_lines(a: &crate::analysis::Analysis, id: StepId) -> Vec<String> {
+    let pairs = a
+        .overlaps
+        .iter()
+        .flat_map(|o| o.pairs.iter().map(move |p| (o, p)));
+    pairs
+        .filter(|(_, p)| p.step == id)
+        .map(|(o, p)| {
             format!(
-                "⚠ {role} cache {} with {}, nothing orders them{first}",
-                h.cache_id,
-                short_name(&a.steps[other])
-            ),
-            th.hazard(),
-        ));
-    }
-    for o in a.overlaps.iter() {
-        for p in o.pairs.iter().filter(|p| p.step == id) {
-            lines.push(Line::styled(
-                format!(
-                    "ran alongside {} of {} (its {} source) for {}",
-                    short_name(&a.steps[p.source_step]),
-                    o.source,
-                    o.kind.instruction(),
-                    secs(p.duration)
-                ),
-                th.overlap(),
-            ));
-        }
-    }
-    if let Some(e) = &s.error {
-        lines.push(Line::styled(format!("error: {e}"), th.state(s.state)));
-    }
-    // The log fills the rest.
+                "ran alongside {} of {} (its {} source) for {}",
+                short_name(&a.steps[p.source_step]),
+                o.source,
+                o.kind.instruction(),
+                secs(p.duration)
+            )
+        })
+        .collect()
+}
+
+/// The step's log under its facts, filling the pane: a heading, then the lines scrolled to.
+fn log_lines<'a>(app: &'a App, id: StepId, height: usize, lines: &mut Vec<Line<'a>>, th: &Theme) {
+    let s = &app.analysis.steps[id];
     let log = app.log_lines();
-    let room = (inner.height as usize).saturating_sub(lines.len() + 1);
+    let room = height.saturating_sub(lines.len() + 1);
+    let vlog = |v: usize| &app.build.vertex(v).log;
     let total: u64 = s
         .vertexes
         .iter()
-        .map(|&v| {
-            let l = &app.build.vertex(v).log;
-            l.total_newlines[0] + l.total_newlines[1]
-        })
+        .map(|&v| vlog(v).total_newlines.iter().sum::<u64>())
         .sum();
     let end = log.len().saturating_sub(app.log_scroll);
     let begin = end.saturating_sub(room);
-    let clipped = s
-        .vertexes
-        .iter()
-        .any(|&v| app.build.vertex(v).log.clipped());
+    let clipped = s.vertexes.iter().any(|&v| vlog(v).clipped());
     let head = if log.is_empty() {
         "log: empty".to_string()
     } else {
+        let kept = if clipped {
+            format!(" kept ({total} in all, the oldest dropped)")
+        } else {
+            String::new()
+        };
+        let follow = if app.log_scroll == 0 {
+            " · following"
+        } else {
+            " · scrolled (L: follow)"
+        };
         format!(
-            "log: lines {}-{} of {}{}{}",
+            "log: lines {}-{} of {}{kept}{follow}",
             begin + 1,
             end,
-            log.len(),
-            if clipped {
-                format!(" kept ({total} in all, the oldest dropped)")
-            } else {
-                String::new()
-            },
-            if app.log_scroll == 0 {
-                " · following"
-            } else {
-                " · scrolled (L: follow)"
-            }
+            log.len()
         )
     };
     lines.push(Line::styled(head, th.dim()));
@@ -840,29 +642,18 @@ fn status(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
 /// The one sentence that matters most now: a note, the cache verdict, the race, the critical path.
 /// `wide`: with the margin and every word; else the short form for narrow terminals.
 fn verdict(app: &App, th: &Theme, wide: bool) -> (String, Style) {
-    let a = &app.analysis;
     if let Some((note, _)) = &app.note {
         return (note.clone(), th.bold());
     }
-    if let Some(h) = a.hazards.first() {
-        return (hazard_verdict(a, h, wide), th.hazard());
+    let critical = critical_summary(&app.analysis).filter(|_| app.shows_critical());
+    let found =
+        crate::chart::words::verdict(&app.analysis, wide).or(critical.map(|c| (c, Tone::Critical)));
+    match found {
+        Some((text, Tone::Hazard)) => (text, th.hazard()),
+        Some((text, Tone::Critical)) => (text, th.critical()),
+        Some((text, _)) => (text, th.overlap()),
+        None => (String::new(), Style::new()),
     }
-    if let Some(o) = a.overlaps.first() {
-        return (overlap_verdict(o), th.overlap());
-    }
-    if app.critical {
-        if let Some(c) = &a.critical_path {
-            return (
-                format!(
-                    "» critical path: {} steps, {}",
-                    c.steps.len(),
-                    secs(c.end - c.start)
-                ),
-                th.critical(),
-            );
-        }
-    }
-    (String::new(), Style::new())
 }
 
 fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
@@ -896,13 +687,13 @@ fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
     lines.push(Line::from(vec![
         Span::styled(" red", th.overlap()),
         Span::raw(format!(
-            " (or {OVERLAP_GLYPH} without colour): ran alongside its COPY --from source"
+            " (or {RED_GLYPH} without colour): ran alongside its COPY --from source"
         )),
     ]));
     lines.push(Line::from(vec![
         Span::styled(" dim red", th.possible_overlap()),
         Span::raw(format!(
-            " (or {POSSIBLE_GLYPH}): a plain log allows that but does not prove it"
+            " (or {POSSIBLY_RED_GLYPH}): a plain log allows that but does not prove it"
         )),
     ]));
     lines.push(Line::from(vec![

@@ -1,0 +1,11 @@
+//! What is drawn, decided once for every view: the rows in order with their labels, markers,
+//! states and time segments ([`rows`]), the time axis and its ticks ([`Axis`]), and every word the
+//! views say ([`words`]). The screen, the text report, the SVG and the HTML render this and
+//! decide nothing of their own; a new kind of row or segment is added here, once.
+
+mod axis;
+mod rows;
+pub mod words;
+
+pub use axis::{Axis, Cells, Mark, Tick};
+pub use rows::{rows, Choices, Marker, Paint, Row, RowKey, RowKind, Segment};

@@ -1,0 +1,303 @@
+//! The chart's rows, in order: the `[internal]` group, then each stage with the rows that say it
+//! ran alongside its source and its steps. Each row carries everything a view draws: its label,
+//! marker, state, the time segments to paint and the words at its right.
+
+use std::collections::HashSet;
+
+use super::words::{alongside_label, info, internal_label, range, step_label};
+use crate::analysis::{measure, merge, Analysis, Certainty, Span, Step, StepId};
+use crate::model::{Nanos, State};
+
+/// What stays the same for a row while the build changes (selection and folds follow it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RowKey {
+    Internal,
+    Stage(String),
+    /// `(stage, source)`.
+    Alongside(String, String),
+    Step(String),
+}
+
+/// What a row stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowKind {
+    /// BuildKit's own steps (and any not named after a stage), as one group.
+    Internal(Vec<StepId>),
+    /// A stage, by its index in [`Analysis::stages`].
+    Stage(usize),
+    /// A stage ran alongside a source, by its index in [`Analysis::overlaps`].
+    Alongside(usize),
+    Step(StepId),
+}
+
+/// The mark left of a row's label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    /// `⚠`: one side of a cache mount nothing orders (or a stage holding one).
+    Hazard,
+    /// `»`: on the critical path.
+    Critical,
+}
+
+/// How a stretch of a row's bar is painted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paint {
+    /// A step's time, in its state.
+    State(State),
+    /// Ran alongside its COPY --from / from= source.
+    Red,
+    /// Could have (a plain log allows it but does not prove it).
+    PossiblyRed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    pub span: Span,
+    pub paint: Paint,
+}
+
+/// One line of the chart.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub key: RowKey,
+    pub kind: RowKind,
+    /// 0 for groups (internal, stages), 1 for what is under them.
+    pub depth: u8,
+    /// For groups, whether their steps are shown under them.
+    pub open: Option<bool>,
+    pub label: String,
+    pub marker: Option<Marker>,
+    /// Drawn as on the critical path (a step on it, when the view shows the path).
+    pub critical: bool,
+    /// The state that matters most (a group's: failed, running, cancelled, waiting, done, cached).
+    pub state: State,
+    /// State segments first, the most important last (on top), then possibly red, then red.
+    pub segments: Vec<Segment>,
+    /// Where to mark a bar that has no time (a cache hit).
+    pub instant: Option<Nanos>,
+    /// Time active (the union of its steps' runs).
+    pub active: Nanos,
+    /// Time and state in words, for the right-hand column.
+    pub info: String,
+    /// When it was active, since the build's start (`0.05s–3.80s`), for views with room.
+    pub when: Option<String>,
+    /// Words on its bar, after its end: `⚠ took demo.mods.v1 first` on a hazard's first taker.
+    pub badge: Option<String>,
+}
+
+/// What a view chooses to show.
+#[derive(Debug, Clone, Default)]
+pub struct Choices {
+    /// Stages folded to one row.
+    pub collapsed: HashSet<String>,
+    /// The `[internal]` group shows its steps.
+    pub internal_open: bool,
+    /// Stage rows only (no step rows at all).
+    pub stages_only: bool,
+    /// A `! alongside SOURCE` row under each stage that ran alongside its source.
+    pub alongside_rows: bool,
+    /// Mark the critical path.
+    pub critical: bool,
+    /// The build is over: a step still waiting never ran, and a stage with no step is left out.
+    pub finished: bool,
+}
+
+/// The rows, in order.
+pub fn rows(a: &Analysis, c: &Choices) -> Vec<Row> {
+    let ctx = Ctx::new(a, c);
+    let mut out = Vec::with_capacity(a.steps.len() + a.stages.len() + 1);
+    let internal = a.internal_steps();
+    if !internal.is_empty() {
+        let open = c.internal_open && !c.stages_only;
+        out.push(ctx.internal_row(internal.clone(), open));
+        if open {
+            out.extend(internal.iter().map(|&id| ctx.step_row(id)));
+        }
+    }
+    for (i, stage) in a.stages.iter().enumerate() {
+        if stage.steps.is_empty() && c.finished {
+            continue;
+        }
+        let open = !c.stages_only && !c.collapsed.contains(&stage.name) && !stage.steps.is_empty();
+        out.push(ctx.stage_row(i, open));
+        if c.alongside_rows {
+            let overlaps = a.overlaps.iter().enumerate();
+            for (oi, _) in overlaps.filter(|(_, o)| o.stage == stage.name) {
+                out.push(ctx.alongside_row(oi));
+            }
+        }
+        if open {
+            out.extend(stage.steps.iter().map(|&id| ctx.step_row(id)));
+        }
+    }
+    out
+}
+
+/// What every row of one chart looks up.
+struct Ctx<'a> {
+    a: &'a Analysis,
+    c: &'a Choices,
+    hazard: Vec<StepId>,
+    critical: Vec<StepId>,
+    zero: Nanos,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(a: &'a Analysis, c: &'a Choices) -> Ctx<'a> {
+        let critical = match &a.critical_path {
+            Some(p) if c.critical => p.steps.clone(),
+            _ => Vec::new(),
+        };
+        Ctx {
+            a,
+            c,
+            hazard: a.hazard_steps(),
+            critical,
+            zero: a.start.unwrap_or(0),
+        }
+    }
+
+    fn internal_row(&self, ids: Vec<StepId>, open: bool) -> Row {
+        let steps: Vec<&Step> = ids.iter().map(|&id| &self.a.steps[id]).collect();
+        let mut row = self.group(&steps, Vec::new(), Vec::new());
+        row.label = internal_label(ids.len());
+        row.open = Some(open);
+        row.key = RowKey::Internal;
+        row.kind = RowKind::Internal(ids);
+        row
+    }
+
+    fn stage_row(&self, i: usize, open: bool) -> Row {
+        let stage = &self.a.stages[i];
+        let steps: Vec<&Step> = stage.steps.iter().map(|&id| &self.a.steps[id]).collect();
+        let (red, maybe) = self.a.stage_overlap(&stage.name);
+        let mut row = self.group(&steps, red, maybe);
+        row.label = stage.name.clone();
+        row.open = Some(open);
+        if stage.steps.iter().any(|id| self.hazard.contains(id)) {
+            row.marker = Some(Marker::Hazard);
+        }
+        row.when = stage.start().map(|s| range(self.zero, s, stage.end()));
+        row.key = RowKey::Stage(stage.name.clone());
+        row.kind = RowKind::Stage(i);
+        row
+    }
+
+    /// A group of steps: each step's time in its own state, the one that matters most on top.
+    fn group(&self, steps: &[&Step], red: Vec<Span>, maybe: Vec<Span>) -> Row {
+        let state = steps
+            .iter()
+            .map(|s| s.state)
+            .min_by_key(|&s| s.rank())
+            .unwrap_or(State::Waiting);
+        let mut ordered = steps.to_vec();
+        ordered.sort_by_key(|s| std::cmp::Reverse(s.state.rank()));
+        let mut segments: Vec<Segment> = ordered
+            .iter()
+            .flat_map(|s| state_segments(&s.spans, s.state))
+            .collect();
+        segments.extend(red_segments(&red, &maybe));
+        let active = measure(&merge(
+            steps.iter().flat_map(|s| s.spans.iter().copied()).collect(),
+        ));
+        let partial = active > 0;
+        Row {
+            key: RowKey::Internal,
+            kind: RowKind::Internal(Vec::new()),
+            depth: 0,
+            open: None,
+            label: String::new(),
+            marker: None,
+            critical: false,
+            state,
+            segments,
+            instant: steps.iter().filter_map(|s| first_start(s)).min(),
+            active,
+            info: info(state, active, self.c.finished, partial),
+            when: None,
+            badge: None,
+        }
+    }
+
+    fn step_row(&self, id: StepId) -> Row {
+        let s = &self.a.steps[id];
+        let (red, maybe) = self.a.step_overlap(id);
+        let mut segments: Vec<Segment> = state_segments(&s.spans, s.state).collect();
+        segments.extend(red_segments(&red, &maybe));
+        let critical = self.critical.contains(&id);
+        let marker = if self.hazard.contains(&id) {
+            Some(Marker::Hazard)
+        } else {
+            critical.then_some(Marker::Critical)
+        };
+        Row {
+            key: RowKey::Step(s.name.clone()),
+            kind: RowKind::Step(id),
+            depth: 1,
+            open: None,
+            label: step_label(s),
+            marker,
+            critical,
+            state: s.state,
+            segments,
+            instant: first_start(s),
+            active: s.active(),
+            info: info(s.state, s.active(), self.c.finished, false),
+            when: s.start().map(|b| range(self.zero, b, s.end())),
+            badge: self
+                .a
+                .hazards
+                .iter()
+                .find(|h| h.first == Some(id) && s.end().is_some())
+                .map(|h| format!("⚠ took {} first", h.cache_id)),
+        }
+    }
+
+    fn alongside_row(&self, i: usize) -> Row {
+        let o = &self.a.overlaps[i];
+        let paint = match o.certainty {
+            Certainty::Certain => Paint::Red,
+            Certainty::Possible => Paint::PossiblyRed,
+        };
+        Row {
+            key: RowKey::Alongside(o.stage.clone(), o.source.clone()),
+            kind: RowKind::Alongside(i),
+            depth: 1,
+            open: None,
+            label: alongside_label(o),
+            marker: None,
+            critical: false,
+            state: State::Done,
+            segments: o
+                .spans
+                .iter()
+                .map(|&span| Segment { span, paint })
+                .collect(),
+            instant: None,
+            active: o.duration,
+            info: super::words::secs(o.duration),
+            when: None,
+            badge: None,
+        }
+    }
+}
+
+fn first_start(s: &Step) -> Option<Nanos> {
+    s.intervals.first().map(|i| i.start.best)
+}
+
+fn state_segments(spans: &[Span], state: State) -> impl Iterator<Item = Segment> + '_ {
+    spans.iter().map(move |&span| Segment {
+        span,
+        paint: Paint::State(state),
+    })
+}
+
+fn red_segments(red: &[Span], maybe: &[Span]) -> Vec<Segment> {
+    let paint = |spans: &[Span], paint: Paint| -> Vec<Segment> {
+        spans.iter().map(|&span| Segment { span, paint }).collect()
+    };
+    let mut out = paint(maybe, Paint::PossiblyRed);
+    out.extend(paint(red, Paint::Red));
+    out
+}

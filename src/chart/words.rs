@@ -1,0 +1,433 @@
+//! Every word the views say about a build, in one place: durations, state names, the glyphs that
+//! stand for states, row labels and info, and the verdict sentences. The screen, the text report,
+//! the SVG and the HTML all read them from here, so a state is called the same thing everywhere.
+
+use crate::analysis::{
+    failed_steps, short_name, Analysis, CacheHazard, Certainty, Outcome, Overlap, Stage, Step,
+};
+use crate::model::{Build, Nanos, State};
+
+/// Each state's glyph (bars without colour, and the legend), then what red means.
+pub const LEGEND: &[(char, &str)] = &[
+    ('█', "done"),
+    ('▒', "running"),
+    ('░', "cached"),
+    ('▓', "failed"),
+    ('╳', "cancelled"),
+    ('·', "waiting"),
+    ('!', "ran alongside its COPY --from source"),
+];
+
+/// Marks time that ran alongside a source, where there is no colour to show it.
+pub const RED_GLYPH: char = '!';
+/// …where a plain log only allows it.
+pub const POSSIBLY_RED_GLYPH: char = '?';
+pub const HAZARD_MARK: char = '⚠';
+pub const CRITICAL_MARK: char = '»';
+pub const HAZARD_LEGEND: &str = "⚠ shares a cache mount nothing orders";
+pub const CRITICAL_LEGEND: &str = "» critical path";
+pub const RED_LEGEND: &str = "ran alongside its COPY --from source";
+pub const POSSIBLY_RED_LEGEND: &str = "may have (plain log)";
+
+pub fn glyph(state: State) -> char {
+    match state {
+        State::Done => '█',
+        State::Running => '▒',
+        State::Cached => '░',
+        State::Failed => '▓',
+        State::Cancelled => '╳',
+        State::Waiting => '·',
+    }
+}
+
+/// A state's name. A step that is still waiting when the build is over never ran.
+pub fn state_word(state: State, finished: bool) -> &'static str {
+    match state {
+        State::Waiting if finished => "never ran",
+        s => s.word(),
+    }
+}
+
+/// A duration as the views print it: `12ms`, `0.32s`, `12.3s`, `123s`.
+pub fn secs(n: Nanos) -> String {
+    let s = n as f64 / 1e9;
+    if s < 0.1 {
+        format!("{:.0}ms", s * 1e3)
+    } else if s < 10.0 {
+        format!("{s:.2}s")
+    } else if s < 100.0 {
+        format!("{s:.1}s")
+    } else {
+        format!("{s:.0}s")
+    }
+}
+
+/// `t` as time since `zero`: `+1.23s`.
+pub fn since(zero: Nanos, t: Nanos) -> String {
+    format!("+{}", secs(t - zero))
+}
+
+/// A stretch of time since `zero`: `0.05s–3.80s`, or `0.05s–` while it runs.
+pub fn range(zero: Nanos, start: Nanos, end: Option<Nanos>) -> String {
+    let end = end.map(|e| secs(e - zero)).unwrap_or_default();
+    format!("{}–{end}", secs(start - zero))
+}
+
+/// `s` cut to `n` characters (columns), the cut marked with `…`.
+pub fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// `s` in exactly `w` columns: cut (see [`cut`]) or padded with spaces.
+pub fn fit(s: &str, w: usize) -> String {
+    if w == 0 {
+        return String::new();
+    }
+    format!("{:<w$}", cut(s, w))
+}
+
+/// Wraps prose to `width` columns, each line starting with `indent`.
+pub fn wrap(text: &str, width: usize, indent: &str) -> String {
+    wrap_items(text.split_whitespace(), " ", width, indent)
+}
+
+/// Prose broken into lines of at most `n` characters (a word longer than a line is cut).
+pub fn lines_of(text: &str, n: usize) -> Vec<String> {
+    wrap(text, n, "").lines().map(|l| cut(l, n)).collect()
+}
+
+/// Fills lines of `width` columns with whole items joined by `sep`, each line starting with
+/// `indent`.
+pub fn wrap_items<'a>(
+    items: impl IntoIterator<Item = &'a str>,
+    sep: &str,
+    width: usize,
+    indent: &str,
+) -> String {
+    let avail = width.saturating_sub(indent.chars().count()).max(20);
+    let sep_w = sep.chars().count();
+    let mut out = String::new();
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && line.chars().count() + sep_w + item.chars().count() > avail {
+            out.push_str(indent);
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push_str(sep);
+        }
+        line.push_str(item);
+    }
+    if !line.is_empty() {
+        out.push_str(indent);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A tick interval of 1, 2 or 5 × 10^k seconds, at least `min_gap` nanoseconds.
+pub fn tick_step(min_gap: f64) -> f64 {
+    let min = min_gap / 1e9;
+    let mut step = 0.001;
+    for _ in 0..40 {
+        for m in [1.0, 2.0, 5.0] {
+            if step * m >= min {
+                return step * m;
+            }
+        }
+        step *= 10.0;
+    }
+    step
+}
+
+/// A tick's label, with as many decimals as its interval needs.
+pub fn tick_label(t: f64, step: f64) -> String {
+    if step >= 1.0 {
+        format!("{t:.0}s")
+    } else if step >= 0.1 {
+        format!("{t:.1}s")
+    } else {
+        format!("{t:.2}s")
+    }
+}
+
+/// A step's label under its stage: `2/3 RUN …`, or its whole name when it is not a Dockerfile
+/// step.
+pub fn step_label(s: &Step) -> String {
+    match s.parsed.index() {
+        Some((n, t)) => format!("{n}/{t} {}", s.parsed.text),
+        None => s.name.clone(),
+    }
+}
+
+/// `[internal] 3 steps`.
+pub fn internal_label(n: usize) -> String {
+    format!("[internal] {n} step{}", if n == 1 { "" } else { "s" })
+}
+
+/// `! alongside builder (its COPY --from source)`.
+pub fn alongside_label(o: &Overlap) -> String {
+    let word = match o.certainty {
+        Certainty::Certain => "alongside",
+        Certainty::Possible => "maybe alongside",
+    };
+    format!(
+        "! {word} {} (its {} source)",
+        o.source,
+        o.kind.instruction()
+    )
+}
+
+/// What a row says at its right: its time and state. `partial`: some of a group's steps ran and
+/// the rest wait.
+pub fn info(state: State, active: Nanos, finished: bool, partial: bool) -> String {
+    match state {
+        State::Waiting if partial => format!("{} ·", secs(active)),
+        State::Waiting => state_word(state, finished).into(),
+        State::Cached => "cached".into(),
+        State::Running => format!("{} …", secs(active)),
+        State::Failed => format!("✗ {}", secs(active)),
+        State::Cancelled => "cancelled".into(),
+        State::Done => format!("{} ✓", secs(active)),
+    }
+}
+
+/// The outcome as the reports word it.
+pub fn outcome_words(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Failed => "FAILED",
+        Outcome::Incomplete => "INCOMPLETE (the log ends before the build did)",
+        Outcome::Succeeded => "succeeded",
+    }
+}
+
+/// The title line: `Dockerfiles/race/Dockerfile — build FAILED in 4.14s` (the SVG's title and the
+/// HTML page's).
+pub fn headline(title: &str, build: &Build, a: &Analysis) -> String {
+    let total = match (a.start, a.end) {
+        (Some(s), Some(e)) => format!(" in {}", secs(e - s)),
+        _ => String::new(),
+    };
+    let word = outcome_words(crate::analysis::outcome(build, a));
+    format!("{title} — build {word}{total}")
+}
+
+/// What a verdict sentence is about, for its colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Hazard,
+    Red,
+    Ok,
+    Failed,
+    Critical,
+}
+
+/// The one sentence that matters most about the build: the cache verdict, else the first
+/// overlap. `wide`: with the margin and every word; else the short form.
+pub fn verdict(a: &Analysis, wide: bool) -> Option<(String, Tone)> {
+    if let Some(h) = a.hazards.first() {
+        return Some((hazard_verdict(a, h, wide), Tone::Hazard));
+    }
+    a.overlaps.first().map(|o| (overlap_verdict(o), Tone::Red))
+}
+
+/// `» critical path: 5 steps, 3.90s`.
+pub fn critical_summary(a: &Analysis) -> Option<String> {
+    a.critical_path.as_ref().map(|c| {
+        format!(
+            "» critical path: {} steps, {}",
+            c.steps.len(),
+            secs(c.end - c.start)
+        )
+    })
+}
+
+/// `» critical path (3.90s): [builder 1/3] → … → [stage-2 4/4]`.
+pub fn critical_chain(a: &Analysis) -> Option<String> {
+    a.critical_path.as_ref().map(|cp| {
+        let chain: Vec<String> = cp.steps.iter().map(|&s| short_name(&a.steps[s])).collect();
+        format!(
+            "» critical path ({}): {}",
+            secs(cp.end - cp.start),
+            chain.join(" → ")
+        )
+    })
+}
+
+/// `✗ [stage-2 4/4] failed: process … did not complete successfully: exit code: 1`.
+pub fn failure_line(a: &Analysis) -> Option<String> {
+    failed_steps(a).first().map(|s| {
+        let error = s.error.as_ref().map(|e| format!(": {e}"));
+        format!("✗ {} failed{}", short_name(s), error.unwrap_or_default())
+    })
+}
+
+/// The cache verdict in one sentence, as the screen's status line says it (and the SVG and HTML
+/// call-outs repeat it). `wide`: with the margin and every word; else the short form.
+pub fn hazard_verdict(a: &Analysis, h: &CacheHazard, wide: bool) -> String {
+    let w = short_name(&a.steps[h.writer.step]);
+    let r = short_name(&a.steps[h.reader.step]);
+    // A plain log proves the order, not the margin: that is an estimate.
+    let about = if a.estimated { "~" } else { "" };
+    let margin = h
+        .margin
+        .filter(|_| wide)
+        .map(|m| format!(" ({about}{} ahead)", secs(m)))
+        .unwrap_or_default();
+    let cache = if wide { "cache " } else { "" };
+    match h.first {
+        Some(f) if h.roles_known && f == h.reader.step => format!(
+            "⚠ race lost: {r} read {cache}{} before {w} filled it{margin}",
+            h.cache_id
+        ),
+        Some(f) if h.roles_known && f == h.writer.step => format!(
+            "⚠ race won this time: {w} filled {cache}{} before {r} read it{margin}{}",
+            h.cache_id,
+            if wide { "; nothing makes it so" } else { "" }
+        ),
+        Some(f) => format!(
+            "⚠ cache {}: {} finished first{margin}; nothing orders {w} and {r}",
+            h.cache_id,
+            short_name(&a.steps[f])
+        ),
+        None => format!(
+            "⚠ cache {} is shared by {w} and {r}, and nothing orders them",
+            h.cache_id
+        ),
+    }
+}
+
+/// What one overlap means, in the words of the text report (also the SVG/HTML and `--check`):
+/// `stage-2 ran at the same time as builder, its source, for 0.32s. It waits for builder only at …`
+pub fn overlap_sentence(a: &Analysis, o: &Overlap) -> String {
+    let via = o
+        .via_step
+        .map(|s| format!(" It waits for {} only at {}.", o.source, a.steps[s].name))
+        .unwrap_or_default();
+    let sure = match o.certainty {
+        Certainty::Certain => "",
+        Certainty::Possible => " (possibly: the log allows it but does not prove it)",
+    };
+    let mut line = format!(
+        "{} ran at the same time as {}, its source, for {}{sure}.{via}",
+        o.stage,
+        o.source,
+        secs(o.duration)
+    );
+    if a.estimated && !o.certain_steps.is_empty() {
+        let names: Vec<String> = o
+            .certain_steps
+            .iter()
+            .map(|&s| short_name(&a.steps[s]))
+            .collect();
+        line.push_str(&format!(
+            " The log proves {} ran while {} was still under way; the times are estimates.",
+            names.join(" and "),
+            o.source
+        ));
+    }
+    line
+}
+
+/// The screen's status line for the first overlap (no hazard): `stage-2 runs alongside builder,
+/// its COPY --from source (0.17s)`.
+pub fn overlap_verdict(o: &Overlap) -> String {
+    format!(
+        "{} {} alongside {}, its {} source ({})",
+        o.stage,
+        if o.certainty == Certainty::Certain {
+            "runs"
+        } else {
+            "may have run"
+        },
+        o.source,
+        o.kind.instruction(),
+        secs(o.duration)
+    )
+}
+
+/// A hazard's heading: `⚠ cache "demo.mods.v1": [builder 2/3] and [stage-2 2/4] — [stage-2 2/4]
+/// took the cache first`.
+pub fn hazard_title(a: &Analysis, h: &CacheHazard) -> String {
+    let first = h
+        .first
+        .map(|f| format!(" — {} took the cache first", short_name(&a.steps[f])))
+        .unwrap_or_default();
+    format!(
+        "⚠ cache \"{}\": {} and {}{first}",
+        h.cache_id,
+        short_name(&a.steps[h.writer.step]),
+        short_name(&a.steps[h.reader.step]),
+    )
+}
+
+/// `1/8–3/8 are [builder 1/7]–[builder 3/7] (BuildKit ran them once for both stages)`.
+pub fn shared_note(a: &Analysis, stage: &Stage) -> Option<String> {
+    let (other, n) = stage.shares.as_ref()?;
+    let total = a.steps[*stage.steps.first()?].parsed.index()?.1;
+    let other_total = a
+        .stages
+        .iter()
+        .find(|s| &s.name == other)
+        .and_then(|s| s.steps.first())
+        .and_then(|&s| a.steps[s].parsed.index())
+        .map_or(0, |i| i.1);
+    let range = |st: &str, t: u32| {
+        if *n == 1 {
+            format!("[{st} 1/{t}]")
+        } else {
+            format!("[{st} 1/{t}]–[{st} {n}/{t}]")
+        }
+    };
+    Some(format!(
+        "{} never show: they are {} (identical steps, run once for both stages)",
+        range(&stage.name, total),
+        range(other, other_total)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_at_every_scale() {
+        assert_eq!(secs(12_000_000), "12ms");
+        assert_eq!(secs(320_000_000), "0.32s");
+        assert_eq!(secs(12_300_000_000), "12.3s");
+        assert_eq!(secs(123_000_000_000), "123s");
+    }
+
+    #[test]
+    fn a_waiting_step_never_ran_once_the_build_is_over() {
+        assert_eq!(state_word(State::Waiting, false), "waiting");
+        assert_eq!(state_word(State::Waiting, true), "never ran");
+        assert_eq!(info(State::Waiting, 0, true, false), "never ran");
+        assert_eq!(info(State::Waiting, 2_000_000_000, false, true), "2.00s ·");
+        assert_eq!(info(State::Done, 190_000_000, true, false), "0.19s ✓");
+    }
+
+    #[test]
+    fn ticks_are_one_two_or_five_times_a_power_of_ten() {
+        assert_eq!(tick_step(0.9e9), 1.0);
+        assert_eq!(tick_step(1.1e9), 2.0);
+        assert_eq!(tick_step(0.15e9), 0.2);
+        assert_eq!(tick_label(1.0, 1.0), "1s");
+        assert_eq!(tick_label(0.2, 0.2), "0.2s");
+    }
+
+    #[test]
+    fn cut_marks_the_cut() {
+        assert_eq!(cut("abcdef", 4), "abc…");
+        assert_eq!(fit("ab", 4), "ab  ");
+    }
+}
