@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::words::{alongside_label, info, internal_label, range, step_label};
+use super::words::{alongside_label, info, internal_label, range, shared_note, step_label};
 use crate::analysis::{measure, merge, Analysis, Certainty, Span, Step, StepId};
 use crate::model::{Nanos, State};
 
@@ -83,6 +83,8 @@ pub struct Row {
     pub when: Option<String>,
     /// Words on its bar, after its end: `⚠ took demo.mods.v1 first` on a hazard's first taker.
     pub badge: Option<String>,
+    /// A remark under the row: a stage whose first steps BuildKit ran once for another stage.
+    pub note: Option<String>,
 }
 
 /// What a view chooses to show.
@@ -178,6 +180,7 @@ impl<'a> Ctx<'a> {
             row.marker = Some(Marker::Hazard);
         }
         row.when = stage.start().map(|s| range(self.zero, s, stage.end()));
+        row.note = shared_note(self.a, stage);
         row.key = RowKey::Stage(stage.name.clone());
         row.kind = RowKind::Stage(i);
         row
@@ -216,6 +219,7 @@ impl<'a> Ctx<'a> {
             info: info(state, active, self.c.finished, partial),
             when: None,
             badge: None,
+            note: None,
         }
     }
 
@@ -250,6 +254,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .find(|h| h.first == Some(id) && s.end().is_some())
                 .map(|h| format!("⚠ took {} first", h.cache_id)),
+            note: None,
         }
     }
 
@@ -278,6 +283,7 @@ impl<'a> Ctx<'a> {
             info: super::words::secs(o.duration),
             when: None,
             badge: None,
+            note: None,
         }
     }
 }

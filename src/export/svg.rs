@@ -461,12 +461,9 @@ fn draw_row(pen: &mut Pen, a: &Analysis, axis: &XAxis, row: &Row, i: usize, top:
     if pen.interactive {
         pen.out.push_str("</g>\n");
     }
-    let info = match row.kind {
-        RowKind::Stage(_) => row.when.as_deref().unwrap_or(&row.info),
-        _ => &row.info,
-    };
+    let info = &row.info;
     let class = match row.kind {
-        RowKind::Step(_) => format!("c-{}", row.state.word()),
+        RowKind::Step(_) | RowKind::Stage(_) => format!("c-{}", row.state.word()),
         RowKind::Alongside(_) => "red b".into(),
         _ => "dim".into(),
     };
@@ -566,7 +563,10 @@ fn tooltip(a: &Analysis, row: &Row) -> String {
             let state = state_word(row.state, true);
             format!("{} — {state}: {when}", cut(&st.name, 300))
         }
-        RowKind::Stage(si) => format!("stage {}", a.stages[*si].name),
+        RowKind::Stage(si) => {
+            let when = row.when.as_deref().unwrap_or("never ran");
+            format!("stage {}: {when}", a.stages[*si].name)
+        }
         RowKind::Internal(_) => "BuildKit's own steps".into(),
         RowKind::Alongside(oi) => overlap_sentence(a, &a.overlaps[*oi]),
     }

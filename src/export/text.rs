@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::analysis::{counts, failed_steps, outcome, Analysis, Outcome};
 use crate::chart::words::{
-    fit, glyph, hazard_title, outcome_words, overlap_sentence, secs, shared_note, wrap, wrap_items,
+    cut, fit, glyph, hazard_title, outcome_words, overlap_sentence, secs, wrap, wrap_items,
     CRITICAL_LEGEND, HAZARD_LEGEND, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH,
 };
 use crate::chart::{rows, Axis, Cells, Choices, Marker, Paint, Row, RowKind};
@@ -155,10 +155,10 @@ fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
     };
     for row in rows(a, &choices) {
         row_line(out, &row, &cells, label_w, p);
-        if let RowKind::Stage(i) = row.kind {
-            if let Some(note) = shared_note(a, &a.stages[i]) {
-                out.push_str(&p.dim(&wrap(&note, opt.width, "  ")));
-            }
+        if let Some(note) = &row.note {
+            // One line, so it can never be taken for a row.
+            let note = cut(note, opt.width.saturating_sub(4));
+            let _ = writeln!(out, "  {}", p.dim(&format!("↳ {note}")));
         }
     }
     let mut items: Vec<String> = LEGEND.iter().map(|(g, w)| format!("{g} {w}")).collect();
@@ -184,10 +184,7 @@ fn row_line(out: &mut String, row: &Row, cells: &Cells, label_w: usize, p: &Ansi
     let label = fit(&format!("{indent}{}", row.label), label_w - 1);
     let (label, info) = match row.kind {
         RowKind::Internal(_) => (p.dim(&label), p.dim(&row.info)),
-        RowKind::Stage(_) => (
-            p.bold(&label),
-            p.dim(row.when.as_deref().unwrap_or(&row.info)),
-        ),
+        RowKind::Stage(_) => (p.bold(&label), p.state(row.state, &row.info)),
         RowKind::Alongside(_) => (p.red(&label), p.red(&row.info)),
         RowKind::Step(_) => (label, p.state(row.state, &row.info)),
     };
