@@ -57,7 +57,7 @@ fn frames(stages: usize, n: usize) {
         app.push(e);
     }
     app.input_ended();
-    app.size = (200, 60);
+    app.resize(200, 60);
     app.refresh();
     app.handle(Action::ToggleAll);
     app.handle(Action::Details);
@@ -99,7 +99,7 @@ fn flood(chunks: usize) {
     let input = std::fs::File::open(&path).unwrap();
     let mut feed = Feed::start(Box::new(input), None, None, Reading::Detect(None)).unwrap();
     let mut app = App::new("flood".into(), None, Mode::Live(Live::default()));
-    app.size = (200, 60);
+    app.resize(200, 60);
     let area = Rect::new(0, 0, 200, 60);
     let mut buf = Buffer::empty(area);
     let mut turns = Vec::new();
@@ -110,7 +110,7 @@ fn flood(chunks: usize) {
         run::drain(&mut app, &mut feed);
         app.tick(Instant::now());
         app.refresh();
-        if !opened && !app.rows.is_empty() {
+        if !opened && !app.rows.rows().is_empty() {
             app.handle(Action::Bottom);
             app.handle(Action::Details);
             opened = true;

@@ -27,9 +27,9 @@ fn replay(rel: &str, instant: bool) -> App {
     )
     .unwrap();
     let mut r = Replay::new(if instant { 0.0 } else { 1.0 }, true);
-    r.paused = true;
+    r.set_paused(true);
     let mut app = App::new(rel.to_string(), dockerfile, Mode::Replay(r));
-    app.size = (120, 30);
+    app.resize(120, 30);
     for e in events {
         app.push(e);
     }
@@ -40,12 +40,14 @@ fn replay(rel: &str, instant: bool) -> App {
 }
 
 fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
-    app.size = (w, h);
+    app.resize(w, h);
     app.invalidate();
     app.refresh();
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| view::render(app, f.area(), f.buffer_mut()))
+    let mut areas = None;
+    t.draw(|f| areas = Some(view::render(app, f.area(), f.buffer_mut())))
         .unwrap();
+    app.drawn(areas.unwrap());
     t
 }
 
@@ -174,7 +176,7 @@ fn the_help_overlay_lists_every_key_at_80x24() {
     insta::assert_snapshot!(t.backend());
     // Any other key closes it.
     app.handle(Action::Down);
-    assert!(!app.help);
+    assert!(!app.help_open());
 }
 
 #[test]
@@ -219,22 +221,26 @@ fn without_colour_the_race_is_marked_by_its_own_glyph() {
 #[test]
 fn keys_expand_collapse_and_jump_between_hazards() {
     let mut app = replay("race/rawjson-fail.jsonl", true);
-    let rows = app.rows.len();
+    let rows = app.rows.rows().len();
     app.handle(Action::ToggleAll); // all open (the internal group too)
-    assert!(app.rows.len() > rows);
+    assert!(app.rows.rows().len() > rows);
     app.handle(Action::ToggleAll); // all closed
-    assert!(app.rows.iter().all(|r| !matches!(r.kind, RowKind::Step(_))));
+    assert!(app
+        .rows
+        .rows()
+        .iter()
+        .all(|r| !matches!(r.kind, RowKind::Step(_))));
     // n opens what it needs and lands on a step in a race or a hazard.
     app.handle(Action::NextHazard);
-    let first = app.selected;
-    let RowKind::Step(id) = app.rows[first].kind else {
+    let first = app.rows.selected();
+    let RowKind::Step(id) = app.rows.rows()[first].kind else {
         panic!("n did not select a step")
     };
     assert!(app.hazard_steps().contains(&id));
     app.handle(Action::NextHazard);
-    assert_ne!(app.selected, first);
+    assert_ne!(app.rows.selected(), first);
     app.handle(Action::PrevHazard);
-    assert_eq!(app.selected, first);
+    assert_eq!(app.rows.selected(), first);
 }
 
 #[test]
@@ -255,19 +261,19 @@ fn zoom_pan_and_fit_move_the_time_axis() {
 fn replay_controls_pause_step_and_change_speed() {
     let mut app = replay("race/rawjson-fail.jsonl", false);
     let Mode::Replay(r) = &app.mode else { panic!() };
-    assert!(r.paused);
+    assert!(r.paused());
     app.handle(Action::Step);
     let Mode::Replay(r) = &app.mode else { panic!() };
-    let p1 = r.position;
+    let p1 = r.position();
     app.handle(Action::Step);
     let Mode::Replay(r) = &app.mode else { panic!() };
-    assert!(r.position > p1);
+    assert!(r.position() > p1);
     app.handle(Action::Faster);
     let Mode::Replay(r) = &app.mode else { panic!() };
-    assert_eq!(r.speed, 2.0);
+    assert_eq!(r.speed(), 2.0);
     app.handle(Action::Pause);
     let Mode::Replay(r) = &app.mode else { panic!() };
-    assert!(!r.paused);
+    assert!(!r.paused());
 }
 
 #[test]
@@ -283,18 +289,18 @@ fn the_mouse_selects_rows_and_scrolls() {
     };
     // Row 2 of the screen is the first chart row; row 5 the fourth.
     app.handle_mouse(at(MouseEventKind::Down(MouseButton::Left), 5));
-    assert_eq!(app.selected, 3);
+    assert_eq!(app.rows.selected(), 3);
     app.handle_mouse(at(MouseEventKind::ScrollDown, 5));
-    assert_eq!(app.selected, 4);
+    assert_eq!(app.rows.selected(), 4);
     app.handle_mouse(at(MouseEventKind::ScrollUp, 5));
-    assert_eq!(app.selected, 3);
+    assert_eq!(app.rows.selected(), 3);
     // A second click on a stage collapses it.
-    let RowKind::Stage(_) = app.rows[3].kind else {
-        panic!("row 3 is not a stage: {:?}", app.rows[3].key)
+    let RowKind::Stage(_) = app.rows.rows()[3].kind else {
+        panic!("row 3 is not a stage: {:?}", app.rows.rows()[3].key)
     };
-    let before = app.rows.len();
+    let before = app.rows.rows().len();
     app.handle_mouse(at(MouseEventKind::Down(MouseButton::Left), 5));
-    assert!(app.rows.len() < before);
+    assert!(app.rows.rows().len() < before);
 }
 
 #[test]

@@ -83,20 +83,21 @@ fn screen_rows(path: &Path) -> Vec<Drawn> {
     app.tick(std::time::Instant::now());
     app.refresh();
     app.handle(Action::ToggleAll);
-    let (w, h) = (200u16, (app.rows.len() as u16 + 12).max(24));
-    app.size = (w, h);
+    let (w, h) = (200u16, (app.rows.rows().len() as u16 + 12).max(24));
+    app.resize(w, h);
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| view::render(&app, f.area(), f.buffer_mut()))
+    let mut areas = None;
+    t.draw(|f| areas = Some(view::render(&app, f.area(), f.buffer_mut())))
         .unwrap();
+    let areas = areas.unwrap();
     let buf = t.backend().buffer().clone();
-    let areas = view::layout(buf.area, &app);
     let line = |y: u16, from: u16, to: u16| -> String {
         (from..to)
             .map(|x| buf[(x, y)].symbol().to_string())
             .collect()
     };
     let chart = areas.chart;
-    (chart.y..chart.y + app.rows.len() as u16)
+    (chart.y..chart.y + app.rows.rows().len() as u16)
         .map(|y| {
             let label = line(y, chart.x + 1, chart.x + areas.label_w);
             let info = line(y, chart.x + chart.width - 10, chart.x + chart.width);

@@ -3,10 +3,14 @@
 
 pub mod app;
 pub mod keys;
+pub mod layout;
+pub mod logpane;
 pub mod repeat_screen;
+pub mod rows;
 pub mod run;
 pub mod terminal;
 pub mod view;
+pub mod window;
 
 pub use app::{App, Effect, Mode, Replay};
 

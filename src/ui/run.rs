@@ -127,7 +127,7 @@ pub fn run_screen(
         .build()?;
     let mut screen = Screen::enter()?;
     let size = screen.terminal.size()?;
-    app.size = (size.width, size.height);
+    app.resize(size.width, size.height);
     let stop = Arc::new(AtomicBool::new(false));
     let (input_tx, input_rx) = mpsc::unbounded_channel();
     let input_thread = spawn_input(stop.clone(), input_tx)?;
@@ -200,9 +200,7 @@ fn quit_step(app: &mut App, child: &mut Option<&mut dyn Job>, force: bool) -> bo
         return true;
     }
     c.cancel();
-    if let Mode::Live(l) = &mut app.mode {
-        l.cancelling = true;
-    }
+    app.cancelling();
     c.enforce_cancel(CANCEL_GRACE)
 }
 
@@ -298,10 +296,7 @@ async fn screen_loop(
                         }
                     }
                     TermEvent::Mouse(m) => app.handle_mouse(m),
-                    TermEvent::Resize(w, h) => {
-                        app.size = (w, h);
-                        app.invalidate();
-                    }
+                    TermEvent::Resize(w, h) => app.resize(w, h),
                     _ => {}
                 }
             }
@@ -330,16 +325,19 @@ async fn screen_loop(
         let due = last_draw.is_none_or(|t| t.elapsed() + Duration::from_millis(5) >= FRAME);
         if redraw && due && !input_pending(&input) {
             app.refresh();
+            let mut areas = None;
             screen
                 .terminal
-                .draw(|f| view::render(app, f.area(), f.buffer_mut()))?;
-            app.frame += 1;
+                .draw(|f| areas = Some(view::render(app, f.area(), f.buffer_mut())))?;
+            if let Some(areas) = areas {
+                app.drawn(areas);
+            }
             redraw = false;
             last_draw = Some(Instant::now());
             // Fault injection for the tests (debug builds only): a panic mid-screen must still
             // leave the terminal restored.
             #[cfg(debug_assertions)]
-            if app.frame == 5 && std::env::var_os("BUILDX_GANTT_TEST_PANIC").is_some() {
+            if app.frame() == 5 && std::env::var_os("BUILDX_GANTT_TEST_PANIC").is_some() {
                 panic!("injected panic (BUILDX_GANTT_TEST_PANIC)");
             }
         }
@@ -518,7 +516,7 @@ pub fn final_report(app: &App, analysis: &Analysis, width: usize, color: bool) -
 /// close after that long (a live build's output can be held open by a stray process).
 pub fn take_rest(app: &mut App, feed: &mut Feed, timeout: Option<Duration>) {
     if let Mode::Replay(r) = &mut app.mode {
-        r.speed = 0.0;
+        r.hurry();
     }
     let deadline = timeout.map(|t| Instant::now() + t);
     while !feed.done && deadline.is_none_or(|d| Instant::now() < d) {

@@ -10,13 +10,15 @@
 //! ```
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
-use super::app::{speed_label, App, Mode, ViewMode};
+use super::app::{speed_label, App, Mode};
 use super::keys::{key_name, BINDINGS};
+use super::layout::{self, Areas, MIN_HEIGHT, MIN_WIDTH};
+use super::window::ViewMode;
 use crate::analysis::{short_name, Certainty, StepId};
 use crate::chart::words::{
     critical_summary, cut, glyph, secs, since, state_word, Tone, LEGEND, POSSIBLY_RED_GLYPH,
@@ -25,54 +27,18 @@ use crate::chart::words::{
 use crate::chart::{Axis, Cells, Marker, Paint, Row, RowKind};
 use crate::model::State;
 
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
-
 const INFO_W: u16 = 10;
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-/// Where each part of the screen goes.
-#[derive(Debug, Clone, Copy)]
-pub struct Areas {
-    pub title: Rect,
-    pub axis: Rect,
-    pub chart: Rect,
-    pub details: Option<Rect>,
-    pub status: Rect,
-    pub label_w: u16,
-}
-
-pub fn layout(area: Rect, app: &App) -> Areas {
-    let details_h = if app.details {
-        (area.height * 2 / 5).max(9)
-    } else {
-        0
-    };
-    let [title, axis, chart, details, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(details_h),
-        Constraint::Length(2),
-    ])
-    .areas(area);
-    Areas {
-        title,
-        axis,
-        chart,
-        details: app.details.then_some(details),
-        status,
-        label_w: (area.width * 7 / 20).clamp(24, 52),
-    }
-}
-
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+/// Draws the screen into `buf`; returns where each part went (for the app to resolve the mouse
+/// against).
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Areas {
+    let areas = layout::areas(area, app.log.is_open());
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(area, buf);
-        return;
+        return areas;
     }
     let th = Theme { color: app.color };
-    let areas = layout(area, app);
     title(app, areas.title, buf, &th);
     let bar = Rect {
         x: areas.chart.x + areas.label_w,
@@ -92,9 +58,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         details(app, d, buf, &th);
     }
     status(app, areas.status, buf, &th);
-    if app.help {
+    if app.help_open() {
         help(area, buf, &th);
     }
+    areas
 }
 
 fn too_small(area: Rect, buf: &mut Buffer) {
@@ -168,8 +135,8 @@ fn title(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
         Mode::Live(l) if l.exit.is_none() => "LIVE".to_string(),
         Mode::Live(_) => "BUILD ENDED".to_string(),
         Mode::Replay(r) if r.finished() => "REPLAY · end".to_string(),
-        Mode::Replay(r) if r.paused => format!("REPLAY · paused · {}", speed_label(r.speed)),
-        Mode::Replay(r) => format!("REPLAY · {}", speed_label(r.speed)),
+        Mode::Replay(r) if r.paused() => format!("REPLAY · paused · {}", speed_label(r.speed())),
+        Mode::Replay(r) => format!("REPLAY · {}", speed_label(r.speed())),
     };
     let mut spans = vec![Span::styled(" buildx-gantt ", th.bold()), Span::raw("· ")];
     match &app.title {
@@ -215,7 +182,7 @@ fn title(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
 fn axis_row(app: &App, axis: &Axis, cells: &Cells, areas: Areas, buf: &mut Buffer, th: &Theme) {
     let a = areas.axis;
     let x0 = a.x + areas.label_w;
-    let label = match app.view.mode {
+    let label = match app.window.mode() {
         ViewMode::Fit => "time (fit)",
         ViewMode::Follow => "time (following)",
         ViewMode::Manual => "time",
@@ -240,19 +207,27 @@ fn axis_row(app: &App, axis: &Axis, cells: &Cells, areas: Areas, buf: &mut Buffe
 
 fn chart(app: &App, cells: &Cells, areas: Areas, buf: &mut Buffer, th: &Theme) {
     let area = areas.chart;
-    if app.rows.is_empty() {
+    if app.rows.rows().is_empty() {
         let msg = "No steps yet: waiting for the build's first progress report…";
         buf.set_string(area.x + 1, area.y, msg, th.dim());
         return;
     }
     let bar_x = area.x + areas.label_w;
-    let shown = app.rows.iter().enumerate().skip(app.row_offset);
+    let shown = app.rows.rows().iter().enumerate().skip(app.rows.offset());
     for (i, row) in shown.take(area.height as usize) {
-        let y = area.y + (i - app.row_offset) as u16;
-        label(row, i == app.selected, area.x, y, areas.label_w, buf, th);
-        draw_bar(row, cells, bar_x, y, buf, th, app.frame);
+        let y = area.y + (i - app.rows.offset()) as u16;
+        label(
+            row,
+            i == app.rows.selected(),
+            area.x,
+            y,
+            areas.label_w,
+            buf,
+            th,
+        );
+        draw_bar(row, cells, bar_x, y, buf, th, app.frame());
         let info = match row.state {
-            State::Running => row.info.replace('…', &spinner(app.frame).to_string()),
+            State::Running => row.info.replace('…', &spinner(app.frame()).to_string()),
             _ => row.info.clone(),
         };
         let ix = area.x + area.width - INFO_W;
@@ -260,9 +235,14 @@ fn chart(app: &App, cells: &Cells, areas: Areas, buf: &mut Buffer, th: &Theme) {
         buf.set_string(ix, y, info, th.state(row.state));
     }
     // A scroll hint when rows are hidden.
-    if app.rows.len() > area.height as usize {
-        let shown_to = (app.row_offset + area.height as usize).min(app.rows.len());
-        let hint = format!(" {}-{}/{} ", app.row_offset + 1, shown_to, app.rows.len());
+    if app.rows.rows().len() > area.height as usize {
+        let shown_to = (app.rows.offset() + area.height as usize).min(app.rows.rows().len());
+        let hint = format!(
+            " {}-{}/{} ",
+            app.rows.offset() + 1,
+            shown_to,
+            app.rows.rows().len()
+        );
         let w = hint.chars().count() as u16;
         let x = area.x + areas.label_w.saturating_sub(w);
         buf.set_string(x, areas.axis.y, hint, th.dim());
@@ -525,7 +505,7 @@ fn log_lines<'a>(app: &'a App, id: StepId, height: usize, lines: &mut Vec<Line<'
         .iter()
         .map(|&v| vlog(v).total_newlines.iter().sum::<u64>())
         .sum();
-    let end = log.len().saturating_sub(app.log_scroll);
+    let end = log.len().saturating_sub(app.log.scroll());
     let begin = end.saturating_sub(room);
     let clipped = s.vertexes.iter().any(|&v| vlog(v).clipped());
     let head = if log.is_empty() {
@@ -536,7 +516,7 @@ fn log_lines<'a>(app: &'a App, id: StepId, height: usize, lines: &mut Vec<Line<'
         } else {
             String::new()
         };
-        let follow = if app.log_scroll == 0 {
+        let follow = if app.log.scroll() == 0 {
             " · following"
         } else {
             " · scrolled (L: follow)"
@@ -575,7 +555,7 @@ fn status(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
             None => (
                 format!(
                     "{} building",
-                    SPINNER[(app.frame as usize / 2) % SPINNER.len()]
+                    SPINNER[(app.frame() as usize / 2) % SPINNER.len()]
                 ),
                 th.state(State::Running),
             ),
@@ -601,7 +581,7 @@ fn status(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
                 )
             }
         }
-        Mode::Replay(r) if r.paused => ("⏸ paused".into(), th.state(State::Cancelled)),
+        Mode::Replay(r) if r.paused() => ("⏸ paused".into(), th.state(State::Cancelled)),
         Mode::Replay(_) => ("▶ replaying".into(), th.state(State::Running)),
     };
     let elapsed = match (a.start, a.end) {
@@ -642,10 +622,10 @@ fn status(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
 /// The one sentence that matters most now: a note, the cache verdict, the race, the critical path.
 /// `wide`: with the margin and every word; else the short form for narrow terminals.
 fn verdict(app: &App, th: &Theme, wide: bool) -> (String, Style) {
-    if let Some((note, _)) = &app.note {
-        return (note.clone(), th.bold());
+    if let Some(note) = app.note() {
+        return (note.to_string(), th.bold());
     }
-    let critical = critical_summary(&app.analysis).filter(|_| app.shows_critical());
+    let critical = critical_summary(&app.analysis).filter(|_| app.rows.critical());
     let found =
         crate::chart::words::verdict(&app.analysis, wide).or(critical.map(|c| (c, Tone::Critical)));
     match found {
