@@ -2,7 +2,8 @@
 //! the stages that run alongside their `COPY --from` source and the cache mounts nothing orders, and
 //! renders the result.
 //!
-//! Data flows one way: [`source`] → [`model`] → [`analysis`] → [`chart`] → the views:
+//! Data flows one way: [`source`] → [`model`] → [`graph`] → [`analysis`] → [`chart`] → the
+//! views:
 //! [`ui`] (the live screen) and [`export`] (text, SVG, HTML; JSON reads the analysis).
 
 pub mod analysis;
@@ -14,6 +15,7 @@ pub mod demo;
 pub mod dockerfile;
 pub mod doctor;
 pub mod export;
+pub mod graph;
 pub mod instruction;
 pub mod layers;
 pub mod model;

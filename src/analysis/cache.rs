@@ -4,8 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::stages::{Dependency, StageGraph};
-use super::steps::{Step, StepId};
+use crate::graph::{Dependency, StageGraph, Step, StepId};
 use crate::instruction::Mount;
 use crate::model::Nanos;
 

@@ -1,7 +1,7 @@
 //! The critical path: the chain of steps, each waiting on the one before it, that ends with the
 //! last step to finish. Shortening anything else does not make the build faster.
 
-use super::steps::{Step, StepId};
+use crate::graph::{Step, StepId};
 use crate::model::Nanos;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

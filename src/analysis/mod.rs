@@ -3,21 +3,17 @@
 
 mod cache;
 mod critical;
-mod intervals;
 mod overlap;
-mod stages;
-mod steps;
 mod summary;
 
 pub use cache::{short_name, CacheHazard, CacheUse};
 pub use critical::CriticalPath;
-pub use intervals::{intersect, measure, merge, Span};
+pub use crate::graph::{intersect, measure, merge, Dependency, Evidence, Span, Stage, Step, StepId};
 pub use overlap::{Certainty, Overlap, StepPair};
-pub use stages::{Dependency, Evidence, Stage};
-pub use steps::{Step, StepId};
 pub use summary::{counts, failed_steps, outcome, Counts, Outcome};
 
 use crate::dockerfile::Dockerfile;
+use crate::graph;
 use crate::model::{Build, Nanos};
 
 #[derive(Debug, Clone)]
@@ -45,9 +41,9 @@ impl Analysis {
     /// Analyses a build as of `now` (live views): running steps extend to `now`.
     pub fn at(build: &Build, dockerfile: Option<&Dockerfile>, now: Option<Nanos>) -> Analysis {
         let horizon = now.or(build.time_range().map(|r| r.1));
-        let steps = steps::group(build, horizon, dockerfile);
-        let stages = stages::collect(&steps, dockerfile);
-        let dependencies = stages::dependencies(&steps, &stages, dockerfile);
+        let steps = graph::steps(build, horizon, dockerfile);
+        let stages = graph::stages(&steps, dockerfile);
+        let dependencies = graph::dependencies(&steps, &stages, dockerfile);
         let overlaps = overlap::find(&steps, &dependencies, build.proofs());
         let hazards = cache::find(&steps, &dependencies);
         let critical_path = critical::find(&steps);

@@ -2,9 +2,8 @@
 //! waits for it only at that instruction, so its earlier steps may run at the same time as the
 //! source. That time is what the chart draws red.
 
-use super::intervals::{intersect, measure, Span};
-use super::stages::Dependency;
-use super::steps::{Step, StepId};
+use crate::graph::{intersect, measure, Span};
+use crate::graph::{Dependency, Step, StepId};
 use crate::dockerfile::DepKind;
 use crate::model::{Interval, Nanos, PointId, Proofs};
 
@@ -125,8 +124,8 @@ pub fn find(steps: &[Step], deps: &[Dependency], proofs: Option<&Proofs>) -> Vec
             continue;
         }
         pairs.sort_by_key(|p| (steps[p.step].start(), steps[p.source_step].start()));
-        let own_spans = super::merge(own.iter().flat_map(|s| s.spans.clone()).collect());
-        let src_spans = super::merge(src.iter().flat_map(|s| s.spans.clone()).collect());
+        let own_spans = crate::graph::merge(own.iter().flat_map(|s| s.spans.clone()).collect());
+        let src_spans = crate::graph::merge(src.iter().flat_map(|s| s.spans.clone()).collect());
         let spans = intersect(&own_spans, &src_spans);
         let certainty = if certain_steps.is_empty() {
             Certainty::Possible

@@ -1,7 +1,7 @@
 //! The build in a few numbers and one word: counts of steps by state, the outcome, the steps that
 //! failed.
 
-use super::steps::Step;
+use crate::graph::Step;
 use super::Analysis;
 use crate::model::{Build, State};
 

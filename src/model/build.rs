@@ -6,31 +6,13 @@ use std::sync::Arc;
 use super::event::{
     Event, EventKind, LogChunk, ProgressGroup, StatusUpdate, VertexUpdate, Warning,
 };
+use super::interval::Interval;
 use super::log::{LogRetention, VertexLog};
-use super::proof::{IntervalPoints, Proofs};
+use super::proof::Proofs;
 use super::step::StepName;
 use super::time::{Estimate, Nanos};
 
 pub type VertexId = usize;
-
-/// One run of a vertex. `end` is `None` while it runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Interval {
-    pub start: Estimate,
-    pub end: Option<Estimate>,
-    /// Its instants in the build's [`Proofs`] (reconstructed timelines only).
-    pub points: Option<IntervalPoints>,
-}
-
-impl Interval {
-    pub fn exact(start: Nanos, end: Option<Nanos>) -> Self {
-        Interval {
-            start: Estimate::exact(start),
-            end: end.map(Estimate::exact),
-            points: None,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -46,7 +46,7 @@ pub struct VertexUpdate {
     pub progress_group: Option<ProgressGroup>,
     /// Reconstructed runs (plain logs) that replace the vertex's intervals; `started` and
     /// `completed` are then ignored.
-    pub estimated: Option<Vec<super::build::Interval>>,
+    pub estimated: Option<Vec<super::interval::Interval>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -3,18 +3,20 @@
 
 mod build;
 mod event;
+mod interval;
 mod log;
 mod proof;
 mod step;
 mod time;
 
 pub use build::{
-    excerpt, is_cancellation, strip_ansi, Build, Diagnostic, DiagnosticKind, Interval, State,
-    StatusEntry, Vertex, VertexId,
+    excerpt, is_cancellation, strip_ansi, Build, Diagnostic, DiagnosticKind, State, StatusEntry,
+    Vertex, VertexId,
 };
 pub use event::{
     Event, EventKind, LogChunk, ProgressGroup, StatusUpdate, TextLine, VertexUpdate, Warning,
 };
+pub use interval::Interval;
 pub use log::{LogLine, LogRetention, VertexLog};
 pub use proof::{IntervalPoints, PointId, Proofs};
 pub use step::{StepKind, StepName};

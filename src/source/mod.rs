@@ -11,7 +11,6 @@ pub mod plain;
 pub mod rawjson;
 pub mod replay;
 pub mod runner;
-pub mod timeline;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -52,7 +52,7 @@ impl Step {
 
     /// Time spent active (the union of its runs).
     pub fn active(&self) -> Nanos {
-        super::measure(&self.spans)
+        super::intervals::measure(&self.spans)
     }
 
     pub fn is_internal(&self) -> bool {

@@ -48,8 +48,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::plain::{Finish, PlainLog};
-use crate::analysis::Analysis;
+use super::log::{Finish, PlainLog};
+use crate::graph::{self, Dependency, Stage, Step};
 use crate::dockerfile::{DepKind, Dockerfile};
 use crate::model::{
     Build, Estimate, Event, EventKind, Interval, IntervalPoints, LogRetention, Nanos, PointId,
@@ -218,6 +218,13 @@ fn keyword(step: &StepName) -> Option<&str> {
     step.instruction.as_ref().map(|i| i.keyword.as_str())
 }
 
+/// The build's steps, stages and dependencies, as the step names tell them.
+struct Structure {
+    steps: Vec<Step>,
+    stages: Vec<Stage>,
+    dependencies: Vec<Dependency>,
+}
+
 /// Pairs `(a, b, input)`: vertex `b`'s first run starts after vertex `a` first completed, by the
 /// build graph that step names (and the Dockerfile) reveal. `input`: `a`'s result is an input of
 /// `b` (an edge of the build graph), not only something the frontend waited for.
@@ -233,7 +240,14 @@ fn graph_order(log: &PlainLog, dockerfile: Option<&Dockerfile>) -> Vec<(usize, u
             }),
         });
     }
-    let a = Analysis::of(&build, dockerfile);
+    let steps = graph::steps(&build, None, dockerfile);
+    let stages = graph::stages(&steps, dockerfile);
+    let dependencies = graph::dependencies(&steps, &stages, dockerfile);
+    let a = Structure {
+        steps,
+        stages,
+        dependencies,
+    };
     let vertex_of = |step: usize| a.steps[step].vertexes[0];
     let linked = |step: usize| {
         a.steps[step]
