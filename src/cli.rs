@@ -2,8 +2,6 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub use crate::source::runner::EngineChoice;
-
 #[derive(Debug, Parser)]
 #[command(
     name = "buildx-gantt",
@@ -186,7 +184,60 @@ pub enum SummaryFormat {
     Json,
 }
 
-pub use crate::export::svg::{Rows, Theme};
+/// `--theme`: colours of the SVG and HTML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Theme {
+    Light,
+    Dark,
+}
+
+/// `--rows`: the SVG and HTML chart's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Rows {
+    /// Each stage and its steps.
+    Steps,
+    /// The stages alone.
+    Stages,
+}
+
+/// `--engine`: how builds run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineChoice {
+    /// buildx when the docker CLI has it, else the Engine API.
+    Auto,
+    /// The docker CLI: `docker buildx build`, or `DOCKER_BUILDKIT=1 docker build` without buildx.
+    Cli,
+    /// The Docker Engine API (bollard, BuildKit session), at $DOCKER_HOST.
+    Api,
+}
+
+impl From<Theme> for crate::export::svg::Theme {
+    fn from(t: Theme) -> Self {
+        match t {
+            Theme::Light => Self::Light,
+            Theme::Dark => Self::Dark,
+        }
+    }
+}
+
+impl From<Rows> for crate::export::svg::Rows {
+    fn from(r: Rows) -> Self {
+        match r {
+            Rows::Steps => Self::Steps,
+            Rows::Stages => Self::Stages,
+        }
+    }
+}
+
+impl From<EngineChoice> for crate::source::runner::EngineChoice {
+    fn from(e: EngineChoice) -> Self {
+        match e {
+            EngineChoice::Auto => Self::Auto,
+            EngineChoice::Cli => Self::Cli,
+            EngineChoice::Api => Self::Api,
+        }
+    }
+}
 
 /// `--check` and `--fail-on`, for CI: the live build and `report`.
 #[derive(Debug, Clone, Args)]
@@ -369,6 +420,7 @@ fn parse_speed(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `NAME=VALUE`: a build argument a past build used (the environment now is not the build's).
 pub fn parse_build_arg(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),

@@ -14,6 +14,7 @@ pub mod compare;
 pub mod demo;
 pub mod dockerfile;
 pub mod doctor;
+pub mod exit;
 pub mod export;
 pub mod graph;
 pub mod instruction;

@@ -2,28 +2,25 @@
 
 use std::process::ExitCode;
 
-use buildx_gantt::cli::{Cli, Command};
+use buildx_gantt::cli::Cli;
 use buildx_gantt::commands;
 use clap::Parser;
 
 fn main() -> ExitCode {
     // Panics still get a readable report; the screen's own hook restores the terminal first.
+    // An error we report is a message for the user, not a bug: it needs no backtrace (capturing
+    // one under RUST_BACKTRACE=1 costs a second and ~150 MB). Panics keep theirs.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    }
     let _ = color_eyre::install();
     let started = std::time::Instant::now();
     let cli = Cli::parse();
-    let code = match cli.command {
-        Some(Command::Report(args)) => commands::report(args),
-        Some(Command::Replay(args)) => commands::replay(args),
-        Some(Command::Demo(args)) => commands::demo(args),
-        Some(Command::Repeat(args)) => commands::repeat(args),
-        Some(Command::Doctor(args)) => commands::doctor(args),
-        Some(Command::VerifyLayers(args)) => commands::verify_layers(args),
-        None => commands::live(cli.build),
-    };
+    let code = commands::run(cli);
     if std::env::var_os("BUILDX_GANTT_STATS").is_some() {
         print_stats(started);
     }
-    ExitCode::from(code)
+    code.into()
 }
 
 /// `BUILDX_GANTT_STATS=1`: wall time and peak resident memory on stderr, for benchmarks and the

@@ -13,24 +13,28 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::analysis::{short_name, Analysis};
-use crate::dockerfile::Dockerfile;
 use crate::layers;
 use crate::model::{Build, LogRetention, Nanos, State};
 use crate::source::child::CANCEL_GRACE;
 use crate::source::feed::{self, Recording};
-use crate::source::runner::Runner;
+use crate::source::request::BuildRequest;
 
 /// What the loop is told to do.
 pub struct Plan {
-    pub runner: Runner,
-    pub dockerfile: String,
-    pub context: String,
-    pub buildx_args: Vec<String>,
+    /// Each run's build; its recordings go in the request's `record` directory.
+    pub request: BuildRequest,
     pub runs: u32,
     pub reset_every: u32,
-    pub verify_layers: bool,
-    pub record_dir: PathBuf,
-    pub parsed: Option<Dockerfile>,
+}
+
+impl Plan {
+    /// Where the runs are recorded.
+    pub fn record_dir(&self) -> PathBuf {
+        self.request
+            .record
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
 }
 
 /// Which step took a shared cache first in one run.
@@ -104,10 +108,10 @@ impl Stop {
 
 /// Runs the loop, telling `tell` as it goes.
 pub fn run(plan: &Plan, stop: &Stop, tell: &mut dyn FnMut(Progress)) {
-    if let Err(e) = std::fs::create_dir_all(&plan.record_dir) {
+    if let Err(e) = std::fs::create_dir_all(plan.record_dir()) {
         tell(Progress::Error(format!(
             "cannot create {}: {e}",
-            plan.record_dir.display()
+            plan.record_dir().display()
         )));
         return;
     }
@@ -116,7 +120,7 @@ pub fn run(plan: &Plan, stop: &Stop, tell: &mut dyn FnMut(Progress)) {
             break;
         }
         let reset = if plan.reset_every > 0 && i % plan.reset_every == 0 {
-            match plan.runner.prune(&plan.buildx_args) {
+            match plan.request.prune() {
                 Ok(s) => Some(s),
                 Err(e) => {
                     tell(Progress::Error(e));
@@ -148,23 +152,18 @@ pub fn run(plan: &Plan, stop: &Stop, tell: &mut dyn FnMut(Progress)) {
 }
 
 fn run_one(plan: &Plan, run: u32, reset: Option<String>, stop: &Stop) -> Result<RunResult, String> {
-    let ext = plan.runner.recording_extension();
-    let path = plan.record_dir.join(format!("run-{run:03}.{ext}"));
+    let ext = plan.request.runner.recording_extension();
+    let path = plan.record_dir().join(format!("run-{run:03}.{ext}"));
     let record = Recording::create(path.clone())
         .map_err(|e| format!("cannot create the recording {}: {e}", path.display()))?;
     let origin = crate::source::now();
     let t0 = Instant::now();
-    let mut started = plan.runner.start(
-        &plan.dockerfile,
-        &plan.context,
-        &plan.buildx_args,
-        plan.verify_layers,
-    )?;
+    let mut started = plan.request.start()?;
     let output: Box<dyn Read + Send> = started
         .output
         .take()
         .ok_or("the build has no output to read")?;
-    let reading = plan.runner.reading(origin, plan.parsed.as_ref());
+    let reading = plan.request.reading(origin);
     let (tx, mut rx) = tokio::sync::mpsc::channel(feed::CHANNEL_BOUND);
     let reader = feed::spawn(output, Some(record), reading, tx)
         .map_err(|e| format!("cannot read the build's output: {e}"))?;
@@ -198,7 +197,7 @@ fn run_one(plan: &Plan, run: u32, reset: Option<String>, stop: &Stop) -> Result<
     };
     let interrupted = cancelled || started.job.was_cancelled();
     let seconds = t0.elapsed().as_secs_f64();
-    let analysis = Analysis::of(&build, plan.parsed.as_ref());
+    let analysis = Analysis::of(&build, plan.request.parsed.as_ref());
     let mut reason = if interrupted {
         Some("interrupted".to_string())
     } else if exit != 0 {
@@ -207,9 +206,9 @@ fn run_one(plan: &Plan, run: u32, reset: Option<String>, stop: &Stop) -> Result<
         None
     };
     let mut layers_said = None;
-    if plan.verify_layers && exit == 0 && !interrupted {
-        let target = plan.runner.target(&plan.buildx_args);
-        match layers::verify(started.image_id(), plan.parsed.as_ref(), target.as_deref()) {
+    if plan.request.verify_layers && exit == 0 && !interrupted {
+        let target = plan.request.target.as_deref();
+        match layers::verify(started.image_id(), plan.request.parsed.as_ref(), target) {
             Ok(c) => {
                 if !c.ok() {
                     reason = Some(c.describe());

@@ -6,9 +6,11 @@ mod critical;
 mod overlap;
 mod summary;
 
+pub use crate::graph::{
+    intersect, measure, merge, Dependency, Evidence, Span, Stage, Step, StepId,
+};
 pub use cache::{short_name, CacheHazard, CacheUse};
 pub use critical::CriticalPath;
-pub use crate::graph::{intersect, measure, merge, Dependency, Evidence, Span, Stage, Step, StepId};
 pub use overlap::{Certainty, Overlap, StepPair};
 pub use summary::{counts, failed_steps, outcome, Counts, Outcome};
 

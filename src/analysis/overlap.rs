@@ -2,9 +2,9 @@
 //! waits for it only at that instruction, so its earlier steps may run at the same time as the
 //! source. That time is what the chart draws red.
 
+use crate::dockerfile::DepKind;
 use crate::graph::{intersect, measure, Span};
 use crate::graph::{Dependency, Step, StepId};
-use crate::dockerfile::DepKind;
 use crate::model::{Interval, Nanos, PointId, Proofs};
 
 /// How sure the log makes us: exact times (rawjson) are always certain; estimated times (plain

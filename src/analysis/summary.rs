@@ -1,8 +1,8 @@
 //! The build in a few numbers and one word: counts of steps by state, the outcome, the steps that
 //! failed.
 
-use crate::graph::Step;
 use super::Analysis;
+use crate::graph::Step;
 use crate::model::{Build, State};
 
 /// Counts of steps by state, for summaries (internal steps excluded).

@@ -397,7 +397,7 @@ async fn run(context: Context, args: EngineArgs, out: Out, stop: Arc<Notify>) ->
             drop(stream);
             out.text("ERROR: the build was cancelled").await;
             return EngineResult {
-                code: 130,
+                code: crate::exit::Exit::INTERRUPTED.status(),
                 image_id,
             };
         };

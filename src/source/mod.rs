@@ -10,6 +10,7 @@ pub mod lines;
 pub mod plain;
 pub mod rawjson;
 pub mod replay;
+pub mod request;
 pub mod runner;
 
 use std::time::{SystemTime, UNIX_EPOCH};

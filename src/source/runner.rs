@@ -16,7 +16,7 @@ use crate::dockerfile::Dockerfile;
 use crate::model::Nanos;
 
 /// `--engine`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EngineChoice {
     /// buildx when the docker CLI has it, else the Engine API.
     Auto,
@@ -157,14 +157,6 @@ impl Runner {
         }
     }
 
-    /// The `--target` the build uses, for checking its layers.
-    pub fn target(&self, buildx_args: &[String]) -> Option<String> {
-        match self {
-            Runner::Engine { args } => args.target.clone(),
-            Runner::Cli { .. } => flag_value(buildx_args, "--target"),
-        }
-    }
-
     /// Starts a build. `want_image` asks a CLI build to write its image id (`--iidfile`).
     pub fn start(
         &self,
@@ -217,7 +209,7 @@ impl Runner {
     }
 
     /// Empties the build cache this way of building uses (`--cold`); says what it removed.
-    pub fn prune(&self, buildx_args: &[String]) -> Result<String, String> {
+    pub fn prune(&self, builder: Option<&str>) -> Result<String, String> {
         match self {
             Runner::Engine { .. } => {
                 let p = engine::with_client(|d| async move { engine::prune(&d).await })
@@ -234,9 +226,8 @@ impl Runner {
                     Plan::DockerBuildPlain => vec!["builder".into(), "prune".into(), "-af".into()],
                     _ => vec!["buildx".into(), "prune".into(), "-af".into()],
                 };
-                let builder = flag_value(buildx_args, "--builder");
-                if let (Some(b), false) = (&builder, *plan == Plan::DockerBuildPlain) {
-                    argv.extend(["--builder".into(), b.clone()]);
+                if let (Some(b), false) = (builder, *plan == Plan::DockerBuildPlain) {
+                    argv.extend(["--builder".into(), b.to_string()]);
                 }
                 let out = Command::new(docker)
                     .args(&argv)

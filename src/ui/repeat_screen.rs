@@ -161,7 +161,7 @@ pub fn render(v: &RepeatView, area: Rect, buf: &mut Buffer) {
 pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
     let (tx, rx) = mpsc::channel();
     let mut view = RepeatView {
-        title: plan.dockerfile.clone(),
+        title: plan.request.dockerfile.clone(),
         total: plan.runs,
         color: super::no_color_unset(),
         ..Default::default()
@@ -173,7 +173,7 @@ pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
                 let _ = tx.send(p);
             })
         });
-        let result = table(&mut view, &rx, &stop, plan.parsed.as_ref());
+        let result = table(&mut view, &rx, &stop, plan.request.parsed.as_ref());
         if result.is_err() {
             // The screen failed: stop the loop rather than build on unseen.
             stop.press();

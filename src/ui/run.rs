@@ -20,6 +20,7 @@ use super::terminal::Screen;
 use super::view;
 use crate::analysis::{short_name, Analysis};
 use crate::chart::words::secs;
+use crate::exit::Exit;
 use crate::export::text;
 use crate::model::{Event, State};
 use crate::source::child::CANCEL_GRACE;
@@ -239,7 +240,11 @@ fn poll_child(app: &mut App, child: &mut Option<&mut dyn Job>) {
     if let Some(c) = child.as_deref_mut() {
         if let Some(status) = c.poll() {
             if matches!(&app.mode, Mode::Live(l) if l.exit.is_none()) {
-                let code = if c.was_cancelled() { 130 } else { status };
+                let code = if c.was_cancelled() {
+                    Exit::INTERRUPTED.status()
+                } else {
+                    status
+                };
                 app.child_exited(code);
             }
         }
@@ -355,7 +360,7 @@ fn input_pending(rx: &mpsc::UnboundedReceiver<TermEvent>) -> bool {
 }
 
 fn quit_interrupted(app: &App) -> bool {
-    matches!(&app.mode, Mode::Live(l) if l.exit == Some(130))
+    matches!(&app.mode, Mode::Live(l) if l.exit == Some(Exit::INTERRUPTED.status()))
 }
 
 /// A build that failed before any step appeared: nothing to inspect, the message is in buildx's

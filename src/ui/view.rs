@@ -25,6 +25,7 @@ use crate::chart::words::{
     RED_GLYPH,
 };
 use crate::chart::{Axis, Cells, Marker, Paint, Row, RowKind};
+use crate::exit::Exit;
 use crate::model::State;
 
 const INFO_W: u16 = 10;
@@ -559,7 +560,9 @@ fn status(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
                 ),
                 th.state(State::Running),
             ),
-            Some(130) => ("interrupted (exit 130)".into(), th.state(State::Cancelled)),
+            Some(c) if c == Exit::INTERRUPTED.status() => {
+                ("interrupted (exit 130)".into(), th.state(State::Cancelled))
+            }
             Some(0) => (
                 "succeeded".into(),
                 th.fg(Color::Green).add_modifier(Modifier::BOLD),

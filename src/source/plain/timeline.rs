@@ -49,8 +49,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::log::{Finish, PlainLog};
-use crate::graph::{self, Dependency, Stage, Step};
 use crate::dockerfile::{DepKind, Dockerfile};
+use crate::graph::{self, Dependency, Stage, Step};
 use crate::model::{
     Build, Estimate, Event, EventKind, Interval, IntervalPoints, LogRetention, Nanos, PointId,
     Proofs, StepName, VertexUpdate,

@@ -1,0 +1,94 @@
+//! `--check` / `--fail-on` for CI: whether the build has what the user fails on, the exit code
+//! that follows, and the one paragraph on stderr that says why.
+
+use crate::analysis::{failed_steps, short_name, Analysis, Certainty};
+use crate::chart::words::overlap_sentence;
+use crate::cli::FailOn;
+use crate::exit::Exit;
+use crate::model::Build;
+
+/// Whether the build has what `on` names.
+fn violates(a: &Analysis, on: FailOn) -> bool {
+    match on {
+        FailOn::Hazard => !a.hazards.is_empty(),
+        FailOn::Overlap => a.overlaps.iter().any(|o| o.certainty == Certainty::Certain),
+        FailOn::Never => false,
+    }
+}
+
+/// The exit code under `--check` (`on`), given the build's own `code`; a violation is explained
+/// in one paragraph on stderr. An interrupted build keeps its 130, with the explanation.
+pub fn apply(on: Option<FailOn>, build: &Build, a: &Analysis, code: Exit) -> Exit {
+    let Some(on) = on.filter(|&on| violates(a, on)) else {
+        return code;
+    };
+    eprintln!("{}", explanation(build, a, on, code));
+    if code == Exit::INTERRUPTED {
+        code
+    } else {
+        Exit::CHECK
+    }
+}
+
+fn explanation(build: &Build, a: &Analysis, on: FailOn, code: Exit) -> String {
+    let mut s = String::from("buildx-gantt --check: ");
+    match on {
+        FailOn::Hazard => s.push_str(&hazards(a)),
+        _ => s.push_str(&overlaps(a)),
+    }
+    if code == Exit::INTERRUPTED {
+        s.push_str(" The build was interrupted before it ended.");
+    } else if code != Exit::OK || build.failed() {
+        s.push_str(&format!(
+            " The build itself also failed (exit {})",
+            code.code()
+        ));
+        match failed_steps(a).first() {
+            Some(f) => {
+                let why = f.error.as_ref().map(|e| format!(" ({e})"));
+                s.push_str(&format!(
+                    ": {} failed{}.",
+                    short_name(f),
+                    why.unwrap_or_default()
+                ));
+            }
+            None => s.push('.'),
+        }
+    }
+    s
+}
+
+fn hazards(a: &Analysis) -> String {
+    let h = &a.hazards[0];
+    let n = a.hazards.len();
+    let mut s = format!(
+        "{n} cache hazard{} (--fail-on hazard). {} Fix: {}",
+        if n == 1 { "" } else { "s" },
+        h.explanation,
+        h.fix
+    );
+    if n > 1 {
+        s.push_str(" (`buildx-gantt report` lists the others.)");
+    }
+    s
+}
+
+fn overlaps(a: &Analysis) -> String {
+    let proven: Vec<String> = a
+        .overlaps
+        .iter()
+        .filter(|o| o.certainty == Certainty::Certain)
+        .map(|o| overlap_sentence(a, o))
+        .collect();
+    let mut s = format!(
+        "a stage ran alongside its COPY --from source (--fail-on overlap). {}",
+        proven.join(" ")
+    );
+    if a.hazards.is_empty() {
+        s.push_str(
+            " They share no cache mount, so this is concurrency, not a cache hazard \
+             (--fail-on hazard passes).",
+        );
+    }
+    s
+}

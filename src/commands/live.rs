@@ -1,0 +1,165 @@
+//! `buildx-gantt [DOCKERFILE] [CONTEXT] [-- BUILDX_ARGS]`: the live build on the screen, recorded,
+//! then its report (and `--verify-layers`, `--check`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use color_eyre::eyre::{eyre, Result};
+
+use super::output::default_recording;
+use super::session::{present, print_report};
+use super::{build, check, Outcome};
+use crate::analysis::Analysis;
+use crate::cli::BuildArgs;
+use crate::exit::Exit;
+use crate::layers;
+use crate::source::child;
+use crate::source::feed::Recording;
+use crate::source::request::BuildRequest;
+use crate::source::runner::Started;
+use crate::ui::app::{App, Live, Mode};
+use crate::ui::run::{self, Ending, Feed, Options};
+
+pub fn run(args: BuildArgs) -> Outcome {
+    let mut request = build::request(
+        &args.dockerfile,
+        &args.context,
+        &args.buildx_args,
+        &args.engine,
+    )?;
+    request.record = match (&args.record, args.no_record) {
+        (_, true) => None,
+        (Some(p), false) => Some(PathBuf::from(p)),
+        (None, false) => default_recording(&args.dockerfile, request.runner.recording_extension()),
+    };
+    if args.cold {
+        let said = request.prune().map_err(|e| eyre!(e))?;
+        eprintln!("buildx-gantt: --cold: {said}");
+    }
+    let recording = create_recording(&request)?;
+    let origin = crate::source::now();
+    let mut build = request.start().map_err(|e| {
+        if let Some(p) = &request.record {
+            let _ = std::fs::remove_file(p);
+        }
+        eyre!(e)
+    })?;
+    let mut feed = start_feed(&mut build, recording, &request, origin)?;
+    let mode = Mode::Live(Live::default());
+    let mut app = App::new(args.dockerfile.clone(), request.parsed.clone(), mode);
+    let opts = Options {
+        exit_on_finish: args.screen.exit_on_finish,
+    };
+    let ending = present(&mut app, &mut feed, Some(build.job.as_mut()), opts);
+    // Whatever happened on screen, the build does not outlive us.
+    let status = build.job.wait_cancelled(child::CANCEL_GRACE);
+    run::take_rest(&mut app, &mut feed, Some(Duration::from_secs(2)));
+    let mut code = exit_code(ending?, status, build.job.was_cancelled());
+    // The build as it ended: for the report and for --check.
+    let analysis = Analysis::of(&app.build, app.dockerfile.as_ref());
+    tell_outcome(&app, &analysis, code);
+    if request.verify_layers && code == Exit::OK {
+        code = verify_layers(&mut build, &request, &app);
+    }
+    tell_recording(&request, &feed);
+    // Last, so CI logs end with it.
+    Ok(check::apply(
+        args.check.fail_on(),
+        &app.build,
+        &analysis,
+        code,
+    ))
+}
+
+fn create_recording(request: &BuildRequest) -> Result<Option<(Recording, std::fs::File)>> {
+    let Some(path) = &request.record else {
+        return Ok(None);
+    };
+    Recording::create(path.clone()).map(Some).map_err(|e| {
+        eyre!(
+            "cannot create the recording {}: {e} (choose another with --record PATH, or --no-record)",
+            path.display()
+        )
+    })
+}
+
+fn start_feed(
+    build: &mut Started,
+    recording: Option<(Recording, std::fs::File)>,
+    request: &BuildRequest,
+    origin: crate::model::Nanos,
+) -> Result<Feed> {
+    let output = build
+        .output
+        .take()
+        .ok_or_else(|| eyre!("the build has no output to read"))?;
+    Feed::start(output, recording, None, request.reading(origin)).map_err(|e| {
+        build.job.kill();
+        eyre!("cannot read the build's output: {e}")
+    })
+}
+
+/// The build's own exit code: 130 when it was interrupted or cancelled.
+fn exit_code(ending: Ending, status: Option<i32>, cancelled: bool) -> Exit {
+    match (ending, status) {
+        (Ending::Interrupted, _) => Exit::INTERRUPTED,
+        _ if cancelled => Exit::INTERRUPTED,
+        (_, Some(s)) => Exit::of_status(s),
+        (_, None) => Exit::BUILD_FAILED,
+    }
+}
+
+/// The text report; or, when no step ran, buildx's own words.
+fn tell_outcome(app: &App, analysis: &Analysis, code: Exit) {
+    if !app.build.vertexes().is_empty() {
+        if let Err(e) = print_report(app, analysis) {
+            eprintln!("buildx-gantt: {e}");
+        }
+        return;
+    }
+    if code != Exit::OK {
+        let b = &app.build;
+        eprintln!(
+            "buildx-gantt: the build failed before any step ran (exit {}):",
+            code.code()
+        );
+        let diagnostics = b.diagnostics().iter().map(|d| &d.message);
+        for l in b
+            .error_text
+            .iter()
+            .chain(&b.tool_warnings)
+            .chain(diagnostics)
+        {
+            eprintln!("  {l}");
+        }
+    }
+}
+
+/// `--verify-layers` after a build that passed: a missing layer fails it.
+fn verify_layers(build: &mut Started, request: &BuildRequest, app: &App) -> Exit {
+    let target = request.target.as_deref();
+    match layers::verify(build.image_id(), app.dockerfile.as_ref(), target) {
+        Ok(check) => {
+            println!("{}", check.describe());
+            Exit::of_build(!check.ok())
+        }
+        Err(e) => {
+            eprintln!("buildx-gantt: --verify-layers: {e}");
+            Exit::OK
+        }
+    }
+}
+
+fn tell_recording(request: &BuildRequest, feed: &Feed) {
+    let Some(path) = &request.record else { return };
+    let failed = feed
+        .recording()
+        .and_then(|r| r.error.as_ref().map(|e| (r.bytes, e)));
+    let path = path.display();
+    match failed {
+        None => eprintln!("buildx-gantt: recorded to {path} (replay: buildx-gantt replay {path})"),
+        Some((bytes, e)) => {
+            eprintln!("buildx-gantt: the recording {path} stopped after {bytes} bytes: {e}")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! What each command does, from parsed arguments to an exit code: one file per command. `main`
+//! only calls [`run`]. Errors travel up as `eyre` reports and are told here, once, as
+//! `buildx-gantt: error: …` with exit 2.
+
+mod build;
+mod check;
+mod demo;
+mod doctor;
+mod live;
+mod output;
+mod repeat;
+mod replay;
+mod report;
+mod session;
+mod verify_layers;
+
+use color_eyre::eyre::Result;
+
+use crate::cli::{Cli, Command};
+use crate::exit::Exit;
+
+pub use output::{default_recording, state_path, terminal_width};
+
+/// Runs the command the user asked for.
+pub fn run(cli: Cli) -> Exit {
+    let result = match cli.command {
+        Some(Command::Report(args)) => report::run(args),
+        Some(Command::Replay(args)) => replay::run(args),
+        Some(Command::Demo(args)) => demo::run(args),
+        Some(Command::Repeat(args)) => repeat::run(args),
+        Some(Command::Doctor(args)) => doctor::run(args),
+        Some(Command::VerifyLayers(args)) => verify_layers::run(args),
+        None => live::run(cli.build),
+    };
+    result.unwrap_or_else(|e| tell(&e))
+}
+
+/// Says what went wrong; the exit code for it.
+fn tell(e: &color_eyre::eyre::Report) -> Exit {
+    eprintln!("buildx-gantt: error: {e:#}");
+    Exit::BAD_INPUT
+}
+
+type Outcome = Result<Exit>;

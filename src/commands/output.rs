@@ -1,0 +1,121 @@
+//! Where commands read and write: the Dockerfile, standard output, report files written whole,
+//! the terminal's width and colour, and the state directory recordings go to.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use color_eyre::eyre::{bail, eyre, Result};
+
+use crate::cli::ColorChoice;
+use crate::dockerfile::Dockerfile;
+use crate::ui::no_color_unset;
+
+pub fn color_for(choice: ColorChoice, tty: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => tty && no_color_unset(),
+    }
+}
+
+/// The terminal's width, else `$COLUMNS`, else 100.
+pub fn terminal_width(tty: bool) -> usize {
+    let term = tty
+        .then(|| crossterm::terminal::size().ok())
+        .flatten()
+        .map(|(w, _)| w as usize);
+    let columns = || std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok());
+    term.filter(|&w| w > 0)
+        .or_else(|| columns().filter(|&w: &usize| w > 0))
+        .unwrap_or(100)
+}
+
+pub fn read_dockerfile(path: &str, build_args: &[(String, String)]) -> Result<Dockerfile> {
+    let bytes =
+        std::fs::read(path).map_err(|e| eyre!("{path}: cannot read the Dockerfile: {e}"))?;
+    Ok(Dockerfile::parse(
+        &String::from_utf8_lossy(&bytes),
+        build_args,
+    ))
+}
+
+/// `-f DOCKERFILE` when given.
+pub fn dockerfile_arg(
+    path: Option<&str>,
+    build_args: &[(String, String)],
+) -> Result<Option<Dockerfile>> {
+    path.map(|p| read_dockerfile(p, build_args)).transpose()
+}
+
+/// Writes to standard output; a closed pipe (`| head`) is not an error.
+pub fn write_out(s: &str) -> Result<()> {
+    let stdout = io::stdout();
+    let mut lock = stdout.lock();
+    match lock.write_all(s.as_bytes()).and_then(|_| lock.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            bail!("cannot write the report: {e}")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes `bytes` to `path` whole or not at all: a temporary file beside it, renamed over it.
+pub fn write_file(path: &str, bytes: &[u8]) -> Result<()> {
+    let target = Path::new(path);
+    if target.is_dir() {
+        bail!("{path}: is a directory (--output takes a file name)");
+    }
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, target));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        bail!("cannot write {path}: {e}");
+    }
+    Ok(())
+}
+
+/// Where a build is recorded by default: `$XDG_STATE_HOME/buildx-gantt/recordings/` (or
+/// `~/.local/state/…`), one file per build, named after when it started.
+pub fn default_recording(dockerfile: &str, extension: &str) -> Option<PathBuf> {
+    let mut path = state_path("recordings", dockerfile)?.into_os_string();
+    path.push(format!(".{extension}"));
+    Some(path.into())
+}
+
+/// `$XDG_STATE_HOME/buildx-gantt/KIND/<time>-<Dockerfile>-<pid>` (or under `~/.local/state`): a
+/// new name for what one command records.
+pub fn state_path(kind: &str, dockerfile: &str) -> Option<PathBuf> {
+    let set = |v: std::ffi::OsString| (!v.is_empty()).then_some(v);
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .and_then(set)
+        .map(PathBuf::from)
+        .or_else(|| {
+            let home = std::env::var_os("HOME").and_then(set)?;
+            Some(PathBuf::from(home).join(".local/state"))
+        })?;
+    let safe = |c: char| {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+            c
+        } else {
+            '_'
+        }
+    };
+    let stem: String = Path::new(dockerfile)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "build".into())
+        .chars()
+        .map(safe)
+        .collect();
+    let when = chrono::Local::now().format("%Y%m%d-%H%M%S");
+    let name = format!("{when}-{stem}-{}", std::process::id());
+    Some(base.join("buildx-gantt").join(kind).join(name))
+}

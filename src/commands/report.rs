@@ -1,0 +1,119 @@
+//! `report LOG`: the build explained as text, JSON, SVG or HTML; `--compare-with` checks a plain
+//! log's reconstructed timing against the same build's rawjson.
+
+use std::io::{self, IsTerminal};
+
+use color_eyre::eyre::{bail, Result};
+
+use super::output::{color_for, dockerfile_arg, terminal_width, write_file, write_out};
+use super::{check, Outcome};
+use crate::analysis::Analysis;
+use crate::cli::{Format, ReportArgs};
+use crate::compare;
+use crate::dockerfile::Dockerfile;
+use crate::exit::Exit;
+use crate::export::{html, json, svg, text};
+use crate::model::LogRetention;
+use crate::report::{self, Loaded};
+use crate::source::runner::human_bytes;
+
+pub fn run(args: ReportArgs) -> Outcome {
+    let dockerfile = dockerfile_arg(args.dockerfile.as_deref(), &args.build_args)?;
+    // The text report prints only the last lines of failed steps: keep a small tail per vertex.
+    // The HTML report shows each step's output: keep more of it.
+    let html_logs = args.format == Format::Html && !args.no_logs;
+    let retention = LogRetention {
+        bytes_per_vertex: if html_logs {
+            html::LOG_BYTES_PER_STEP
+        } else {
+            64 << 10
+        },
+    };
+    let loaded = report::load(&args.log, retention, dockerfile.as_ref())?;
+    let analysis = Analysis::of(&loaded.build, dockerfile.as_ref());
+    if let Some(truth) = &args.compare_with {
+        return compare_with(truth, retention, dockerfile.as_ref(), &loaded, &analysis);
+    }
+    let out = render(&args, &loaded, &analysis);
+    write(&args, &out)?;
+    let code = Exit::of_build(loaded.build.failed());
+    Ok(check::apply(
+        args.check.fail_on(),
+        &loaded.build,
+        &analysis,
+        code,
+    ))
+}
+
+/// `--compare-with TRUTH`: 0 when the reconstruction agrees with the truth, 3 when not.
+fn compare_with(
+    truth: &str,
+    retention: LogRetention,
+    dockerfile: Option<&Dockerfile>,
+    loaded: &Loaded,
+    analysis: &Analysis,
+) -> Outcome {
+    let truth = report::load(truth, retention, dockerfile)?;
+    let truth_analysis = Analysis::of(&truth.build, dockerfile);
+    let c = compare::compare(&truth_analysis, analysis);
+    write_out(&compare::render(&c, &truth.name, &loaded.name))?;
+    Ok(if c.agrees() { Exit::OK } else { Exit::CHECK })
+}
+
+fn render(args: &ReportArgs, loaded: &Loaded, analysis: &Analysis) -> String {
+    let title = args.dockerfile.as_deref().unwrap_or(&loaded.name);
+    let (name, build) = (&loaded.name, &loaded.build);
+    match args.format {
+        Format::Json => json::render(name, build, analysis) + "\n",
+        Format::Text => {
+            let tty = args.output.is_none() && io::stdout().is_terminal();
+            let opts = text::TextOptions {
+                width: args.width.unwrap_or_else(|| terminal_width(tty)).max(40),
+                color: color_for(args.color, tty),
+                ..Default::default()
+            };
+            text::render(name, build, analysis, &opts)
+        }
+        Format::Svg => {
+            let opts = svg::SvgOptions {
+                theme: args.theme.into(),
+                rows: args.rows.into(),
+                interactive: false,
+            };
+            svg::render(title, name, build, analysis, &opts)
+        }
+        Format::Html => {
+            let opts = html::HtmlOptions {
+                theme: args.theme.into(),
+                rows: args.rows.into(),
+                logs: !args.no_logs,
+            };
+            html::render(title, name, build, analysis, &opts)
+        }
+    }
+}
+
+/// To `--output` (whole or not at all, said on stderr), else standard output; SVG and HTML are
+/// files to open, not text for a terminal.
+fn write(args: &ReportArgs, out: &str) -> Result<()> {
+    let markup = match args.format {
+        Format::Svg => Some("SVG"),
+        Format::Html => Some("HTML"),
+        _ => None,
+    };
+    match (&args.output, markup) {
+        (Some(path), _) => {
+            write_file(path, out.as_bytes())?;
+            eprintln!(
+                "buildx-gantt: wrote {path} ({})",
+                human_bytes(out.len() as u64)
+            );
+            Ok(())
+        }
+        (None, Some(what)) if io::stdout().is_terminal() => bail!(
+            "the {what} report is a file to open, not terminal text: write it with \
+             --output FILE (or redirect standard output)"
+        ),
+        (None, _) => write_out(out),
+    }
+}

@@ -1,0 +1,43 @@
+//! The process's exit codes, one type for every command: 0 ok, 1 the build failed, 2 usage,
+//! unreadable input or a build that cannot start, 3 `--check` found what it was told to fail on,
+//! 130 interrupted. A live build's own status passes through as it is.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Exit(u8);
+
+impl Exit {
+    pub const OK: Exit = Exit(0);
+    pub const BUILD_FAILED: Exit = Exit(1);
+    pub const BAD_INPUT: Exit = Exit(2);
+    pub const CHECK: Exit = Exit(3);
+    pub const INTERRUPTED: Exit = Exit(130);
+
+    /// A build's exit status as ours (clamped to a byte).
+    pub fn of_status(status: i32) -> Exit {
+        Exit(status.clamp(0, 255) as u8)
+    }
+
+    /// The build's status as a job reports it.
+    pub const fn status(self) -> i32 {
+        self.0 as i32
+    }
+
+    pub const fn code(self) -> u8 {
+        self.0
+    }
+
+    /// 1 when the build failed, else 0.
+    pub fn of_build(failed: bool) -> Exit {
+        if failed {
+            Exit::BUILD_FAILED
+        } else {
+            Exit::OK
+        }
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(e.0)
+    }
+}
