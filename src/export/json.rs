@@ -4,11 +4,14 @@
 use serde::Serialize;
 
 use crate::analysis::{counts, outcome, Counts};
-use crate::analysis::{Analysis, Certainty, Evidence};
+use crate::analysis::{
+    Analysis, CacheHazard, Certainty, Dependency, Evidence, Overlap, Stage, Step, StepPair,
+};
 use crate::dockerfile::DepKind;
 use crate::instruction::Mount;
 use crate::model::{
-    format_rfc3339, Build, Diagnostic, Estimate, Nanos, ProgressGroup, State, Warning,
+    format_rfc3339, Build, Diagnostic, Estimate, Interval, Nanos, ProgressGroup, State, Vertex,
+    Warning,
 };
 
 pub const SCHEMA: &str = "buildx-gantt/report";
@@ -172,91 +175,38 @@ pub struct JCritical {
     pub duration: f64,
 }
 
-pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a> {
-    let t0 = a.start.unwrap_or(0);
-    let rel = |t: Nanos| round((t - t0) as f64 / 1e9);
-    // `latest` is null where nothing bounds it.
-    let bounds = |e: &Estimate| {
+/// Build times as the report writes them: seconds since the build's start.
+struct Clock {
+    t0: Nanos,
+}
+
+impl Clock {
+    fn rel(&self, t: Nanos) -> f64 {
+        round((t - self.t0) as f64 / 1e9)
+    }
+
+    /// `[earliest, latest]` of an estimate (`latest` is null where nothing bounds it); none for
+    /// an exact time.
+    fn bounds(&self, e: &Estimate) -> Option<[Option<f64>; 2]> {
         (!e.is_exact()).then(|| {
-            [
-                Some(rel(e.earliest)),
-                (e.latest != Nanos::MAX).then(|| rel(e.latest)),
-            ]
+            let latest = (e.latest != Nanos::MAX).then(|| self.rel(e.latest));
+            [Some(self.rel(e.earliest)), latest]
         })
+    }
+
+    fn span(&self, (x, y): &(Nanos, Nanos)) -> [f64; 2] {
+        [self.rel(*x), self.rel(*y)]
+    }
+}
+
+fn secs(n: Nanos) -> f64 {
+    round(n as f64 / 1e9)
+}
+
+pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a> {
+    let c = Clock {
+        t0: a.start.unwrap_or(0),
     };
-    let vertexes = build
-        .vertexes()
-        .iter()
-        .map(|v| {
-            let failed = v.state() == State::Failed;
-            JVertex {
-                digest: v.digest.clone(),
-                name: v.name.clone(),
-                state: v.state(),
-                cached: v.cached,
-                error: v.error.clone(),
-                inputs: v.inputs.clone(),
-                intervals: v
-                    .intervals
-                    .iter()
-                    .map(|i| JInterval {
-                        start: rel(i.start.best),
-                        end: i.end.map(|e| rel(e.best)),
-                        start_bounds: bounds(&i.start),
-                        end_bounds: i.end.as_ref().and_then(bounds),
-                    })
-                    .collect(),
-                progress_group: v.progress_group.clone(),
-                log: JLog {
-                    stdout_bytes: v.log.total_bytes[0],
-                    stderr_bytes: v.log.total_bytes[1],
-                    lines: v.log.total_newlines[0] + v.log.total_newlines[1],
-                    tail: if failed {
-                        let lines = v.log.lines();
-                        let skip = lines.len().saturating_sub(20);
-                        lines[skip..].iter().map(|l| l.text.clone()).collect()
-                    } else {
-                        Vec::new()
-                    },
-                },
-            }
-        })
-        .collect();
-    let steps = a
-        .steps
-        .iter()
-        .map(|s| JStep {
-            id: s.id,
-            name: s.name.clone(),
-            stage: s.stage.clone(),
-            index: s.parsed.index().map(|(i, n)| [i, n]),
-            state: s.state,
-            start: s.start().map(rel),
-            end: s.end().map(rel),
-            start_bounds: s.intervals.first().and_then(|i| bounds(&i.start)),
-            end_bounds: s
-                .end()
-                .and_then(|_| {
-                    s.intervals
-                        .iter()
-                        .filter_map(|i| i.end)
-                        .max_by_key(|e| e.best)
-                })
-                .as_ref()
-                .and_then(bounds),
-            active: round(s.active() as f64 / 1e9),
-            vertexes: s.vertexes.clone(),
-            inputs: s.inputs.clone(),
-            error: s.error.clone(),
-            cache_mounts: s
-                .parsed
-                .instruction
-                .as_ref()
-                .map(|i| i.mounts().into_iter().filter(|m| m.is_cache()).collect())
-                .unwrap_or_default(),
-        })
-        .collect();
-    let span = |(x, y): &(Nanos, Nanos)| [rel(*x), rel(*y)];
     Report {
         schema: SCHEMA,
         version: VERSION,
@@ -268,90 +218,149 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a>
         } else {
             "exact"
         },
-        duration: a.end.map(rel),
+        duration: a.end.map(|t| c.rel(t)),
         counts: counts(a),
         error: build.error_message(),
         error_text: &build.error_text,
-        vertexes,
-        steps,
-        stages: a
-            .stages
-            .iter()
-            .map(|s| JStage {
-                name: s.name.clone(),
-                index: s.index,
-                steps: s.steps.clone(),
-                start: s.start().map(rel),
-                end: s.end().map(rel),
-                shares_steps_with: s.shares.as_ref().map(|(stage, n)| JShared {
-                    stage: stage.clone(),
-                    steps: *n,
-                }),
-            })
-            .collect(),
-        dependencies: a
-            .dependencies
-            .iter()
-            .map(|d| JDependency {
-                stage: d.stage.clone(),
-                source: d.source.clone(),
-                kind: d.kind,
-                step: d.step,
-                line: d.line,
-                evidence: d.evidence.clone(),
-            })
-            .collect(),
-        overlaps: a
-            .overlaps
-            .iter()
-            .map(|o| JOverlap {
-                stage: o.stage.clone(),
-                source: o.source.clone(),
-                kind: o.kind,
-                via_step: o.via_step,
-                duration: round(o.duration as f64 / 1e9),
-                certainty: o.certainty,
-                spans: o.spans.iter().map(span).collect(),
-                certain_steps: o.certain_steps.clone(),
-                pairs: o
-                    .pairs
-                    .iter()
-                    .map(|p| JPair {
-                        step: p.step,
-                        source_step: p.source_step,
-                        duration: round(p.duration as f64 / 1e9),
-                        certainty: p.certainty,
-                    })
-                    .collect(),
-            })
-            .collect(),
-        hazards: a
-            .hazards
-            .iter()
-            .map(|h| JHazard {
-                cache_id: h.cache_id.clone(),
-                writer: h.writer.step,
-                reader: h.reader.step,
-                roles_known: h.roles_known,
-                sharing: [
-                    h.writer.mount.sharing.clone(),
-                    h.reader.mount.sharing.clone(),
-                ],
-                first: h.first,
-                first_name: h.first.map(|f| a.steps[f].name.clone()),
-                margin: h.margin.map(|m| round(m as f64 / 1e9)),
-                explanation: h.explanation.clone(),
-                fix: h.fix.clone(),
-            })
-            .collect(),
+        vertexes: build.vertexes().iter().map(|v| vertex(&c, v)).collect(),
+        steps: a.steps.iter().map(|s| step(&c, s)).collect(),
+        stages: a.stages.iter().map(|s| stage(&c, s)).collect(),
+        dependencies: a.dependencies.iter().map(dependency).collect(),
+        overlaps: a.overlaps.iter().map(|o| overlap(&c, o)).collect(),
+        hazards: a.hazards.iter().map(|h| hazard(a, h)).collect(),
         critical_path: a.critical_path.as_ref().map(|c| JCritical {
             steps: c.steps.clone(),
-            duration: round((c.end - c.start) as f64 / 1e9),
+            duration: secs(c.end - c.start),
         }),
         warnings: &build.warnings,
         tool_warnings: &build.tool_warnings,
         diagnostics: build.diagnostics(),
         diagnostics_dropped: build.diagnostics_dropped(),
+    }
+}
+
+fn vertex(c: &Clock, v: &Vertex) -> JVertex {
+    let interval = |i: &Interval| JInterval {
+        start: c.rel(i.start.best),
+        end: i.end.map(|e| c.rel(e.best)),
+        start_bounds: c.bounds(&i.start),
+        end_bounds: i.end.as_ref().and_then(|e| c.bounds(e)),
+    };
+    // A failed vertex's last lines are its story.
+    let tail = if v.state() == State::Failed {
+        let lines = v.log.lines();
+        let skip = lines.len().saturating_sub(20);
+        lines[skip..].iter().map(|l| l.text.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    JVertex {
+        digest: v.digest.clone(),
+        name: v.name.clone(),
+        state: v.state(),
+        cached: v.cached,
+        error: v.error.clone(),
+        inputs: v.inputs.clone(),
+        intervals: v.intervals.iter().map(interval).collect(),
+        progress_group: v.progress_group.clone(),
+        log: JLog {
+            stdout_bytes: v.log.total_bytes[0],
+            stderr_bytes: v.log.total_bytes[1],
+            lines: v.log.total_newlines[0] + v.log.total_newlines[1],
+            tail,
+        },
+    }
+}
+
+fn step(c: &Clock, s: &Step) -> JStep {
+    let last_end = s.end().and_then(|_| {
+        s.intervals
+            .iter()
+            .filter_map(|i| i.end)
+            .max_by_key(|e| e.best)
+    });
+    let cache_mounts = s.parsed.instruction.as_ref().map(|i| {
+        let mounts = i.mounts().into_iter();
+        mounts.filter(|m| m.is_cache()).collect()
+    });
+    JStep {
+        id: s.id,
+        name: s.name.clone(),
+        stage: s.stage.clone(),
+        index: s.parsed.index().map(|(i, n)| [i, n]),
+        state: s.state,
+        start: s.start().map(|t| c.rel(t)),
+        end: s.end().map(|t| c.rel(t)),
+        start_bounds: s.intervals.first().and_then(|i| c.bounds(&i.start)),
+        end_bounds: last_end.as_ref().and_then(|e| c.bounds(e)),
+        active: secs(s.active()),
+        vertexes: s.vertexes.clone(),
+        inputs: s.inputs.clone(),
+        error: s.error.clone(),
+        cache_mounts: cache_mounts.unwrap_or_default(),
+    }
+}
+
+fn stage(c: &Clock, s: &Stage) -> JStage {
+    JStage {
+        name: s.name.clone(),
+        index: s.index,
+        steps: s.steps.clone(),
+        start: s.start().map(|t| c.rel(t)),
+        end: s.end().map(|t| c.rel(t)),
+        shares_steps_with: s.shares.as_ref().map(|(stage, n)| JShared {
+            stage: stage.clone(),
+            steps: *n,
+        }),
+    }
+}
+
+fn dependency(d: &Dependency) -> JDependency {
+    JDependency {
+        stage: d.stage.clone(),
+        source: d.source.clone(),
+        kind: d.kind,
+        step: d.step,
+        line: d.line,
+        evidence: d.evidence.clone(),
+    }
+}
+
+fn overlap(c: &Clock, o: &Overlap) -> JOverlap {
+    let pair = |p: &StepPair| JPair {
+        step: p.step,
+        source_step: p.source_step,
+        duration: secs(p.duration),
+        certainty: p.certainty,
+    };
+    JOverlap {
+        stage: o.stage.clone(),
+        source: o.source.clone(),
+        kind: o.kind,
+        via_step: o.via_step,
+        duration: secs(o.duration),
+        certainty: o.certainty,
+        spans: o.spans.iter().map(|s| c.span(s)).collect(),
+        certain_steps: o.certain_steps.clone(),
+        pairs: o.pairs.iter().map(pair).collect(),
+    }
+}
+
+fn hazard(a: &Analysis, h: &CacheHazard) -> JHazard {
+    JHazard {
+        cache_id: h.cache_id.clone(),
+        writer: h.writer.step,
+        reader: h.reader.step,
+        roles_known: h.roles_known,
+        sharing: [
+            h.writer.mount.sharing.clone(),
+            h.reader.mount.sharing.clone(),
+        ],
+        first: h.first,
+        first_name: h.first.map(|f| a.steps[f].name.clone()),
+        margin: h.margin.map(secs),
+        explanation: h.explanation.clone(),
+        fix: h.fix.clone(),
     }
 }
 

@@ -2,12 +2,14 @@
 //! guard and the loop that ties them to a source (`run`).
 
 pub mod app;
+pub mod help;
 pub mod keys;
 pub mod layout;
 pub mod logpane;
 pub mod repeat_screen;
 pub mod rows;
 pub mod run;
+pub mod session;
 pub mod terminal;
 pub mod view;
 pub mod window;

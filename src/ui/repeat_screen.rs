@@ -2,18 +2,20 @@
 //! which a stage running alongside its COPY --from source is red, who took the shared cache
 //! first), the summary so far, and any finished run opened in the full chart with Enter.
 
-use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use crossterm::event::{self as term, Event as TermEvent, KeyCode, KeyEventKind, KeyModifiers};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::Frame;
+use tokio::sync::mpsc;
 
 use super::app::{App, Mode, Replay};
-use super::run::{self, Feed, Options};
-use super::terminal::Screen;
+use super::help::{self, Offer};
+use super::keys::Action;
+use super::run::{ChartSession, Feed, Options};
+use super::session::{self, Flow, Session};
 use crate::repeat::{self, Plan, Progress, RunResult, Stop};
 use crate::source::feed::Reading;
 
@@ -53,59 +55,98 @@ impl RepeatView {
     }
 }
 
-/// Draws the table into `buf`.
-pub fn render(v: &RepeatView, area: Rect, buf: &mut Buffer) {
-    let red = if v.color {
+/// Writes the table's lines top down, never past the bottom of its area.
+struct Lines<'b> {
+    buf: &'b mut Buffer,
+    area: Rect,
+    y: u16,
+}
+
+impl Lines<'_> {
+    fn bottom(&self) -> u16 {
+        self.area.y + self.area.height
+    }
+
+    fn line(&mut self, text: &str, style: Style) {
+        if self.y < self.bottom() {
+            let w = self.area.width as usize;
+            self.buf.set_stringn(self.area.x, self.y, text, w, style);
+            self.y += 1;
+        }
+    }
+}
+
+fn red(v: &RepeatView) -> Style {
+    if v.color {
         Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
     } else {
         Style::default().add_modifier(Modifier::REVERSED)
-    };
+    }
+}
+
+/// Draws the table into `buf`.
+pub fn render(v: &RepeatView, area: Rect, buf: &mut Buffer) {
     let dim = Style::default().add_modifier(Modifier::DIM);
     let bold = Style::default().add_modifier(Modifier::BOLD);
-    let width = area.width as usize;
-    let mut y = area.y;
-    let bottom = area.y + area.height;
-    let line = |buf: &mut Buffer, y: &mut u16, text: &str, style: Style| {
-        if *y < bottom {
-            buf.set_stringn(area.x, *y, text, width, style);
-            *y += 1;
-        }
+    let mut out = Lines {
+        buf,
+        area,
+        y: area.y,
     };
+    let state = match (v.done, v.stopping) {
+        (true, _) => " · finished",
+        (false, 0) => "",
+        (false, 1) => " · STOPPING after this run",
+        _ => " · CANCELLING this run",
+    };
+    let runs = if v.total == 1 { "run" } else { "runs" };
     let head = format!(
-        "buildx-gantt repeat · {} · {} of {} run{}{}",
+        "buildx-gantt repeat · {} · {} of {} {runs}{state}",
         v.title,
         v.results.len(),
-        v.total,
-        if v.total == 1 { "" } else { "s" },
-        match (v.done, v.stopping) {
-            (true, _) => " · finished",
-            (false, 0) => "",
-            (false, 1) => " · STOPPING after this run",
-            _ => " · CANCELLING this run",
+        v.total
+    );
+    out.line(&head, bold);
+    let w = repeat::MINI_WIDTH;
+    let columns = format!(
+        "{:>4}  {:<6} {:>7}  {:<w$}  who took the shared cache first",
+        "run", "result", "time", "timeline"
+    );
+    out.line(&columns, dim);
+    runs_rows(v, &mut out);
+    if let Some((run, t)) = v.current {
+        let took = format!("{:.1}s", t.elapsed().as_secs_f64());
+        out.line(
+            &format!("{:>4}  {:<6} {took:>7}  building…", format!("#{run}"), ""),
+            dim,
+        );
+    }
+    out.y += 1;
+    if !v.results.is_empty() {
+        for l in repeat::summary_lines(&repeat::summarize(&v.results)) {
+            out.line(&l, bold);
         }
-    );
-    line(buf, &mut y, &head, bold);
-    line(
-        buf,
-        &mut y,
-        &format!(
-            "{:>4}  {:<6} {:>7}  {:<w$}  who took the shared cache first",
-            "run",
-            "result",
-            "time",
-            "timeline",
-            w = repeat::MINI_WIDTH
-        ),
-        dim,
-    );
+    }
+    if let Some(e) = &v.error {
+        out.line(&format!("error: {e}"), red(v));
+    }
+    let keys = if v.done {
+        "↑↓ select · Enter open the run in the chart · q leave · ? help"
+    } else {
+        "↑↓ select · Enter open the run in the chart · q stop after this run (twice: cancel it) · ? help"
+    };
+    if out.bottom() > area.y {
+        out.y = out.bottom() - 1;
+        out.line(keys, dim);
+    }
+}
+
+/// One row per finished run, the selected one in view; the miniature's overlap columns in red.
+fn runs_rows(v: &RepeatView, out: &mut Lines) {
     // Keep the selected row on screen: rows above it scroll away.
-    let room = (bottom.saturating_sub(y + 6)) as usize;
+    let room = out.bottom().saturating_sub(out.y + 6) as usize;
     let first = v.selected.saturating_sub(room.saturating_sub(1));
     for (i, r) in v.results.iter().enumerate().skip(first).take(room) {
-        if y >= bottom {
-            break;
-        }
-        let text = repeat::row(r);
         let style = if i == v.selected {
             Style::default().add_modifier(Modifier::REVERSED)
         } else if !r.passed && v.color {
@@ -113,59 +154,34 @@ pub fn render(v: &RepeatView, area: Rect, buf: &mut Buffer) {
         } else {
             Style::default()
         };
-        buf.set_stringn(area.x, y, &text, width, style);
-        // The miniature's overlap columns in red (after "#NN  result  time  ").
-        let x0 = area.x as usize + 4 + 2 + 7 + 8 + 2;
-        for (c, &o) in r.overlap.iter().enumerate() {
-            if o && x0 + c < area.x as usize + width {
-                let cell = &mut buf[(x0 as u16 + c as u16, y)];
-                cell.set_style(red);
+        let y = out.y;
+        out.line(&repeat::row(r), style);
+        // The miniature starts after "#NN  result  time  ".
+        let x0 = out.area.x as usize + 4 + 2 + 7 + 8 + 2;
+        let right = (out.area.x + out.area.width) as usize;
+        for (c, _) in r.overlap.iter().enumerate().filter(|(_, &o)| o) {
+            if x0 + c < right && y < out.bottom() {
+                out.buf[(x0 as u16 + c as u16, y)].set_style(red(v));
             }
         }
-        y += 1;
-    }
-    if let Some((run, t)) = v.current {
-        line(
-            buf,
-            &mut y,
-            &format!(
-                "{:>4}  {:<6} {:>7}  building…",
-                format!("#{run}"),
-                "",
-                format!("{:.1}s", t.elapsed().as_secs_f64())
-            ),
-            dim,
-        );
-    }
-    y += 1;
-    let summary = repeat::summarize(&v.results);
-    if !v.results.is_empty() {
-        for l in repeat::summary_lines(&summary) {
-            line(buf, &mut y, &l, bold);
-        }
-    }
-    if let Some(e) = &v.error {
-        line(buf, &mut y, &format!("error: {e}"), red);
-    }
-    let keys = if v.done {
-        "↑↓ select · Enter open the run in the chart · q leave"
-    } else {
-        "↑↓ select · Enter open the run in the chart · q stop after this run (twice: cancel it)"
-    };
-    if bottom > area.y {
-        buf.set_stringn(area.x, bottom - 1, keys, width, dim);
     }
 }
 
 /// Runs the loop on a thread and the table on the terminal; returns the runs.
 pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
-    let (tx, rx) = mpsc::channel();
-    let mut view = RepeatView {
-        title: plan.request.dockerfile.clone(),
-        total: plan.runs,
-        color: super::no_color_unset(),
-        ..Default::default()
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mut table = Table {
+        view: RepeatView {
+            title: plan.request.dockerfile.clone(),
+            total: plan.runs,
+            color: super::no_color_unset(),
+            ..Default::default()
+        },
+        rx,
+        stop: stop.clone(),
+        help: false,
     };
+    let dockerfile = plan.request.parsed.as_ref();
     std::thread::scope(|scope| {
         let stop2 = stop.clone();
         scope.spawn(move || {
@@ -173,96 +189,144 @@ pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
                 let _ = tx.send(p);
             })
         });
-        let result = table(&mut view, &rx, &stop, plan.request.parsed.as_ref());
+        let result = session::on_terminal(async |ctx| loop {
+            match session::drive(&mut table, ctx).await? {
+                Flow::Open { recording, name } => {
+                    open_chart(ctx, &recording, name, dockerfile).await?
+                }
+                _ => return Ok(()),
+            }
+        });
         if result.is_err() {
             // The screen failed: stop the loop rather than build on unseen.
             stop.press();
             stop.press();
         }
         // Whatever is left (the run being cancelled) is taken before leaving.
-        while let Ok(p) = rx.recv() {
-            view.apply(p);
+        while let Some(p) = table.rx.blocking_recv() {
+            table.view.apply(p);
         }
-        result
+        result.map_err(|e| format!("the screen failed: {e}"))
     })?;
-    Ok(view.results)
+    Ok(table.view.results)
 }
 
-fn table(
-    view: &mut RepeatView,
-    rx: &mpsc::Receiver<Progress>,
-    stop: &Stop,
-    dockerfile: Option<&crate::dockerfile::Dockerfile>,
-) -> Result<(), String> {
-    let err = |e: std::io::Error| format!("the screen failed: {e}");
-    let mut screen = Screen::enter().map_err(err)?;
-    loop {
-        while let Ok(p) = rx.try_recv() {
-            view.apply(p);
+/// The keys the table answers to, in its own words.
+const KEYS: &[(Action, &str)] = &[
+    (Action::Up, "run above"),
+    (Action::Down, "run below"),
+    (Action::Top, "first run"),
+    (Action::Bottom, "last run"),
+    (Action::Toggle, "open the run in the chart"),
+    (Action::Help, "this help"),
+    (Action::Back, "close the help"),
+    (
+        Action::Quit,
+        "stop after this run (twice: cancel it; done: leave)",
+    ),
+];
+
+/// The table in the screen loop: runs arrive from the loop's thread.
+struct Table {
+    view: RepeatView,
+    rx: mpsc::UnboundedReceiver<Progress>,
+    stop: Arc<Stop>,
+    help: bool,
+}
+
+impl Table {
+    /// q, Ctrl-C or a signal: the first stops after this run, the second cancels it; once the
+    /// runs are over, it leaves.
+    fn quit(&mut self) -> Flow {
+        if self.view.done {
+            return Flow::Leave;
         }
-        screen
-            .terminal
-            .draw(|f| render(view, f.area(), f.buffer_mut()))
-            .map_err(err)?;
-        if !term::poll(Duration::from_millis(100)).map_err(err)? {
-            continue;
-        }
-        let TermEvent::Key(k) = term::read().map_err(err)? else {
-            continue;
-        };
-        if k.kind == KeyEventKind::Release {
-            continue;
-        }
-        let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
-        match k.code {
-            _ if ctrl_c || k.code == KeyCode::Char('q') || k.code == KeyCode::Esc => {
-                if view.done {
-                    return Ok(());
-                }
-                view.stopping = stop.press();
-            }
-            KeyCode::Up | KeyCode::Char('k') => view.selected = view.selected.saturating_sub(1),
-            KeyCode::Down | KeyCode::Char('j') => {
-                view.selected = (view.selected + 1).min(view.results.len().saturating_sub(1))
-            }
-            KeyCode::Enter => {
-                let Some(r) = view.results.get(view.selected) else {
-                    continue;
-                };
-                if !repeat::openable(&r.recording) {
-                    continue;
-                }
-                let path = r.recording.clone();
-                let name = format!("run {} · {}", r.run, path.display());
-                // The chart takes the terminal; the table comes back when it is left.
-                drop(screen);
-                open_chart(&path, name, dockerfile);
-                screen = Screen::enter().map_err(err)?;
-            }
-            _ => {}
+        self.view.stopping = self.stop.press();
+        Flow::Stay
+    }
+
+    fn open(&self) -> Flow {
+        match self.view.results.get(self.view.selected) {
+            Some(r) if repeat::openable(&r.recording) => Flow::Open {
+                recording: r.recording.clone(),
+                name: format!("run {} · {}", r.run, r.recording.display()),
+            },
+            _ => Flow::Stay,
         }
     }
 }
 
-/// A run's recording in the full chart, at its final state.
-fn open_chart(
+impl Session for Table {
+    type Event = Option<Progress>;
+
+    async fn next_event(&mut self) -> Option<Progress> {
+        self.rx.recv().await
+    }
+
+    fn on_event(&mut self, p: Option<Progress>) {
+        match p {
+            Some(p) => self.view.apply(p),
+            // The loop's thread is done: nothing more will come.
+            None => self.view.done = true,
+        }
+    }
+
+    fn handle(&mut self, action: Action) -> Flow {
+        if self.help && !matches!(action, Action::Help | Action::Back | Action::Quit) {
+            self.help = false;
+        }
+        let last = self.view.results.len().saturating_sub(1);
+        let v = &mut self.view;
+        match action {
+            Action::Up => v.selected = v.selected.saturating_sub(1),
+            Action::Down => v.selected = (v.selected + 1).min(last),
+            Action::Top => v.selected = 0,
+            Action::Bottom => v.selected = last,
+            Action::Toggle => return self.open(),
+            Action::Help => self.help = !self.help,
+            Action::Back => self.help = false,
+            Action::Quit => return self.quit(),
+            _ => {}
+        }
+        Flow::Stay
+    }
+
+    fn resize(&mut self, _w: u16, _h: u16) {}
+
+    fn signal(&mut self) -> Flow {
+        self.quit()
+    }
+
+    fn tick(&mut self, _now: Instant) -> Flow {
+        Flow::Stay
+    }
+
+    fn draw(&mut self, f: &mut Frame) {
+        render(&self.view, f.area(), f.buffer_mut());
+        if self.help {
+            help::render(f.area(), f.buffer_mut(), &Offer::Only(KEYS), Vec::new());
+        }
+    }
+}
+
+/// A run's recording in the full chart, at its final state, on the table's terminal.
+async fn open_chart(
+    ctx: &mut session::Ctx<'_>,
     path: &std::path::Path,
     name: String,
     dockerfile: Option<&crate::dockerfile::Dockerfile>,
-) {
+) -> std::io::Result<()> {
     let Ok((_, input)) = crate::report::open(&path.to_string_lossy()) else {
-        return;
+        return Ok(());
     };
     let Ok(mut feed) = Feed::start(input, None, None, Reading::Detect(None)) else {
-        return;
+        return Ok(());
     };
-    let mut app = App::new(
-        name,
-        dockerfile.cloned(),
-        Mode::Replay(Replay::new(0.0, false)),
-    );
+    let mode = Mode::Replay(Replay::new(0.0, false));
+    let mut app = App::new(name, dockerfile.cloned(), mode);
     app.color = super::no_color_unset();
-    let _ = run::run_screen(&mut app, &mut feed, None, Options::default());
+    let mut chart = ChartSession::new(&mut app, &mut feed, Options::default());
+    session::drive(&mut chart, ctx).await.map(|_| ())
 }
 
 #[cfg(test)]

@@ -1,22 +1,20 @@
-//! The loop that ties an [`App`] to its source and to the terminal: one `tokio::select!` over key
-//! and mouse input, signals, the build's events and a frame tick. Events are applied as they come
-//! and the screen is drawn at most [`FRAME`] apart, so a flood of log output never starves input.
-//! Without a terminal on stdout the same loop prints a line per finished step instead.
+//! A build's chart tied to its source: the [`ChartSession`] the screen loop
+//! ([`super::session`]) drives — events applied as they come, drawn at most a frame apart, so a
+//! flood of log output never starves input — and, without a terminal on stdout, a loop that prints
+//! a line per finished step instead.
 
 use std::collections::HashSet;
 use std::io::{self, Read, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{self as term, Event as TermEvent};
-use tokio::signal::unix::{signal, SignalKind};
+use crossterm::event::MouseEvent;
+use ratatui::Frame;
 use tokio::sync::mpsc;
 
 use super::app::{App, Effect, Mode};
-use super::keys::action_for;
-use super::terminal::Screen;
+use super::keys::Action;
+use super::session::{self, Flow, Session, Signals};
 use super::view;
 use crate::analysis::{short_name, Analysis};
 use crate::chart::words::secs;
@@ -26,9 +24,6 @@ use crate::model::{Event, State};
 use crate::source::child::CANCEL_GRACE;
 use crate::source::feed::{self, ReadOutcome, Reading, Recording, CHANNEL_BOUND};
 use crate::source::job::Job;
-
-/// ~30 frames a second at most.
-pub const FRAME: Duration = Duration::from_millis(33);
 
 /// How long one turn of the loop may spend applying queued events before it looks at input again.
 const EVENT_BUDGET: Duration = Duration::from_millis(8);
@@ -123,67 +118,130 @@ pub fn run_screen(
     child: Option<&mut dyn Job>,
     opts: Options,
 ) -> io::Result<Ending> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let mut screen = Screen::enter()?;
-    let size = screen.terminal.size()?;
-    app.resize(size.width, size.height);
-    let stop = Arc::new(AtomicBool::new(false));
-    let (input_tx, input_rx) = mpsc::unbounded_channel();
-    let input_thread = spawn_input(stop.clone(), input_tx)?;
-    let result = rt.block_on(screen_loop(app, feed, child, opts, &mut screen, input_rx));
-    stop.store(true, Ordering::SeqCst);
-    let _ = input_thread.join();
-    drop(screen);
-    result
+    let mut chart = ChartSession {
+        app,
+        feed,
+        child: child.map(|c| c as &mut dyn Job),
+        opts,
+        quit_presses: 0,
+        signals: 0,
+    };
+    session::on_terminal(async |ctx| session::drive(&mut chart, ctx).await)?;
+    Ok(chart.ending())
 }
 
-/// Reads terminal input on its own thread (crossterm's reader blocks), until told to stop.
-fn spawn_input(
-    stop: Arc<AtomicBool>,
-    tx: mpsc::UnboundedSender<TermEvent>,
-) -> io::Result<JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("buildx-gantt-input".into())
-        .spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
-                match term::poll(Duration::from_millis(50)) {
-                    Ok(true) => match term::read() {
-                        Ok(ev) => {
-                            if tx.send(ev).is_err() {
-                                return;
-                            }
-                        }
-                        Err(_) => return,
-                    },
-                    Ok(false) => {}
-                    Err(_) => return,
-                }
-            }
-        })
+/// The chart of a build (live, or a replay) in the screen loop.
+pub struct ChartSession<'a> {
+    pub app: &'a mut App,
+    pub feed: &'a mut Feed,
+    pub child: Option<&'a mut dyn Job>,
+    pub opts: Options,
+    /// q pressed (the build is being cancelled from the first).
+    quit_presses: u32,
+    signals: u32,
 }
 
-struct Signals {
-    int: tokio::signal::unix::Signal,
-    term: tokio::signal::unix::Signal,
-    hup: tokio::signal::unix::Signal,
-}
-
-impl Signals {
-    fn new() -> io::Result<Signals> {
-        Ok(Signals {
-            int: signal(SignalKind::interrupt())?,
-            term: signal(SignalKind::terminate())?,
-            hup: signal(SignalKind::hangup())?,
-        })
+impl<'a> ChartSession<'a> {
+    pub fn new(app: &'a mut App, feed: &'a mut Feed, opts: Options) -> Self {
+        ChartSession {
+            app,
+            feed,
+            child: None,
+            opts,
+            quit_presses: 0,
+            signals: 0,
+        }
     }
 
-    async fn any(&mut self) {
-        tokio::select! {
-            _ = self.int.recv() => {}
-            _ = self.term.recv() => {}
-            _ = self.hup.recv() => {}
+    fn quitting(&self) -> bool {
+        self.quit_presses + self.signals > 0
+    }
+
+    /// How the session ended.
+    pub fn ending(&mut self) -> Ending {
+        poll_child(self.app, &mut self.child);
+        if self.app.finished() && !quit_interrupted(self.app) {
+            Ending::Finished
+        } else {
+            Ending::Interrupted
+        }
+    }
+
+    fn leave_if(&self, done: bool) -> Flow {
+        if done {
+            Flow::Leave
+        } else {
+            Flow::Stay
+        }
+    }
+}
+
+impl Session for ChartSession<'_> {
+    type Event = Option<Event>;
+
+    async fn next_event(&mut self) -> Option<Event> {
+        if self.feed.done || !self.app.wants_events() {
+            return std::future::pending().await;
+        }
+        self.feed.rx.recv().await
+    }
+
+    fn on_event(&mut self, ev: Option<Event>) {
+        on_event(self.app, self.feed, ev);
+    }
+
+    fn handle(&mut self, action: Action) -> Flow {
+        match self.app.handle(action) {
+            Effect::Quit => {
+                self.quit_presses += 1;
+                // A second q while cancelling: stop waiting, kill it.
+                let done = quit_step(self.app, &mut self.child, self.quit_presses > 1);
+                self.leave_if(done)
+            }
+            Effect::Restart => {
+                match self.feed.restart() {
+                    Err(e) => self.app.say(&format!("cannot restart: {e}")),
+                    Ok(()) => self.app.restart(),
+                }
+                Flow::Stay
+            }
+            Effect::None => Flow::Stay,
+        }
+    }
+
+    fn mouse(&mut self, m: MouseEvent) {
+        self.app.handle_mouse(m);
+    }
+
+    fn resize(&mut self, w: u16, h: u16) {
+        self.app.resize(w, h);
+    }
+
+    fn signal(&mut self) -> Flow {
+        self.signals += 1;
+        let done = quit_step(self.app, &mut self.child, self.signals > 2);
+        self.leave_if(done)
+    }
+
+    fn tick(&mut self, now: Instant) -> Flow {
+        self.app.tick(now);
+        poll_child(self.app, &mut self.child);
+        if self.quitting() && quit_step(self.app, &mut self.child, false) {
+            return Flow::Leave;
+        }
+        let app = &*self.app;
+        self.leave_if(app.finished() && (self.opts.exit_on_finish || failed_at_once(app)))
+    }
+
+    fn draw(&mut self, f: &mut Frame) {
+        self.app.refresh();
+        let areas = view::render(self.app, f.area(), f.buffer_mut());
+        self.app.drawn(areas);
+        // Fault injection for the tests (debug builds only): a panic mid-screen must still
+        // leave the terminal restored.
+        #[cfg(debug_assertions)]
+        if self.app.frame() == 5 && std::env::var_os("BUILDX_GANTT_TEST_PANIC").is_some() {
+            panic!("injected panic (BUILDX_GANTT_TEST_PANIC)");
         }
     }
 }
@@ -249,114 +307,6 @@ fn poll_child(app: &mut App, child: &mut Option<&mut dyn Job>) {
             }
         }
     }
-}
-
-async fn screen_loop(
-    app: &mut App,
-    feed: &mut Feed,
-    mut child: Option<&mut dyn Job>,
-    opts: Options,
-    screen: &mut Screen,
-    mut input: mpsc::UnboundedReceiver<TermEvent>,
-) -> io::Result<Ending> {
-    let mut signals = Signals::new()?;
-    let mut tick = tokio::time::interval(FRAME);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut quitting = false;
-    let mut quit_presses = 0;
-    let mut redraw = true;
-    let mut last_draw: Option<Instant> = None;
-    let mut input_open = true;
-    loop {
-        tokio::select! {
-            biased;
-            ev = input.recv(), if input_open => {
-                let Some(ev) = ev else {
-                    // The terminal's input is gone (closed tty): keep showing, stop listening.
-                    input_open = false;
-                    continue;
-                };
-                redraw = true;
-                match ev {
-                    TermEvent::Key(k) => {
-                        if let Some(action) = action_for(k) {
-                            match app.handle(action) {
-                                Effect::Quit => {
-                                    quit_presses += 1;
-                                    quitting = true;
-                                    // A second q while cancelling: stop waiting, kill it.
-                                    if quit_step(app, &mut child, quit_presses > 1) {
-                                        break;
-                                    }
-                                }
-                                Effect::Restart => {
-                                    if let Err(e) = feed.restart() {
-                                        app.say(&format!("cannot restart: {e}"));
-                                    } else {
-                                        app.restart();
-                                    }
-                                }
-                                Effect::None => {}
-                            }
-                        }
-                    }
-                    TermEvent::Mouse(m) => app.handle_mouse(m),
-                    TermEvent::Resize(w, h) => app.resize(w, h),
-                    _ => {}
-                }
-            }
-            _ = signals.any() => {
-                quit_presses += 1;
-                quitting = true;
-                if quit_step(app, &mut child, quit_presses > 2) {
-                    break;
-                }
-            }
-            ev = feed.rx.recv(), if !feed.done && app.wants_events() => on_event(app, feed, ev),
-            _ = tick.tick() => {
-                app.tick(Instant::now());
-                poll_child(app, &mut child);
-                if quitting && quit_step(app, &mut child, false) {
-                    break;
-                }
-                if app.finished() && (opts.exit_on_finish || failed_at_once(app)) {
-                    break;
-                }
-                redraw = true;
-            }
-        }
-        // Input is drawn at once unless a frame was drawn less than FRAME ago (then the tick
-        // draws it): at most ~30 frames a second, whatever arrives.
-        let due = last_draw.is_none_or(|t| t.elapsed() + Duration::from_millis(5) >= FRAME);
-        if redraw && due && !input_pending(&input) {
-            app.refresh();
-            let mut areas = None;
-            screen
-                .terminal
-                .draw(|f| areas = Some(view::render(app, f.area(), f.buffer_mut())))?;
-            if let Some(areas) = areas {
-                app.drawn(areas);
-            }
-            redraw = false;
-            last_draw = Some(Instant::now());
-            // Fault injection for the tests (debug builds only): a panic mid-screen must still
-            // leave the terminal restored.
-            #[cfg(debug_assertions)]
-            if app.frame() == 5 && std::env::var_os("BUILDX_GANTT_TEST_PANIC").is_some() {
-                panic!("injected panic (BUILDX_GANTT_TEST_PANIC)");
-            }
-        }
-    }
-    poll_child(app, &mut child);
-    Ok(if app.finished() && !quit_interrupted(app) {
-        Ending::Finished
-    } else {
-        Ending::Interrupted
-    })
-}
-
-fn input_pending(rx: &mpsc::UnboundedReceiver<TermEvent>) -> bool {
-    !rx.is_empty()
 }
 
 fn quit_interrupted(app: &App) -> bool {

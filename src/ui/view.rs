@@ -13,10 +13,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::app::{speed_label, App, Mode};
-use super::keys::{key_name, BINDINGS};
 use super::layout::{self, Areas, MIN_HEIGHT, MIN_WIDTH};
 use super::window::ViewMode;
 use crate::analysis::{short_name, Certainty, StepId};
@@ -639,64 +638,32 @@ fn verdict(app: &App, th: &Theme, wide: bool) -> (String, Style) {
     }
 }
 
+/// The key table, then what the chart's glyphs and colours mean.
 fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
-    // Two columns of keys, so the whole table fits 80×24.
-    let entry = |i: usize| -> Vec<Span<'static>> {
-        BINDINGS.get(i).map_or_else(Vec::new, |b| {
-            let keys: Vec<String> = b.keys.iter().map(key_name).collect();
-            vec![
-                Span::styled(format!(" {:<10}", keys.join(" ")), th.bold()),
-                Span::raw(format!("{:<28}", b.help)),
-            ]
-        })
-    };
-    let half = BINDINGS.len().div_ceil(2);
-    let mut lines: Vec<Line> = (0..half)
-        .map(|i| {
-            let mut spans = entry(i);
-            spans.extend(entry(i + half));
-            Line::from(spans)
-        })
-        .collect();
-    lines.push(Line::from(
-        " mouse: the wheel scrolls, a click selects (a second one expands)",
-    ));
     let legend: Vec<String> = LEGEND
         .iter()
         .filter(|(c, _)| *c != '!')
         .map(|(c, w)| format!("{c} {w}"))
         .collect();
-    lines.push(Line::from(format!(" {}", legend.join("  "))));
-    lines.push(Line::from(vec![
-        Span::styled(" red", th.overlap()),
-        Span::raw(format!(
-            " (or {RED_GLYPH} without colour): ran alongside its COPY --from source"
-        )),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled(" dim red", th.possible_overlap()),
-        Span::raw(format!(
-            " (or {POSSIBLY_RED_GLYPH}): a plain log allows that but does not prove it"
-        )),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled(" ⚠", th.hazard()),
-        Span::raw(" shares a cache mount nothing orders   » critical path"),
-    ]));
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let w = 80.min(area.width);
-    let r = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    Clear.render(r, buf);
-    Paragraph::new(lines)
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .title(" keys (any key closes) "),
-        )
-        .render(r, buf);
+    let extra = vec![
+        Line::from(" mouse: the wheel scrolls, a click selects (a second one expands)"),
+        Line::from(format!(" {}", legend.join("  "))),
+        Line::from(vec![
+            Span::styled(" red", th.overlap()),
+            Span::raw(format!(
+                " (or {RED_GLYPH} without colour): ran alongside its COPY --from source"
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled(" dim red", th.possible_overlap()),
+            Span::raw(format!(
+                " (or {POSSIBLY_RED_GLYPH}): a plain log allows that but does not prove it"
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled(" ⚠", th.hazard()),
+            Span::raw(" shares a cache mount nothing orders   » critical path"),
+        ]),
+    ];
+    super::help::render(area, buf, &super::help::Offer::All, extra);
 }

@@ -1,0 +1,201 @@
+//! The one loop every screen runs in — the chart of a build (live or replayed) and `repeat`'s
+//! table alike: a `tokio::select!` over key and mouse input (mapped through the key table),
+//! signals, the session's own events and a frame tick, drawing at most every [`FRAME`]; all of it
+//! inside the terminal guard, which gives the terminal back on every way out. A session can open
+//! another on top of itself (repeat opens a run in the chart) and gets the screen back after.
+
+use std::future::Future;
+use std::io;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self as term, Event as TermEvent, MouseEvent};
+use ratatui::backend::CrosstermBackend;
+use ratatui::{Frame, Terminal};
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc;
+
+use super::keys::{action_for, Action};
+use super::terminal::Screen;
+
+/// ~30 frames a second at most.
+pub const FRAME: Duration = Duration::from_millis(33);
+
+pub type Tui = Terminal<CrosstermBackend<io::Stdout>>;
+
+/// What the loop does next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flow {
+    Stay,
+    Leave,
+    /// Show this recording in the chart, then come back.
+    Open {
+        recording: PathBuf,
+        name: String,
+    },
+}
+
+/// A screen the loop drives.
+pub trait Session {
+    type Event;
+    /// The session's next event from outside (a build's progress, a run's result); pending
+    /// forever when it has nothing to wait for.
+    fn next_event(&mut self) -> impl Future<Output = Self::Event>;
+    fn on_event(&mut self, event: Self::Event);
+    /// An action from the key table.
+    fn handle(&mut self, action: Action) -> Flow;
+    fn mouse(&mut self, _m: MouseEvent) {}
+    fn resize(&mut self, w: u16, h: u16);
+    /// SIGINT, SIGTERM or SIGHUP.
+    fn signal(&mut self) -> Flow;
+    /// The frame tick: clocks advance, children are polled.
+    fn tick(&mut self, now: Instant) -> Flow;
+    fn draw(&mut self, frame: &mut Frame);
+}
+
+/// What every session on one terminal shares: the terminal, its input and the signals.
+pub struct Ctx<'a> {
+    pub tui: &'a mut Tui,
+    input: mpsc::UnboundedReceiver<TermEvent>,
+    input_open: bool,
+    signals: Signals,
+}
+
+/// Takes over the terminal, runs `body` with it (sessions driven one after another, or one on
+/// top of another), gives the terminal back, whatever happened.
+pub fn on_terminal<T>(body: impl AsyncFnOnce(&mut Ctx<'_>) -> io::Result<T>) -> io::Result<T> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut screen = Screen::enter()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, input) = mpsc::unbounded_channel();
+    let input_thread = spawn_input(stop.clone(), tx)?;
+    let result = rt.block_on(async {
+        let mut ctx = Ctx {
+            tui: &mut screen.terminal,
+            input,
+            input_open: true,
+            signals: Signals::new()?,
+        };
+        body(&mut ctx).await
+    });
+    stop.store(true, Ordering::SeqCst);
+    let _ = input_thread.join();
+    drop(screen);
+    result
+}
+
+/// The loop: until the session leaves, or asks for a recording to be opened (returned, for the
+/// caller to show and then drive this session again).
+pub async fn drive<S: Session>(s: &mut S, ctx: &mut Ctx<'_>) -> io::Result<Flow> {
+    let size = ctx.tui.size()?;
+    s.resize(size.width, size.height);
+    ctx.tui.clear()?;
+    let mut tick = tokio::time::interval(FRAME);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut redraw = true;
+    let mut last_draw: Option<Instant> = None;
+    loop {
+        let flow = tokio::select! {
+            biased;
+            ev = ctx.input.recv(), if ctx.input_open => {
+                redraw = true;
+                match ev {
+                    Some(ev) => on_input(s, ev),
+                    // The terminal's input is gone (closed tty): keep showing, stop listening.
+                    None => {
+                        ctx.input_open = false;
+                        Flow::Stay
+                    }
+                }
+            }
+            _ = ctx.signals.any() => s.signal(),
+            ev = s.next_event() => {
+                s.on_event(ev);
+                Flow::Stay
+            }
+            _ = tick.tick() => {
+                redraw = true;
+                s.tick(Instant::now())
+            }
+        };
+        if flow != Flow::Stay {
+            return Ok(flow);
+        }
+        // Input is drawn at once unless a frame was drawn less than FRAME ago (then the tick
+        // draws it): at most ~30 frames a second, whatever arrives.
+        let due = last_draw.is_none_or(|t| t.elapsed() + Duration::from_millis(5) >= FRAME);
+        if redraw && due && ctx.input.is_empty() {
+            ctx.tui.draw(|f| s.draw(f))?;
+            redraw = false;
+            last_draw = Some(Instant::now());
+        }
+    }
+}
+
+fn on_input<S: Session>(s: &mut S, ev: TermEvent) -> Flow {
+    match ev {
+        TermEvent::Key(k) => action_for(k).map_or(Flow::Stay, |a| s.handle(a)),
+        TermEvent::Mouse(m) => {
+            s.mouse(m);
+            Flow::Stay
+        }
+        TermEvent::Resize(w, h) => {
+            s.resize(w, h);
+            Flow::Stay
+        }
+        _ => Flow::Stay,
+    }
+}
+
+/// Reads terminal input on its own thread (crossterm's reader blocks), until told to stop.
+fn spawn_input(
+    stop: Arc<AtomicBool>,
+    tx: mpsc::UnboundedSender<TermEvent>,
+) -> io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("buildx-gantt-input".into())
+        .spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                match term::poll(Duration::from_millis(50)) {
+                    Ok(true) => {
+                        let sent = term::read().map(|ev| tx.send(ev).is_ok());
+                        if !matches!(sent, Ok(true)) {
+                            return;
+                        }
+                    }
+                    Ok(false) => {}
+                    Err(_) => return,
+                }
+            }
+        })
+}
+
+/// SIGINT, SIGTERM and SIGHUP, as one stream.
+pub struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    pub fn new() -> io::Result<Signals> {
+        Ok(Signals {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    pub async fn any(&mut self) {
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+        }
+    }
+}
