@@ -303,3 +303,54 @@ fn a_panic_on_the_screen_still_restores_the_terminal() {
         s.contains("injected panic")
     });
 }
+
+#[test]
+fn repeat_shares_the_chart_loop_keys_help_and_signals() {
+    // Three builds against the fake docker (a real recording, faster); the table's help, a run
+    // opened in the chart and back, then signals: the first stops after the run, the next leaves.
+    let dir = tmp_dir("repeat-screen");
+    let play = play_file("race/rawjson-fail.jsonl", 0.4, &dir);
+    let command = format!(
+        "BUILDX_GANTT_DOCKER={docker} FAKE_DOCKER_PLAY={play} {bin} repeat {df} {ctx} -n 3 \
+         --engine cli --reset-every 0 --record-dir {rec}",
+        docker = fake_docker().display(),
+        play = play.display(),
+        bin = bin_path(),
+        df = fixture("race/Dockerfile").display(),
+        ctx = fixture("race").display(),
+        rec = dir.join("runs").display(),
+    );
+    let tmux = Tmux::start("repeat", &command);
+    tmux.wait("the first run", Duration::from_secs(20), false, |s| {
+        s.contains("#1  FAIL") || s.contains("#1  pass")
+    });
+    tmux.keys(&["?"]);
+    tmux.wait("the table's help", Duration::from_secs(5), false, |s| {
+        s.contains("open the run in the chart") && !s.contains("zoom in")
+    });
+    tmux.keys(&["Escape", "g", "Enter"]);
+    tmux.wait("run 1 in the chart", Duration::from_secs(10), false, |s| {
+        s.contains("run 1 ·") && s.contains("REPLAY · end") && s.contains("stage-2")
+    });
+    tmux.keys(&["q"]);
+    tmux.wait("the table again", Duration::from_secs(5), false, |s| {
+        s.contains("buildx-gantt repeat ·") && !s.contains("REPLAY")
+    });
+    let pid = program_pid(&tmux);
+    // SAFETY: kill(2) on the program under test.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    tmux.wait("stopping", Duration::from_secs(5), false, |s| {
+        s.contains("STOPPING after this run") || s.contains("finished")
+    });
+    tmux.wait("the runs over", Duration::from_secs(20), false, |s| {
+        s.contains("· finished")
+    });
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    // Fewer runs than asked for: interrupted.
+    assert_eq!(tmux.exit_code(Duration::from_secs(10)), 130);
+    tmux.assert_restored();
+    tmux.wait("the summary", Duration::from_secs(5), false, |s| {
+        s.contains("recordings:") && s.contains("build")
+    });
+}

@@ -180,6 +180,7 @@ pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
         rx,
         stop: stop.clone(),
         help: false,
+        closed: false,
     };
     let dockerfile = plan.request.parsed.as_ref();
     std::thread::scope(|scope| {
@@ -203,7 +204,7 @@ pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
             stop.press();
         }
         // Whatever is left (the run being cancelled) is taken before leaving.
-        while let Some(p) = table.rx.blocking_recv() {
+        while let Some(p) = table.rx.blocking_recv().filter(|_| !table.closed) {
             table.view.apply(p);
         }
         result.map_err(|e| format!("the screen failed: {e}"))
@@ -220,10 +221,7 @@ const KEYS: &[(Action, &str)] = &[
     (Action::Toggle, "open the run in the chart"),
     (Action::Help, "this help"),
     (Action::Back, "close the help"),
-    (
-        Action::Quit,
-        "stop after this run (twice: cancel it; done: leave)",
-    ),
+    (Action::Quit, "stop after this run, or leave"),
 ];
 
 /// The table in the screen loop: runs arrive from the loop's thread.
@@ -232,6 +230,8 @@ struct Table {
     rx: mpsc::UnboundedReceiver<Progress>,
     stop: Arc<Stop>,
     help: bool,
+    /// The loop's thread is done: nothing more will come.
+    closed: bool,
 }
 
 impl Table {
@@ -260,14 +260,19 @@ impl Session for Table {
     type Event = Option<Progress>;
 
     async fn next_event(&mut self) -> Option<Progress> {
+        if self.closed {
+            return std::future::pending().await;
+        }
         self.rx.recv().await
     }
 
     fn on_event(&mut self, p: Option<Progress>) {
         match p {
             Some(p) => self.view.apply(p),
-            // The loop's thread is done: nothing more will come.
-            None => self.view.done = true,
+            None => {
+                self.closed = true;
+                self.view.done = true;
+            }
         }
     }
 
