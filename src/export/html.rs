@@ -69,7 +69,6 @@ fn script_json(s: &str) -> String {
 }
 
 pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &HtmlOptions) -> String {
-    let p = palette(opt.theme);
     let chart = svg::render(
         title,
         source,
@@ -81,9 +80,40 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &Html
             interactive: true,
         },
     );
-    let head = headline(title, build, a);
     let report = serde_json::to_string(&json::report(source, build, a))
         .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let mut out = page_head(&headline(title, build, a), &chart, opt);
+    sections(&mut out, build, a);
+    let _ = writeln!(
+        out,
+        r#"<p class="dim">Made by buildx-gantt {} from {}. The JSON report (schema {} v{}) is embedded in this page: <code>JSON.parse(document.getElementById("report-json").textContent)</code>.</p>"#,
+        env!("CARGO_PKG_VERSION"),
+        escape(source),
+        json::SCHEMA,
+        json::VERSION
+    );
+    out.push_str("</main>\n");
+    let _ = writeln!(
+        out,
+        "<script type=\"application/json\" id=\"report-json\">{}</script>",
+        script_json(&report)
+    );
+    if opt.logs {
+        let logs = serde_json::to_string(&logs_of(build, a)).unwrap_or_else(|_| "{}".into());
+        let _ = writeln!(
+            out,
+            "<script type=\"application/json\" id=\"logs-json\">{}</script>",
+            script_json(&logs)
+        );
+    }
+    let _ = writeln!(out, "<script>\n{SCRIPT}</script>\n</body>\n</html>");
+    out
+}
+
+/// The page up to the chart and its details: the head with the theme's stylesheet, the controls,
+/// the chart.
+fn page_head(head: &str, chart: &str, opt: &HtmlOptions) -> String {
+    let p = palette(opt.theme);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -131,7 +161,7 @@ section h2 {{ font-size: 17px; margin: 22px 0 6px; }}
 <pre id="script-errors" hidden></pre>
 "#,
         version = env!("CARGO_PKG_VERSION"),
-        head = escape(&head),
+        head = escape(head),
         bg = p.bg,
         fg = p.fg,
         dim = p.dim,
@@ -143,30 +173,6 @@ section h2 {{ font-size: 17px; margin: 22px 0 6px; }}
         failed = p.failed,
         fonts = svg::FONTS,
     );
-    sections(&mut out, build, a);
-    let _ = writeln!(
-        out,
-        r#"<p class="dim">Made by buildx-gantt {} from {}. The JSON report (schema {} v{}) is embedded in this page: <code>JSON.parse(document.getElementById("report-json").textContent)</code>.</p>"#,
-        env!("CARGO_PKG_VERSION"),
-        escape(source),
-        json::SCHEMA,
-        json::VERSION
-    );
-    out.push_str("</main>\n");
-    let _ = writeln!(
-        out,
-        "<script type=\"application/json\" id=\"report-json\">{}</script>",
-        script_json(&report)
-    );
-    if opt.logs {
-        let logs = serde_json::to_string(&logs_of(build, a)).unwrap_or_else(|_| "{}".into());
-        let _ = writeln!(
-            out,
-            "<script type=\"application/json\" id=\"logs-json\">{}</script>",
-            script_json(&logs)
-        );
-    }
-    let _ = writeln!(out, "<script>\n{SCRIPT}</script>\n</body>\n</html>");
     out
 }
 
