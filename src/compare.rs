@@ -39,8 +39,11 @@ pub struct Comparison {
     /// Steps that ran in one build and not (or not under that name) in the other.
     pub unmatched: Vec<String>,
     /// `stage ⇄ source (certainty)` verdicts of each side.
+    /// Step pairs that executed at the same time across a `COPY --from` (see [`overlaps`]).
     pub truth_overlaps: Vec<String>,
     pub estimate_overlaps: Vec<String>,
+    /// …of which the estimate proves these.
+    pub estimate_proven: Vec<String>,
     /// `cache: writer/reader, first` verdicts of each side.
     pub truth_hazards: Vec<String>,
     pub estimate_hazards: Vec<String>,
@@ -75,8 +78,21 @@ impl Comparison {
         self.steps.iter().all(StepComparison::within)
     }
 
+    /// The same pairs ran alongside, the estimate proves none the truth lacks, and the same
+    /// hazards. A plain log may prove fewer pairs than the truth has: it allows the rest.
     pub fn verdicts_match(&self) -> bool {
-        self.truth_overlaps == self.estimate_overlaps && self.truth_hazards == self.estimate_hazards
+        let over_claims = self.over_claims();
+        self.truth_overlaps == self.estimate_overlaps
+            && over_claims.is_empty()
+            && self.truth_hazards == self.estimate_hazards
+    }
+
+    /// Pairs the estimate calls proven that did not run alongside in the truth.
+    fn over_claims(&self) -> Vec<&String> {
+        let proven = self.estimate_proven.iter();
+        proven
+            .filter(|p| !self.truth_overlaps.contains(p))
+            .collect()
     }
 
     /// Whether the estimate holds up: the truth within its bounds, the same verdicts.
@@ -85,16 +101,18 @@ impl Comparison {
     }
 }
 
-fn overlaps(a: &Analysis) -> Vec<String> {
-    let mut v: Vec<String> = a
-        .overlaps
-        .iter()
-        .map(|o| {
-            let c = match o.certainty {
-                Certainty::Certain => "certain",
-                Certainty::Possible => "possible",
-            };
-            format!("{} ran alongside {} ({c})", o.stage, o.source)
+/// Every pair of steps that executed at the same time across a `COPY --from` dependency:
+/// `[stage-2 1/4] ⇄ [builder 1/3]`, sorted; `proven`: only those the log proves.
+fn overlaps(a: &Analysis, proven: bool) -> Vec<String> {
+    let pairs = a.overlaps.iter().flat_map(|o| &o.pairs);
+    let mut v: Vec<String> = pairs
+        .filter(|p| !proven || p.certainty == Certainty::Certain)
+        .map(|p| {
+            format!(
+                "{} ⇄ {}",
+                short_name(a.step(p.step)),
+                short_name(a.step(p.source_step))
+            )
         })
         .collect();
     v.sort();
@@ -164,8 +182,9 @@ pub fn compare(ta: &Analysis, ea: &Analysis) -> Comparison {
     Comparison {
         steps,
         unmatched,
-        truth_overlaps: overlaps(ta),
-        estimate_overlaps: overlaps(ea),
+        truth_overlaps: overlaps(ta, false),
+        estimate_overlaps: overlaps(ea, false),
+        estimate_proven: overlaps(ea, true),
         truth_hazards: hazards(ta),
         estimate_hazards: hazards(ea),
     }
@@ -258,6 +277,17 @@ pub fn render(c: &Comparison, truth_name: &str, estimate_name: &str) -> String {
         &c.truth_overlaps,
         &c.estimate_overlaps,
     ));
+    if !c.estimate_overlaps.is_empty() {
+        let _ = writeln!(
+            out,
+            "  the log proves {} of these {} pairs; it allows the rest",
+            c.estimate_proven.len(),
+            c.estimate_overlaps.len()
+        );
+    }
+    for p in c.over_claims() {
+        let _ = writeln!(out, "  proven by the estimate, not in the truth: {p}");
+    }
     out.push_str(&verdict(
         "hazard verdicts",
         &c.truth_hazards,

@@ -38,6 +38,7 @@ fn without_buildx_a_real_plain_build_is_charted_from_arrival_times() {
             &format!("CACHE_ID={cache_id}"),
         ])
         .env("COLUMNS", "120")
+        .env("DOCKER_CONFIG", no_plugins_config())
         .stdin(Stdio::null())
         .output()
         .unwrap();

@@ -25,10 +25,12 @@ fn daemon() -> std::sync::MutexGuard<'static, ()> {
     DAEMON.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// These tests are about building where buildx is missing: the docker CLI runs without plugins.
 fn gantt(cli: &str, args: &[&str]) -> Command {
     let mut c = bin();
     c.arg("--docker").arg(cli);
     c.args(args).env("COLUMNS", "120").stdin(Stdio::null());
+    without_buildx(&mut c);
     c
 }
 
@@ -38,6 +40,7 @@ fn sub(cli: &str, args: &[&str]) -> Command {
         .env("BUILDX_GANTT_DOCKER", cli)
         .env("COLUMNS", "120")
         .stdin(Stdio::null());
+    without_buildx(&mut c);
     c
 }
 

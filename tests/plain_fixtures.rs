@@ -25,7 +25,9 @@ fn load_with(rel: &str, dockerfile: Option<&str>) -> (buildx_gantt::model::Build
 fn bug_log_every_fact_of_the_seed_report() {
     let (b, a) = analyse("seed/bug.log");
     assert!(b.is_estimated());
-    // [stage-1 4/8] and [stage-1 5/8] certainly ran while builder was under way.
+    // [stage-1 4/8] is proven to execute at the same time as a builder step (#8 logs at 0.359 s
+    // before #9 [builder 4/7] is DONE). [stage-1 5/8] ran while builder was under way, but the log
+    // only allows it ran at the same time as one of builder's steps.
     let o = a
         .overlaps
         .iter()
@@ -37,10 +39,14 @@ fn bug_log_every_fact_of_the_seed_report() {
         certain.iter().any(|n| n.starts_with("[stage-1 4/8]")),
         "{certain:?}"
     );
-    assert!(
-        certain.iter().any(|n| n.starts_with("[stage-1 5/8]")),
-        "{certain:?}"
-    );
+    let five = step(&a, "[stage-1 5/8]");
+    assert!(!o.certain_steps.contains(&five), "{certain:?}");
+    assert!(o
+        .pairs
+        .iter()
+        .any(|p| p.step == five && p.certainty == Certainty::Possible));
+    // Every pair runs together for more than zero time.
+    assert!(o.pairs.iter().all(|p| p.duration > 0));
     // The hazard on the node-modules cache, [stage-1 5/8] completing first.
     assert_eq!(a.hazards.len(), 1);
     let h = &a.hazards[0];
@@ -101,7 +107,10 @@ fn race_plain_fail_reader_wins_and_build_fails() {
         (o.stage.as_str(), o.source.as_str()),
         ("stage-2", "builder")
     );
-    assert_eq!(o.certainty, Certainty::Certain);
+    // A plain log of the race proves the order of the cache steps, not that stage-2's steps
+    // executed at the same time as builder's: only possible.
+    assert_eq!(o.certainty, Certainty::Possible);
+    assert!(o.pairs.iter().all(|p| p.duration > 0));
 }
 
 #[test]
@@ -238,9 +247,7 @@ fn plain_report_text_and_json_say_what_is_certain() {
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "the recorded build failed");
     assert!(
-        out.contains(
-            "The log proves [stage-1 4/8] and [stage-1 5/8] ran while builder was still under way"
-        ),
+        out.contains("The log proves [stage-1 4/8] ran at the same time as a step of builder"),
         "{out}"
     );
     assert!(
@@ -261,9 +268,10 @@ fn plain_report_text_and_json_say_what_is_certain() {
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["timing"], "estimated");
     assert_eq!(j["overlaps"][0]["certainty"], "certain");
+    // [stage-1 4/8] alone is proven to execute alongside a builder step.
     assert_eq!(
         j["overlaps"][0]["certain_steps"].as_array().unwrap().len(),
-        2
+        1
     );
     assert_eq!(
         j["hazards"][0]["cache_id"],

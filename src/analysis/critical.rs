@@ -2,7 +2,7 @@
 //! last step to finish. Shortening anything else does not make the build faster.
 
 use crate::graph::{Step, StepId};
-use crate::model::Nanos;
+use crate::model::{Nanos, State};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CriticalPath {
@@ -12,22 +12,18 @@ pub struct CriticalPath {
     pub end: Nanos,
 }
 
+fn finish(s: &Step) -> Option<Nanos> {
+    s.spans.last().map(|x| x.1)
+}
+
 pub fn find(steps: &[Step]) -> Option<CriticalPath> {
-    let finish = |s: &Step| s.spans.last().map(|x| x.1);
     let last = steps
         .iter()
         .filter(|s| finish(s).is_some())
         .max_by_key(|s| finish(s))?;
     let mut chain = vec![last.id];
     let mut cur = last;
-    // Walk back through the input that finished last: that is the one `cur` waited for.
-    while let Some(prev) = cur
-        .inputs
-        .iter()
-        .map(|&i| &steps[i])
-        .filter(|s| finish(s).is_some() && !chain.contains(&s.id))
-        .max_by_key(|s| finish(s))
-    {
+    while let Some(prev) = waited_for(steps, cur, &chain) {
         chain.push(prev.id);
         cur = prev;
     }
@@ -38,4 +34,31 @@ pub fn find(steps: &[Step]) -> Option<CriticalPath> {
         start,
         steps: chain,
     })
+}
+
+/// What `cur` waited for: the input that finished last — an executed one before a cache hit,
+/// whose time is only when BuildKit resolved it. A step BuildKit runs after the solve without
+/// naming inputs (exporting the image, writing the cache, provenance) waited for the Dockerfile
+/// step that finished last before it started: the target's last step.
+fn waited_for<'a>(steps: &'a [Step], cur: &Step, chain: &[StepId]) -> Option<&'a Step> {
+    let candidates: Vec<&Step> = if cur.inputs.is_empty() && !cur.parsed.is_dockerfile_step() {
+        let start = cur.start()?;
+        let before = |s: &&Step| finish(s).is_some_and(|f| f <= start);
+        steps
+            .iter()
+            .filter(|s| s.parsed.is_dockerfile_step())
+            .filter(before)
+            .collect()
+    } else {
+        cur.inputs.iter().map(|&i| &steps[i]).collect()
+    };
+    let open = |s: &&&Step| finish(s).is_some() && !chain.contains(&s.id);
+    let executed = candidates
+        .iter()
+        .filter(open)
+        .filter(|s| s.state != State::Cached);
+    let latest = executed.max_by_key(|s| finish(s));
+    latest
+        .or_else(|| candidates.iter().filter(open).max_by_key(|s| finish(s)))
+        .copied()
 }

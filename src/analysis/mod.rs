@@ -14,6 +14,9 @@ pub use critical::CriticalPath;
 pub use overlap::{Certainty, Overlap, StepPair};
 pub use summary::{counts, failed_steps, outcome, Counts, Outcome};
 
+use std::collections::HashMap;
+use std::hash::Hash;
+
 use crate::dockerfile::Dockerfile;
 use crate::graph;
 use crate::model::{Build, Nanos};
@@ -72,38 +75,31 @@ impl Analysis {
         &self.steps[id]
     }
 
-    /// When a stage ran alongside a COPY --from / from= source: `(proven, only possible)`, each
-    /// merged (what the charts draw red and dim red on its row).
-    pub fn stage_overlap(&self, stage: &str) -> (Vec<Span>, Vec<Span>) {
-        let spans_of = |c: Certainty| {
-            merge(
-                self.overlaps
-                    .iter()
-                    .filter(|o| o.stage == stage && o.certainty == c)
-                    .flat_map(|o| o.spans.iter().copied())
-                    .collect(),
-            )
-        };
-        (spans_of(Certainty::Certain), spans_of(Certainty::Possible))
+    /// When each stage ran alongside a COPY --from / from= source: `(proven, only possible)`,
+    /// each merged (what the charts draw red and dim red on its row).
+    pub fn stage_overlaps(&self) -> HashMap<&str, Red> {
+        let mut out: HashMap<&str, Red> = HashMap::new();
+        for o in &self.overlaps {
+            let red = out.entry(o.stage.as_str()).or_default();
+            match o.certainty {
+                Certainty::Certain => red.0.extend(o.spans.iter().copied()),
+                Certainty::Possible => red.1.extend(o.spans.iter().copied()),
+            }
+        }
+        merged(out)
     }
 
-    /// When a step ran alongside its stage's source: `(proven, only possible)`, merged.
-    pub fn step_overlap(&self, id: StepId) -> (Vec<Span>, Vec<Span>) {
-        let s = &self.steps[id];
-        let spans_of = |certain: bool| {
-            merge(
-                self.overlaps
-                    .iter()
-                    .filter(|o| {
-                        let involved =
-                            o.certain_steps.contains(&id) || o.pairs.iter().any(|p| p.step == id);
-                        involved && o.certain_steps.contains(&id) == certain
-                    })
-                    .flat_map(|o| intersect(&s.spans, &o.spans))
-                    .collect(),
-            )
-        };
-        (spans_of(true), spans_of(false))
+    /// When each step ran alongside its stage's source: `(proven, only possible)`, merged.
+    pub fn step_overlaps(&self) -> HashMap<StepId, Red> {
+        let mut out: HashMap<StepId, Red> = HashMap::new();
+        for p in self.overlaps.iter().flat_map(|o| &o.pairs) {
+            let red = out.entry(p.step).or_default();
+            match p.certainty {
+                Certainty::Certain => red.0.extend(p.spans.iter().copied()),
+                Certainty::Possible => red.1.extend(p.spans.iter().copied()),
+            }
+        }
+        merged(out)
     }
 
     /// BuildKit's own steps and any not named after a stage (the charts' `[internal]` group).
@@ -122,4 +118,13 @@ impl Analysis {
             .flat_map(|h| [h.writer.step, h.reader.step])
             .collect()
     }
+}
+
+/// Time drawn red (proven) and dim red (only possible).
+pub type Red = (Vec<Span>, Vec<Span>);
+
+fn merged<K: Eq + Hash>(map: HashMap<K, Red>) -> HashMap<K, Red> {
+    map.into_iter()
+        .map(|(k, (red, maybe))| (k, (merge(red), merge(maybe))))
+        .collect()
 }

@@ -2,10 +2,12 @@
 //! waits for it only at that instruction, so its earlier steps may run at the same time as the
 //! source. That time is what the chart draws red.
 
+use std::collections::HashMap;
+
 use crate::dockerfile::DepKind;
-use crate::graph::{intersect, measure, Span};
+use crate::graph::{intersect, measure, merge, Span};
 use crate::graph::{Dependency, Step, StepId};
-use crate::model::{Interval, Nanos, PointId, Proofs};
+use crate::model::{Interval, Nanos, PointId, Proofs, State};
 
 /// How sure the log makes us: exact times (rawjson) are always certain; estimated times (plain
 /// logs) may only allow an overlap.
@@ -20,8 +22,10 @@ pub enum Certainty {
 pub struct StepPair {
     /// A step of the dependent stage.
     pub step: StepId,
-    /// A step of the source stage running at the same time.
+    /// A step of the source stage executing at the same time.
     pub source_step: StepId,
+    /// When both executed (best estimates).
+    pub spans: Vec<Span>,
     pub duration: Nanos,
     pub certainty: Certainty,
 }
@@ -35,117 +39,91 @@ pub struct Overlap {
     pub kind: DepKind,
     /// The instruction that waits for the source.
     pub via_step: Option<StepId>,
-    /// When both stages were active (best estimates).
+    /// When a step of each executed at the same time (the union of the pairs', best estimates).
     pub spans: Vec<Span>,
     pub duration: Nanos,
     pub certainty: Certainty,
     pub pairs: Vec<StepPair>,
-    /// Steps of the dependent stage that certainly ran while the source was still under way.
+    /// Steps of the dependent stage proven to execute at the same time as a step of the source.
     pub certain_steps: Vec<StepId>,
 }
 
+/// The one meaning of "ran alongside": a stage runs alongside its `COPY --from` / `from=` source
+/// when one of its steps *executes* while one of the source's steps executes, for more than zero
+/// time. Cache hits do not execute. With a plain log, a pair is certain when the log proves both
+/// ran at the same time, and possible when it only allows it.
 pub fn find(steps: &[Step], deps: &[Dependency], proofs: Option<&Proofs>) -> Vec<Overlap> {
     let mut out: Vec<Overlap> = Vec::new();
-    let mut by_stage: std::collections::HashMap<&str, Vec<&Step>> = Default::default();
-    for s in steps {
+    let mut by_stage: HashMap<&str, Vec<&Step>> = HashMap::new();
+    for s in steps.iter().filter(|s| s.state != State::Cached) {
         if let Some(stage) = &s.stage {
             by_stage.entry(stage.as_str()).or_default().push(s);
         }
     }
-    let none: Vec<&Step> = Vec::new();
     for dep in deps {
-        if !matches!(dep.kind, DepKind::CopyFrom | DepKind::MountFrom) {
-            continue;
-        }
-        if out
+        let seen = out
             .iter()
-            .any(|o| o.stage == dep.stage && o.source == dep.source)
-        {
+            .any(|o| o.stage == dep.stage && o.source == dep.source);
+        if seen || !matches!(dep.kind, DepKind::CopyFrom | DepKind::MountFrom) {
             continue;
         }
-        let own = by_stage.get(dep.stage.as_str()).unwrap_or(&none);
-        let src = by_stage.get(dep.source.as_str()).unwrap_or(&none);
-        let mut pairs = Vec::new();
-        let mut certain_steps = Vec::new();
-        for a in own {
-            // A step runs while its source stage is under way if the log proves it started
-            // before one of the source's steps ended and ended after one of them started (the
-            // source may be between two steps at that moment, but it has not finished).
-            if let Some(p) = proofs {
-                let src_runs = || {
-                    src.iter()
-                        .filter(|b| b.id != a.id)
-                        .flat_map(|b| &b.intervals)
-                };
-                let proven = a.intervals.iter().any(|x| {
-                    let Some(xp) = x.points else { return false };
-                    let started_before = src_runs().any(|y| {
-                        y.points
-                            .and_then(|yp| yp.end)
-                            .is_some_and(|ye| p.before(xp.start, ye))
-                    });
-                    let ended_after = src_runs().any(|y| {
-                        y.points.is_some_and(|yp| match xp.end {
-                            Some(xe) => p.before(yp.start, xe),
-                            None => false,
-                        })
-                    });
-                    started_before && ended_after
-                });
-                if proven {
-                    certain_steps.push(a.id);
-                }
-            }
-            for b in src {
-                if a.id == b.id {
-                    continue; // a de-duplicated vertex cannot race with itself
-                }
-                let duration = measure(&intersect(&a.spans, &b.spans));
-                let certainty = pair_certainty(&a.intervals, &b.intervals, proofs);
-                // A reconstructed pair that only might overlap, and does not in the best
-                // estimate, is noise.
-                if certainty == Some(Certainty::Possible) && duration == 0 && proofs.is_some() {
-                    continue;
-                }
-                if certainty == Some(Certainty::Certain) && !certain_steps.contains(&a.id) {
-                    certain_steps.push(a.id);
-                }
-                if let Some(certainty) = certainty {
-                    pairs.push(StepPair {
-                        step: a.id,
-                        source_step: b.id,
-                        duration,
-                        certainty,
-                    });
-                }
-            }
-        }
-        if pairs.is_empty() && certain_steps.is_empty() {
+        let stage = |name: &str| by_stage.get(name).map_or(&[][..], Vec::as_slice);
+        let (own, src) = (stage(&dep.stage), stage(&dep.source));
+        let mut pairs: Vec<StepPair> = own
+            .iter()
+            .flat_map(|a| src.iter().filter_map(move |b| pair(a, b, proofs)))
+            .collect();
+        if pairs.is_empty() {
             continue;
         }
         pairs.sort_by_key(|p| (steps[p.step].start(), steps[p.source_step].start()));
-        let own_spans = crate::graph::merge(own.iter().flat_map(|s| s.spans.clone()).collect());
-        let src_spans = crate::graph::merge(src.iter().flat_map(|s| s.spans.clone()).collect());
-        let spans = intersect(&own_spans, &src_spans);
-        let certainty = if certain_steps.is_empty() {
-            Certainty::Possible
-        } else {
-            Certainty::Certain
-        };
-        certain_steps.sort_by_key(|&s| steps[s].parsed.index());
-        out.push(Overlap {
-            stage: dep.stage.clone(),
-            source: dep.source.clone(),
-            kind: dep.kind,
-            via_step: dep.step,
-            duration: measure(&spans),
-            spans,
-            certainty,
-            pairs,
-            certain_steps,
-        });
+        out.push(overlap(dep, pairs, steps));
     }
     out
+}
+
+/// Two steps executing at the same time for more than zero time, and how sure that is.
+fn pair(a: &Step, b: &Step, proofs: Option<&Proofs>) -> Option<StepPair> {
+    if a.id == b.id {
+        return None; // a de-duplicated vertex cannot race with itself
+    }
+    let spans = intersect(&a.spans, &b.spans);
+    let duration = measure(&spans);
+    let certainty = pair_certainty(&a.intervals, &b.intervals, proofs)?;
+    (duration > 0).then_some(StepPair {
+        step: a.id,
+        source_step: b.id,
+        spans,
+        duration,
+        certainty,
+    })
+}
+
+fn overlap(dep: &Dependency, pairs: Vec<StepPair>, steps: &[Step]) -> Overlap {
+    let mut certain_steps: Vec<StepId> = pairs
+        .iter()
+        .filter(|p| p.certainty == Certainty::Certain)
+        .map(|p| p.step)
+        .collect();
+    certain_steps.sort_by_key(|&s| (steps[s].parsed.index(), s));
+    certain_steps.dedup();
+    let spans = merge(pairs.iter().flat_map(|p| p.spans.iter().copied()).collect());
+    let certainty = if certain_steps.is_empty() {
+        Certainty::Possible
+    } else {
+        Certainty::Certain
+    };
+    Overlap {
+        stage: dep.stage.clone(),
+        source: dep.source.clone(),
+        kind: dep.kind,
+        via_step: dep.step,
+        duration: measure(&spans),
+        spans,
+        certainty,
+        pairs,
+        certain_steps,
+    }
 }
 
 /// Whether two steps' runs overlap for sure, possibly, or not at all. A run still going has no

@@ -2,10 +2,10 @@
 //! ran alongside its source and its steps. Each row carries everything a view draws: its label,
 //! marker, state, the time segments to paint and the words at its right.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::words::{alongside_label, info, internal_label, range, shared_note, step_label};
-use crate::analysis::{measure, merge, Analysis, Certainty, Span, Step, StepId};
+use crate::analysis::{measure, merge, Analysis, Certainty, Red, Span, Step, StepId};
 use crate::model::{Nanos, State};
 
 /// What stays the same for a row while the build changes (selection and folds follow it).
@@ -139,22 +139,35 @@ pub fn rows(a: &Analysis, c: &Choices) -> Vec<Row> {
 struct Ctx<'a> {
     a: &'a Analysis,
     c: &'a Choices,
-    hazard: Vec<StepId>,
-    critical: Vec<StepId>,
+    hazard: HashSet<StepId>,
+    critical: HashSet<StepId>,
+    stage_red: HashMap<&'a str, Red>,
+    step_red: HashMap<StepId, Red>,
+    /// The cache each hazard's first taker took first.
+    took_first: HashMap<StepId, &'a str>,
     zero: Nanos,
 }
 
 impl<'a> Ctx<'a> {
     fn new(a: &'a Analysis, c: &'a Choices) -> Ctx<'a> {
         let critical = match &a.critical_path {
-            Some(p) if c.critical => p.steps.clone(),
-            _ => Vec::new(),
+            Some(p) if c.critical => p.steps.iter().copied().collect(),
+            _ => HashSet::new(),
         };
+        let mut took_first = HashMap::new();
+        for h in &a.hazards {
+            if let Some(f) = h.first {
+                took_first.entry(f).or_insert(h.cache_id.as_str());
+            }
+        }
         Ctx {
             a,
             c,
-            hazard: a.hazard_steps(),
+            hazard: a.hazard_steps().into_iter().collect(),
             critical,
+            stage_red: a.stage_overlaps(),
+            step_red: a.step_overlaps(),
+            took_first,
             zero: a.start.unwrap_or(0),
         }
     }
@@ -172,7 +185,11 @@ impl<'a> Ctx<'a> {
     fn stage_row(&self, i: usize, open: bool) -> Row {
         let stage = &self.a.stages[i];
         let steps: Vec<&Step> = stage.steps.iter().map(|&id| &self.a.steps[id]).collect();
-        let (red, maybe) = self.a.stage_overlap(&stage.name);
+        let (red, maybe) = self
+            .stage_red
+            .get(stage.name.as_str())
+            .cloned()
+            .unwrap_or_default();
         let mut row = self.group(&steps, red, maybe);
         row.label = stage.name.clone();
         row.open = Some(open);
@@ -225,7 +242,7 @@ impl<'a> Ctx<'a> {
 
     fn step_row(&self, id: StepId) -> Row {
         let s = &self.a.steps[id];
-        let (red, maybe) = self.a.step_overlap(id);
+        let (red, maybe) = self.step_red.get(&id).cloned().unwrap_or_default();
         let mut segments: Vec<Segment> = state_segments(&s.spans, s.state).collect();
         segments.extend(red_segments(&red, &maybe));
         let critical = self.critical.contains(&id);
@@ -248,12 +265,9 @@ impl<'a> Ctx<'a> {
             active: s.active(),
             info: info(s.state, s.active(), self.c.finished, false),
             when: s.start().map(|b| range(self.zero, b, s.end())),
-            badge: self
-                .a
-                .hazards
-                .iter()
-                .find(|h| h.first == Some(id) && s.end().is_some())
-                .map(|h| format!("⚠ took {} first", h.cache_id)),
+            badge: (self.took_first.get(&id))
+                .filter(|_| s.end().is_some())
+                .map(|cache| format!("⚠ took {cache} first")),
             note: None,
         }
     }

@@ -330,7 +330,7 @@ pub fn overlap_sentence(a: &Analysis, o: &Overlap) -> String {
             .map(|&s| short_name(&a.steps[s]))
             .collect();
         line.push_str(&format!(
-            " The log proves {} ran while {} was still under way; the times are estimates.",
+            " The log proves {} ran at the same time as a step of {}; the times are estimates.",
             names.join(" and "),
             o.source
         ));

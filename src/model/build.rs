@@ -329,7 +329,11 @@ impl Build {
             return;
         }
         let v = &mut self.vertexes[id];
-        if let Some(start) = u.started {
+        // A cache hit can come with no start at all: it was resolved, not run, at `completed`.
+        let started = u
+            .started
+            .or(u.completed.filter(|_| u.cached && v.intervals.is_empty()));
+        if let Some(start) = started {
             let end = u.completed;
             // Re-sends of the same run carry the same start; a new start is a new interval.
             match v.intervals.iter_mut().rev().find(|i| i.start.best == start) {

@@ -77,3 +77,16 @@ pub fn dockerfile_steps(a: &Analysis, cache_id: &str) -> Vec<String> {
     v.sort();
     v
 }
+
+/// A docker configuration with no CLI plugins: the docker CLI behaves as where `docker buildx`
+/// is missing, whatever this machine has installed (for the tests of the fallbacks).
+pub fn without_buildx(c: &mut Command) -> &mut Command {
+    c.env("DOCKER_CONFIG", no_plugins_config())
+}
+
+/// An empty docker configuration directory (no `cli-plugins/`).
+pub fn no_plugins_config() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("buildx-gantt-no-plugins-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
