@@ -364,3 +364,96 @@ fn critical_path_follows_the_builder() {
         ]
     );
 }
+
+fn with_dockerfile(rel: &str, dir: &str) -> (Build, Analysis) {
+    let text = std::fs::read_to_string(fixture(&format!("{dir}/Dockerfile"))).unwrap();
+    let df = Dockerfile::parse(&text, &[]);
+    let b = load(rel);
+    let a = Analysis::of(&b, Some(&df));
+    (b, a)
+}
+
+#[test]
+fn a_rebuild_after_a_context_change_is_cache_hits_not_races() {
+    let (_, a) = with_dockerfile("ctxchange/rawjson-rebuild.jsonl", "ctxchange");
+    // Cache hits do not execute: nothing ran alongside its source, nothing is red.
+    assert!(a.overlaps.is_empty(), "{:?}", a.overlaps);
+    assert!(a.step_overlaps().is_empty() && a.stage_overlaps().is_empty());
+    // Stages made only of cache hits are cached, not "never started".
+    let breaks = buildx_gantt::analysis::cache_breaks(&a);
+    let of = |stage: &str| breaks.iter().find(|b| b.stage == stage).unwrap();
+    for stage in ["base", "tools", "docs"] {
+        let b = of(stage);
+        assert_eq!((b.hits, b.broke_at), (b.steps, None), "{stage}");
+        let st = a.stages.iter().find(|s| s.name == stage).unwrap();
+        assert!(st.steps.iter().all(|&s| a.steps[s].state == State::Cached));
+    }
+    // The app stage is where the cache broke: the file it copies changed.
+    let app = of("app");
+    assert_eq!(app.hits, 0);
+    assert!(name(&a, app.broke_at.unwrap()).starts_with("[app 1/2] COPY src/version"));
+    let s4 = of("stage-4");
+    assert_eq!(s4.hits, 1);
+    assert!(name(&a, s4.broke_at.unwrap()).starts_with("[stage-4 2/4]"));
+    // The critical path goes through what re-ran.
+    let cp = a.critical_path.as_ref().unwrap();
+    let chain: Vec<&str> = cp.steps.iter().map(|&s| name(&a, s)).collect();
+    assert!(
+        chain.iter().any(|n| n.starts_with("[app 2/2]")),
+        "{chain:?}"
+    );
+    let text = buildx_gantt::chart::words::cache_summary(&a, true).unwrap();
+    assert_eq!(
+        text,
+        "Rebuild: 5 of 10 steps were cache hits; the cache broke at [app 1/2], [stage-4 2/4]"
+    );
+}
+
+#[test]
+fn the_docker_driver_critical_path_runs_through_the_stages_to_the_export() {
+    let (_, a) = with_dockerfile("workaround/rawjson-docker-driver.jsonl", "workaround");
+    let cp = a.critical_path.as_ref().expect("a critical path");
+    let chain: Vec<&str> = cp.steps.iter().map(|&s| name(&a, s)).collect();
+    assert!(
+        chain[0].starts_with("[internal] load build context"),
+        "{chain:?}"
+    );
+    assert_eq!(*chain.last().unwrap(), "exporting to image");
+    for step in [
+        "[base 1/1]",
+        "[builder 2/4]",
+        "[builder 4/4]",
+        "[stage-2 6/6]",
+    ] {
+        assert!(
+            chain.iter().any(|n| n.starts_with(step)),
+            "{step}: {chain:?}"
+        );
+    }
+    // It covers most of the wall time.
+    let wall = a.end.unwrap() - a.start.unwrap();
+    assert!(
+        (cp.end - cp.start) * 10 >= wall * 9,
+        "{} of {wall}",
+        cp.end - cp.start
+    );
+}
+
+#[test]
+fn no_overlap_is_reported_for_zero_time() {
+    for rel in [
+        "race/rawjson-fail.jsonl",
+        "race/rawjson-pass.jsonl",
+        "workaround/rawjson.jsonl",
+        "ctxchange/rawjson-first.jsonl",
+        "ctxchange/rawjson-rebuild.jsonl",
+        "race/plain-fail.log",
+        "seed/bug.log",
+    ] {
+        let (_, a) = analyse(rel);
+        for o in &a.overlaps {
+            assert!(o.duration > 0 && !o.pairs.is_empty(), "{rel}: {o:?}");
+            assert!(o.pairs.iter().all(|p| p.duration > 0), "{rel}: {o:?}");
+        }
+    }
+}

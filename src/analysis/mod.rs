@@ -12,7 +12,7 @@ pub use crate::graph::{
 pub use cache::{short_name, CacheHazard, CacheUse};
 pub use critical::CriticalPath;
 pub use overlap::{Certainty, Overlap, StepPair};
-pub use summary::{counts, failed_steps, outcome, Counts, Outcome};
+pub use summary::{cache_breaks, counts, failed_steps, outcome, CacheBreak, Counts, Outcome};
 
 use std::collections::HashMap;
 use std::hash::Hash;

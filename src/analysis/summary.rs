@@ -75,3 +75,37 @@ pub fn failed_steps(analysis: &Analysis) -> Vec<&Step> {
     v.sort_by_key(|s| s.end());
     v
 }
+
+/// A stage in a build that used the cache: how many of its steps were cache hits, and the first
+/// that executed (where its cache chain broke), if one did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheBreak {
+    pub stage: String,
+    pub steps: usize,
+    pub hits: usize,
+    pub broke_at: Option<super::StepId>,
+}
+
+/// Where each stage's cache chain broke, for a build with any cache hit (none for a cold build).
+pub fn cache_breaks(analysis: &Analysis) -> Vec<CacheBreak> {
+    if counts(analysis).cached == 0 {
+        return Vec::new();
+    }
+    let steps = &analysis.steps;
+    let ran = |s: &Step| !matches!(s.state, State::Cached | State::Waiting);
+    analysis
+        .stages
+        .iter()
+        .filter(|st| !st.steps.is_empty())
+        .map(|st| CacheBreak {
+            stage: st.name.clone(),
+            steps: st.steps.len(),
+            hits: st
+                .steps
+                .iter()
+                .filter(|&&s| steps[s].state == State::Cached)
+                .count(),
+            broke_at: st.steps.iter().copied().find(|&s| ran(&steps[s])),
+        })
+        .collect()
+}

@@ -3,7 +3,8 @@
 //! the SVG and the HTML all read them from here, so a state is called the same thing everywhere.
 
 use crate::analysis::{
-    failed_steps, short_name, Analysis, CacheHazard, Certainty, Outcome, Overlap, Stage, Step,
+    cache_breaks, counts, failed_steps, short_name, Analysis, CacheBreak, CacheHazard, Certainty,
+    Outcome, Overlap, Stage, Step,
 };
 use crate::model::{Build, Nanos, State};
 
@@ -229,6 +230,8 @@ pub enum Tone {
     Ok,
     Failed,
     Critical,
+    /// What the cache did.
+    Cache,
 }
 
 /// The one sentence that matters most about the build: the cache verdict, else the first
@@ -238,6 +241,71 @@ pub fn verdict(a: &Analysis, wide: bool) -> Option<(String, Tone)> {
         return Some((hazard_verdict(a, h, wide), Tone::Hazard));
     }
     a.overlaps.first().map(|o| (overlap_verdict(o), Tone::Red))
+}
+
+/// What the cache did, in one line, for a build with any cache hit: `Fully cached: all 10 steps
+/// were cache hits; nothing ran.` or `Rebuild: 5 of 10 steps were cache hits; the cache broke at
+/// [app 1/2]`. `wide`: every stage where it broke; else the first.
+pub fn cache_summary(a: &Analysis, wide: bool) -> Option<String> {
+    let c = counts(a);
+    if c.cached == 0 {
+        return None;
+    }
+    if c.cached == c.steps {
+        return Some(format!(
+            "Fully cached: all {} steps were cache hits; nothing ran.",
+            c.steps
+        ));
+    }
+    let mut breaks: Vec<&Step> = cache_breaks(a)
+        .iter()
+        .filter_map(|b| b.broke_at.map(|s| &a.steps[s]))
+        .collect();
+    breaks.sort_by_key(|s| s.start());
+    let shown = if wide { breaks.len() } else { 1 };
+    let names: Vec<String> = breaks.iter().take(shown).map(|s| short_name(s)).collect();
+    let more = breaks.len().saturating_sub(shown);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "Rebuild: {} of {} steps were cache hits; the cache broke at {}{more}",
+        c.cached,
+        c.steps,
+        names.join(", ")
+    ))
+}
+
+/// A stage's line in the text report's Cache section: `all 2 steps were cache hits`, or `broke
+/// at [app 1/2] COPY …: it and the 1 step after it ran`.
+pub fn cache_break_line(a: &Analysis, b: &CacheBreak) -> String {
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let Some(id) = b.broke_at else {
+        return format!("all {} step{} cache hits", b.steps, plural(b.steps));
+    };
+    let s = &a.steps[id];
+    let after = a
+        .stages
+        .iter()
+        .find(|st| st.name == b.stage)
+        .map_or(0, |st| {
+            st.steps
+                .iter()
+                .skip_while(|&&x| x != id)
+                .count()
+                .saturating_sub(1)
+        });
+    let hits = match b.hits {
+        0 => String::new(),
+        n => format!("{n} cache hit{}, then ", plural(n)),
+    };
+    let rest = match after {
+        0 => "it ran".to_string(),
+        n => format!("it and the {n} step{} after it ran", plural(n)),
+    };
+    format!("{hits}broke at {}: {rest}", s.name)
 }
 
 /// `» critical path: 5 steps, 3.90s`.

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::analysis::{counts, outcome, Counts};
+use crate::analysis::{cache_breaks, counts, outcome, Counts};
 use crate::analysis::{
     Analysis, CacheHazard, Certainty, Dependency, Evidence, Overlap, Stage, Step, StepPair,
 };
@@ -39,6 +39,8 @@ pub struct Report<'a> {
     pub overlaps: Vec<JOverlap>,
     pub hazards: Vec<JHazard>,
     pub critical_path: Option<JCritical>,
+    /// What the cache did, for a build with any cache hit (null for a cold build).
+    pub cache: Option<JCache>,
     pub warnings: &'a [Warning],
     pub tool_warnings: &'a [String],
     pub diagnostics: &'a [Diagnostic],
@@ -170,6 +172,24 @@ pub struct JHazard {
 }
 
 #[derive(Serialize)]
+pub struct JCache {
+    /// Cache hits among the Dockerfile steps, and those steps.
+    pub hits: usize,
+    pub steps: usize,
+    pub fully_cached: bool,
+    pub stages: Vec<JCacheStage>,
+}
+
+#[derive(Serialize)]
+pub struct JCacheStage {
+    pub stage: String,
+    pub steps: usize,
+    pub hits: usize,
+    /// The step (id) where the stage's cache chain broke: its first that executed.
+    pub broke_at: Option<usize>,
+}
+
+#[derive(Serialize)]
 pub struct JCritical {
     pub steps: Vec<usize>,
     pub duration: f64,
@@ -232,11 +252,28 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a>
             steps: c.steps.clone(),
             duration: secs(c.end - c.start),
         }),
+        cache: cache(a),
         warnings: &build.warnings,
         tool_warnings: &build.tool_warnings,
         diagnostics: build.diagnostics(),
         diagnostics_dropped: build.diagnostics_dropped(),
     }
+}
+
+fn cache(a: &Analysis) -> Option<JCache> {
+    let c = counts(a);
+    let stages = cache_breaks(a).into_iter().map(|b| JCacheStage {
+        stage: b.stage,
+        steps: b.steps,
+        hits: b.hits,
+        broke_at: b.broke_at,
+    });
+    (c.cached > 0).then(|| JCache {
+        hits: c.cached,
+        steps: c.steps,
+        fully_cached: c.cached == c.steps,
+        stages: stages.collect(),
+    })
 }
 
 fn vertex(c: &Clock, v: &Vertex) -> JVertex {

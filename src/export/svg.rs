@@ -20,8 +20,9 @@ use std::fmt::Write as _;
 
 use crate::analysis::{counts, Analysis, Span};
 use crate::chart::words::{
-    critical_chain, cut, failure_line, hazard_title, headline, lines_of, overlap_sentence, secs,
-    state_word, verdict, Tone, CRITICAL_LEGEND, HAZARD_LEGEND, POSSIBLY_RED_LEGEND, RED_LEGEND,
+    cache_summary, critical_chain, cut, failure_line, hazard_title, headline, lines_of,
+    overlap_sentence, secs, state_word, verdict, Tone, CRITICAL_LEGEND, HAZARD_LEGEND,
+    POSSIBLY_RED_LEGEND, RED_LEGEND,
 };
 use crate::chart::{rows, Axis, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, Nanos, State};
@@ -404,6 +405,7 @@ fn open(pen: &mut Pen, page: &Page, p: &Palette, a: &Analysis) {
             Tone::Ok => p.ok,
             Tone::Failed => p.failed,
             Tone::Critical => p.critical,
+            Tone::Cache => p.dim,
         };
         let attrs = format!(r#"font-size="15" font-weight="bold" fill="{c}" class="verdict""#);
         pen.text(MARGIN, 88.0 + i as f64 * 20.0, &attrs, line);
@@ -746,6 +748,7 @@ fn header(
         let none = "No stage ran alongside its COPY --from source.";
         verdict.push((none.into(), Tone::Ok));
     }
+    verdict.extend(cache_summary(a, true).map(|l| (l, Tone::Cache)));
     verdict.extend(failure_line(a).map(|l| (l, Tone::Failed)));
     ((head, sub.join(" · ")), verdict)
 }

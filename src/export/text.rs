@@ -4,10 +4,11 @@
 
 use std::fmt::Write as _;
 
-use crate::analysis::{counts, failed_steps, outcome, Analysis, Outcome};
+use crate::analysis::{cache_breaks, counts, failed_steps, outcome, Analysis, Outcome};
 use crate::chart::words::{
-    cut, fit, glyph, hazard_title, outcome_words, overlap_sentence, secs, wrap, wrap_items,
-    CRITICAL_LEGEND, HAZARD_LEGEND, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH,
+    cache_break_line, cache_summary, cut, fit, glyph, hazard_title, outcome_words,
+    overlap_sentence, secs, wrap, wrap_items, CRITICAL_LEGEND, HAZARD_LEGEND, LEGEND,
+    POSSIBLY_RED_GLYPH, RED_GLYPH,
 };
 use crate::chart::{rows, Axis, Cells, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, State};
@@ -120,6 +121,7 @@ pub fn render(name: &str, build: &Build, a: &Analysis, opt: &TextOptions) -> Str
     chart(&mut out, a, opt, &p);
     concurrency(&mut out, a, opt, &p);
     hazards(&mut out, a, opt, &p);
+    cache(&mut out, a, opt, &p);
     critical(&mut out, a, opt, &p);
     errors(&mut out, build, a, opt, &p);
     notes(&mut out, build, opt, &p);
@@ -265,6 +267,29 @@ fn hazards(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
         out.push_str(&wrap(&title, opt.width, "  ").replacen('⚠', &p.yellow("⚠"), 1));
         out.push_str(&wrap(&h.explanation, opt.width, "    "));
         out.push_str(&wrap(&format!("Fix: {}", h.fix), opt.width, "    "));
+    }
+    out.push('\n');
+}
+
+/// A build that used the cache: how many steps were hits, and where each stage's chain broke.
+fn cache(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
+    let Some(summary) = cache_summary(a, true) else {
+        return;
+    };
+    let _ = writeln!(out, "{}", p.bold("Cache"));
+    out.push_str(&wrap(&summary, opt.width, "  "));
+    if summary.starts_with("Rebuild") {
+        let breaks = cache_breaks(a);
+        let w = breaks
+            .iter()
+            .map(|b| b.stage.chars().count())
+            .max()
+            .unwrap_or(0);
+        let indent = " ".repeat(w + 6);
+        for b in &breaks {
+            let text = wrap(&cache_break_line(a, b), opt.width, &indent);
+            let _ = write!(out, "    {:<w$}  {}", b.stage, &text[indent.len()..]);
+        }
     }
     out.push('\n');
 }

@@ -20,8 +20,8 @@ use super::layout::{self, Areas, MIN_HEIGHT, MIN_WIDTH};
 use super::window::ViewMode;
 use crate::analysis::{short_name, Certainty, StepId};
 use crate::chart::words::{
-    critical_summary, cut, glyph, secs, since, state_word, Tone, LEGEND, POSSIBLY_RED_GLYPH,
-    RED_GLYPH,
+    cache_summary, critical_summary, cut, glyph, secs, since, state_word, Tone, LEGEND,
+    POSSIBLY_RED_GLYPH, RED_GLYPH,
 };
 use crate::chart::{Axis, Cells, Marker, Paint, Row, RowKind};
 use crate::exit::Exit;
@@ -627,12 +627,15 @@ fn verdict(app: &App, th: &Theme, wide: bool) -> (String, Style) {
     if let Some(note) = app.note() {
         return (note.to_string(), th.bold());
     }
-    let critical = critical_summary(&app.analysis).filter(|_| app.rows.critical());
-    let found =
-        crate::chart::words::verdict(&app.analysis, wide).or(critical.map(|c| (c, Tone::Critical)));
+    let a = &app.analysis;
+    let critical = || critical_summary(a).filter(|_| app.rows.critical());
+    let found = crate::chart::words::verdict(a, wide)
+        .or_else(|| cache_summary(a, wide).map(|c| (c, Tone::Cache)))
+        .or_else(|| critical().map(|c| (c, Tone::Critical)));
     match found {
         Some((text, Tone::Hazard)) => (text, th.hazard()),
         Some((text, Tone::Critical)) => (text, th.critical()),
+        Some((text, Tone::Cache)) => (text, th.dim()),
         Some((text, _)) => (text, th.overlap()),
         None => (String::new(), Style::new()),
     }
