@@ -89,17 +89,27 @@ impl Analysis {
         merged(out)
     }
 
-    /// When each step ran alongside its stage's source: `(proven, only possible)`, merged.
-    pub fn step_overlaps(&self) -> HashMap<StepId, Red> {
-        let mut out: HashMap<StepId, Red> = HashMap::new();
+    /// When each step ran alongside its stage's source: `(proven, only possible)`, merged; by
+    /// step id.
+    pub fn step_overlaps(&self) -> Vec<Red> {
+        let mut out: Vec<Red> = vec![Red::default(); self.steps.len()];
         for p in self.overlaps.iter().flat_map(|o| &o.pairs) {
-            let red = out.entry(p.step).or_default();
+            let red = &mut out[p.step];
             match p.certainty {
                 Certainty::Certain => red.0.extend(p.spans.iter().copied()),
                 Certainty::Possible => red.1.extend(p.spans.iter().copied()),
             }
         }
-        merged(out)
+        for red in out
+            .iter_mut()
+            .filter(|r| !r.0.is_empty() || !r.1.is_empty())
+        {
+            *red = (
+                merge(std::mem::take(&mut red.0)),
+                merge(std::mem::take(&mut red.1)),
+            );
+        }
+        out
     }
 
     /// BuildKit's own steps and any not named after a stage (the charts' `[internal]` group).

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::words::{alongside_label, info, internal_label, range, shared_note, step_label};
+use super::words::{alongside_label, info, internal_label, shared_note, step_label};
 use crate::analysis::{measure, merge, Analysis, Certainty, Red, Span, Step, StepId};
 use crate::model::{Nanos, State};
 
@@ -77,14 +77,32 @@ pub struct Row {
     pub instant: Option<Nanos>,
     /// Time active (the union of its steps' runs).
     pub active: Nanos,
-    /// Time and state in words, for the right-hand column.
-    pub info: String,
-    /// When it was active, since the build's start (`0.05s–3.80s`), for views with room.
-    pub when: Option<String>,
+    /// Some of a group's steps ran and the rest wait.
+    partial: bool,
+    /// The build is over (a waiting step never ran).
+    finished: bool,
+    /// When it was active: its first start and, once over, its last end.
+    pub span: Option<(Nanos, Option<Nanos>)>,
     /// Words on its bar, after its end: `⚠ took demo.mods.v1 first` on a hazard's first taker.
     pub badge: Option<String>,
     /// A remark under the row: a stage whose first steps BuildKit ran once for another stage.
     pub note: Option<String>,
+}
+
+impl Row {
+    /// Time and state in words, for the right-hand column: `0.19s ✓`, `cached`, `never ran`;
+    /// for a `! alongside` row, how long.
+    pub fn info(&self) -> String {
+        match self.kind {
+            RowKind::Alongside(_) => super::words::secs(self.active),
+            _ => info(self.state, self.active, self.finished, self.partial),
+        }
+    }
+
+    /// When it was active, since `zero` (the build's start): `0.05s–3.80s`.
+    pub fn when(&self, zero: Nanos) -> Option<String> {
+        self.span.map(|(s, e)| super::words::range(zero, s, e))
+    }
 }
 
 /// What a view chooses to show.
@@ -139,36 +157,37 @@ pub fn rows(a: &Analysis, c: &Choices) -> Vec<Row> {
 struct Ctx<'a> {
     a: &'a Analysis,
     c: &'a Choices,
-    hazard: HashSet<StepId>,
-    critical: HashSet<StepId>,
+    /// By step id: on a hazard, on the critical path, red, the cache it took first.
+    hazard: Vec<bool>,
+    critical: Vec<bool>,
+    step_red: Vec<Red>,
+    took_first: Vec<Option<&'a str>>,
     stage_red: HashMap<&'a str, Red>,
-    step_red: HashMap<StepId, Red>,
-    /// The cache each hazard's first taker took first.
-    took_first: HashMap<StepId, &'a str>,
-    zero: Nanos,
 }
 
 impl<'a> Ctx<'a> {
     fn new(a: &'a Analysis, c: &'a Choices) -> Ctx<'a> {
-        let critical = match &a.critical_path {
-            Some(p) if c.critical => p.steps.iter().copied().collect(),
-            _ => HashSet::new(),
-        };
-        let mut took_first = HashMap::new();
+        let n = a.steps.len();
+        let mut critical = vec![false; n];
+        if let Some(p) = a.critical_path.as_ref().filter(|_| c.critical) {
+            p.steps.iter().for_each(|&s| critical[s] = true);
+        }
+        let mut hazard = vec![false; n];
+        a.hazard_steps().into_iter().for_each(|s| hazard[s] = true);
+        let mut took_first = vec![None; n];
         for h in &a.hazards {
             if let Some(f) = h.first {
-                took_first.entry(f).or_insert(h.cache_id.as_str());
+                took_first[f] = took_first[f].or(Some(h.cache_id.as_str()));
             }
         }
         Ctx {
             a,
             c,
-            hazard: a.hazard_steps().into_iter().collect(),
+            hazard,
             critical,
-            stage_red: a.stage_overlaps(),
             step_red: a.step_overlaps(),
             took_first,
-            zero: a.start.unwrap_or(0),
+            stage_red: a.stage_overlaps(),
         }
     }
 
@@ -193,10 +212,10 @@ impl<'a> Ctx<'a> {
         let mut row = self.group(&steps, red, maybe);
         row.label = stage.name.clone();
         row.open = Some(open);
-        if stage.steps.iter().any(|id| self.hazard.contains(id)) {
+        if stage.steps.iter().any(|&id| self.hazard[id]) {
             row.marker = Some(Marker::Hazard);
         }
-        row.when = stage.start().map(|s| range(self.zero, s, stage.end()));
+        row.span = stage.start().map(|s| (s, stage.end()));
         row.note = shared_note(self.a, stage);
         row.key = RowKey::Stage(stage.name.clone());
         row.kind = RowKind::Stage(i);
@@ -233,8 +252,9 @@ impl<'a> Ctx<'a> {
             segments,
             instant: steps.iter().filter_map(|s| first_start(s)).min(),
             active,
-            info: info(state, active, self.c.finished, partial),
-            when: None,
+            partial,
+            finished: self.c.finished,
+            span: None,
             badge: None,
             note: None,
         }
@@ -242,11 +262,11 @@ impl<'a> Ctx<'a> {
 
     fn step_row(&self, id: StepId) -> Row {
         let s = &self.a.steps[id];
-        let (red, maybe) = self.step_red.get(&id).cloned().unwrap_or_default();
+        let (red, maybe) = &self.step_red[id];
         let mut segments: Vec<Segment> = state_segments(&s.spans, s.state).collect();
-        segments.extend(red_segments(&red, &maybe));
-        let critical = self.critical.contains(&id);
-        let marker = if self.hazard.contains(&id) {
+        segments.extend(red_segments(red, maybe));
+        let critical = self.critical[id];
+        let marker = if self.hazard[id] {
             Some(Marker::Hazard)
         } else {
             critical.then_some(Marker::Critical)
@@ -263,9 +283,10 @@ impl<'a> Ctx<'a> {
             segments,
             instant: first_start(s),
             active: s.active(),
-            info: info(s.state, s.active(), self.c.finished, false),
-            when: s.start().map(|b| range(self.zero, b, s.end())),
-            badge: (self.took_first.get(&id))
+            partial: false,
+            finished: self.c.finished,
+            span: s.start().map(|b| (b, s.end())),
+            badge: (self.took_first[id])
                 .filter(|_| s.end().is_some())
                 .map(|cache| format!("⚠ took {cache} first")),
             note: None,
@@ -294,8 +315,9 @@ impl<'a> Ctx<'a> {
                 .collect(),
             instant: None,
             active: o.duration,
-            info: super::words::secs(o.duration),
-            when: None,
+            partial: false,
+            finished: self.c.finished,
+            span: None,
             badge: None,
             note: None,
         }

@@ -51,15 +51,24 @@ pub fn state_word(state: State, finished: bool) -> &'static str {
 
 /// A duration as the views print it: `12ms`, `0.32s`, `12.3s`, `123s`.
 pub fn secs(n: Nanos) -> String {
-    let s = n as f64 / 1e9;
-    if s < 0.1 {
-        format!("{:.0}ms", s * 1e3)
-    } else if s < 10.0 {
-        format!("{s:.2}s")
-    } else if s < 100.0 {
-        format!("{s:.1}s")
-    } else {
-        format!("{s:.0}s")
+    Secs(n).to_string()
+}
+
+/// [`secs`] as a `Display`, to write a duration into a longer string without a string of its own.
+pub struct Secs(pub Nanos);
+
+impl std::fmt::Display for Secs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0 as f64 / 1e9;
+        if s < 0.1 {
+            write!(f, "{:.0}ms", s * 1e3)
+        } else if s < 10.0 {
+            write!(f, "{s:.2}s")
+        } else if s < 100.0 {
+            write!(f, "{s:.1}s")
+        } else {
+            write!(f, "{s:.0}s")
+        }
     }
 }
 
@@ -191,14 +200,15 @@ pub fn alongside_label(o: &Overlap) -> String {
 /// What a row says at its right: its time and state. `partial`: some of a group's steps ran and
 /// the rest wait.
 pub fn info(state: State, active: Nanos, finished: bool, partial: bool) -> String {
+    let t = Secs(active);
     match state {
-        State::Waiting if partial => format!("{} ·", secs(active)),
+        State::Waiting if partial => format!("{t} ·"),
         State::Waiting => state_word(state, finished).into(),
         State::Cached => "cached".into(),
-        State::Running => format!("{} …", secs(active)),
-        State::Failed => format!("✗ {}", secs(active)),
+        State::Running => format!("{t} …"),
+        State::Failed => format!("✗ {t}"),
         State::Cancelled => "cancelled".into(),
-        State::Done => format!("{} ✓", secs(active)),
+        State::Done => format!("{t} ✓"),
     }
 }
 

@@ -463,7 +463,7 @@ fn draw_row(pen: &mut Pen, a: &Analysis, axis: &XAxis, row: &Row, i: usize, top:
     if pen.interactive {
         pen.out.push_str("</g>\n");
     }
-    let info = &row.info;
+    let info = &row.info();
     let class = match row.kind {
         RowKind::Step(_) | RowKind::Stage(_) => format!("c-{}", row.state.word()),
         RowKind::Alongside(_) => "red b".into(),
@@ -557,7 +557,7 @@ fn tooltip(a: &Analysis, row: &Row) -> String {
     match &row.kind {
         RowKind::Step(id) => {
             let st = &a.steps[*id];
-            let when = match &row.when {
+            let when = match &row.when(a.start.unwrap_or(0)) {
                 Some(w) => format!("{w}, {} active", secs(row.active)),
                 None => state_word(row.state, true).to_string(),
             };
@@ -566,7 +566,8 @@ fn tooltip(a: &Analysis, row: &Row) -> String {
             format!("{} — {state}: {when}", cut(&st.name, 300))
         }
         RowKind::Stage(si) => {
-            let when = row.when.as_deref().unwrap_or("never ran");
+            let when = row.when(a.start.unwrap_or(0));
+            let when = when.as_deref().unwrap_or("never ran");
             format!("stage {}: {when}", a.stages[*si].name)
         }
         RowKind::Internal(_) => "BuildKit's own steps".into(),

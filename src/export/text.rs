@@ -185,10 +185,10 @@ fn row_line(out: &mut String, row: &Row, cells: &Cells, label_w: usize, p: &Ansi
     let indent = format!(" {}", "  ".repeat(row.depth as usize));
     let label = fit(&format!("{indent}{}", row.label), label_w - 1);
     let (label, info) = match row.kind {
-        RowKind::Internal(_) => (p.dim(&label), p.dim(&row.info)),
-        RowKind::Stage(_) => (p.bold(&label), p.state(row.state, &row.info)),
-        RowKind::Alongside(_) => (p.red(&label), p.red(&row.info)),
-        RowKind::Step(_) => (label, p.state(row.state, &row.info)),
+        RowKind::Internal(_) => (p.dim(&label), p.dim(&row.info())),
+        RowKind::Stage(_) => (p.bold(&label), p.state(row.state, &row.info())),
+        RowKind::Alongside(_) => (p.red(&label), p.red(&row.info())),
+        RowKind::Step(_) => (label, p.state(row.state, &row.info())),
     };
     let _ = writeln!(out, "{marker}{label} {} {info}", bar(row, cells, p));
 }

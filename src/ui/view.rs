@@ -227,8 +227,8 @@ fn chart(app: &App, cells: &Cells, areas: Areas, buf: &mut Buffer, th: &Theme) {
         );
         draw_bar(row, cells, bar_x, y, buf, th, app.frame());
         let info = match row.state {
-            State::Running => row.info.replace('…', &spinner(app.frame()).to_string()),
-            _ => row.info.clone(),
+            State::Running => row.info().replace('…', &spinner(app.frame()).to_string()),
+            _ => row.info(),
         };
         let ix = area.x + area.width - INFO_W;
         let info = format!(" {info:>w$}", w = INFO_W as usize - 1);

@@ -1,0 +1,427 @@
+//! The main path against the real thing: `buildx-gantt Dockerfile` running the real
+//! `docker buildx build --progress=rawjson`, with buildx's docker driver (builder `default`,
+//! dockerd 20.10's BuildKit v0.8) and its remote driver (builder `buildkit-remote`, BuildKit
+//! v0.32), both set up by `../shared/buildkit/setup.sh`. Each build's live chart (the report
+//! printed when the session ends) is checked against `report` of its recording, and what it says
+//! against what happened. Without buildx or the builders these tests say SKIPPED and why;
+//! `.ci/run` sets BUILDX_GANTT_REQUIRE_BUILDX=1, which makes that a failure.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use buildx_gantt::analysis::{cache_breaks, Analysis};
+use buildx_gantt::dockerfile::Dockerfile;
+use buildx_gantt::model::State;
+use common::*;
+
+const DRIVERS: [&str; 2] = ["default", "buildkit-remote"];
+
+/// The docker CLI with buildx, or why there is none.
+fn docker() -> Result<String, String> {
+    let cli = std::env::var("BUILDX_GANTT_TEST_DOCKER").unwrap_or_else(|_| "docker".into());
+    let run = |args: &[&str]| Command::new(&cli).args(args).stdin(Stdio::null()).output();
+    let version = run(&["buildx", "version"]).map_err(|e| format!("cannot run {cli}: {e}"))?;
+    if !version.status.success() {
+        return Err(format!(
+            "`{cli} buildx` is not available (run ../shared/buildkit/setup.sh)"
+        ));
+    }
+    for b in DRIVERS {
+        let out = run(&["buildx", "inspect", "--bootstrap", b]).map_err(|e| e.to_string())?;
+        if !out.status.success() || !String::from_utf8_lossy(&out.stdout).contains("running") {
+            return Err(format!("the buildx builder `{b}` is not running (setup.sh adds it; `default` needs dockerd)"));
+        }
+    }
+    if !Path::new("/usr/bin/busybox").exists() {
+        return Err("busybox-static is not installed (the test context is made from it)".into());
+    }
+    Ok(cli)
+}
+
+fn buildx_or_skip(test: &str) -> Option<String> {
+    match docker() {
+        Ok(cli) => Some(cli),
+        Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_BUILDX").is_some() => {
+            panic!("{test}: BUILDX_GANTT_REQUIRE_BUILDX is set but {why}")
+        }
+        Err(why) => {
+            eprintln!(
+                "SKIPPED {test}: {why} (set BUILDX_GANTT_REQUIRE_BUILDX=1 to make this a failure)"
+            );
+            None
+        }
+    }
+}
+
+/// One build at a time: the race needs the machine to itself to be a race, and the cache tests
+/// must not see each other's builds.
+static BUILDS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    BUILDS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A context: the fixture's Dockerfile (and `src/`) with a busybox root filesystem.
+fn context(fixture_dir: &str, name: &str) -> PathBuf {
+    let dir = tmp_dir(name);
+    let from = fixture(fixture_dir);
+    std::fs::copy(from.join("Dockerfile"), dir.join("Dockerfile")).unwrap();
+    if from.join("src").is_dir() {
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        for f in std::fs::read_dir(from.join("src")).unwrap().flatten() {
+            std::fs::copy(f.path(), dir.join("src").join(f.file_name())).unwrap();
+        }
+    }
+    let ok = Command::new("sh")
+        .arg(fixture("make-context.sh"))
+        .arg(&dir)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "make-context.sh failed");
+    dir
+}
+
+/// A unique name, so no two runs share a cache mount or a cache entry.
+fn unique(tag: &str) -> String {
+    format!(
+        "{tag}.{}.{}",
+        std::process::id(),
+        buildx_gantt::source::now()
+    )
+}
+
+struct Built {
+    out: Output,
+    rec: PathBuf,
+}
+
+impl Built {
+    fn code(&self) -> Option<i32> {
+        self.out.status.code()
+    }
+
+    fn show(&self) -> String {
+        format!(
+            "exit {:?}\n--- stderr\n{}\n--- stdout\n{}",
+            self.code(),
+            stderr(&self.out),
+            stdout(&self.out)
+        )
+    }
+}
+
+/// `buildx-gantt --record REC DOCKERFILE CTX -- --builder B ARGS…`, without a terminal.
+fn gantt(cli: &str, ctx: &Path, rec: &str, builder: &str, args: &[&str]) -> Command {
+    let rec = ctx.join(rec);
+    let mut c = bin();
+    c.args(["--docker", cli, "--engine", "cli", "--record"])
+        .arg(&rec)
+        .arg(ctx.join("Dockerfile"))
+        .arg(ctx)
+        .args(["--", "--builder", builder])
+        .args(args)
+        .env("COLUMNS", "120")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null());
+    c
+}
+
+fn build(cli: &str, ctx: &Path, rec: &str, builder: &str, args: &[&str]) -> Built {
+    let out = gantt(cli, ctx, rec, builder, args).output().unwrap();
+    Built {
+        out,
+        rec: ctx.join(rec),
+    }
+}
+
+/// The recording, analysed with the build's Dockerfile.
+fn analysed(b: &Built, ctx: &Path, build_args: &[(String, String)]) -> Analysis {
+    let text = std::fs::read_to_string(ctx.join("Dockerfile")).unwrap();
+    let df = Dockerfile::parse(&text, build_args);
+    let l = buildx_gantt::report::load(b.rec.to_str().unwrap(), Default::default(), Some(&df))
+        .unwrap_or_else(|e| panic!("{e}\n{}", b.show()));
+    Analysis::of(&l.build, Some(&df))
+}
+
+/// What the live session printed when it ended is what `report` says of its recording (all but
+/// the first line, which names the Dockerfile on one side and the recording on the other).
+fn live_chart_is_the_recordings_report(b: &Built, ctx: &Path) {
+    let df = ctx.join("Dockerfile");
+    let report = run(
+        &[
+            "report",
+            b.rec.to_str().unwrap(),
+            "-f",
+            df.to_str().unwrap(),
+            "--width",
+            "120",
+            "--color",
+            "never",
+        ],
+        None,
+    );
+    let report = stdout(&report);
+    let body: String = report.lines().skip(1).collect::<Vec<_>>().join("\n");
+    let live = stdout(&b.out);
+    assert!(
+        !body.trim().is_empty() && live.contains(body.trim()),
+        "the live report differs from the recording's:\n--- report\n{report}\n{}",
+        b.show()
+    );
+}
+
+fn build_args(cache_id: &str) -> Vec<(String, String)> {
+    vec![("CACHE_ID".into(), cache_id.into())]
+}
+
+#[test]
+fn the_race_on_both_drivers_says_what_happened() {
+    let Some(cli) = buildx_or_skip("the_race_on_both_drivers_says_what_happened") else {
+        return;
+    };
+    let _one = one_at_a_time();
+    for builder in DRIVERS {
+        let ctx = context("race", &format!("buildx-race-{builder}"));
+        let cache_id = unique("race");
+        let arg = format!("CACHE_ID={cache_id}");
+        let b = build(
+            &cli,
+            &ctx,
+            "race.jsonl",
+            builder,
+            &["--no-cache", "--build-arg", &arg],
+        );
+        assert!(matches!(b.code(), Some(0 | 1)), "{builder}: {}", b.show());
+        let a = analysed(&b, &ctx, &build_args(&cache_id));
+        // The verdict matches what happened: the build failed exactly when the reader took the
+        // cache first.
+        assert_eq!(a.hazards.len(), 1, "{builder}: {}", b.show());
+        let h = &a.hazards[0];
+        assert_eq!(h.cache_id, cache_id);
+        let reader_first = h.first == Some(h.reader.step);
+        assert_eq!(reader_first, b.code() == Some(1), "{builder}: {}", b.show());
+        // …and the report says who took it first.
+        let first = if reader_first {
+            "[stage-2 2/4]"
+        } else {
+            "[builder 2/3]"
+        };
+        let said = format!("{first} took the cache first");
+        assert!(
+            stdout(&b.out).contains(&said),
+            "{builder}: {said}\n{}",
+            b.show()
+        );
+        // stage-2's first steps ran alongside builder, for real time.
+        let o = a
+            .overlaps
+            .iter()
+            .find(|o| o.stage == "stage-2")
+            .expect("stage-2 overlaps");
+        assert!(o.duration > 0 && o.pairs.iter().all(|p| p.duration > 0));
+        live_chart_is_the_recordings_report(&b, &ctx);
+    }
+}
+
+#[test]
+fn the_workaround_and_a_failing_build_on_both_drivers() {
+    let Some(cli) = buildx_or_skip("the_workaround_and_a_failing_build_on_both_drivers") else {
+        return;
+    };
+    let _one = one_at_a_time();
+    for builder in DRIVERS {
+        let ctx = context("workaround", &format!("buildx-workaround-{builder}"));
+        let cache_id = unique("wa");
+        let arg = format!("CACHE_ID={cache_id}");
+        let b = build(
+            &cli,
+            &ctx,
+            "wa.jsonl",
+            builder,
+            &["--no-cache", "--build-arg", &arg],
+        );
+        assert_eq!(b.code(), Some(0), "{builder}: {}", b.show());
+        let a = analysed(&b, &ctx, &build_args(&cache_id));
+        assert!(a.hazards.is_empty(), "{builder}: {:?}", a.hazards);
+        // The critical path runs through the stages on every driver.
+        let cp = a.critical_path.as_ref().expect("a critical path");
+        let chain: Vec<&str> = cp.steps.iter().map(|&s| name(&a, s)).collect();
+        assert!(
+            chain.iter().any(|n| n.starts_with("[builder 2/4]")),
+            "{builder}: {chain:?}"
+        );
+        assert!(
+            chain.iter().any(|n| n.starts_with("[stage-2 6/6]")),
+            "{builder}: {chain:?}"
+        );
+        live_chart_is_the_recordings_report(&b, &ctx);
+
+        let ctx = context("fail", &format!("buildx-fail-{builder}"));
+        let b = build(&cli, &ctx, "fail.jsonl", builder, &["--no-cache"]);
+        assert_eq!(b.code(), Some(1), "{builder}: {}", b.show());
+        let a = analysed(&b, &ctx, &[]);
+        let bad = step(&a, "[bad 1/1]");
+        assert_eq!(a.steps[bad].state, State::Failed, "{builder}");
+        assert!(
+            stdout(&b.out).contains("build FAILED"),
+            "{builder}: {}",
+            b.show()
+        );
+        assert!(
+            stdout(&b.out).contains("bad: something on stderr"),
+            "{builder}: {}",
+            b.show()
+        );
+        live_chart_is_the_recordings_report(&b, &ctx);
+    }
+}
+
+#[test]
+fn a_cold_build_a_cached_rebuild_and_a_rebuild_after_a_context_change() {
+    let test = "a_cold_build_a_cached_rebuild_and_a_rebuild_after_a_context_change";
+    let Some(cli) = buildx_or_skip(test) else {
+        return;
+    };
+    let _one = one_at_a_time();
+    for builder in DRIVERS {
+        let ctx = context("ctxchange", &format!("buildx-ctx-{builder}"));
+        // Content no other build has seen: the first build is cold.
+        std::fs::write(ctx.join("src/README"), unique("readme")).unwrap();
+        std::fs::write(ctx.join("src/version"), unique("v1")).unwrap();
+        let cold = build(&cli, &ctx, "cold.jsonl", builder, &[]);
+        assert_eq!(cold.code(), Some(0), "{builder}: {}", cold.show());
+        let a = analysed(&cold, &ctx, &[]);
+        let app = step(&a, "[app 2/2]");
+        assert_eq!(a.steps[app].state, State::Done, "{builder}");
+
+        let again = build(&cli, &ctx, "again.jsonl", builder, &[]);
+        assert_eq!(again.code(), Some(0), "{builder}: {}", again.show());
+        let a = analysed(&again, &ctx, &[]);
+        assert!(
+            a.overlaps.is_empty(),
+            "{builder}: cache hits are not races: {:?}",
+            a.overlaps
+        );
+        let dockerfile_steps = a.steps.iter().filter(|s| s.parsed.is_dockerfile_step());
+        assert!(
+            dockerfile_steps.clone().all(|s| s.state == State::Cached),
+            "{builder}"
+        );
+        assert!(
+            stdout(&again.out).contains("Fully cached: all 10 steps were cache hits"),
+            "{builder}: {}",
+            again.show()
+        );
+        live_chart_is_the_recordings_report(&again, &ctx);
+
+        std::fs::write(ctx.join("src/version"), unique("v2")).unwrap();
+        let changed = build(&cli, &ctx, "changed.jsonl", builder, &[]);
+        assert_eq!(changed.code(), Some(0), "{builder}: {}", changed.show());
+        let a = analysed(&changed, &ctx, &[]);
+        assert!(a.overlaps.is_empty(), "{builder}: {:?}", a.overlaps);
+        let breaks = cache_breaks(&a);
+        let of = |stage: &str| breaks.iter().find(|b| b.stage == stage).unwrap();
+        assert_eq!(of("docs").broke_at, None, "{builder}");
+        assert_eq!(of("tools").broke_at, None, "{builder}");
+        let app = of("app").broke_at.map(|s| name(&a, s));
+        assert!(
+            app.is_some_and(|n| n.starts_with("[app 1/2]")),
+            "{builder}: {app:?}"
+        );
+        assert!(
+            stdout(&changed.out).contains("the cache broke at [app 1/2]"),
+            "{builder}: {}",
+            changed.show()
+        );
+        live_chart_is_the_recordings_report(&changed, &ctx);
+    }
+}
+
+#[test]
+fn ctrl_c_mid_build_cancels_it_and_keeps_the_recording() {
+    let Some(cli) = buildx_or_skip("ctrl_c_mid_build_cancels_it_and_keeps_the_recording") else {
+        return;
+    };
+    let _one = one_at_a_time();
+    for builder in DRIVERS {
+        let ctx = context("race", &format!("buildx-cancel-{builder}"));
+        let arg = format!("CACHE_ID={}", unique("cancel"));
+        let child = gantt(
+            &cli,
+            &ctx,
+            "cancel.jsonl",
+            builder,
+            &["--no-cache", "--build-arg", &arg],
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        let me = child.id() as i32;
+        // Once builder's 3-second step runs, Ctrl-C.
+        let rec = ctx.join("cancel.jsonl");
+        let t = Instant::now();
+        let running = |r: String| {
+            r.lines()
+                .any(|l| l.contains("sleep 3") && l.contains("started"))
+        };
+        while !std::fs::read_to_string(&rec).is_ok_and(running) {
+            assert!(
+                t.elapsed() < Duration::from_secs(60),
+                "{builder}: the build never started"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let ours: Vec<i32> = descendants(me);
+        assert!(!ours.is_empty(), "{builder}: buildx runs as our child");
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(me, libc::SIGINT) };
+        let out = child.wait_with_output().unwrap();
+        let b = Built { out, rec };
+        assert_eq!(b.code(), Some(130), "{builder}: {}", b.show());
+        // Nothing we started is left running.
+        let t = Instant::now();
+        while ours.iter().any(|&p| alive(p)) {
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "{builder}: {ours:?} outlived buildx-gantt"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // The recording is kept, and reads as a build that did not end well.
+        let a = analysed(&b, &ctx, &[]);
+        assert!(!a.steps.is_empty(), "{builder}");
+        assert!(
+            a.steps.iter().all(|s| s.state != State::Running),
+            "{builder}"
+        );
+        assert!(
+            stderr(&b.out).contains("recorded to"),
+            "{builder}: {}",
+            b.show()
+        );
+    }
+}
+
+/// Every live process whose ancestry leads to `pid`.
+fn descendants(pid: i32) -> Vec<i32> {
+    let all = processes();
+    let mut out = vec![];
+    let mut frontier = vec![pid];
+    while let Some(p) = frontier.pop() {
+        for c in all.iter().filter(|c| c.ppid == p && c.state != "Z") {
+            out.push(c.pid);
+            frontier.push(c.pid);
+        }
+    }
+    out
+}
+
+fn alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+}
