@@ -214,6 +214,9 @@ pub fn diagnose(docker: &str) -> Diagnosis {
             Err(_) => {}
         }
     }
+    if buildx {
+        findings.extend(builders(docker));
+    }
     Diagnosis {
         findings,
         daemon: daemon_ok,
@@ -222,9 +225,90 @@ pub fn diagnose(docker: &str) -> Diagnosis {
     }
 }
 
+/// A builder buildx knows, as `docker buildx ls --format json` says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Builder {
+    pub name: String,
+    pub driver: String,
+    pub current: bool,
+    /// Its first node's status and BuildKit version.
+    pub status: String,
+    pub buildkit: String,
+}
+
+/// The builders in `docker buildx ls --format json` (one JSON object a line).
+pub fn parse_builders(text: &str) -> Vec<Builder> {
+    let field = |v: &serde_json::Value, k: &str| v[k].as_str().unwrap_or("?").to_string();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["Name"].is_string())
+        .map(|v| {
+            let node = &v["Nodes"][0];
+            Builder {
+                name: field(&v, "Name"),
+                driver: field(&v, "Driver"),
+                current: v["Current"].as_bool().unwrap_or(false),
+                status: field(node, "Status"),
+                buildkit: field(node, "Version"),
+            }
+        })
+        .collect()
+}
+
+/// One finding per builder: its driver, BuildKit version, status, and whether it keeps build
+/// history (`docker buildx history`, which records need).
+fn builders(docker: &str) -> Vec<Finding> {
+    let Ok((true, text)) = run(docker, &["buildx", "ls", "--format", "json"]) else {
+        return Vec::new();
+    };
+    parse_builders(&text)
+        .into_iter()
+        .map(|b| {
+            let running = b.status == "running";
+            let history = if running {
+                match run(docker, &["buildx", "history", "ls", "--builder", &b.name]) {
+                    Ok((true, out)) if !out.contains("Unimplemented") => "yes",
+                    _ => "no (this BuildKit does not keep it)",
+                }
+            } else {
+                "unknown (not running)"
+            };
+            Finding {
+                ok: running,
+                what: format!(
+                    "builder {}{}: {} driver, BuildKit {}, {}; build history: {history}",
+                    b.name,
+                    if b.current { " (current)" } else { "" },
+                    b.driver,
+                    b.buildkit,
+                    b.status
+                ),
+                fix: (!running).then(|| format!("docker buildx inspect --bootstrap {}", b.name)),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builders_are_read_from_buildx_ls() {
+        let text = r#"{"Current":false,"Driver":"remote","Name":"buildkit-remote","Nodes":[{"Status":"running","Version":"v0.32.0"}]}
+{"Current":true,"Driver":"docker","Name":"default","Nodes":[{"Status":"running","Version":"v0.8+unknown"}]}
+not json"#;
+        let b = parse_builders(text);
+        assert_eq!(b.len(), 2);
+        assert_eq!(
+            (b[0].name.as_str(), b[0].driver.as_str(), b[0].current),
+            ("buildkit-remote", "remote", false)
+        );
+        assert_eq!(
+            (b[1].buildkit.as_str(), b[1].current),
+            ("v0.8+unknown", true)
+        );
+    }
 
     #[test]
     fn the_verdict_follows_what_is_there() {

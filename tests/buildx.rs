@@ -425,3 +425,33 @@ fn descendants(pid: i32) -> Vec<i32> {
 fn alive(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
 }
+
+#[test]
+fn doctor_names_the_builders_their_drivers_and_history() {
+    let Some(cli) = buildx_or_skip("doctor_names_the_builders_their_drivers_and_history") else {
+        return;
+    };
+    let out = bin()
+        .args(["doctor", "--docker", &cli])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let said = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{said}{}", stderr(&out));
+    let line = |name: &str| {
+        said.lines()
+            .find(|l| l.contains(&format!("builder {name}")) && l.contains("driver,"))
+            .unwrap_or_else(|| panic!("no line for builder {name}:\n{said}"))
+            .to_string()
+    };
+    let remote = line("buildkit-remote");
+    assert!(
+        remote.contains("remote driver, BuildKit v0.") && remote.contains("build history: yes"),
+        "{remote}"
+    );
+    let default = line("default");
+    assert!(
+        default.contains("docker driver") && default.contains("build history: no"),
+        "{default}"
+    );
+}

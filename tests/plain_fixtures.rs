@@ -280,3 +280,33 @@ fn plain_report_text_and_json_say_what_is_certain() {
     let s = &j["steps"][0];
     assert!(s["start_bounds"].is_array(), "{s}");
 }
+
+/// A plain log and the rawjson of the same build (`docker buildx history logs`, twice) name the
+/// same pairs of steps that ran alongside, and the plain log proves none the rawjson lacks.
+#[test]
+fn plain_and_rawjson_of_one_build_give_the_same_overlap_pairs() {
+    for (plain, raw) in [
+        ("race/paired-plain.log", "race/paired-rawjson.jsonl"),
+        ("race/paired2-plain.log", "race/paired2-rawjson.jsonl"),
+    ] {
+        let (_, ta) = load_with(raw, None);
+        let (_, ea) = load_with(plain, None);
+        let c = compare::compare(&ta, &ea);
+        let report = compare::render(&c, "truth", "plain");
+        assert!(!c.truth_overlaps.is_empty(), "{report}");
+        assert_eq!(c.truth_overlaps, c.estimate_overlaps, "{report}");
+        assert!(
+            c.estimate_proven
+                .iter()
+                .all(|p| c.truth_overlaps.contains(p)),
+            "{report}"
+        );
+        assert!(c.verdicts_match(), "{report}");
+        for o in ta.overlaps.iter().chain(&ea.overlaps) {
+            assert!(
+                o.duration > 0 && o.pairs.iter().all(|p| p.duration > 0),
+                "{o:?}"
+            );
+        }
+    }
+}

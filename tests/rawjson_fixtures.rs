@@ -459,3 +459,63 @@ fn no_overlap_is_reported_for_zero_time() {
         }
     }
 }
+
+#[test]
+fn a_fully_cached_rebuild_says_so_and_races_nothing() {
+    let (_, a) = with_dockerfile("ctxchange/rawjson-cached.jsonl", "ctxchange");
+    assert!(a.overlaps.is_empty());
+    let steps = a.steps.iter().filter(|s| s.parsed.is_dockerfile_step());
+    assert!(steps.clone().all(|s| s.state == State::Cached));
+    // Every stage is cached (none "never started"), and drawn where BuildKit resolved it.
+    for st in &a.stages {
+        assert!(
+            st.steps.iter().all(|&s| a.steps[s].start().is_some()),
+            "{}",
+            st.name
+        );
+    }
+    let line = buildx_gantt::chart::words::cache_summary(&a, false).unwrap();
+    assert_eq!(
+        line,
+        "Fully cached: all 10 steps were cache hits; nothing ran."
+    );
+    assert!(a.critical_path.is_none(), "nothing ran: no path to shorten");
+    let o = run(
+        &[
+            "report",
+            fixture("ctxchange/rawjson-cached.jsonl").to_str().unwrap(),
+        ],
+        None,
+    );
+    let out = stdout(&o);
+    assert!(
+        out.contains("0 never ran") && !out.contains("never started"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Fully cached: all 10 steps were cache hits"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_rebuild_after_a_build_arg_change_breaks_the_cache_where_the_arg_is_used() {
+    // CACHE_ID changed: builder declares it (every RUN after the ARG re-runs), stage-2's mount
+    // uses it; base is a cache hit. The rebuild still races: stage-2 ran alongside builder.
+    let text = std::fs::read_to_string(fixture("race/Dockerfile")).unwrap();
+    let df = Dockerfile::parse(&text, &[("CACHE_ID".into(), "rec.b.1123".into())]);
+    let b = load("race/rawjson-buildarg-rebuild.jsonl");
+    let a = Analysis::of(&b, Some(&df));
+    let breaks = buildx_gantt::analysis::cache_breaks(&a);
+    let of = |stage: &str| breaks.iter().find(|b| b.stage == stage).unwrap();
+    assert_eq!((of("base").hits, of("base").broke_at), (1, None));
+    let at = |stage: &str| name(&a, of(stage).broke_at.unwrap());
+    assert!(at("builder").starts_with("[builder 1/3]"));
+    assert!(at("stage-2").starts_with("[stage-2 1/4]"));
+    assert_eq!(a.hazards.len(), 1);
+    assert_eq!(a.hazards[0].cache_id, "rec.b.1123");
+    assert!(a
+        .overlaps
+        .iter()
+        .any(|o| o.stage == "stage-2" && o.duration > 0));
+}

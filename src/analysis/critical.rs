@@ -28,6 +28,13 @@ pub fn find(steps: &[Step]) -> Option<CriticalPath> {
         cur = prev;
     }
     chain.reverse();
+    // A fully cached build has no path worth shortening.
+    if chain
+        .iter()
+        .all(|&s| steps[s].state == State::Cached || !steps[s].parsed.is_dockerfile_step())
+    {
+        return None;
+    }
     let start = steps[chain[0]].start()?;
     Some(CriticalPath {
         end: finish(last)?,

@@ -161,7 +161,9 @@ pub fn tick_step(min_gap: f64) -> f64 {
 
 /// A tick's label, with as many decimals as its interval needs.
 pub fn tick_label(t: f64, step: f64) -> String {
-    if step >= 1.0 {
+    if step < 0.01 {
+        format!("{:.0}ms", t * 1e3)
+    } else if step >= 1.0 {
         format!("{t:.0}s")
     } else if step >= 0.1 {
         format!("{t:.1}s")
@@ -501,6 +503,7 @@ mod tests {
         assert_eq!(tick_step(0.15e9), 0.2);
         assert_eq!(tick_label(1.0, 1.0), "1s");
         assert_eq!(tick_label(0.2, 0.2), "0.2s");
+        assert_eq!(tick_label(0.015, 0.005), "15ms");
     }
 
     #[test]
