@@ -75,13 +75,7 @@ fn context(fixture_dir: &str, name: &str) -> PathBuf {
             std::fs::copy(f.path(), dir.join("src").join(f.file_name())).unwrap();
         }
     }
-    let ok = Command::new("sh")
-        .arg(fixture("make-context.sh"))
-        .arg(&dir)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "make-context.sh failed");
+    common::engine::make_context(&dir);
     dir
 }
 

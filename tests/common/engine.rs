@@ -56,14 +56,19 @@ pub fn context_of(which: &str, name: &str) -> PathBuf {
         dir.join("Dockerfile"),
     )
     .unwrap();
+    make_context(&dir);
+    dir
+}
+
+/// Puts the busybox root filesystem every test Dockerfile copies into `dir` (make-context.sh).
+pub fn make_context(dir: &std::path::Path) {
     let ok = Command::new("sh")
         .arg(fixture("make-context.sh"))
-        .arg(&dir)
+        .arg(dir)
         .status()
         .unwrap()
         .success();
     assert!(ok, "make-context.sh failed");
-    dir
 }
 
 /// The Dockerfile steps of a build, sorted, with the test's cache id written as the fixtures'.
