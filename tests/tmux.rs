@@ -354,3 +354,25 @@ fn repeat_shares_the_chart_loop_keys_help_and_signals() {
         s.contains("recordings:") && s.contains("build")
     });
 }
+
+#[test]
+fn a_closed_terminal_ends_the_session_instead_of_spinning() {
+    // `tmux kill-session` closes the terminal under the program, as a dropped SSH connection does.
+    let tmux = Tmux::start("hangup", &format!("{} demo", bin_path()));
+    tmux.wait("the demo", Duration::from_secs(10), false, |s| {
+        s.contains("REPLAY")
+    });
+    let pid = program_pid(&tmux);
+    let _ = tmux.cmd(&["kill-session"]).status();
+    let t = Instant::now();
+    let gone = |pid: i32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| s.contains(") Z "))
+    };
+    while !gone(pid) {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "buildx-gantt ({pid}) still runs 10 s after its terminal closed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

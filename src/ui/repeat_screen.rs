@@ -181,6 +181,7 @@ pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
         stop: stop.clone(),
         help: false,
         closed: false,
+        gone: false,
     };
     let dockerfile = plan.request.parsed.as_ref();
     std::thread::scope(|scope| {
@@ -232,6 +233,8 @@ struct Table {
     help: bool,
     /// The loop's thread is done: nothing more will come.
     closed: bool,
+    /// The terminal hung up: leave as soon as the runs are over.
+    gone: bool,
 }
 
 impl Table {
@@ -302,8 +305,20 @@ impl Session for Table {
         self.quit()
     }
 
-    fn tick(&mut self, _now: Instant) -> Flow {
+    /// Nobody is left to press q twice: cancel the run now and leave when it is over.
+    fn hangup(&mut self) -> Flow {
+        self.gone = true;
+        self.stop.press();
+        self.view.stopping = self.stop.press();
         Flow::Stay
+    }
+
+    fn tick(&mut self, _now: Instant) -> Flow {
+        if self.gone && self.view.done {
+            Flow::Leave
+        } else {
+            Flow::Stay
+        }
     }
 
     fn draw(&mut self, f: &mut Frame) {

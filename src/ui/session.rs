@@ -51,6 +51,10 @@ pub trait Session {
     fn resize(&mut self, w: u16, h: u16);
     /// SIGINT, SIGTERM or SIGHUP.
     fn signal(&mut self) -> Flow;
+    /// The terminal hung up: nobody is there to answer; by default as a signal.
+    fn hangup(&mut self) -> Flow {
+        self.signal()
+    }
     /// The frame tick: clocks advance, children are polled.
     fn tick(&mut self, now: Instant) -> Flow;
     fn draw(&mut self, frame: &mut Frame);
@@ -83,8 +87,7 @@ pub fn on_terminal<T>(body: impl AsyncFnOnce(&mut Ctx<'_>) -> io::Result<T>) -> 
         };
         body(&mut ctx).await
     });
-    stop.store(true, Ordering::SeqCst);
-    let _ = input_thread.join();
+    finish_input(&stop, input_thread);
     drop(screen);
     result
 }
@@ -106,10 +109,10 @@ pub async fn drive<S: Session>(s: &mut S, ctx: &mut Ctx<'_>) -> io::Result<Flow>
                 redraw = true;
                 match ev {
                     Some(ev) => on_input(s, ev),
-                    // The terminal's input is gone (closed tty): keep showing, stop listening.
+                    // The terminal hung up: the user is gone, as after SIGHUP.
                     None => {
                         ctx.input_open = false;
-                        Flow::Stay
+                        s.hangup()
                     }
                 }
             }
@@ -152,7 +155,8 @@ fn on_input<S: Session>(s: &mut S, ev: TermEvent) -> Flow {
     }
 }
 
-/// Reads terminal input on its own thread (crossterm's reader blocks), until told to stop.
+/// Reads terminal input on its own thread (crossterm's reader blocks), until told to stop or the
+/// terminal hangs up (then the channel closes: the user is gone).
 fn spawn_input(
     stop: Arc<AtomicBool>,
     tx: mpsc::UnboundedSender<TermEvent>,
@@ -160,8 +164,10 @@ fn spawn_input(
     std::thread::Builder::new()
         .name("buildx-gantt-input".into())
         .spawn(move || {
-            while !stop.load(Ordering::SeqCst) {
+            while !stop.load(Ordering::SeqCst) && !hung_up() {
                 match term::poll(Duration::from_millis(50)) {
+                    // crossterm's read spins on a terminal at end of input: ask again first.
+                    Ok(true) if hung_up() => return,
                     Ok(true) => {
                         let sent = term::read().map(|ev| tx.send(ev).is_ok());
                         if !matches!(sent, Ok(true)) {
@@ -173,6 +179,35 @@ fn spawn_input(
                 }
             }
         })
+}
+
+/// Whether standard input is a terminal that hung up (closed, the SSH session gone).
+fn hung_up() -> bool {
+    // SAFETY: isatty and poll only read the descriptor's state; `fds` lives across the call.
+    unsafe {
+        if libc::isatty(0) != 1 {
+            return false;
+        }
+        let mut fds = libc::pollfd {
+            fd: 0,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let gone = libc::POLLHUP | libc::POLLERR | libc::POLLNVAL;
+        libc::poll(&mut fds, 1, 0) == 1 && fds.revents & gone != 0
+    }
+}
+
+/// Waits a little for the input thread to end; one stuck in a read is left to the process's exit.
+fn finish_input(stop: &AtomicBool, thread: JoinHandle<()>) {
+    stop.store(true, Ordering::SeqCst);
+    let t = Instant::now();
+    while !thread.is_finished() && t.elapsed() < Duration::from_millis(300) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if thread.is_finished() {
+        let _ = thread.join();
+    }
 }
 
 /// SIGINT, SIGTERM and SIGHUP, as one stream.
