@@ -9,4 +9,4 @@ mod steps;
 
 pub use intervals::{intersect, measure, merge, Span};
 pub use stages::{collect as stages, dependencies, Dependency, Evidence, Stage, StageGraph};
-pub use steps::{group as steps, stage_key, Step, StepId};
+pub use steps::{group as steps, Step, StepId};

@@ -2,15 +2,15 @@
 //! guard and the loop that ties them to a source (`run`).
 
 pub mod app;
-pub mod help;
+pub(crate) mod help;
 pub mod keys;
 pub mod layout;
 pub mod logpane;
-pub mod repeat_screen;
+pub(crate) mod repeat_screen;
 pub mod rows;
 pub mod run;
-pub mod session;
-pub mod terminal;
+pub(crate) mod session;
+pub(crate) mod terminal;
 pub mod view;
 pub mod window;
 
