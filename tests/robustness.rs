@@ -170,3 +170,97 @@ proptest! {
         let _ = df.dependencies();
     }
 }
+
+/// Escape sequences a build can print: a title change and screen clear, a clipboard write (OSC 52),
+/// a colour, a bell, a C1 CSI.
+const HOSTILE: &[&str] = &[
+    "\u{1b}]0;pwned\u{7}\u{1b}[2J",
+    "\u{1b}]52;c;cHduZWQ=\u{7}",
+    "\u{1b}[31mred\u{1b}[0m",
+    "bell\u{7}",
+    "c1\u{9b}2J",
+];
+
+/// A real recording with a hostile step name, error and log line spliced in.
+fn hostile_log(evil: &str) -> String {
+    let digest = "sha256:0000000000000000000000000000000000000000000000000000000000000001";
+    let name = serde_json::to_string(&format!("[stage-2 4/4] RUN {evil}")).unwrap();
+    let err = serde_json::to_string(&format!("exit {evil}")).unwrap();
+    let data = base64_of(&format!("out {evil}\n"));
+    let mut text = std::fs::read_to_string(common::fixture("race/rawjson-fail.jsonl")).unwrap();
+    text.push_str(&format!(
+        "{{\"vertexes\":[{{\"digest\":\"{digest}\",\"name\":{name},\"started\":\"2026-11-22T12:52:29Z\",\"completed\":\"2026-11-22T12:52:30Z\",\"error\":{err}}}]}}\n\
+         {{\"logs\":[{{\"vertex\":\"{digest}\",\"stream\":1,\"data\":\"{data}\",\"timestamp\":\"2026-11-22T12:52:29.5Z\"}}]}}\n\
+         ERROR: failed to solve: {evil}\n"
+    ));
+    text
+}
+
+fn base64_of(s: &str) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = s.as_bytes();
+    let mut out = String::new();
+    for c in b.chunks(3) {
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Every ESC in `out` starts one of our own colour codes (`ESC [ digits ; … m`), and no other
+/// control character but newline and tab is there.
+fn only_our_colours(out: &str) -> Result<(), String> {
+    for (i, c) in out.char_indices() {
+        if c == '\u{1b}' {
+            let rest: String = out[i + 1..].chars().take_while(|&c| c != 'm').collect();
+            let ours =
+                rest.starts_with('[') && rest[1..].chars().all(|c| c.is_ascii_digit() || c == ';');
+            if !ours {
+                return Err(format!(
+                    "a foreign escape at {i}: {:?}",
+                    &out[i..(i + 20).min(out.len())]
+                ));
+            }
+        } else if c.is_control() && c != '\n' && c != '\t' {
+            return Err(format!("control {:?} at {i}", c));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn escape_sequences_from_the_build_never_reach_the_terminal() {
+    for evil in HOSTILE {
+        let dir = common::tmp_dir("hostile");
+        let path = dir.join("evil.jsonl");
+        std::fs::write(&path, hostile_log(evil)).unwrap();
+        let p = path.to_str().unwrap();
+        for args in [
+            vec!["report", p, "--color", "always"],
+            vec!["report", p, "--color", "never"],
+            vec!["replay", "--instant", p],
+        ] {
+            let o = common::run(&args, None);
+            let out = common::stdout(&o);
+            let err = common::stderr(&o);
+            assert!(out.contains("RUN "), "{args:?}: {out}");
+            only_our_colours(&out).unwrap_or_else(|e| panic!("{args:?} stdout: {e}\n{out}"));
+            only_our_colours(&err).unwrap_or_else(|e| panic!("{args:?} stderr: {e}\n{err}"));
+        }
+        // What was there is shown, visibly.
+        let o = common::run(&["report", p, "--color", "never"], None);
+        let out = common::stdout(&o);
+        assert!(
+            out.contains("^[") || out.contains("^G") || out.contains("<U+009B>"),
+            "{out}"
+        );
+    }
+}

@@ -10,6 +10,7 @@ use super::interval::Interval;
 use super::log::{LogRetention, VertexLog};
 use super::proof::Proofs;
 use super::step::StepName;
+use super::text::{clean, visible};
 use super::time::{Estimate, Nanos};
 
 pub type VertexId = usize;
@@ -245,7 +246,12 @@ impl Build {
             EventKind::Vertex(u) => self.apply_vertex(u),
             EventKind::Status(s) => self.apply_status(s),
             EventKind::Log(l) => self.apply_log(l),
-            EventKind::Warning(w) => self.warnings.push(w),
+            EventKind::Warning(w) => self.warnings.push(Warning {
+                short: clean(&w.short),
+                detail: w.detail.iter().map(|d| clean(d)).collect(),
+                url: w.url.as_deref().map(clean),
+                ..w
+            }),
             EventKind::Proofs(p) => self.proofs = Some(p),
             EventKind::Text(t) => self.apply_text(t.line, t.text),
             EventKind::Unreadable {
@@ -274,7 +280,8 @@ impl Build {
         }
     }
 
-    pub fn diagnose(&mut self, d: Diagnostic) {
+    pub fn diagnose(&mut self, mut d: Diagnostic) {
+        d.message = clean(&d.message);
         if self.diagnostics.len() < MAX_DIAGNOSTICS {
             self.diagnostics.push(d);
         } else {
@@ -304,7 +311,7 @@ impl Build {
         self.see_time(u.completed);
         let id = self.id_for(&u.digest);
         let v = &mut self.vertexes[id];
-        if let Some(name) = u.name.filter(|n| !n.is_empty()) {
+        if let Some(name) = u.name.filter(|n| !n.is_empty()).map(|n| visible(&n).into_owned()) {
             if name != v.name {
                 v.step = StepName::parse(&name);
                 v.name = name;
@@ -314,8 +321,8 @@ impl Build {
             v.inputs = u.inputs;
         }
         v.cached |= u.cached;
-        if u.error.is_some() {
-            v.error = u.error;
+        if let Some(e) = u.error {
+            v.error = Some(visible(&e).into_owned());
         }
         if u.progress_group.is_some() {
             v.progress_group = u.progress_group;
@@ -378,7 +385,7 @@ impl Build {
     /// Sorts buildx's own lines: `WARNING:` notes, the failure block (from `Dockerfile:N` or the
     /// first `----` frame through `ERROR:`), and anything else, which becomes a diagnostic.
     fn apply_text(&mut self, line: u64, text: String) {
-        let text = strip_ansi(&text);
+        let text = clean(&text);
         let t = text.trim_end();
         if t.trim().is_empty() {
             return;
@@ -428,43 +435,4 @@ pub fn excerpt(s: &str, max: usize) -> String {
         None => s.to_string(),
         Some((i, _)) => format!("{}… ({} bytes in all)", &s[..i], s.len()),
     }
-}
-
-/// `s` without ANSI escape sequences (colour codes that `docker` writes even into logs).
-pub fn strip_ansi(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains('\x1b') {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\x1b' {
-            out.push(c);
-            continue;
-        }
-        match chars.peek() {
-            // CSI: ESC [ parameters… final byte in @..~
-            Some('[') => {
-                chars.next();
-                for c in chars.by_ref() {
-                    if ('@'..='~').contains(&c) {
-                        break;
-                    }
-                }
-            }
-            // OSC: ESC ] … BEL or ESC \
-            Some(']') => {
-                while let Some(c) = chars.next() {
-                    if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
-                        break;
-                    }
-                }
-            }
-            Some(_) => {
-                chars.next();
-            }
-            None => {}
-        }
-    }
-    std::borrow::Cow::Owned(out)
 }

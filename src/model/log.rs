@@ -121,7 +121,7 @@ impl VertexLog {
                 let bytes = std::mem::take(&mut partial[s]);
                 out.push(LogLine {
                     stream: c.stream,
-                    text: String::from_utf8_lossy(trim_cr(&bytes)).into_owned(),
+                    text: super::text::clean(&String::from_utf8_lossy(trim_cr(&bytes))),
                 });
                 rest = &rest[i + 1..];
             }
@@ -131,7 +131,7 @@ impl VertexLog {
             if !p.is_empty() {
                 out.push(LogLine {
                     stream: s as u8 + 1,
-                    text: String::from_utf8_lossy(trim_cr(p)).into_owned(),
+                    text: super::text::clean(&String::from_utf8_lossy(trim_cr(p))),
                 });
             }
         }

@@ -7,11 +7,12 @@ mod interval;
 mod log;
 mod proof;
 mod step;
+mod text;
 mod time;
 
 pub use build::{
-    excerpt, is_cancellation, strip_ansi, Build, Diagnostic, DiagnosticKind, State, StatusEntry,
-    Vertex, VertexId,
+    excerpt, is_cancellation, Build, Diagnostic, DiagnosticKind, State, StatusEntry, Vertex,
+    VertexId,
 };
 pub use event::{
     Event, EventKind, LogChunk, ProgressGroup, StatusUpdate, TextLine, VertexUpdate, Warning,
@@ -20,4 +21,5 @@ pub use interval::Interval;
 pub use log::{LogLine, LogRetention, VertexLog};
 pub use proof::{IntervalPoints, PointId, Proofs};
 pub use step::{StepKind, StepName};
+pub use text::{clean, strip_ansi, visible};
 pub use time::{format_rfc3339, parse_rfc3339, Estimate, Nanos};

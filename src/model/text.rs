@@ -1,0 +1,69 @@
+//! Text from a build as we show it: escape sequences stripped, control characters made visible.
+
+/// `s` with every control character shown, never acted on: ESC as `^[`, BEL as `^G`, DEL as
+/// `^?`, C1 controls as `<U+009B>`; tabs and newlines stay. Text from a build (names, errors,
+/// warnings, log lines) passes through here on its way in, so no view can hand a terminal an
+/// escape sequence the build wrote.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    let shown = |c: char| matches!(c, '\t' | '\n') || !c.is_control();
+    if s.chars().all(shown) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            c if shown(c) => out.push(c),
+            '\x7f' => out.push_str("^?"),
+            c if (c as u32) < 0x20 => {
+                out.push('^');
+                out.push((c as u8 + 0x40) as char);
+            }
+            c => out.push_str(&format!("<U+{:04X}>", c as u32)),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Strips ANSI escape sequences (CSI, OSC), then shows what control characters remain.
+pub fn clean(s: &str) -> String {
+    visible(&strip_ansi(s)).into_owned()
+}
+
+/// `s` without ANSI escape sequences (colour codes that `docker` writes even into logs).
+pub fn strip_ansi(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\x1b') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        match chars.peek() {
+            // CSI: ESC [ parameters… final byte in @..~
+            Some('[') => {
+                chars.next();
+                for c in chars.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
+            }
+            // OSC: ESC ] … BEL or ESC \
+            Some(']') => {
+                while let Some(c) = chars.next() {
+                    if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
+                        break;
+                    }
+                }
+            }
+            Some(_) => {
+                chars.next();
+            }
+            None => {}
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
