@@ -311,7 +311,11 @@ impl Build {
         self.see_time(u.completed);
         let id = self.id_for(&u.digest);
         let v = &mut self.vertexes[id];
-        if let Some(name) = u.name.filter(|n| !n.is_empty()).map(|n| visible(&n).into_owned()) {
+        if let Some(name) = u
+            .name
+            .filter(|n| !n.is_empty())
+            .map(|n| visible(&n).into_owned())
+        {
             if name != v.name {
                 v.step = StepName::parse(&name);
                 v.name = name;
@@ -349,7 +353,16 @@ impl Build {
                         i.end = end.map(Estimate::exact);
                     }
                 }
-                None => v.intervals.push(Interval::exact(start, end)),
+                None => {
+                    // A run superseded by a later start of the same vertex (its end never sent)
+                    // ended where the next began.
+                    if let Some(open) = v.intervals.last_mut().filter(|i| i.end.is_none()) {
+                        if open.start.best <= start {
+                            open.end = Some(Estimate::exact(start));
+                        }
+                    }
+                    v.intervals.push(Interval::exact(start, end))
+                }
             }
         }
     }
@@ -434,5 +447,65 @@ pub fn excerpt(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         None => s.to_string(),
         Some((i, _)) => format!("{}… ({} bytes in all)", &s[..i], s.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EventKind, VertexUpdate};
+
+    fn update(started: Option<Nanos>, completed: Option<Nanos>) -> Event {
+        Event {
+            arrived: 0,
+            kind: EventKind::Vertex(VertexUpdate {
+                digest: "sha256:1".into(),
+                name: Some("[a 1/1] RUN x".into()),
+                started,
+                completed,
+                ..Default::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn a_run_superseded_by_a_new_start_ends_where_the_next_began() {
+        let mut b = Build::new(LogRetention::default());
+        b.apply(update(Some(100), None));
+        b.apply(update(Some(500), None));
+        b.apply(update(Some(500), Some(900)));
+        let v = b.vertex(0);
+        assert_eq!(v.intervals.len(), 2);
+        assert_eq!(v.intervals[0].end.map(|e| e.best), Some(500));
+        assert_eq!(v.intervals[1].end.map(|e| e.best), Some(900));
+        assert_eq!(v.state(), State::Done);
+    }
+
+    #[test]
+    fn a_cache_hit_without_a_start_is_an_instant_at_its_completion() {
+        let mut b = Build::new(LogRetention::default());
+        let mut e = update(None, Some(700));
+        if let EventKind::Vertex(v) = &mut e.kind {
+            v.cached = true;
+        }
+        b.apply(e);
+        let v = b.vertex(0);
+        assert_eq!(v.state(), State::Cached);
+        assert_eq!(v.intervals.len(), 1);
+        assert_eq!(v.intervals[0].start.best, 700);
+    }
+
+    #[test]
+    fn control_characters_in_names_and_errors_are_shown_not_sent() {
+        let mut b = Build::new(LogRetention::default());
+        let mut e = update(Some(1), Some(2));
+        if let EventKind::Vertex(v) = &mut e.kind {
+            v.name = Some("[a 1/1] RUN \u{1b}]0;x\u{7}".into());
+            v.error = Some("boom\u{1b}[2J".into());
+        }
+        b.apply(e);
+        let v = b.vertex(0);
+        assert_eq!(v.name, "[a 1/1] RUN ^[]0;x^G");
+        assert_eq!(v.error.as_deref(), Some("boom^[[2J"));
     }
 }
