@@ -281,3 +281,28 @@ fn a_100_mb_line_of_garbage_is_rejected_in_bounded_memory() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn replay_and_report_read_a_fifo_once() {
+    let dir = tmp_dir("fifo");
+    for cmd in [vec!["replay", "--instant"], vec!["report"]] {
+        let fifo = dir.join(format!("{}.fifo", cmd[0]));
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid, NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let data = std::fs::read(fixture("race/rawjson-fail.jsonl")).unwrap();
+        let path = fifo.clone();
+        let writer = std::thread::spawn(move || std::fs::write(path, data));
+        let mut args = cmd.clone();
+        args.push(fifo.to_str().unwrap());
+        let o = run(&args, None);
+        writer.join().unwrap().unwrap();
+        // The race failed: exit 1, and the whole report, not an empty one.
+        assert_eq!(o.status.code(), Some(1), "{cmd:?}: {}", stderr(&o));
+        assert!(
+            stdout(&o).contains("build FAILED in 4.14s"),
+            "{cmd:?}: {}",
+            stdout(&o)
+        );
+    }
+}

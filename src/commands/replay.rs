@@ -17,8 +17,9 @@ use crate::ui::run::Reopen;
 
 pub fn run(args: ReplayArgs) -> Outcome {
     let dockerfile = dockerfile_arg(args.dockerfile.as_deref(), &args.build_args)?;
-    let from_stdin = args.log == "-";
-    if !from_stdin {
+    // A pipe (`-`, a FIFO, `<(…)`) can be read once: no check ahead, no restart.
+    let once = args.log == "-" || !is_regular_file(&args.log);
+    if !once {
         // Read it once first: a file that is not a progress log is told before any screen.
         let nothing = LogRetention {
             bytes_per_vertex: 0,
@@ -26,7 +27,7 @@ pub fn run(args: ReplayArgs) -> Outcome {
         report::load(&args.log, nothing, dockerfile.as_ref())?;
     }
     let (name, input) = report::open(&args.log)?;
-    let reopen: Option<Reopen> = (!from_stdin).then(|| {
+    let reopen: Option<Reopen> = (!once).then(|| {
         let path = args.log.clone();
         Box::new(move || {
             report::open(&path)
@@ -35,11 +36,19 @@ pub fn run(args: ReplayArgs) -> Outcome {
         }) as Reopen
     });
     let speed = if args.instant { 0.0 } else { args.speed };
-    let mode = Mode::Replay(Replay::new(speed, !from_stdin));
+    let mode = Mode::Replay(Replay::new(speed, !once));
     let mut app = App::new(name, dockerfile, mode);
     play(&mut app, input, reopen, &args.screen)?;
-    if from_stdin && app.build.vertexes().is_empty() {
-        bail!("<stdin>: no build progress in it (expected a --progress=rawjson or --progress=plain log)");
+    if once && app.build.vertexes().is_empty() {
+        bail!(
+            "{}: no build progress in it (expected a --progress=rawjson or --progress=plain log)",
+            app.name
+        );
     }
     Ok(Exit::of_build(app.build.failed()))
+}
+
+/// Whether `path` is a plain file (one that can be read twice).
+fn is_regular_file(path: &str) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
 }
