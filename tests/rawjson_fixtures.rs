@@ -519,3 +519,51 @@ fn a_rebuild_after_a_build_arg_change_breaks_the_cache_where_the_arg_is_used() {
         .iter()
         .any(|o| o.stage == "stage-2" && o.duration > 0));
 }
+
+#[test]
+fn impossible_timestamps_are_told_and_the_rest_is_read() {
+    let line = |digest: &str, name: &str, started: &str, completed: &str| {
+        format!(
+            "{{\"vertexes\":[{{\"digest\":\"sha256:{digest}\",\"name\":\"{name}\",\"started\":\"{started}\",\"completed\":\"{completed}\"}}]}}\n"
+        )
+    };
+    let mut text = std::fs::read_to_string(fixture("race/rawjson-pass.jsonl")).unwrap();
+    text.push_str(&line(
+        "e1",
+        "[x 1/3] RUN a",
+        "1970-01-01T00:00:00Z",
+        "2026-11-22T12:52:40Z",
+    ));
+    text.push_str(&line(
+        "e2",
+        "[x 2/3] RUN b",
+        "2026-11-22T12:52:40Z",
+        "9999-12-31T23:59:59Z",
+    ));
+    text.push_str(&line(
+        "e3",
+        "[x 3/3] RUN c",
+        "2026-11-22T12:52:41Z",
+        "2026-11-22T12:52:40Z",
+    ));
+    let b = read_str(&text, 1 << 20);
+    let a = Analysis::of(&b, None);
+    let said: Vec<&str> = b.diagnostics().iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(said.len(), 3, "{said:?}");
+    assert!(
+        said[0].contains("`1970-01-01T00:00:00Z` cannot be right"),
+        "{said:?}"
+    );
+    assert!(
+        said[1].contains("`9999-12-31T23:59:59Z` cannot be right"),
+        "{said:?}"
+    );
+    assert!(said[2].contains("completed before it started"), "{said:?}");
+    // A step with a valid completion did not "never start"; none stays open.
+    let state = |prefix: &str| a.steps[step(&a, prefix)].state;
+    assert_eq!(state("[x 1/3]"), State::Done);
+    assert_ne!(state("[x 2/3]"), State::Waiting);
+    assert_eq!(state("[x 3/3]"), State::Done);
+    // …and the real build around them reads as before.
+    assert_eq!(a.hazards.len(), 1);
+}

@@ -339,13 +339,10 @@ impl Build {
             self.vertexes[id].intervals = runs;
             return;
         }
+        let times = (u.started, u.completed, u.cached);
+        let (started, end) = self.checked_times(id, times, u.bad_time.as_deref());
         let v = &mut self.vertexes[id];
-        // A cache hit can come with no start at all: it was resolved, not run, at `completed`.
-        let started = u
-            .started
-            .or(u.completed.filter(|_| u.cached && v.intervals.is_empty()));
         if let Some(start) = started {
-            let end = u.completed;
             // Re-sends of the same run carry the same start; a new start is a new interval.
             match v.intervals.iter_mut().rev().find(|i| i.start.best == start) {
                 Some(i) => {
@@ -365,6 +362,39 @@ impl Build {
                 }
             }
         }
+    }
+
+    /// The run an update reports (`started`, `completed`, `cached`), with what cannot be right
+    /// told as a diagnostic: a time that is not one (`bad`, left out), a completion before the
+    /// start (taken as the start). A cache hit — or a run whose start was left out — with a completion is an instant
+    /// there: it was resolved, or it ran, and did not "never start".
+    fn checked_times(
+        &mut self,
+        id: VertexId,
+        (started, completed, cached): (Option<Nanos>, Option<Nanos>, bool),
+        bad: Option<&str>,
+    ) -> (Option<Nanos>, Option<Nanos>) {
+        let name = &self.vertexes[id].name;
+        let mut said = bad.map(|t| format!("`{name}`: the time `{t}` cannot be right; left out"));
+        let mut end = completed;
+        if let (Some(s), Some(e)) = (started, completed) {
+            if e < s {
+                said = Some(format!(
+                    "`{name}`: completed before it started; taken as ending when it started"
+                ));
+                end = Some(s);
+            }
+        }
+        let instant = (cached || bad.is_some()) && self.vertexes[id].intervals.is_empty();
+        let started = started.or(completed.filter(|_| instant));
+        if let Some(message) = said {
+            self.diagnose(Diagnostic {
+                kind: DiagnosticKind::BadData,
+                line: None,
+                message,
+            });
+        }
+        (started, end)
     }
 
     fn apply_status(&mut self, s: StatusUpdate) {

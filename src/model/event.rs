@@ -47,6 +47,9 @@ pub struct VertexUpdate {
     /// Reconstructed runs (plain logs) that replace the vertex's intervals; `started` and
     /// `completed` are then ignored.
     pub estimated: Option<Vec<super::interval::Interval>>,
+    /// A `started` or `completed` that cannot be right (year 1970, 9999, not a time), as sent; it
+    /// was left out.
+    pub bad_time: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

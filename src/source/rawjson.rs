@@ -232,6 +232,15 @@ fn time(s: &Option<Cow<'_, str>>) -> Option<i64> {
     s.as_deref().and_then(parse_rfc3339)
 }
 
+/// A vertex's time, or the text that cannot be one. BuildKit writes `0001-01-01T00:00:00Z` for
+/// "unset": that is no time and no complaint.
+fn vertex_time(s: &Option<Cow<'_, str>>) -> Result<Option<i64>, String> {
+    match s.as_deref().map(str::trim) {
+        None | Some("") | Some("0001-01-01T00:00:00Z") => Ok(None),
+        Some(t) => parse_rfc3339(t).map(Some).ok_or_else(|| t.to_string()),
+    }
+}
+
 #[derive(Deserialize)]
 struct WireVertex<'a> {
     #[serde(borrow)]
@@ -265,9 +274,12 @@ struct WireGroup {
 impl IntoEvent for WireVertex<'_> {
     fn into_event(self) -> Option<EventKind> {
         let digest = self.digest.filter(|d| !d.is_empty())?.into_owned();
+        let (started, completed) = (vertex_time(&self.started), vertex_time(&self.completed));
+        let bad_time = started.clone().err().or(completed.clone().err());
         Some(EventKind::Vertex(VertexUpdate {
-            started: time(&self.started),
-            completed: time(&self.completed),
+            started: started.ok().flatten(),
+            completed: completed.ok().flatten(),
+            bad_time,
             digest,
             name: self.name.map(Cow::into_owned),
             inputs: self.inputs.unwrap_or_default(),
