@@ -310,3 +310,24 @@ fn plain_and_rawjson_of_one_build_give_the_same_overlap_pairs() {
         }
     }
 }
+
+/// The classic CLI (`DOCKER_BUILDKIT=1 docker build`, dockerd 20.10) on a Dockerfile it cannot
+/// parse: no step fails, the failure is its last line. The recording reads as failed.
+#[test]
+fn a_dockerfile_parse_error_through_the_classic_cli_reads_as_failed() {
+    let (b, _) = analyse("fail/plain-dockerd20-parse-error.log");
+    assert!(b.failed());
+    let o = run(
+        &[
+            "report",
+            fixture("fail/plain-dockerd20-parse-error.log")
+                .to_str()
+                .unwrap(),
+        ],
+        None,
+    );
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("build FAILED"), "{out}");
+    assert!(out.contains("unknown instruction: FORM"), "{out}");
+}

@@ -347,7 +347,7 @@ fn errors(out: &mut String, build: &Build, a: &Analysis, opt: &TextOptions, p: &
         }
     }
     if !build.error_text.is_empty() {
-        let _ = writeln!(out, "  buildx said:");
+        let _ = writeln!(out, "  the docker CLI said:");
         for l in &build.error_text {
             let _ = writeln!(out, "    {l}");
         }

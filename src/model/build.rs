@@ -219,20 +219,15 @@ impl Build {
         self.ended
     }
 
-    /// Whether the recorded build failed: a vertex failed, or buildx said `ERROR:`.
+    /// Whether the recorded build failed: a vertex failed, or buildx or the docker CLI said so.
     pub fn failed(&self) -> bool {
         self.vertexes.iter().any(|v| v.state() == State::Failed)
-            || self.error_text.iter().any(|l| l.starts_with("ERROR"))
+            || self.error_text.iter().any(|l| is_fatal(l))
     }
 
     /// The build's own error message: buildx's `ERROR:` line, else the first failed vertex's error.
     pub fn error_message(&self) -> Option<String> {
-        if let Some(l) = self
-            .error_text
-            .iter()
-            .rev()
-            .find(|l| l.starts_with("ERROR"))
-        {
+        if let Some(l) = self.error_text.iter().rev().find(|l| is_fatal(l)) {
             return Some(l.clone());
         }
         self.vertexes
@@ -433,7 +428,7 @@ impl Build {
         if t.trim().is_empty() {
             return;
         }
-        let starts_block = is_dockerfile_ref(t) || t.starts_with("-----") || t.starts_with("ERROR");
+        let starts_block = is_dockerfile_ref(t) || t.starts_with("-----") || is_fatal(t);
         // buildx's lint summary: `3 warnings found (use docker --debug to expand):`, then ` - …`.
         let summary = t.trim_start().split_once(' ').is_some_and(|(n, rest)| {
             n.bytes().all(|b| b.is_ascii_digit()) && rest.starts_with("warning")
@@ -457,6 +452,21 @@ impl Build {
             });
         }
     }
+}
+
+/// A line with which buildx or the docker CLI says the build failed: buildx's `ERROR: …`, the
+/// classic CLI's `failed to solve with frontend dockerfile.v0: …` (a Dockerfile it cannot parse)
+/// or `executor failed running …`.
+fn is_fatal(t: &str) -> bool {
+    let t = t.trim_start();
+    [
+        "ERROR",
+        "error: ",
+        "failed to solve",
+        "executor failed running",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
 }
 
 fn is_dockerfile_ref(t: &str) -> bool {
