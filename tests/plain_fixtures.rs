@@ -331,3 +331,15 @@ fn a_dockerfile_parse_error_through_the_classic_cli_reads_as_failed() {
     assert!(out.contains("build FAILED"), "{out}");
     assert!(out.contains("unknown instruction: FORM"), "{out}");
 }
+
+/// A build interrupted through the classic CLI (SIGINT while builder slept): steps CANCELED and
+/// `context canceled` last. It reads as cancelled (exit 130), never as succeeded.
+#[test]
+fn a_build_cancelled_through_the_classic_cli_reads_as_cancelled() {
+    let path = fixture("race/plain-dockerd20-cancelled.log");
+    let o = run(&["report", path.to_str().unwrap()], None);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(130), "{out}");
+    assert!(out.contains("build CANCELLED"), "{out}");
+    assert!(!out.contains("succeeded"), "{out}");
+}

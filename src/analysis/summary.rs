@@ -39,6 +39,8 @@ pub fn counts(analysis: &Analysis) -> Counts {
 pub enum Outcome {
     Succeeded,
     Failed,
+    /// It was interrupted: steps were cancelled and none failed.
+    Cancelled,
     /// The log ends before the build did.
     Incomplete,
 }
@@ -48,6 +50,7 @@ impl Outcome {
         match self {
             Outcome::Succeeded => "succeeded",
             Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
             Outcome::Incomplete => "incomplete",
         }
     }
@@ -56,6 +59,8 @@ impl Outcome {
 pub fn outcome(build: &Build, analysis: &Analysis) -> Outcome {
     if build.failed() {
         Outcome::Failed
+    } else if build.cancelled() || analysis.steps.iter().any(|s| s.state == State::Cancelled) {
+        Outcome::Cancelled
     } else if analysis.steps.iter().any(|s| s.state == State::Running)
         || build.ended() == Some(false)
     {

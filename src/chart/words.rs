@@ -218,6 +218,7 @@ pub fn info(state: State, active: Nanos, finished: bool, partial: bool) -> Strin
 pub fn outcome_words(o: Outcome) -> &'static str {
     match o {
         Outcome::Failed => "FAILED",
+        Outcome::Cancelled => "CANCELLED (it was interrupted)",
         Outcome::Incomplete => "INCOMPLETE (the log ends before the build did)",
         Outcome::Succeeded => "succeeded",
     }

@@ -9,7 +9,6 @@ use super::output::dockerfile_arg;
 use super::session::play;
 use super::Outcome;
 use crate::cli::ReplayArgs;
-use crate::exit::Exit;
 use crate::model::LogRetention;
 use crate::report;
 use crate::ui::app::{App, Mode, Replay};
@@ -45,7 +44,8 @@ pub fn run(args: ReplayArgs) -> Outcome {
             app.name
         );
     }
-    Ok(Exit::of_build(app.build.failed()))
+    let a = crate::analysis::Analysis::of(&app.build, app.dockerfile.as_ref());
+    Ok(super::report::exit_of(&app.build, &a))
 }
 
 /// Whether `path` is a plain file (one that can be read twice).

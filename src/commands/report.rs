@@ -36,7 +36,7 @@ pub fn run(args: ReportArgs) -> Outcome {
     }
     let out = render(&args, &loaded, &analysis);
     write(&args, &out)?;
-    let code = Exit::of_build(loaded.build.failed());
+    let code = exit_of(&loaded.build, &analysis);
     Ok(check::apply(
         args.check.fail_on(),
         &loaded.build,
@@ -115,5 +115,14 @@ fn write(args: &ReportArgs, out: &str) -> Result<()> {
              --output FILE (or redirect standard output)"
         ),
         (None, _) => write_out(out),
+    }
+}
+
+/// What a recorded build's outcome makes the exit code: 1 failed, 130 interrupted, else 0.
+pub(super) fn exit_of(build: &crate::model::Build, a: &Analysis) -> Exit {
+    match crate::analysis::outcome(build, a) {
+        crate::analysis::Outcome::Failed => Exit::BUILD_FAILED,
+        crate::analysis::Outcome::Cancelled => Exit::INTERRUPTED,
+        _ => Exit::OK,
     }
 }

@@ -102,7 +102,7 @@ pub fn render(name: &str, build: &Build, a: &Analysis, opt: &TextOptions) -> Str
     let o = outcome(build, a);
     let verdict = match o {
         Outcome::Failed => p.red(outcome_words(o)),
-        Outcome::Incomplete => p.yellow(outcome_words(o)),
+        Outcome::Incomplete | Outcome::Cancelled => p.yellow(outcome_words(o)),
         Outcome::Succeeded => p.green(outcome_words(o)),
     };
     let _ = writeln!(out, "{}", p.bold(name));

@@ -225,6 +225,12 @@ impl Build {
             || self.error_text.iter().any(|l| is_fatal(l))
     }
 
+    /// Whether the build was interrupted: the docker CLI or buildx said `context canceled` (or
+    /// `canceled`) as its last word, and no step failed.
+    pub fn cancelled(&self) -> bool {
+        !self.failed() && self.error_text.iter().any(|l| is_cancellation(l))
+    }
+
     /// The build's own error message: buildx's `ERROR:` line, else the first failed vertex's error.
     pub fn error_message(&self) -> Option<String> {
         if let Some(l) = self.error_text.iter().rev().find(|l| is_fatal(l)) {
@@ -428,7 +434,8 @@ impl Build {
         if t.trim().is_empty() {
             return;
         }
-        let starts_block = is_dockerfile_ref(t) || t.starts_with("-----") || is_fatal(t);
+        let starts_block =
+            is_dockerfile_ref(t) || t.starts_with("-----") || is_fatal(t) || is_cancellation(t);
         // buildx's lint summary: `3 warnings found (use docker --debug to expand):`, then ` - …`.
         let summary = t.trim_start().split_once(' ').is_some_and(|(n, rest)| {
             n.bytes().all(|b| b.is_ascii_digit()) && rest.starts_with("warning")
