@@ -62,14 +62,40 @@ impl Diagnosis {
     }
 }
 
+/// How long one docker CLI call may take: past that the daemon it talks to is not answering.
+const CLI_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs `docker ARGS…`: whether it succeeded and what it said (stdout then stderr). A call
+/// that does not end within [`CLI_DEADLINE`] is killed and reported as not answering.
 fn run(docker: &str, args: &[&str]) -> Result<(bool, String), std::io::Error> {
-    let out = Command::new(docker)
+    let child = Command::new(docker)
         .args(args)
         .stdin(Stdio::null())
-        .output()?;
-    let mut said = String::from_utf8_lossy(&out.stdout).into_owned();
-    said.push_str(&String::from_utf8_lossy(&out.stderr));
-    Ok((out.status.success(), said))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let pid = child.id() as i32;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(CLI_DEADLINE) {
+        Ok(out) => {
+            let out = out?;
+            let mut said = String::from_utf8_lossy(&out.stdout).into_owned();
+            said.push_str(&String::from_utf8_lossy(&out.stderr));
+            Ok((out.status.success(), said))
+        }
+        Err(_) => {
+            // SAFETY: kill(2) on the child we spawned and have not reaped.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            let secs = CLI_DEADLINE.as_secs();
+            Ok((
+                false,
+                format!("`{docker} {}`: no answer within {secs} s", args.join(" ")),
+            ))
+        }
+    }
 }
 
 pub fn diagnose(docker: &str) -> Diagnosis {
@@ -191,7 +217,19 @@ pub fn diagnose(docker: &str) -> Diagnosis {
                         .map(|v| v.trim().to_string())
                 };
                 let name = field("Name:").unwrap_or_else(|| "?".into());
-                let driver = field("Driver:").unwrap_or_else(|| "?".into());
+                let driver = field("Driver:").filter(|d| !d.is_empty());
+                let status = field("Status:").unwrap_or_default();
+                let Some(driver) = driver.filter(|_| status != "error") else {
+                    buildx = false;
+                    add(
+                        false,
+                        format!("current builder: {name} cannot be reached (status {status:?})"),
+                        Some(format!(
+                            "docker buildx inspect --bootstrap {name}; its daemon must answer"
+                        )),
+                    );
+                    return finish(findings, docker, daemon_ok, buildx, rawjson);
+                };
                 let note = if driver == "docker" {
                     " (images land in the daemon: --verify-layers works)"
                 } else {
@@ -214,12 +252,23 @@ pub fn diagnose(docker: &str) -> Diagnosis {
             Err(_) => {}
         }
     }
+    finish(findings, docker, daemon_ok, buildx, rawjson)
+}
+
+/// The builders buildx knows (when it is usable), and the diagnosis.
+fn finish(
+    mut findings: Vec<Finding>,
+    docker: &str,
+    daemon: bool,
+    buildx: bool,
+    rawjson: bool,
+) -> Diagnosis {
     if buildx {
         findings.extend(builders(docker));
     }
     Diagnosis {
         findings,
-        daemon: daemon_ok,
+        daemon,
         buildx,
         rawjson,
     }
@@ -273,16 +322,21 @@ fn builders(docker: &str) -> Vec<Finding> {
             } else {
                 "unknown (not running)"
             };
+            let current = if b.current { " (current)" } else { "" };
+            let what = if b.driver.is_empty() || b.driver == "?" {
+                format!(
+                    "builder {}{current}: cannot be reached (status {})",
+                    b.name, b.status
+                )
+            } else {
+                format!(
+                    "builder {}{current}: {} driver, BuildKit {}, {}; build history: {history}",
+                    b.name, b.driver, b.buildkit, b.status
+                )
+            };
             Finding {
                 ok: running,
-                what: format!(
-                    "builder {}{}: {} driver, BuildKit {}, {}; build history: {history}",
-                    b.name,
-                    if b.current { " (current)" } else { "" },
-                    b.driver,
-                    b.buildkit,
-                    b.status
-                ),
+                what,
                 fix: (!running).then(|| format!("docker buildx inspect --bootstrap {}", b.name)),
             }
         })

@@ -306,3 +306,33 @@ fn replay_and_report_read_a_fifo_once() {
         );
     }
 }
+
+/// A daemon that accepts connections and never answers: `doctor` says so within its deadlines
+/// (5 s a call) and does not promise a build that cannot run.
+#[test]
+fn doctor_is_honest_and_quick_about_a_daemon_that_never_answers() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming().flatten() {
+            held.push(c); // accepted, never answered
+        }
+    });
+    let t = std::time::Instant::now();
+    let o = bin()
+        .args(["doctor"])
+        .env("DOCKER_HOST", format!("tcp://{addr}"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    let out = stdout(&o);
+    assert!(out.contains("no answer within 5 s"), "{out}");
+    assert!(out.contains("Nothing can build"), "{out}");
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "doctor took {took:?}"
+    );
+}
