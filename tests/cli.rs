@@ -307,10 +307,8 @@ fn replay_and_report_read_a_fifo_once() {
     }
 }
 
-/// A daemon that accepts connections and never answers: `doctor` says so within its deadlines
-/// (5 s a call) and does not promise a build that cannot run.
-#[test]
-fn doctor_is_honest_and_quick_about_a_daemon_that_never_answers() {
+/// A loopback port that accepts connections and never answers, like a hung daemon.
+fn silent_daemon() -> std::net::SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -319,6 +317,14 @@ fn doctor_is_honest_and_quick_about_a_daemon_that_never_answers() {
             held.push(c); // accepted, never answered
         }
     });
+    addr
+}
+
+/// A daemon that never answers: `doctor` says so within its deadlines (5 s a call) and does not
+/// promise a build that cannot run.
+#[test]
+fn doctor_is_honest_and_quick_about_a_daemon_that_never_answers() {
+    let addr = silent_daemon();
     let t = std::time::Instant::now();
     let o = bin()
         .args(["doctor"])
@@ -334,5 +340,30 @@ fn doctor_is_honest_and_quick_about_a_daemon_that_never_answers() {
     assert!(
         took < std::time::Duration::from_secs(20),
         "doctor took {took:?}"
+    );
+}
+
+/// An Engine API build against a daemon that never answers fails in seconds, saying so (it froze
+/// at "building · 0s" for the client's 600 s), and does not claim the daemon was lost mid-build.
+#[test]
+fn an_engine_build_against_a_silent_daemon_fails_in_seconds() {
+    let addr = silent_daemon();
+    let t = std::time::Instant::now();
+    let df = fixture("race/Dockerfile");
+    let o = bin()
+        .args(["--engine", "api", "--no-record", df.to_str().unwrap()])
+        .arg(fixture("race"))
+        .env("DOCKER_HOST", format!("tcp://{addr}"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("no answer within 5 s"), "{err}");
+    assert!(!err.contains("mid-build"), "{err}");
+    assert!(
+        took < std::time::Duration::from_secs(20),
+        "took {took:?}: {err}"
     );
 }

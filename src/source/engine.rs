@@ -367,6 +367,11 @@ async fn run(context: Context, args: EngineArgs, out: Out, stop: Arc<Notify>) ->
             return failed(None);
         }
     };
+    // A daemon that does not answer is told in seconds, not after the client's 600 s.
+    if let Err(e) = versions(&docker).await {
+        out.text(&format!("ERROR: {e}")).await;
+        return failed(None);
+    }
     let (body, tar_error) = tar_stream(context.clone(), entries);
     let session = format!("buildx-gantt-{}-{}", std::process::id(), super::now());
     let build_args: HashMap<String, String> = args.build_args.iter().cloned().collect();
@@ -387,6 +392,8 @@ async fn run(context: Context, args: EngineArgs, out: Out, stop: Arc<Notify>) ->
         docker.build_image(options.build(), None, Some(bollard::body_try_stream(body)));
     let mut image_id = None;
     let mut error = false;
+    // Whether the daemon said anything about the build: only then can it be lost mid-build.
+    let mut answered = false;
     loop {
         let item = tokio::select! {
             _ = stop.notified() => None,
@@ -404,6 +411,7 @@ async fn run(context: Context, args: EngineArgs, out: Out, stop: Arc<Notify>) ->
         match item {
             None => break,
             Some(Ok(info)) => {
+                answered = true;
                 if let Some(id) = handle(&info, &out).await {
                     image_id = Some(id);
                 }
@@ -416,8 +424,13 @@ async fn run(context: Context, args: EngineArgs, out: Out, stop: Arc<Notify>) ->
                 error = true;
                 let why = match tar_error.lock().ok().and_then(|g| g.clone()) {
                     Some(t) => t,
-                    None => format!(
+                    None if answered => format!(
                         "lost the Docker daemon at {} mid-build: {}",
+                        host(),
+                        describe(&e)
+                    ),
+                    None => format!(
+                        "the Docker daemon at {} did not start the build: {}",
                         host(),
                         describe(&e)
                     ),
