@@ -1,6 +1,6 @@
 //! The process's exit codes, one type for every command: 0 ok, 1 the build failed, 2 usage,
 //! unreadable input or a build that cannot start, 3 `--check` found what it was told to fail on,
-//! 130 interrupted. A live build's own status passes through as it is.
+//! 129 the terminal went away, 130 interrupted. A live build's own status passes through as it is.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Exit(u8);
@@ -11,6 +11,8 @@ impl Exit {
     pub const BAD_INPUT: Exit = Exit(2);
     pub const CHECK: Exit = Exit(3);
     pub const INTERRUPTED: Exit = Exit(130);
+    /// The terminal went away (SIGHUP, or its input ended).
+    pub const HUNG_UP: Exit = Exit(129);
 
     /// A build's exit status as ours (clamped to a byte).
     pub fn of_status(status: i32) -> Exit {

@@ -284,6 +284,16 @@ fn sigterm_cancels_too() {
 }
 
 #[test]
+fn sighup_cancels_the_build_and_exits_129() {
+    // The terminal (or the SSH session) went away: the user is gone.
+    let (_fake, child, pid) = start_slow("sighup", &[]);
+    signal(&child, libc::SIGHUP);
+    let (out, _) = finish(child, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(129), "{}", stderr(&out));
+    assert_eq!(left_behind(pid), Vec::<i32>::new(), "processes left behind");
+}
+
+#[test]
 fn a_build_that_ignores_the_cancel_is_killed_after_the_grace_period() {
     let (_fake, child, pid) = start_slow("hung", &[("FAKE_DOCKER_IGNORE_INT", "1")]);
     signal(&child, libc::SIGINT);

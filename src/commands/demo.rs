@@ -10,7 +10,7 @@ use crate::demo::{self, DEMOS};
 use crate::dockerfile::Dockerfile;
 use crate::exit::Exit;
 use crate::ui::app::{App, Mode, Replay};
-use crate::ui::run::Reopen;
+use crate::ui::run::{Ending, Reopen};
 
 pub fn run(args: DemoArgs) -> Outcome {
     if args.list {
@@ -35,6 +35,10 @@ pub fn run(args: DemoArgs) -> Outcome {
     app.title = Some(d.title.to_string());
     let log = d.log;
     let reopen: Reopen = Box::new(move || Ok(Box::new(log) as Box<dyn std::io::Read + Send>));
-    play(&mut app, Box::new(log), Some(reopen), &args.screen)?;
-    Ok(Exit::OK)
+    let ending = play(&mut app, Box::new(log), Some(reopen), &args.screen)?;
+    Ok(if ending == Ending::HungUp {
+        Exit::HUNG_UP
+    } else {
+        Exit::OK
+    })
 }

@@ -102,6 +102,7 @@ fn start_feed(
 /// The build's own exit code: 130 when it was interrupted or cancelled.
 fn exit_code(ending: Ending, status: Option<i32>, cancelled: bool) -> Exit {
     match (ending, status) {
+        (Ending::HungUp, _) => Exit::HUNG_UP,
         (Ending::Interrupted, _) => Exit::INTERRUPTED,
         _ if cancelled => Exit::INTERRUPTED,
         (_, Some(s)) => Exit::of_status(s),

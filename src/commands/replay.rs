@@ -12,7 +12,7 @@ use crate::cli::ReplayArgs;
 use crate::model::LogRetention;
 use crate::report;
 use crate::ui::app::{App, Mode, Replay};
-use crate::ui::run::Reopen;
+use crate::ui::run::{Ending, Reopen};
 
 pub fn run(args: ReplayArgs) -> Outcome {
     let dockerfile = dockerfile_arg(args.dockerfile.as_deref(), &args.build_args)?;
@@ -37,7 +37,10 @@ pub fn run(args: ReplayArgs) -> Outcome {
     let speed = if args.instant { 0.0 } else { args.speed };
     let mode = Mode::Replay(Replay::new(speed, !once));
     let mut app = App::new(name, dockerfile, mode);
-    play(&mut app, input, reopen, &args.screen)?;
+    let ending = play(&mut app, input, reopen, &args.screen)?;
+    if ending == Ending::HungUp {
+        return Ok(crate::exit::Exit::HUNG_UP);
+    }
     if once && app.build.vertexes().is_empty() {
         bail!(
             "{}: no build progress in it (expected a --progress=rawjson or --progress=plain log)",

@@ -53,25 +53,25 @@ pub fn print_report(app: &App, analysis: &Analysis) -> Result<()> {
 }
 
 /// Plays a replay (or demo) and prints the report of the whole log, also when the user left
-/// early.
+/// early; how the session ended.
 pub fn play(
     app: &mut App,
     input: Box<dyn io::Read + Send>,
     reopen: Option<Reopen>,
     screen: &ScreenArgs,
-) -> Result<()> {
+) -> Result<Ending> {
     let reading = Reading::Detect(app.dockerfile.clone().map(std::sync::Arc::new));
     let mut feed = Feed::start(input, None, reopen, reading)
         .map_err(|e| eyre!("cannot start reading: {e}"))?;
     let opts = Options {
         exit_on_finish: screen.exit_on_finish,
     };
-    present(app, &mut feed, None, opts)?;
+    let ending = present(app, &mut feed, None, opts)?;
     // Left before the end: the report is still of the whole log.
     run::take_rest(app, &mut feed, None);
     let analysis = Analysis::of(&app.build, app.dockerfile.as_ref());
     if let Err(e) = print_report(app, &analysis) {
         eprintln!("buildx-gantt: {e}");
     }
-    Ok(())
+    Ok(ending)
 }

@@ -103,6 +103,8 @@ pub enum Ending {
     Finished,
     /// The user (or a signal) stopped it before it ended.
     Interrupted,
+    /// The terminal went away (SIGHUP, or its input ended): the user is gone.
+    HungUp,
 }
 
 /// Options of a session.
@@ -125,6 +127,7 @@ pub fn run_screen(
         opts,
         quit_presses: 0,
         signals: 0,
+        gone: false,
     };
     session::on_terminal(async |ctx| session::drive(&mut chart, ctx).await)?;
     Ok(chart.ending())
@@ -139,6 +142,8 @@ pub struct ChartSession<'a> {
     /// q pressed (the build is being cancelled from the first).
     quit_presses: u32,
     signals: u32,
+    /// The terminal went away.
+    gone: bool,
 }
 
 impl<'a> ChartSession<'a> {
@@ -150,6 +155,7 @@ impl<'a> ChartSession<'a> {
             opts,
             quit_presses: 0,
             signals: 0,
+            gone: false,
         }
     }
 
@@ -160,10 +166,13 @@ impl<'a> ChartSession<'a> {
     /// How the session ended.
     pub fn ending(&mut self) -> Ending {
         poll_child(self.app, &mut self.child);
-        if self.app.finished() && !quit_interrupted(self.app) {
-            Ending::Finished
-        } else {
-            Ending::Interrupted
+        match (
+            self.gone,
+            self.app.finished() && !quit_interrupted(self.app),
+        ) {
+            (true, _) => Ending::HungUp,
+            (false, true) => Ending::Finished,
+            (false, false) => Ending::Interrupted,
         }
     }
 
@@ -215,6 +224,11 @@ impl Session for ChartSession<'_> {
 
     fn resize(&mut self, w: u16, h: u16) {
         self.app.resize(w, h);
+    }
+
+    fn hangup(&mut self) -> Flow {
+        self.gone = true;
+        self.signal()
     }
 
     fn signal(&mut self) -> Flow {
@@ -346,10 +360,12 @@ async fn headless_loop(
     let mut narrator = Narrator::default();
     let mut quitting = false;
     let mut signals_seen = 0;
+    let mut hung_up = false;
     loop {
         tokio::select! {
             biased;
-            _ = signals.any() => {
+            hup = signals.any() => {
+                hung_up |= hup;
                 signals_seen += 1;
                 quitting = true;
                 if quit_step(app, &mut child, signals_seen > 2) {
@@ -375,10 +391,10 @@ async fn headless_loop(
     app.invalidate();
     app.refresh();
     narrator.tell(app, out)?;
-    Ok(if app.finished() && !quit_interrupted(app) {
-        Ending::Finished
-    } else {
-        Ending::Interrupted
+    Ok(match (hung_up, app.finished() && !quit_interrupted(app)) {
+        (true, _) => Ending::HungUp,
+        (false, true) => Ending::Finished,
+        (false, false) => Ending::Interrupted,
     })
 }
 

@@ -51,7 +51,8 @@ pub trait Session {
     fn resize(&mut self, w: u16, h: u16);
     /// SIGINT, SIGTERM or SIGHUP.
     fn signal(&mut self) -> Flow;
-    /// The terminal hung up: nobody is there to answer; by default as a signal.
+    /// The terminal hung up (SIGHUP, or its input ended): nobody is there to answer; by default
+    /// as a signal.
     fn hangup(&mut self) -> Flow {
         self.signal()
     }
@@ -116,7 +117,7 @@ pub async fn drive<S: Session>(s: &mut S, ctx: &mut Ctx<'_>) -> io::Result<Flow>
                     }
                 }
             }
-            _ = ctx.signals.any() => s.signal(),
+            hup = ctx.signals.any() => if hup { s.hangup() } else { s.signal() },
             ev = s.next_event() => {
                 s.on_event(ev);
                 Flow::Stay
@@ -226,11 +227,12 @@ impl Signals {
         })
     }
 
-    pub async fn any(&mut self) {
+    /// The next signal; true when it is SIGHUP (the terminal is gone).
+    pub async fn any(&mut self) -> bool {
         tokio::select! {
-            _ = self.int.recv() => {}
-            _ = self.term.recv() => {}
-            _ = self.hup.recv() => {}
+            _ = self.int.recv() => false,
+            _ = self.term.recv() => false,
+            _ = self.hup.recv() => true,
         }
     }
 }
