@@ -449,3 +449,27 @@ fn doctor_names_the_builders_their_drivers_and_history() {
         "{default}"
     );
 }
+
+#[test]
+fn a_dockerfile_from_standard_input_reaches_buildx() {
+    let Some(cli) = buildx_or_skip("a_dockerfile_from_standard_input_reaches_buildx") else {
+        return;
+    };
+    let _one = one_at_a_time();
+    let ctx = context("workaround", "buildx-stdin");
+    let arg = format!("CACHE_ID={}", unique("stdin"));
+    let out = bin()
+        .args(["--docker", &cli, "--engine", "cli", "--no-record", "-"])
+        .arg(&ctx)
+        .args(["--", "--builder", "buildkit-remote", "--build-arg", &arg])
+        .env("COLUMNS", "120")
+        .stdin(std::fs::File::open(ctx.join("Dockerfile")).unwrap())
+        .output()
+        .unwrap();
+    let so = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{so}\n{}", stderr(&out));
+    assert!(
+        so.contains("[stage-2 6/6]") && so.contains("build succeeded"),
+        "{so}"
+    );
+}

@@ -213,19 +213,26 @@ pub struct BuildProcess {
 }
 
 impl BuildProcess {
-    /// Starts `docker ARGV…` with stdin and stdout closed off (nothing reaches the screen) and
+    /// Starts `docker ARGV…` with stdout closed off (nothing reaches the screen), stdin too unless
+    /// the build reads it, and
     /// stderr returned for reading. The child leads its own process group, so one signal reaches
     /// docker and its buildx plugin together, and the terminal's Ctrl-C reaches only us; on Linux
     /// it is also told to stop if we die without cleaning up.
+    /// `stdin`: the build reads our standard input (a Dockerfile or context given as `-`).
     pub fn spawn(
         docker: &str,
         argv: &[String],
         env: &[(&str, &str)],
+        stdin: bool,
     ) -> Result<(BuildProcess, impl Read + Send), StartError> {
         let mut cmd = Command::new(docker);
         cmd.args(argv)
             .envs(env.iter().copied())
-            .stdin(Stdio::null())
+            .stdin(if stdin {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .process_group(0);

@@ -179,8 +179,10 @@ impl Runner {
                     args.extend(["--iidfile".to_string(), f.display().to_string()]);
                 }
                 let argv = plan.argv(dockerfile, context, &args);
-                let (process, stderr) =
-                    BuildProcess::spawn(docker, &argv, plan.env()).map_err(|e| e.to_string())?;
+                // `-f -` or a context of `-`: buildx reads them from our standard input.
+                let from_stdin = dockerfile == "-" || context == "-";
+                let (process, stderr) = BuildProcess::spawn(docker, &argv, plan.env(), from_stdin)
+                    .map_err(|e| e.to_string())?;
                 Ok(Started {
                     job: Box::new(process),
                     output: Some(Box::new(stderr)),
