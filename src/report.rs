@@ -21,6 +21,8 @@ pub enum LoadError {
         name: String,
         lines: u64,
         first: Option<String>,
+        /// Reading stopped early: why.
+        stopped: Option<String>,
     },
 }
 
@@ -31,12 +33,20 @@ impl fmt::Display for LoadError {
             LoadError::IsDirectory(n) => write!(f, "{n}: is a directory, not a log file"),
             LoadError::Io(n, e) => write!(f, "{n}: cannot read: {e}"),
             LoadError::Empty(n) => write!(f, "{n}: empty: no build progress in it"),
-            LoadError::NotProgress { name, lines, first } => {
+            LoadError::NotProgress {
+                name,
+                lines,
+                first,
+                stopped,
+            } => {
                 write!(
                     f,
                     "{name}: not a BuildKit progress log: neither --progress=rawjson (JSON lines) \
                      nor --progress=plain (`#1 …` lines) ({lines} lines, no build steps found)"
                 )?;
+                if let Some(stopped) = stopped {
+                    write!(f, "; {stopped}")?;
+                }
                 if let Some(first) = first {
                     write!(f, "; first problem: {first}")?;
                 }
@@ -111,6 +121,7 @@ pub fn load_from(
             name,
             lines: summary.lines,
             first,
+            stopped: summary.gave_up.map(|g| g.message()),
         });
     }
     Ok(Loaded {

@@ -367,3 +367,129 @@ fn an_engine_build_against_a_silent_daemon_fails_in_seconds() {
         "took {took:?}: {err}"
     );
 }
+
+/// Runs the binary with `args` (standard input closed), killing it after `secs`: its exit code
+/// (None when it had to be killed), peak memory in bytes and standard output and error.
+fn run_bounded(args: &[&str], secs: u64) -> (Option<i32>, u64, String, String) {
+    use std::io::Read;
+    let mut child = bin()
+        .args(args)
+        .env("BUILDX_GANTT_STATS", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let mut out_pipe = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        out_pipe.read_to_string(&mut s).ok();
+        s
+    });
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s.code();
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).ok();
+    let out = reader.join().unwrap();
+    let kib: u64 = err
+        .split("peak_rss_kib=")
+        .nth(1)
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    (status, kib * 1024, out, err)
+}
+
+#[test]
+fn endless_or_random_bytes_are_refused_at_once_in_bounded_memory() {
+    // Each once read forever (or to 2.6 GB): /dev/zero is one endless line.
+    for path in ["/dev/zero", "/dev/urandom"] {
+        let (status, peak, _, err) = run_bounded(&["report", path], 30);
+        assert_eq!(status, Some(2), "{path}: {err}");
+        assert!(err.contains("not a BuildKit progress log"), "{path}: {err}");
+        assert!(peak < 64 << 20, "{path}: peak memory {} MiB", peak >> 20);
+    }
+    let dir = tmp_dir("random");
+    let p = dir.join("random.bin");
+    let mut random = Vec::with_capacity(64 << 20);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while random.len() < 64 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        random.extend_from_slice(&x.to_le_bytes());
+    }
+    std::fs::write(&p, &random).unwrap();
+    let (status, peak, _, err) = run_bounded(&["report", p.to_str().unwrap()], 30);
+    assert_eq!(status, Some(2), "{err}");
+    assert!(err.contains("stopped reading"), "{err}");
+    assert!(peak < 64 << 20, "peak memory {} MiB", peak >> 20);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_log_followed_by_binary_data_or_endless_text_is_read_up_to_there() {
+    let dir = tmp_dir("tail-junk");
+    let binary: Vec<u8> = (0..50_000u32).map(|i| (i * 7919 % 256) as u8).collect();
+    let text: Vec<u8> = b"junk that is not progress\n".repeat(5_000);
+    let mut cases = Vec::new();
+    for log in ["race/rawjson-fail.jsonl", "race/plain-fail.log"] {
+        cases.push((log, binary.clone(), "a NUL byte"));
+        cases.push((
+            log,
+            text.clone(),
+            "1000 lines in a row that are not progress",
+        ));
+    }
+    for (i, (log, tail, said)) in cases.into_iter().enumerate() {
+        let name = format!("{log} + {said}");
+        let p = dir.join(i.to_string());
+        let log_bytes = std::fs::read(fixture(log)).unwrap();
+        std::fs::write(&p, [log_bytes.as_slice(), &tail].concat()).unwrap();
+        let (status, _, out, err) = run_bounded(&["report", p.to_str().unwrap()], 30);
+        // The race's failure is read whole: exit 1, as for the fixture alone.
+        assert_eq!(status, Some(1), "{name}: {err}");
+        assert!(out.contains("build FAILED"), "{name}: {out}");
+        assert!(out.contains(said), "{name}: {out}");
+        assert!(out.len() < 100_000, "{name}: {} bytes of report", out.len());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn megabyte_names_and_errors_are_cut_and_memory_stays_bounded() {
+    let dir = tmp_dir("huge-names");
+    let p = dir.join("names.jsonl");
+    let mut log = String::new();
+    let long = "x".repeat(1 << 20);
+    for i in 0..100 {
+        log.push_str(&format!(
+            r#"{{"vertexes":[{{"digest":"sha256:{i:064x}","name":"[s {n}/100] RUN {long}","started":"2026-11-18T10:00:00Z","completed":"2026-11-18T10:00:01Z","error":"{long}"}}]}}"#,
+            n = i + 1
+        ));
+        log.push('\n');
+    }
+    std::fs::write(&p, log).unwrap();
+    for format in ["text", "json", "html"] {
+        let (status, peak, out, err) =
+            run_bounded(&["report", p.to_str().unwrap(), "--format", format], 60);
+        assert_eq!(status, Some(1), "{format}: {err}");
+        assert!(out.contains("bytes in all"), "{format}: the cut is said");
+        assert!(
+            out.len() < 20 << 20,
+            "{format}: {} bytes of output",
+            out.len()
+        );
+        assert!(peak < 160 << 20, "{format}: peak memory {} MiB", peak >> 20);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -24,6 +24,19 @@ pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// `s` cut to at most `max` bytes (at a character boundary), with how long it was: a build's
+/// names and errors are kept up to a bound, whatever a hostile log sends.
+pub fn bounded(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if s.len() <= max {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut cut = max;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}… ({} bytes in all)", &s[..cut], s.len()))
+}
+
 /// Strips ANSI escape sequences (CSI, OSC), then shows what control characters remain.
 pub fn clean(s: &str) -> String {
     visible(&strip_ansi(s)).into_owned()

@@ -5,6 +5,7 @@ pub mod child;
 pub mod context;
 pub mod engine;
 pub mod feed;
+pub mod garbage;
 pub mod job;
 pub mod lines;
 pub mod plain;
@@ -35,7 +36,7 @@ pub enum Format {
 }
 
 /// How far ahead [`sniff`] reads looking for the first progress line.
-const SNIFF_LIMIT: usize = 4 << 20;
+pub const SNIFF_LIMIT: usize = 4 << 20;
 
 /// The format a line shows: a JSON object, a `#N …` progress line, or neither (its first 256
 /// bytes are enough).
@@ -43,13 +44,25 @@ fn format_of(line: &[u8]) -> Option<Format> {
     let text = String::from_utf8_lossy(&line[..line.len().min(256)]);
     let text = crate::model::strip_ansi(&text);
     let t = text.trim_start();
-    if t.starts_with('{') {
+    if is_record_start(t) {
         Some(Format::RawJson)
     } else if plain::is_progress_line(t) {
         Some(Format::Plain)
     } else {
         None
     }
+}
+
+/// Whether a line begins like a `SolveStatus` record: `{}`, or `{"` and one of its fields.
+fn is_record_start(t: &str) -> bool {
+    let Some(rest) = t.strip_prefix('{') else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    rest.starts_with('}')
+        || ["vertexes", "statuses", "logs", "warnings"]
+            .iter()
+            .any(|k| rest.strip_prefix('"').is_some_and(|r| r.starts_with(k)))
 }
 
 /// Reads a saved log or a rawjson stream to its end, rawjson or plain as its content shows (a
@@ -60,20 +73,44 @@ pub fn read<R: std::io::BufRead>(
     dockerfile: Option<&crate::dockerfile::Dockerfile>,
     emit: &mut dyn FnMut(crate::model::Event),
 ) -> std::io::Result<(Option<Format>, rawjson::ReadSummary)> {
-    let (format, r) = sniff(input)?;
+    let (format, prefix, rest) = sniff_parts(input)?;
+    let whole = std::io::Read::chain(std::io::Cursor::new(prefix), rest);
     let summary = match format {
-        Some(Format::Plain) => plain::read(r, dockerfile, emit)?,
-        _ => rawjson::read(r, emit)?,
+        Some(Format::Plain) => plain::read(whole, dockerfile, emit)?,
+        Some(Format::RawJson) => rawjson::read(whole, emit)?,
+        None => {
+            // Its first lines, for the diagnostics; nothing past them.
+            let (prefix, mut rest) = whole.into_inner();
+            let more = !rest.fill_buf()?.is_empty();
+            let mut summary = rawjson::read(prefix, &mut |e| match e.kind {
+                crate::model::EventKind::End { .. } if more => {}
+                _ => emit(e),
+            })?;
+            if more {
+                summary.gave_up = Some(garbage::GaveUp::NoProgress);
+                emit(crate::model::Event {
+                    arrived: now(),
+                    kind: crate::model::EventKind::Unreadable {
+                        line: 0,
+                        message: garbage::GaveUp::NoProgress.message(),
+                        excerpt: String::new(),
+                    },
+                });
+                emit(crate::model::Event {
+                    arrived: now(),
+                    kind: crate::model::EventKind::End { complete: true },
+                });
+            }
+            summary
+        }
     };
     Ok((format, summary))
 }
 
-/// Reads ahead until a line shows the format (a JSON object, or a `#N …` line), skipping whatever
-/// came before the build (make's echo of commands, `docker --version`). Returns the format (`None`:
-/// neither, in the first 4 MiB) and a reader that yields the whole stream from its start.
-pub fn sniff<R: std::io::BufRead>(
-    mut input: R,
-) -> std::io::Result<(Option<Format>, impl std::io::BufRead)> {
+/// Reads ahead until a line shows the format (a JSON record, or a `#N …` line), skipping whatever
+/// came before the build (make's echo of commands, `docker --version`). Returns the format
+/// (`None`: neither, in the first 4 MiB), the bytes read ahead and the rest of the input.
+fn sniff_parts<R: std::io::BufRead>(mut input: R) -> std::io::Result<(Option<Format>, Vec<u8>, R)> {
     let mut prefix: Vec<u8> = Vec::new();
     let mut line_start = 0;
     let format = loop {
@@ -115,10 +152,7 @@ pub fn sniff<R: std::io::BufRead>(
         prefix.extend_from_slice(&buf[..n]);
         input.consume(n);
     };
-    Ok((
-        format,
-        std::io::Read::chain(std::io::Cursor::new(prefix), input),
-    ))
+    Ok((format, prefix, input))
 }
 
 /// Reads a whole log, rawjson or plain (told apart by content), into its events.
@@ -139,9 +173,12 @@ mod tests {
     use std::io::Read;
 
     fn sniffed(s: &str) -> (Option<Format>, String) {
-        let (f, mut r) = sniff(s.as_bytes()).unwrap();
+        let (f, prefix, rest) = sniff_parts(s.as_bytes()).unwrap();
         let mut all = String::new();
-        r.read_to_string(&mut all).unwrap();
+        std::io::Cursor::new(prefix)
+            .chain(rest)
+            .read_to_string(&mut all)
+            .unwrap();
         (f, all)
     }
 

@@ -13,6 +13,7 @@ use std::io::{self, BufRead, Read};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use super::garbage::{GaveUp, Watch};
 use super::lines::{Line, LineReader};
 use crate::model::{
     excerpt, parse_rfc3339, Event, EventKind, LogChunk, ProgressGroup, StatusUpdate, TextLine,
@@ -28,6 +29,8 @@ pub struct ReadSummary {
     pub lines: u64,
     pub json_lines: u64,
     pub bytes: u64,
+    /// Reading stopped before the input's end: it was not a log from there on.
+    pub gave_up: Option<GaveUp>,
 }
 
 /// Reads a rawjson stream to its end, handing every event to `emit`. I/O errors end the read
@@ -44,6 +47,7 @@ pub fn read_with_limit<R: BufRead>(
 ) -> io::Result<ReadSummary> {
     let mut reader = LineReader::with_limit(input, max_buffered);
     let mut summary = ReadSummary::default();
+    let mut watch = Watch::default();
     let mut complete = true;
     let result = loop {
         let line = match reader.next_line() {
@@ -58,58 +62,29 @@ pub fn read_with_limit<R: BufRead>(
         let mut out = |kind| emit(Event { arrived, kind });
         summary.lines += 1;
         let line_no = summary.lines;
-        match line {
-            Line::Whole { bytes, terminated } => {
-                summary.bytes += bytes.len() as u64 + terminated as u64;
-                if !terminated {
+        let seen = match line {
+            Line::Whole { bytes, terminated } => whole_line(bytes, terminated, line_no, &mut out),
+            Line::Long { head, rest } => match long_line(head, rest, line_no, &mut out) {
+                Ok(seen) => seen,
+                Err(e) => {
                     complete = false;
+                    break Err(e);
                 }
-                let trimmed = trim(bytes);
-                if trimmed.first() == Some(&b'{') {
-                    summary.json_lines += 1;
-                    let mut de = serde_json::Deserializer::from_slice(trimmed);
-                    let r = LineSeed { emit: &mut out }
-                        .deserialize(&mut de)
-                        .and_then(|()| de.end());
-                    if let Err(e) = r {
-                        // A cut-off last line is reported once, as truncation.
-                        if terminated || !e.is_eof() {
-                            out(bad_json(line_no, &e, trimmed));
-                        }
-                    }
-                } else if !trimmed.is_empty() {
-                    out(text(line_no, trimmed));
-                }
-            }
-            Line::Long { head, mut rest } => {
-                let head_len = head.len() as u64;
-                let trimmed = trim(head);
-                let r = if trimmed.first() == Some(&b'{') {
-                    summary.json_lines += 1;
-                    let stream = io::Cursor::new(head).chain(&mut rest);
-                    let mut de = serde_json::Deserializer::from_reader(stream);
-                    LineSeed { emit: &mut out }
-                        .deserialize(&mut de)
-                        .and_then(|()| de.end())
-                        .map_err(|e| bad_json(line_no, &e, trimmed))
-                } else {
-                    Err(text(line_no, trimmed))
-                };
-                let terminated = match rest.skip() {
-                    Ok((_, terminated)) => terminated,
-                    Err(e) => {
-                        complete = false;
-                        break Err(e);
-                    }
-                };
-                summary.bytes += head_len + rest.bytes_read() + terminated as u64;
-                if let Err(kind) = r {
-                    out(kind);
-                }
-                if !terminated {
-                    complete = false;
-                }
-            }
+            },
+        };
+        summary.bytes += seen.bytes;
+        summary.json_lines += seen.json as u64;
+        complete &= seen.terminated;
+        let stop = watch.see(line_no, seen.record, seen.nul);
+        if let Some(stop) = stop.or(seen.unread.then_some(GaveUp::Nul { line: line_no })) {
+            out(EventKind::Unreadable {
+                line: line_no,
+                message: stop.message(),
+                excerpt: String::new(),
+            });
+            summary.gave_up = Some(stop);
+            complete = true;
+            break Ok(());
         }
     };
     emit(Event {
@@ -117,6 +92,100 @@ pub fn read_with_limit<R: BufRead>(
         kind: EventKind::End { complete },
     });
     result.map(|()| summary)
+}
+
+/// What one line was.
+struct Seen {
+    bytes: u64,
+    terminated: bool,
+    /// It began like a JSON object.
+    json: bool,
+    /// It was a whole, valid record.
+    record: bool,
+    /// It is not a record and holds a NUL byte (for a long line: in its first part).
+    nul: bool,
+    /// The rest of a long line was left unread (binary data: it may never end).
+    unread: bool,
+}
+
+fn whole_line(
+    bytes: &[u8],
+    terminated: bool,
+    line_no: u64,
+    out: &mut dyn FnMut(EventKind),
+) -> Seen {
+    let trimmed = trim(bytes);
+    let json = trimmed.first() == Some(&b'{');
+    let mut record = false;
+    if json {
+        let mut de = serde_json::Deserializer::from_slice(trimmed);
+        let r = LineSeed { emit: out }
+            .deserialize(&mut de)
+            .and_then(|()| de.end());
+        match r {
+            Ok(()) => record = true,
+            // A cut-off last line is reported once, as truncation.
+            Err(e) if terminated || !e.is_eof() => out(bad_json(line_no, &e, trimmed)),
+            Err(_) => {}
+        }
+    } else if !trimmed.is_empty() {
+        out(text(line_no, trimmed));
+    }
+    Seen {
+        bytes: bytes.len() as u64 + terminated as u64,
+        terminated,
+        json,
+        record,
+        nul: !record && memchr::memchr(0, bytes).is_some(),
+        unread: false,
+    }
+}
+
+/// A line too long to buffer: a record parsed as it streams, anything else skipped (not even
+/// skipped when its first part shows binary data: `/dev/zero` is one endless line).
+fn long_line<R: BufRead>(
+    head: &[u8],
+    mut rest: super::lines::RestOfLine<'_, R>,
+    line_no: u64,
+    out: &mut dyn FnMut(EventKind),
+) -> io::Result<Seen> {
+    let head_len = head.len() as u64;
+    let trimmed = trim(head);
+    let json = trimmed.first() == Some(&b'{');
+    if !json && memchr::memchr(0, head).is_some() {
+        out(text(line_no, trimmed));
+        return Ok(Seen {
+            bytes: head_len,
+            terminated: true,
+            json,
+            record: false,
+            nul: true,
+            unread: true,
+        });
+    }
+    let r = if json {
+        let stream = io::Cursor::new(head).chain(&mut rest);
+        let mut de = serde_json::Deserializer::from_reader(stream);
+        LineSeed { emit: out }
+            .deserialize(&mut de)
+            .and_then(|()| de.end())
+            .map_err(|e| bad_json(line_no, &e, trimmed))
+    } else {
+        Err(text(line_no, trimmed))
+    };
+    let (_, terminated) = rest.skip()?;
+    let record = r.is_ok();
+    if let Err(kind) = r {
+        out(kind);
+    }
+    Ok(Seen {
+        bytes: head_len + rest.bytes_read() + terminated as u64,
+        terminated,
+        json,
+        record,
+        nul: false,
+        unread: false,
+    })
 }
 
 fn trim(b: &[u8]) -> &[u8] {

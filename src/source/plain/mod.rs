@@ -23,19 +23,22 @@ pub use log::{is_progress_line, Completion, Finish, LogMark, PlainLog, PlainVert
 
 use self::log::{Immediate, MAX_KEPT_LOG, MAX_LINE};
 use self::timeline::Clock;
+use super::garbage::{GaveUp, Watch};
 use super::lines::{Line, LineReader};
 use crate::dockerfile::Dockerfile;
 use crate::model::{excerpt, Event, EventKind, Interval, LogChunk, Nanos, VertexUpdate};
 use crate::source::rawjson::ReadSummary;
 
-/// Reads `input` line by line (long lines cut, not buffered), handing each as text to `line`.
-/// Returns the summary and whether the stream ended cleanly after a newline.
+/// Reads `input` line by line (long lines cut, not buffered), handing each as text to `line`,
+/// until its end or until it stops being a log ([`Watch`]). Returns the summary and whether the
+/// stream ended cleanly after a newline.
 fn each_line<R: BufRead>(
     input: R,
     line: &mut dyn FnMut(&str),
 ) -> (io::Result<()>, ReadSummary, bool) {
     let mut reader = LineReader::with_limit(input, MAX_LINE);
     let mut summary = ReadSummary::default();
+    let mut watch = Watch::default();
     let mut complete = true;
     let result = loop {
         let next = match reader.next_line() {
@@ -47,31 +50,61 @@ fn each_line<R: BufRead>(
             }
         };
         summary.lines += 1;
-        let text = match next {
+        let (text, nul, unread) = match next {
             Line::Whole { bytes, terminated } => {
                 summary.bytes += bytes.len() as u64 + terminated as u64;
                 complete &= terminated;
-                String::from_utf8_lossy(bytes).into_owned()
+                let nul = memchr::memchr(0, bytes).is_some();
+                (String::from_utf8_lossy(bytes).into_owned(), nul, false)
             }
             Line::Long { head, mut rest } => {
                 let shown = String::from_utf8_lossy(&head[..head.len().min(200)]).into_owned();
                 let head_len = head.len() as u64;
-                match rest.skip() {
-                    Ok((more, terminated)) => {
-                        summary.bytes += head_len + more + terminated as u64;
-                        complete &= terminated;
-                        format!("{shown}… (a {}-byte line, cut)", head_len + more)
-                    }
-                    Err(e) => {
-                        complete = false;
-                        break Err(e);
+                if memchr::memchr(0, head).is_some() {
+                    // Binary data, maybe endless (`/dev/zero`): not read to its end.
+                    summary.bytes += head_len;
+                    (shown, true, true)
+                } else {
+                    match rest.skip() {
+                        Ok((more, terminated)) => {
+                            summary.bytes += head_len + more + terminated as u64;
+                            complete &= terminated;
+                            let t = format!("{shown}… (a {}-byte line, cut)", head_len + more);
+                            (t, false, false)
+                        }
+                        Err(e) => {
+                            complete = false;
+                            break Err(e);
+                        }
                     }
                 }
             }
         };
+        let progress = is_progress_line(&text);
+        let stop = watch.see(summary.lines, progress, nul);
+        if let Some(stop) = stop.or(unread.then_some(GaveUp::Nul {
+            line: summary.lines,
+        })) {
+            summary.gave_up = Some(stop);
+            complete = true;
+            break Ok(());
+        }
         line(&text);
     };
     (result, summary, complete)
+}
+
+/// The diagnostic for a read that stopped early.
+fn gave_up_event(summary: &ReadSummary) -> Option<Event> {
+    let stop = summary.gave_up?;
+    Some(Event {
+        arrived: super::now(),
+        kind: EventKind::Unreadable {
+            line: stop.line(),
+            message: stop.message(),
+            excerpt: String::new(),
+        },
+    })
 }
 
 /// Reads a saved plain log to its end and emits the reconstructed build: every event is stamped
@@ -94,6 +127,9 @@ pub fn read<R: BufRead>(
     let arrived = super::now();
     for kind in events_of(&log, &solved, immediate) {
         emit(Event { arrived, kind });
+    }
+    if let Some(e) = gave_up_event(&summary) {
+        emit(e);
     }
     emit(Event {
         arrived,
@@ -262,6 +298,9 @@ pub fn read_live<R: BufRead>(
         each_line(input, &mut |text| live.line(text, super::now(), emit));
     let now = super::now();
     live.finish(now, emit);
+    if let Some(e) = gave_up_event(&summary) {
+        emit(e);
+    }
     emit(Event {
         arrived: now,
         kind: EventKind::End { complete },
