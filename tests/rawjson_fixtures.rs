@@ -66,7 +66,7 @@ fn race_fail_stage2_overlaps_builder_and_reader_wins() {
         .steps
         .iter()
         .filter(|s| s.state == State::Failed)
-        .map(|s| s.name.as_str())
+        .map(|s| &*s.name)
         .collect();
     assert_eq!(failed.len(), 1);
     assert!(failed[0].starts_with("[stage-2 4/4]"));
@@ -120,7 +120,7 @@ fn docker_driver_buildkit_v08_reads_like_the_modern_one() {
             .steps
             .iter()
             .filter(|s| !s.is_internal())
-            .map(|s| s.name.clone())
+            .map(|s| s.name.to_string())
             .collect();
         v.sort();
         v
@@ -153,7 +153,7 @@ fn failed_build_error_logs_cancellation_and_never_started() {
         .steps
         .iter()
         .filter(|s| s.state == State::Waiting)
-        .map(|s| s.name.as_str())
+        .map(|s| &*s.name)
         .collect();
     assert_eq!(waiting.len(), 3, "{waiting:?}");
     for w in waiting {
@@ -193,7 +193,7 @@ fn chatty_log_is_exactly_what_the_build_printed() {
     want.push("all batches done".into());
     assert_eq!(stderr.lines().collect::<Vec<_>>(), want);
     assert_eq!(log.lines().len(), 20021);
-    assert_eq!(log.total_newlines, [20000, 21]);
+    assert_eq!(log.total_newlines(), [20000, 21]);
 }
 
 #[test]
@@ -207,7 +207,7 @@ fn chatty_log_memory_is_bounded_but_counts_are_exact() {
     let a = Analysis::of(&b, None);
     let log = &b.vertex(a.steps[step(&a, "[stage-1 1/1]")].vertexes[0]).log;
     assert!(log.clipped());
-    assert_eq!(log.total_newlines, [20000, 21]);
+    assert_eq!(log.total_newlines(), [20000, 21]);
     assert_eq!(log.lines().last().unwrap().text, "all batches done");
 }
 
@@ -566,4 +566,25 @@ fn impossible_timestamps_are_told_and_the_rest_is_read() {
     assert_eq!(state("[x 3/3]"), State::Done);
     // …and the real build around them reads as before.
     assert_eq!(a.hazards.len(), 1);
+}
+
+#[test]
+fn thirty_unordered_steps_on_one_cache_list_twenty_pairs_and_count_the_rest() {
+    let mut log = String::new();
+    for i in 0..30 {
+        log.push_str(&format!(
+            r#"{{"vertexes":[{{"digest":"sha256:{i:064x}","name":"[s{i} 1/1] RUN --mount=type=cache,id=shared,target=/c make","started":"2026-11-18T10:00:00Z","completed":"2026-11-18T10:00:0{}Z"}}]}}"#,
+            1 + i % 5
+        ));
+        log.push('\n');
+    }
+    let mut build = Build::new(LogRetention::default());
+    for e in buildx_gantt::source::rawjson::read_events(log.as_bytes()).unwrap() {
+        build.apply(e);
+    }
+    let a = Analysis::of(&build, None);
+    assert_eq!(a.hazards.len(), 20);
+    assert_eq!(a.hazards_unlisted, 30 * 29 / 2 - 20);
+    let text = buildx_gantt::export::text::render("t", &build, &a, &Default::default());
+    assert!(text.contains("… and 415 more pairs"), "{text}");
 }

@@ -2,7 +2,7 @@
 //! them. A cache mount creates no edge, so BuildKit may run them in either order; whoever reads
 //! may see the cache before the other has filled it.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use crate::graph::{Dependency, StageGraph, Step, StepId};
 use crate::instruction::Mount;
@@ -31,49 +31,128 @@ pub struct CacheHazard {
     pub fix: String,
 }
 
-pub fn find(steps: &[Step], deps: &[Dependency]) -> Vec<CacheHazard> {
-    let uses: Vec<CacheUse> = steps
-        .iter()
-        .filter_map(|s| Some((s, s.parsed.instruction.as_ref()?)))
-        .flat_map(|(s, i)| {
-            i.mounts()
-                .into_iter()
-                .filter(|m| m.cache_id().is_some())
-                .map(|mount| CacheUse { step: s.id, mount })
-        })
-        .collect();
+/// Hazards listed per cache id, and in all; the rest are counted ([`Hazards::unlisted`]). A
+/// thousand steps on one cache make half a million unordered pairs: nobody reads past the first.
+const LISTED_PER_CACHE: usize = 20;
+const LISTED_IN_ALL: usize = 200;
+/// Steps per cache id whose order is checked; beyond that they are counted, not paired.
+const CHECKED_PER_CACHE: usize = 2_000;
+
+/// The cache hazards of a build: the pairs listed, and how many more there are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hazards {
+    pub listed: Vec<CacheHazard>,
+    /// Unordered pairs on a shared cache that are not listed (over the limits above), plus steps
+    /// past [`CHECKED_PER_CACHE`] on one cache, which were not paired at all.
+    pub unlisted: u64,
+}
+
+pub fn find(steps: &[Step], deps: &[Dependency]) -> Hazards {
+    let mut by_id: Vec<(String, Vec<CacheUse>)> = Vec::new();
+    let mut slot: HashMap<String, usize> = HashMap::new();
+    for s in steps {
+        let Some(i) = s.parsed.instruction.as_ref() else {
+            continue;
+        };
+        for mount in i.mounts() {
+            let Some(id) = mount.cache_id().map(str::to_string) else {
+                continue;
+            };
+            let at = *slot.entry(id.clone()).or_insert_with(|| {
+                by_id.push((id, Vec::new()));
+                by_id.len() - 1
+            });
+            by_id[at].1.push(CacheUse { step: s.id, mount });
+        }
+    }
     let graph = StageGraph::new(deps);
-    let mut out = Vec::new();
-    for (i, a) in uses.iter().enumerate() {
-        for b in &uses[i + 1..] {
-            let id = a.mount.cache_id().unwrap_or_default();
-            if a.step == b.step || b.mount.cache_id() != Some(id) {
-                continue;
-            }
-            if reaches(steps, a.step, b.step) || reaches(steps, b.step, a.step) {
-                continue;
-            }
-            out.push(hazard(steps, &graph, id, a.clone(), b.clone()));
+    let mut out = Hazards::default();
+    let mut reach = Reach::new(steps.len());
+    for (id, uses) in &by_id {
+        let checked = &uses[..uses.len().min(CHECKED_PER_CACHE)];
+        out.unlisted += (uses.len() - checked.len()) as u64;
+        let room = LISTED_PER_CACHE.min(LISTED_IN_ALL - out.listed.len());
+        let (pairs, all) = reach.unordered_pairs(steps, checked, room);
+        out.unlisted += all - pairs.len() as u64;
+        for (a, b) in pairs {
+            let (a, b) = (checked[a].clone(), checked[b].clone());
+            out.listed.push(hazard(steps, &graph, id, a, b));
         }
     }
     out
 }
 
-/// Whether `from` (transitively) has `to` among its inputs.
-fn reaches(steps: &[Step], from: StepId, to: StepId) -> bool {
-    let mut seen = HashSet::new();
-    let mut stack = vec![from];
-    while let Some(s) = stack.pop() {
-        for &i in &steps[s].inputs {
-            if i == to {
-                return true;
-            }
-            if seen.insert(i) {
-                stack.push(i);
-            }
+/// Which of a set of steps reach which through their inputs: one walk up from each, with the
+/// marks reused between walks.
+struct Reach {
+    seen: Vec<u32>,
+    walk: u32,
+    stack: Vec<StepId>,
+}
+
+impl Reach {
+    fn new(steps: usize) -> Self {
+        Reach {
+            seen: vec![0; steps],
+            walk: 0,
+            stack: Vec::new(),
         }
     }
-    false
+
+    /// The first `keep` pairs `(i, j)`, `i < j`, of `uses` on different steps where neither step
+    /// has the other among its (transitive) inputs, and how many such pairs there are.
+    fn unordered_pairs(
+        &mut self,
+        steps: &[Step],
+        uses: &[CacheUse],
+        keep: usize,
+    ) -> (Vec<(usize, usize)>, u64) {
+        let mut index: HashMap<StepId, Vec<usize>> = HashMap::new();
+        for (i, u) in uses.iter().enumerate() {
+            index.entry(u.step).or_default().push(i);
+        }
+        let n = uses.len();
+        let mut ordered = vec![false; n * n];
+        for (i, u) in uses.iter().enumerate() {
+            for above in self.ancestors(steps, u.step) {
+                for &j in index.get(&above).map_or(&[][..], |v| v.as_slice()) {
+                    ordered[i * n + j] = true;
+                    ordered[j * n + i] = true;
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut all = 0;
+        for i in 0..n {
+            for j in i + 1..n {
+                if uses[i].step != uses[j].step && !ordered[i * n + j] {
+                    all += 1;
+                    if out.len() < keep {
+                        out.push((i, j));
+                    }
+                }
+            }
+        }
+        (out, all)
+    }
+
+    /// Every step `from` stands on, directly or not.
+    fn ancestors(&mut self, steps: &[Step], from: StepId) -> Vec<StepId> {
+        self.walk += 1;
+        let mut found = Vec::new();
+        self.stack.clear();
+        self.stack.push(from);
+        while let Some(s) = self.stack.pop() {
+            for &i in &steps[s].inputs {
+                if self.seen[i] != self.walk {
+                    self.seen[i] = self.walk;
+                    found.push(i);
+                    self.stack.push(i);
+                }
+            }
+        }
+        found
+    }
 }
 
 fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse) -> CacheHazard {
@@ -167,6 +246,6 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
 pub fn short_name(s: &Step) -> String {
     match s.name.find(']') {
         Some(i) if s.parsed.is_dockerfile_step() => s.name[..=i].to_string(),
-        _ => s.name.clone(),
+        _ => s.name.to_string(),
     }
 }

@@ -28,6 +28,8 @@ pub struct Analysis {
     pub dependencies: Vec<Dependency>,
     pub overlaps: Vec<Overlap>,
     pub hazards: Vec<CacheHazard>,
+    /// Hazard pairs not listed in `hazards` (over its limits), counted.
+    pub hazards_unlisted: u64,
     pub critical_path: Option<CriticalPath>,
     /// When the build's first step started (the chart's zero).
     pub start: Option<Nanos>,
@@ -50,7 +52,7 @@ impl Analysis {
         let stages = graph::stages(&steps, dockerfile);
         let dependencies = graph::dependencies(&steps, &stages, dockerfile);
         let overlaps = overlap::find(&steps, &dependencies, build.proofs());
-        let hazards = cache::find(&steps, &dependencies);
+        let cache::Hazards { listed, unlisted } = cache::find(&steps, &dependencies);
         let critical_path = critical::find(&steps);
         let start = steps.iter().filter_map(|s| s.start()).min();
         let end = steps
@@ -63,7 +65,8 @@ impl Analysis {
             stages,
             dependencies,
             overlaps,
-            hazards,
+            hazards: listed,
+            hazards_unlisted: unlisted,
             critical_path,
             start,
             end,

@@ -177,7 +177,7 @@ pub fn tick_label(t: f64, step: f64) -> String {
 pub fn step_label(s: &Step) -> String {
     match s.parsed.index() {
         Some((n, t)) => format!("{n}/{t} {}", s.parsed.text),
-        None => s.name.clone(),
+        None => s.name.to_string(),
     }
 }
 
@@ -452,6 +452,16 @@ pub fn hazard_title(a: &Analysis, h: &CacheHazard) -> String {
 }
 
 /// `1/8–3/8 are [builder 1/7]–[builder 3/7] (BuildKit ran them once for both stages)`.
+/// The hazards past those listed: `… and 415 more pairs of steps on a shared cache (not listed)`.
+pub fn hazards_unlisted(a: &Analysis) -> Option<String> {
+    (a.hazards_unlisted > 0).then(|| {
+        format!(
+            "… and {} more pairs of steps on a shared cache with nothing ordering them (not listed)",
+            a.hazards_unlisted
+        )
+    })
+}
+
 pub fn shared_note(a: &Analysis, stage: &Stage) -> Option<String> {
     let (other, n) = stage.shares.as_ref()?;
     let total = a.steps[*stage.steps.first()?].parsed.index()?.1;

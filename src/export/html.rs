@@ -9,13 +9,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io;
 
 use serde::Serialize;
 
 use super::json;
 use super::svg::{self, escape, palette, Rows, SvgOptions, Theme};
 use crate::analysis::{failed_steps, short_name, Analysis};
-use crate::chart::words::{hazard_title, headline, overlap_sentence, secs};
+use crate::chart::words::{hazard_title, hazards_unlisted, headline, overlap_sentence, secs};
 use crate::model::Build;
 
 /// How much of each vertex's output the HTML report keeps (the last bytes).
@@ -50,8 +51,8 @@ fn logs_of(build: &Build, a: &Analysis) -> BTreeMap<usize, StepLog> {
             let l = &build.vertex(v).log;
             log.lines
                 .extend(l.lines().into_iter().map(|line| (line.stream, line.text)));
-            log.dropped += l.dropped_bytes.iter().sum::<u64>();
-            log.total += l.total_bytes.iter().sum::<u64>();
+            log.dropped += l.dropped_bytes().iter().sum::<u64>();
+            log.total += l.total_bytes().iter().sum::<u64>();
         }
         if log.total > 0 {
             out.insert(s.id, log);
@@ -60,29 +61,31 @@ fn logs_of(build: &Build, a: &Analysis) -> BTreeMap<usize, StepLog> {
     out
 }
 
-/// JSON safe inside `<script>`: `<`, `>` and `&` only occur in its strings, where `\u003c` … mean
-/// the same.
-fn script_json(s: &str) -> String {
-    s.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &HtmlOptions) -> String {
+    let mut out = Vec::new();
+    let _ = write(&mut out, title, source, build, a, opt);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
-pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &HtmlOptions) -> String {
-    let chart = svg::render(
-        title,
-        source,
-        build,
-        a,
-        &SvgOptions {
-            theme: opt.theme,
-            rows: opt.rows,
-            interactive: true,
-        },
-    );
-    let report = serde_json::to_string(&json::report(source, build, a))
-        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    let mut out = page_head(&headline(title, build, a), &chart, opt);
+/// [`render`], written into `w` as it is made: the chart and the embedded JSON are never whole
+/// in memory.
+pub fn write(
+    w: &mut dyn io::Write,
+    title: &str,
+    source: &str,
+    build: &Build,
+    a: &Analysis,
+    opt: &HtmlOptions,
+) -> io::Result<()> {
+    w.write_all(page_head(&headline(title, build, a), opt).as_bytes())?;
+    let chart = SvgOptions {
+        theme: opt.theme,
+        rows: opt.rows,
+        interactive: true,
+    };
+    svg::write(w, title, source, build, a, &chart)?;
+    w.write_all(CHART_END.as_bytes())?;
+    let mut out = String::new();
     sections(&mut out, build, a);
     let _ = writeln!(
         out,
@@ -93,26 +96,52 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &Html
         json::VERSION
     );
     out.push_str("</main>\n");
-    let _ = writeln!(
-        out,
-        "<script type=\"application/json\" id=\"report-json\">{}</script>",
-        script_json(&report)
-    );
+    w.write_all(out.as_bytes())?;
+    json_script(w, "report-json", &json::report(source, build, a))?;
     if opt.logs {
-        let logs = serde_json::to_string(&logs_of(build, a)).unwrap_or_else(|_| "{}".into());
-        let _ = writeln!(
-            out,
-            "<script type=\"application/json\" id=\"logs-json\">{}</script>",
-            script_json(&logs)
-        );
+        json_script(w, "logs-json", &logs_of(build, a))?;
     }
-    let _ = writeln!(out, "<script>\n{SCRIPT}</script>\n</body>\n</html>");
-    out
+    write!(w, "<script>\n{SCRIPT}</script>\n</body>\n</html>\n")
 }
+
+/// JSON made safe inside `<script>` as it is written: `<`, `>` and `&` only occur in its strings,
+/// where `\u003c` … mean the same.
+struct ScriptSafe<'w>(&'w mut dyn io::Write);
+
+impl io::Write for ScriptSafe<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        while let Some(i) = rest.iter().position(|b| matches!(b, b'<' | b'>' | b'&')) {
+            self.0.write_all(&rest[..i])?;
+            self.0.write_all(match rest[i] {
+                b'<' => b"\\u003c",
+                b'>' => b"\\u003e",
+                _ => b"\\u0026",
+            })?;
+            rest = &rest[i + 1..];
+        }
+        self.0.write_all(rest)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// A `<script type="application/json">` element holding `value`, streamed.
+fn json_script(w: &mut dyn io::Write, id: &str, value: &impl Serialize) -> io::Result<()> {
+    write!(w, "<script type=\"application/json\" id=\"{id}\">")?;
+    serde_json::to_writer(ScriptSafe(&mut *w), value)?;
+    w.write_all(b"</script>\n")
+}
+
+/// What follows the chart: its details and the script's error box.
+const CHART_END: &str =
+    "</div>\n<div id=\"details\" hidden></div>\n<pre id=\"script-errors\" hidden></pre>\n";
 
 /// The page up to the chart and its details: the head with the theme's stylesheet, the controls,
 /// the chart.
-fn page_head(head: &str, chart: &str, opt: &HtmlOptions) -> String {
+fn page_head(head: &str, opt: &HtmlOptions) -> String {
     let p = palette(opt.theme);
     let mut out = String::new();
     let _ = write!(
@@ -156,9 +185,6 @@ section h2 {{ font-size: 17px; margin: 22px 0 6px; }}
 <main>
 <div id="controls"><button id="zoom-in" title="zoom in (+)">+</button><button id="zoom-out" title="zoom out (-)">−</button><button id="zoom-fit" title="the whole build (0)">fit</button><span id="window"></span><span>· wheel: zoom · drag: pan · click a step: its times, inputs and output</span></div>
 <div id="chart-wrap">
-{chart}</div>
-<div id="details" hidden></div>
-<pre id="script-errors" hidden></pre>
 "#,
         version = env!("CARGO_PKG_VERSION"),
         head = escape(head),
@@ -212,6 +238,9 @@ fn sections(out: &mut String, build: &Build, a: &Analysis) {
                 escape(&h.explanation),
                 escape(&h.fix)
             );
+        }
+        if let Some(more) = hazards_unlisted(a) {
+            let _ = writeln!(out, "<p class=\"dim\">{}</p>", escape(&more));
         }
     }
     if let Some(cp) = &a.critical_path {

@@ -38,6 +38,8 @@ pub struct Report<'a> {
     pub dependencies: Vec<JDependency>,
     pub overlaps: Vec<JOverlap>,
     pub hazards: Vec<JHazard>,
+    /// Hazard pairs past those listed (20 per cache, 200 in all), counted.
+    pub hazards_unlisted: u64,
     pub critical_path: Option<JCritical>,
     /// What the cache did, for a build with any cache hit (null for a cold build).
     pub cache: Option<JCache>,
@@ -248,6 +250,7 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a>
         dependencies: a.dependencies.iter().map(dependency).collect(),
         overlaps: a.overlaps.iter().map(|o| overlap(&c, o)).collect(),
         hazards: a.hazards.iter().map(|h| hazard(a, h)).collect(),
+        hazards_unlisted: a.hazards_unlisted,
         critical_path: a.critical_path.as_ref().map(|c| JCritical {
             steps: c.steps.clone(),
             duration: secs(c.end - c.start),
@@ -292,18 +295,18 @@ fn vertex(c: &Clock, v: &Vertex) -> JVertex {
         Vec::new()
     };
     JVertex {
-        digest: v.digest.clone(),
-        name: v.name.clone(),
+        digest: v.digest.to_string(),
+        name: v.name.to_string(),
         state: v.state(),
         cached: v.cached,
         error: v.error.clone(),
         inputs: v.inputs.clone(),
         intervals: v.intervals.iter().map(interval).collect(),
-        progress_group: v.progress_group.clone(),
+        progress_group: v.progress_group.as_deref().cloned(),
         log: JLog {
-            stdout_bytes: v.log.total_bytes[0],
-            stderr_bytes: v.log.total_bytes[1],
-            lines: v.log.total_newlines[0] + v.log.total_newlines[1],
+            stdout_bytes: v.log.total_bytes()[0],
+            stderr_bytes: v.log.total_bytes()[1],
+            lines: v.log.total_newlines()[0] + v.log.total_newlines()[1],
             tail,
         },
     }
@@ -322,7 +325,7 @@ fn step(c: &Clock, s: &Step) -> JStep {
     });
     JStep {
         id: s.id,
-        name: s.name.clone(),
+        name: s.name.to_string(),
         stage: s.stage.clone(),
         index: s.parsed.index().map(|(i, n)| [i, n]),
         state: s.state,
@@ -394,7 +397,7 @@ fn hazard(a: &Analysis, h: &CacheHazard) -> JHazard {
             h.reader.mount.sharing.clone(),
         ],
         first: h.first,
-        first_name: h.first.map(|f| a.steps[f].name.clone()),
+        first_name: h.first.map(|f| a.steps[f].name.to_string()),
         margin: h.margin.map(secs),
         explanation: h.explanation.clone(),
         fix: h.fix.clone(),
@@ -404,6 +407,17 @@ fn hazard(a: &Analysis, h: &CacheHazard) -> JHazard {
 /// Microsecond precision is plenty and keeps reports readable.
 fn round(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
+}
+
+/// The report, pretty-printed into `w` as it is serialised (never whole in memory), and a newline.
+pub fn write(
+    w: &mut dyn std::io::Write,
+    source: &str,
+    build: &Build,
+    a: &Analysis,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, &report(source, build, a))?;
+    w.write_all(b"\n")
 }
 
 pub fn render(source: &str, build: &Build, a: &Analysis) -> String {

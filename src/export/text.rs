@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use crate::analysis::{cache_breaks, counts, failed_steps, outcome, Analysis, Outcome};
 use crate::chart::words::{
-    cache_break_line, cache_summary, cut, fit, glyph, hazard_title, outcome_words,
-    overlap_sentence, secs, wrap, wrap_items, CRITICAL_LEGEND, HAZARD_LEGEND, LEGEND,
-    POSSIBLY_RED_GLYPH, RED_GLYPH,
+    cache_break_line, cache_summary, cut, fit, glyph, hazard_title, hazards_unlisted,
+    outcome_words, overlap_sentence, secs, wrap, wrap_items, CRITICAL_LEGEND, HAZARD_LEGEND,
+    LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH,
 };
 use crate::chart::{rows, Axis, Cells, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, State};
@@ -267,6 +267,9 @@ fn hazards(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
         out.push_str(&wrap(&title, opt.width, "  ").replacen('⚠', &p.yellow("⚠"), 1));
         out.push_str(&wrap(&h.explanation, opt.width, "    "));
         out.push_str(&wrap(&format!("Fix: {}", h.fix), opt.width, "    "));
+    }
+    if let Some(more) = hazards_unlisted(a) {
+        out.push_str(&wrap(&more, opt.width, "  "));
     }
     out.push('\n');
 }

@@ -277,18 +277,17 @@ impl<'a> StageGraph<'a> {
 
     /// Whether `upstream` is `stage` or something it depends on, directly or not.
     pub fn depends_on(&self, stage: &str, upstream: &str) -> bool {
-        let mut seen: Vec<&str> = vec![stage];
-        let mut i = 0;
-        while i < seen.len() {
-            if seen[i] == upstream {
+        let mut seen: std::collections::HashSet<&str> = [stage].into();
+        let mut todo: Vec<&str> = vec![stage];
+        while let Some(s) = todo.pop() {
+            if s == upstream {
                 return true;
             }
-            for &src in self.needs.get(seen[i]).map_or(&[][..], |v| v.as_slice()) {
-                if !seen.contains(&src) {
-                    seen.push(src);
+            for &src in self.needs.get(s).map_or(&[][..], |v| v.as_slice()) {
+                if seen.insert(src) {
+                    todo.push(src);
                 }
             }
-            i += 1;
         }
         false
     }

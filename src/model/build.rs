@@ -1,5 +1,6 @@
 //! `Build`: everything a build's progress stream said, folded by vertex digest.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use super::interval::Interval;
 use super::log::{LogRetention, VertexLog};
 use super::proof::Proofs;
 use super::step::StepName;
-use super::text::{clean, visible};
+use super::text::{bounded, clean, visible};
 use super::time::{Estimate, Nanos};
 
 pub type VertexId = usize;
@@ -66,26 +67,26 @@ pub struct StatusEntry {
 
 #[derive(Debug, Clone)]
 pub struct Vertex {
-    pub digest: String,
-    pub name: String,
-    pub step: StepName,
+    pub digest: Arc<str>,
+    pub name: Arc<str>,
+    pub step: Arc<StepName>,
     /// Digests of the LLB inputs (some may never be announced).
     pub inputs: Vec<String>,
     /// Every started/completed interval, in the order BuildKit reported them.
     pub intervals: Vec<Interval>,
     pub cached: bool,
     pub error: Option<String>,
-    pub progress_group: Option<ProgressGroup>,
+    pub progress_group: Option<Box<ProgressGroup>>,
     pub statuses: Vec<StatusEntry>,
     pub log: VertexLog,
 }
 
 impl Vertex {
-    fn new(digest: String) -> Self {
+    fn new(digest: Arc<str>) -> Self {
         Vertex {
             digest,
-            name: String::new(),
-            step: StepName::parse(""),
+            name: Arc::from(""),
+            step: Arc::new(StepName::parse("")),
             inputs: Vec::new(),
             intervals: Vec::new(),
             cached: false,
@@ -143,11 +144,19 @@ pub struct Diagnostic {
 /// How many diagnostics are kept; beyond that only their number (a stream of random bytes must
 /// not fill memory with complaints about it).
 const MAX_DIAGNOSTICS: usize = 200;
+/// Bounds on what a build's text may take: longer names and errors are cut (saying how long they
+/// were), and past so many warnings, failure lines or statuses of one vertex the rest are only
+/// counted ([`Build::text_dropped`]).
+const MAX_NAME: usize = 4 << 10;
+const MAX_ERROR: usize = 16 << 10;
+const MAX_KEY: usize = 256;
+const MAX_LINES: usize = 1_000;
+const MAX_STATUSES: usize = 1_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct Build {
     vertexes: Vec<Vertex>,
-    by_digest: HashMap<String, VertexId>,
+    by_digest: HashMap<Arc<str>, VertexId>,
     pub warnings: Vec<Warning>,
     /// buildx's own `WARNING: …` lines.
     pub tool_warnings: Vec<String>,
@@ -155,6 +164,7 @@ pub struct Build {
     pub error_text: Vec<String>,
     diagnostics: Vec<Diagnostic>,
     diagnostics_dropped: u64,
+    text_dropped: u64,
     retention: LogRetention,
     first_time: Option<Nanos>,
     last_time: Option<Nanos>,
@@ -181,7 +191,9 @@ impl Build {
     }
 
     pub fn find(&self, digest: &str) -> Option<VertexId> {
-        self.by_digest.get(digest).copied()
+        self.by_digest
+            .get(bounded(digest, MAX_KEY).as_ref())
+            .copied()
     }
 
     pub fn diagnostics(&self) -> &[Diagnostic] {
@@ -191,6 +203,11 @@ impl Build {
     /// Diagnostics not kept because there were too many.
     pub fn diagnostics_dropped(&self) -> u64 {
         self.diagnostics_dropped
+    }
+
+    /// Warnings, failure-text lines and statuses not kept because there were too many.
+    pub fn text_dropped(&self) -> u64 {
+        self.text_dropped
     }
 
     /// Earliest and latest instant any event reported.
@@ -247,12 +264,24 @@ impl Build {
             EventKind::Vertex(u) => self.apply_vertex(u),
             EventKind::Status(s) => self.apply_status(s),
             EventKind::Log(l) => self.apply_log(l),
-            EventKind::Warning(w) => self.warnings.push(Warning {
-                short: clean(&w.short),
-                detail: w.detail.iter().map(|d| clean(d)).collect(),
-                url: w.url.as_deref().map(clean),
-                ..w
-            }),
+            EventKind::Warning(w) => {
+                let w = Warning {
+                    short: clean(&bounded(&w.short, MAX_NAME)),
+                    detail: w
+                        .detail
+                        .iter()
+                        .take(100)
+                        .map(|d| clean(&bounded(d, MAX_NAME)))
+                        .collect(),
+                    url: w.url.as_deref().map(|u| clean(&bounded(u, MAX_NAME))),
+                    ..w
+                };
+                if self.warnings.len() < MAX_LINES {
+                    self.warnings.push(w);
+                } else {
+                    self.drop_text();
+                }
+            }
             EventKind::Proofs(p) => self.proofs = Some(p),
             EventKind::Text(t) => self.apply_text(t.line, t.text),
             EventKind::Unreadable {
@@ -261,7 +290,7 @@ impl Build {
                 excerpt,
             } => self.diagnose(Diagnostic {
                 kind: DiagnosticKind::BadData,
-                line: Some(line),
+                line: Some(line).filter(|&l| l > 0),
                 message: if excerpt.is_empty() {
                     message
                 } else {
@@ -298,12 +327,14 @@ impl Build {
     }
 
     fn id_for(&mut self, digest: &str) -> VertexId {
-        if let Some(&id) = self.by_digest.get(digest) {
+        let digest = bounded(digest, MAX_KEY);
+        if let Some(&id) = self.by_digest.get(digest.as_ref()) {
             return id;
         }
         let id = self.vertexes.len();
-        self.vertexes.push(Vertex::new(digest.to_string()));
-        self.by_digest.insert(digest.to_string(), id);
+        let digest: Arc<str> = Arc::from(digest.as_ref());
+        self.vertexes.push(Vertex::new(Arc::clone(&digest)));
+        self.by_digest.insert(digest, id);
         id
     }
 
@@ -315,22 +346,29 @@ impl Build {
         if let Some(name) = u
             .name
             .filter(|n| !n.is_empty())
-            .map(|n| visible(&n).into_owned())
+            .map(|n| visible(&bounded(&n, MAX_NAME)).into_owned())
         {
-            if name != v.name {
-                v.step = StepName::parse(&name);
-                v.name = name;
+            if *name != *v.name {
+                v.step = Arc::new(StepName::parse(&name));
+                v.name = Arc::from(name);
             }
         }
         if !u.inputs.is_empty() {
-            v.inputs = u.inputs;
+            v.inputs = u
+                .inputs
+                .into_iter()
+                .map(|i| match bounded(&i, MAX_KEY) {
+                    Cow::Borrowed(_) => i,
+                    Cow::Owned(cut) => cut,
+                })
+                .collect();
         }
         v.cached |= u.cached;
         if let Some(e) = u.error {
-            v.error = Some(visible(&e).into_owned());
+            v.error = Some(visible(&bounded(&e, MAX_ERROR)).into_owned());
         }
         if u.progress_group.is_some() {
-            v.progress_group = u.progress_group;
+            v.progress_group = u.progress_group.map(Box::new);
         }
         if let Some(runs) = u.estimated {
             for i in &runs {
@@ -359,6 +397,8 @@ impl Build {
                             open.end = Some(Estimate::exact(start));
                         }
                     }
+                    // Most vertexes run once: no room for four.
+                    v.intervals.reserve_exact(1);
                     v.intervals.push(Interval::exact(start, end))
                 }
             }
@@ -405,17 +445,18 @@ impl Build {
         };
         let id = self.id_for(vertex);
         let entry = StatusEntry {
-            id: s.id,
-            name: s.name,
+            id: bounded(&s.id, MAX_KEY).into_owned(),
+            name: s.name.map(|n| bounded(&n, MAX_KEY).into_owned()),
             current: s.current,
             total: s.total,
             started: s.started,
             completed: s.completed,
         };
         let statuses = &mut self.vertexes[id].statuses;
-        match statuses.iter_mut().find(|e| e.id == entry.id) {
-            Some(e) => *e = entry,
-            None => statuses.push(entry),
+        match statuses.iter().position(|e| e.id == entry.id) {
+            Some(i) => statuses[i] = entry,
+            None if statuses.len() < MAX_STATUSES => statuses.push(entry),
+            None => self.drop_text(),
         }
     }
 
@@ -442,15 +483,15 @@ impl Build {
         });
         if summary {
             self.in_warning_list = true;
-            self.tool_warnings.push(t.to_string());
+            self.keep_warning(t);
         } else if (self.in_warning_list && t.starts_with(" - "))
             || t.starts_with("WARNING:")
             || t.starts_with("WARN:")
         {
-            self.tool_warnings.push(t.to_string());
+            self.keep_warning(t);
         } else if self.in_error_block || starts_block {
             self.in_error_block = true;
-            self.error_text.push(t.to_string());
+            self.keep_error_line(t);
         } else {
             self.diagnose(Diagnostic {
                 kind: DiagnosticKind::UnknownLine,
@@ -458,6 +499,40 @@ impl Build {
                 message: format!("not progress data: {}", excerpt(t, 200)),
             });
         }
+    }
+}
+
+impl Build {
+    /// Counts a warning, failure line or status not kept; the first one says so.
+    fn drop_text(&mut self) {
+        self.text_dropped += 1;
+        if self.text_dropped == 1 {
+            self.diagnose(Diagnostic {
+                kind: DiagnosticKind::BadData,
+                line: None,
+                message: format!(
+                    "over {MAX_LINES} warnings, failure lines or statuses of one step: the rest are counted, not kept"
+                ),
+            });
+        }
+    }
+
+    fn keep_warning(&mut self, t: &str) {
+        if self.tool_warnings.len() < MAX_LINES {
+            self.tool_warnings.push(t.to_string());
+        } else {
+            self.drop_text();
+        }
+    }
+
+    /// Keeps the first and the last lines of the failure text (its `ERROR:` comes last), up to
+    /// [`MAX_LINES`], dropping from the middle.
+    fn keep_error_line(&mut self, t: &str) {
+        if self.error_text.len() >= MAX_LINES {
+            self.error_text.remove(MAX_LINES / 2);
+            self.drop_text();
+        }
+        self.error_text.push(bounded(t, MAX_ERROR).into_owned());
     }
 }
 
@@ -552,7 +627,7 @@ mod tests {
         }
         b.apply(e);
         let v = b.vertex(0);
-        assert_eq!(v.name, "[a 1/1] RUN ^[]0;x^G");
+        assert_eq!(&*v.name, "[a 1/1] RUN ^[]0;x^G");
         assert_eq!(v.error.as_deref(), Some("boom^[[2J"));
     }
 }
