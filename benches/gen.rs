@@ -147,6 +147,17 @@ pub fn log_heavy<W: Write>(out: &mut W, chunks: usize, chunk_bytes: usize) -> io
 /// A build of `stages` × `per_stage` steps: each stage builds on `base`, copies from the stage
 /// before it halfway through, and every fifth stage mounts a shared cache.
 pub fn dag<W: Write>(out: &mut W, stages: usize, per_stage: usize) -> io::Result<u64> {
+    dag_with(out, stages, per_stage, true)
+}
+
+/// [`dag`], with or without each step's output (without: the leanest log of that many steps,
+/// three lines per step, as a build whose steps print nothing).
+pub fn dag_with<W: Write>(
+    out: &mut W,
+    stages: usize,
+    per_stage: usize,
+    logs: bool,
+) -> io::Result<u64> {
     let mut out = Counted {
         inner: out,
         written: 0,
@@ -187,14 +198,16 @@ pub fn dag<W: Write>(out: &mut W, stages: usize, per_stage: usize) -> io::Result
             let en = st + 100_000_000 + (id as i64 % 13) * 1_000_000;
             out.put(&vertex_line(&v, None, None))?;
             out.put(&vertex_line(&v, Some(st), None))?;
-            let log = base64_simd::STANDARD
-                .encode_to_string(format!("step {id}: compiling\nstep {id}: ok\n"));
-            out.put(&format!(
-                r#"{{"logs":[{{"vertex":"{}","stream":1,"data":"{log}","timestamp":"{}"}}]}}"#,
-                v.digest,
-                ts(st + 1_000_000)
-            ))?;
-            out.put("\n")?;
+            if logs {
+                let log = base64_simd::STANDARD
+                    .encode_to_string(format!("step {id}: compiling\nstep {id}: ok\n"));
+                out.put(&format!(
+                    r#"{{"logs":[{{"vertex":"{}","stream":1,"data":"{log}","timestamp":"{}"}}]}}"#,
+                    v.digest,
+                    ts(st + 1_000_000)
+                ))?;
+                out.put("\n")?;
+            }
             out.put(&vertex_line(&v, Some(st), Some(en)))?;
             prev = v.digest.clone();
         }

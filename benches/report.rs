@@ -92,6 +92,27 @@ fn bench_export(file: &Path, steps: usize, format: &str, runs: usize) {
     );
 }
 
+/// A 100,000-step build (5,000 stages of 20 steps; 2,000 steps when quick), without step output:
+/// every format's time and peak memory against the file's size.
+fn bench_huge(quick: bool) {
+    let stages = if quick { 100 } else { 5_000 };
+    let (file, bytes) = generate(&format!("dag-lean-{stages}x20.jsonl"), |w| {
+        gen::dag_with(w, stages, 20, false)
+    });
+    let _ = report(&file, "json"); // warm the page cache
+    for format in ["text", "json", "svg", "html"] {
+        let r = report(&file, format);
+        println!(
+            "report --format {format}, {} steps ({:.1} MB): {:.0} ms, peak RSS {:.1} MiB = {:.2} × the file",
+            stages * 20,
+            bytes as f64 / 1e6,
+            r.wall_ms,
+            r.peak_kib as f64 / 1024.0,
+            r.peak_kib as f64 * 1024.0 / bytes as f64
+        );
+    }
+}
+
 fn main() {
     // `cargo test --benches` runs this with --bench absent: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
@@ -118,6 +139,7 @@ fn main() {
     for format in ["svg", "html"] {
         bench_export(&dag, dag_stages * 20, format, runs);
     }
+    bench_huge(quick);
     let fixture =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/race/rawjson-fail.jsonl");
     let n = if quick { 3 } else { 50 };

@@ -149,7 +149,7 @@ fn other_plain_fixtures_read_like_their_rawjson() {
                 .steps
                 .iter()
                 .filter(|s| s.state != State::Waiting && s.parsed.is_dockerfile_step())
-                .map(|s| s.name.clone())
+                .map(|s| s.name.to_string())
                 .collect();
             v.sort();
             v
@@ -171,7 +171,7 @@ fn other_plain_fixtures_read_like_their_rawjson() {
         .find(|s| s.parsed.is_dockerfile_step())
         .unwrap();
     let log = &b.vertex(chatty.vertexes[0]).log;
-    let lines = log.total_newlines[0] + log.total_newlines[1];
+    let lines = log.total_newlines()[0] + log.total_newlines()[1];
     assert!(lines >= 20_000, "{lines}");
     // The lint warnings of linkwarn: per vertex, and buildx's summary kept as tool warnings.
     let (b, _) = analyse("linkwarn/plain.log");

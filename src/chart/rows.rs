@@ -3,6 +3,7 @@
 //! marker, state, the time segments to paint and the words at its right.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::words::{alongside_label, info, internal_label, shared_note, step_label};
 use crate::analysis::{measure, merge, Analysis, Certainty, Red, Span, Step, StepId};
@@ -15,7 +16,7 @@ pub enum RowKey {
     Stage(String),
     /// `(stage, source)`.
     Alongside(String, String),
-    Step(String),
+    Step(Arc<str>),
 }
 
 /// What a row stands for.
@@ -272,7 +273,7 @@ impl<'a> Ctx<'a> {
             critical.then_some(Marker::Critical)
         };
         Row {
-            key: RowKey::Step(s.name.clone()),
+            key: RowKey::Step(Arc::clone(&s.name)),
             kind: RowKind::Step(id),
             depth: 1,
             open: None,

@@ -49,18 +49,28 @@ pub fn dockerfile_arg(
 
 /// Writes to standard output; a closed pipe (`| head`) is not an error.
 pub fn write_out(s: &str) -> Result<()> {
+    write_out_with(&mut |w| w.write_all(s.as_bytes())).map(|_| ())
+}
+
+/// Streams what `put` writes to standard output (a closed pipe ends it quietly); returns the
+/// bytes written.
+pub fn write_out_with(put: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>) -> Result<u64> {
     let stdout = io::stdout();
-    let mut lock = stdout.lock();
-    match lock.write_all(s.as_bytes()).and_then(|_| lock.flush()) {
+    let mut w = Counter::new(io::BufWriter::with_capacity(1 << 16, stdout.lock()));
+    match put(&mut w).and_then(|_| w.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
             bail!("cannot write the report: {e}")
         }
-        _ => Ok(()),
+        _ => Ok(w.written),
     }
 }
 
-/// Writes `bytes` to `path` whole or not at all: a temporary file beside it, renamed over it.
-pub fn write_file(path: &str, bytes: &[u8]) -> Result<()> {
+/// Streams what `put` writes to `path` whole or not at all: a temporary file beside it, renamed
+/// over it. Returns the bytes written.
+pub fn write_file_with(
+    path: &str,
+    put: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+) -> Result<u64> {
     let target = Path::new(path);
     if target.is_dir() {
         bail!("{path}: is a directory (--output takes a file name)");
@@ -74,12 +84,40 @@ pub fn write_file(path: &str, bytes: &[u8]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "report".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, target));
-    if let Err(e) = result {
+    let result = std::fs::File::create(&tmp).and_then(|f| {
+        let mut w = Counter::new(io::BufWriter::with_capacity(1 << 16, f));
+        put(&mut w)?;
+        w.flush()?;
+        Ok(w.written)
+    });
+    let result = result.and_then(|n| std::fs::rename(&tmp, target).map(|_| n));
+    result.or_else(|e| {
         let _ = std::fs::remove_file(&tmp);
-        bail!("cannot write {path}: {e}");
+        bail!("cannot write {path}: {e}")
+    })
+}
+
+/// A writer that counts what passes through it.
+struct Counter<W> {
+    inner: W,
+    written: u64,
+}
+
+impl<W> Counter<W> {
+    fn new(inner: W) -> Self {
+        Counter { inner, written: 0 }
     }
-    Ok(())
+}
+
+impl<W: Write> Write for Counter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// Where a build is recorded by default: `$XDG_STATE_HOME/buildx-gantt/recordings/` (or

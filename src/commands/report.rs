@@ -5,7 +5,9 @@ use std::io::{self, IsTerminal};
 
 use color_eyre::eyre::{bail, Result};
 
-use super::output::{color_for, dockerfile_arg, terminal_width, write_file, write_out};
+use super::output::{
+    color_for, dockerfile_arg, terminal_width, write_file_with, write_out, write_out_with,
+};
 use super::{check, Outcome};
 use crate::analysis::Analysis;
 use crate::cli::{Format, ReportArgs};
@@ -34,8 +36,7 @@ pub fn run(args: ReportArgs) -> Outcome {
     if let Some(truth) = &args.compare_with {
         return compare_with(truth, retention, dockerfile.as_ref(), &loaded, &analysis);
     }
-    let out = render(&args, &loaded, &analysis);
-    write(&args, &out)?;
+    write(&args, &mut |w| render(w, &args, &loaded, &analysis))?;
     let code = exit_of(&loaded.build, &analysis);
     Ok(check::apply(
         args.check.fail_on(),
@@ -60,11 +61,17 @@ fn compare_with(
     Ok(if c.agrees() { Exit::OK } else { Exit::CHECK })
 }
 
-fn render(args: &ReportArgs, loaded: &Loaded, analysis: &Analysis) -> String {
+/// Writes the report in the format asked for, streamed (a large build's report is large).
+fn render(
+    w: &mut dyn io::Write,
+    args: &ReportArgs,
+    loaded: &Loaded,
+    analysis: &Analysis,
+) -> io::Result<()> {
     let title = args.dockerfile.as_deref().unwrap_or(&loaded.name);
     let (name, build) = (&loaded.name, &loaded.build);
     match args.format {
-        Format::Json => json::render(name, build, analysis) + "\n",
+        Format::Json => json::write(w, name, build, analysis),
         Format::Text => {
             let tty = args.output.is_none() && io::stdout().is_terminal();
             let opts = text::TextOptions {
@@ -72,7 +79,7 @@ fn render(args: &ReportArgs, loaded: &Loaded, analysis: &Analysis) -> String {
                 color: color_for(args.color, tty),
                 ..Default::default()
             };
-            text::render(name, build, analysis, &opts)
+            w.write_all(text::render(name, build, analysis, &opts).as_bytes())
         }
         Format::Svg => {
             let opts = svg::SvgOptions {
@@ -80,7 +87,7 @@ fn render(args: &ReportArgs, loaded: &Loaded, analysis: &Analysis) -> String {
                 rows: args.rows.into(),
                 interactive: false,
             };
-            svg::render(title, name, build, analysis, &opts)
+            svg::write(w, title, name, build, analysis, &opts)
         }
         Format::Html => {
             let opts = html::HtmlOptions {
@@ -88,14 +95,17 @@ fn render(args: &ReportArgs, loaded: &Loaded, analysis: &Analysis) -> String {
                 rows: args.rows.into(),
                 logs: !args.no_logs,
             };
-            html::render(title, name, build, analysis, &opts)
+            html::write(w, title, name, build, analysis, &opts)
         }
     }
 }
 
 /// To `--output` (whole or not at all, said on stderr), else standard output; SVG and HTML are
 /// files to open, not text for a terminal.
-fn write(args: &ReportArgs, out: &str) -> Result<()> {
+fn write(
+    args: &ReportArgs,
+    put: &mut dyn FnMut(&mut dyn io::Write) -> io::Result<()>,
+) -> Result<()> {
     let markup = match args.format {
         Format::Svg => Some("SVG"),
         Format::Html => Some("HTML"),
@@ -103,18 +113,15 @@ fn write(args: &ReportArgs, out: &str) -> Result<()> {
     };
     match (&args.output, markup) {
         (Some(path), _) => {
-            write_file(path, out.as_bytes())?;
-            eprintln!(
-                "buildx-gantt: wrote {path} ({})",
-                human_bytes(out.len() as u64)
-            );
+            let n = write_file_with(path, put)?;
+            eprintln!("buildx-gantt: wrote {path} ({})", human_bytes(n));
             Ok(())
         }
         (None, Some(what)) if io::stdout().is_terminal() => bail!(
             "the {what} report is a file to open, not terminal text: write it with \
              --output FILE (or redirect standard output)"
         ),
-        (None, _) => write_out(out),
+        (None, _) => write_out_with(put).map(|_| ()),
     }
 }
 

@@ -17,6 +17,7 @@
 //! and every row says its state in words at the right.
 
 use std::fmt::Write as _;
+use std::io;
 
 use crate::analysis::{counts, Analysis, Span};
 use crate::chart::words::{
@@ -170,13 +171,29 @@ impl XAxis {
     }
 }
 
-/// Draws shapes and text into `out`, with the data attributes of interactive mode.
-struct Pen {
+/// Draws shapes and text into `out`, with the data attributes of interactive mode; with a sink,
+/// hands `out` over to it now and then ([`Pen::spill`]) so a large chart is never whole in memory.
+struct Pen<'w> {
     out: String,
     interactive: bool,
+    sink: Option<&'w mut dyn io::Write>,
+    failed: Option<io::Error>,
 }
 
-impl Pen {
+impl Pen<'_> {
+    /// Writes what was drawn so far to the sink, once there is enough of it (or `all`).
+    fn spill(&mut self, all: bool) {
+        let Some(sink) = self.sink.as_mut() else {
+            return;
+        };
+        if (all || self.out.len() >= 1 << 16) && self.failed.is_none() {
+            if let Err(e) = sink.write_all(self.out.as_bytes()) {
+                self.failed = Some(e);
+            }
+            self.out.clear();
+        }
+    }
+
     /// A bar over `span` at row top `y`: at least 2 px wide so an instant still shows.
     fn bar(&mut self, axis: &XAxis, (a, b): Span, y: f64, h: f64, attrs: &str) {
         let x = axis.x(a);
@@ -324,21 +341,48 @@ fn verdict_lines(verdict: Vec<(String, Tone)>) -> Vec<(String, Tone)> {
 /// The SVG document. `title` names the build (its Dockerfile, else its log); `source` is the
 /// log it was read from.
 pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgOptions) -> String {
-    let p = palette(opt.theme);
-    let page = Page::of(title, source, build, a, opt);
     let mut pen = Pen {
         out: String::new(),
         interactive: opt.interactive,
+        sink: None,
+        failed: None,
     };
-    open(&mut pen, &page, &p, a);
+    draw(&mut pen, title, source, build, a, opt);
+    pen.out
+}
+
+/// [`render`], written into `w` as it is drawn.
+pub fn write(
+    w: &mut dyn io::Write,
+    title: &str,
+    source: &str,
+    build: &Build,
+    a: &Analysis,
+    opt: &SvgOptions,
+) -> io::Result<()> {
+    let mut pen = Pen {
+        out: String::new(),
+        interactive: opt.interactive,
+        sink: Some(w),
+        failed: None,
+    };
+    draw(&mut pen, title, source, build, a, opt);
+    pen.spill(true);
+    pen.failed.map_or(Ok(()), Err)
+}
+
+fn draw(pen: &mut Pen, title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgOptions) {
+    let p = palette(opt.theme);
+    let page = Page::of(title, source, build, a, opt);
+    open(pen, &page, &p, a);
     let Some(axis) = Axis::whole(a).map(|axis| XAxis { axis }) else {
         let attrs = format!(r#"fill="{}""#, p.dim);
         let msg = "No step started: nothing to chart.";
         pen.text(MARGIN, page.chart_top + 16.0, &attrs, msg);
         pen.out.push_str("</svg>\n");
-        return pen.out;
+        return;
     };
-    ticks(&mut pen, &axis, &page, &p);
+    ticks(pen, &axis, &page, &p);
     if opt.interactive {
         let _ = writeln!(
             pen.out,
@@ -350,10 +394,11 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
     }
     for (i, row) in page.rows.iter().enumerate() {
         let top = page.chart_top + i as f64 * ROW_H;
-        draw_row(&mut pen, a, &axis, row, i, top);
+        draw_row(pen, a, &axis, row, i, top);
+        pen.spill(false);
     }
-    legend(&mut pen, page.legend_y, page.legend);
-    callout(&mut pen, &page.callout, page.callout_y, page.callout_h, &p);
+    legend(pen, page.legend_y, page.legend);
+    callout(pen, &page.callout, page.callout_y, page.callout_h, &p);
     let mut y = page.critical_y;
     for line in page.critical.unwrap_or_default() {
         let attrs = format!(r#"font-size="14" fill="{}""#, p.critical);
@@ -361,7 +406,6 @@ pub fn render(title: &str, source: &str, build: &Build, a: &Analysis, opt: &SvgO
         y += 19.0;
     }
     pen.out.push_str("</svg>\n");
-    pen.out
 }
 
 /// The `<svg>` element, its title and style, the background, the title, subtitle and verdict.

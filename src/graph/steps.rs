@@ -2,6 +2,7 @@
 //! `COPY --link` (its weak copy and the `LINK COPY` merge, one progress group) are one step.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::intervals::{merge, Span};
 use crate::dockerfile::Dockerfile;
@@ -13,8 +14,8 @@ pub type StepId = usize;
 pub struct Step {
     pub id: StepId,
     /// The name as BuildKit shows it (`[builder 2/3] RUN …`).
-    pub name: String,
-    pub parsed: StepName,
+    pub name: Arc<str>,
+    pub parsed: Arc<StepName>,
     pub vertexes: Vec<VertexId>,
     /// The stage this step is named after (with the platform first in multi-platform builds).
     pub stage: Option<String>,
@@ -83,14 +84,14 @@ pub fn stage_key(parsed: &StepName, dockerfile: Option<&Dockerfile>) -> Option<S
 }
 
 pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfile>) -> Vec<Step> {
-    let mut steps: Vec<Step> = Vec::new();
+    let mut steps: Vec<Step> = Vec::with_capacity(build.vertexes().len());
     let mut of_vertex: Vec<Option<StepId>> = vec![None; build.vertexes().len()];
     let mut by_group: HashMap<&str, StepId> = HashMap::new();
     for (vid, v) in build.vertexes().iter().enumerate() {
         if v.name.is_empty() {
             continue; // only seen through a log or status; never announced
         }
-        let group = v.progress_group.as_ref();
+        let group = v.progress_group.as_deref();
         if let Some(&sid) = group.and_then(|g| by_group.get(g.id.as_str())) {
             steps[sid].vertexes.push(vid);
             of_vertex[vid] = Some(sid);
@@ -99,7 +100,7 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         let id = steps.len();
         // A group is named after its plain member (`COPY --link …`, not `LINK COPY …`).
         let (name, parsed) = match group.map(|g| &g.name).filter(|n| !n.is_empty()) {
-            Some(n) => (n.clone(), StepName::parse(n)),
+            Some(n) => (Arc::from(n.as_str()), Arc::new(StepName::parse(n))),
             // The vertex's own name was parsed when it arrived.
             None => (v.name.clone(), v.step.clone()),
         };
@@ -126,6 +127,7 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
             .clone()
             .flat_map(|v| v.intervals.iter().copied())
             .collect();
+        intervals.shrink_to_fit();
         intervals.sort_by_key(|i| i.start.best);
         step.spans = merge(
             intervals

@@ -30,8 +30,13 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// A vertex's output as kept: nothing at all (one pointer) until its first byte, as most
+/// vertexes of a large build never print.
 #[derive(Debug, Clone, Default)]
-pub struct VertexLog {
+pub struct VertexLog(Option<Box<Kept>>);
+
+#[derive(Debug, Clone, Default)]
+struct Kept {
     chunks: VecDeque<Chunk>,
     retained: usize,
     /// Bytes ever received, per stream (index 0 stdout, 1 stderr).
@@ -50,8 +55,55 @@ fn slot(stream: u8) -> usize {
     }
 }
 
+/// Nothing received: what an empty log's counts read from.
+static NONE: Kept = Kept {
+    chunks: VecDeque::new(),
+    retained: 0,
+    total_bytes: [0; 2],
+    total_newlines: [0; 2],
+    dropped_bytes: [0; 2],
+};
+
 impl VertexLog {
+    fn kept(&self) -> &Kept {
+        self.0.as_deref().unwrap_or(&NONE)
+    }
+
+    /// Bytes ever received, per stream (index 0 stdout, 1 stderr).
+    pub fn total_bytes(&self) -> [u64; 2] {
+        self.kept().total_bytes
+    }
+
+    /// Newlines ever received, per stream.
+    pub fn total_newlines(&self) -> [u64; 2] {
+        self.kept().total_newlines
+    }
+
+    /// Bytes dropped from the front to respect the retention, per stream.
+    pub fn dropped_bytes(&self) -> [u64; 2] {
+        self.kept().dropped_bytes
+    }
+
     pub fn append(&mut self, stream: u8, data: &[u8], keep: usize) {
+        self.0.get_or_insert_default().append(stream, data, keep)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.kept().total_bytes == [0, 0]
+    }
+
+    /// The kept bytes of one stream, joined.
+    pub fn stream_bytes(&self, stream: u8) -> Vec<u8> {
+        let mut out = Vec::new();
+        for c in self.kept().chunks.iter().filter(|c| c.stream == stream) {
+            out.extend_from_slice(&c.data);
+        }
+        out
+    }
+}
+
+impl Kept {
+    fn append(&mut self, stream: u8, data: &[u8], keep: usize) {
         let s = slot(stream);
         self.total_bytes[s] += data.len() as u64;
         self.total_newlines[s] += memchr::memchr_iter(b'\n', data).count() as u64;
@@ -93,27 +145,16 @@ impl VertexLog {
             }
         }
     }
+}
 
-    pub fn is_empty(&self) -> bool {
-        self.total_bytes == [0, 0]
-    }
-
-    /// The kept bytes of one stream, joined.
-    pub fn stream_bytes(&self, stream: u8) -> Vec<u8> {
-        let mut out = Vec::new();
-        for c in self.chunks.iter().filter(|c| c.stream == stream) {
-            out.extend_from_slice(&c.data);
-        }
-        out
-    }
-
+impl VertexLog {
     /// The kept lines, both streams interleaved in arrival order. Chunks are joined per stream
     /// first, so a line split across chunks (or interrupted by the other stream) comes out whole.
     /// A final line without a newline is included.
     pub fn lines(&self) -> Vec<LogLine> {
         let mut out = Vec::new();
         let mut partial: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
-        for c in &self.chunks {
+        for c in &self.kept().chunks {
             let s = slot(c.stream);
             let mut rest = &c.data[..];
             while let Some(i) = memchr::memchr(b'\n', rest) {
@@ -140,7 +181,7 @@ impl VertexLog {
 
     /// Whether output was dropped to respect the retention.
     pub fn clipped(&self) -> bool {
-        self.dropped_bytes != [0, 0]
+        self.kept().dropped_bytes != [0, 0]
     }
 }
 
@@ -176,7 +217,7 @@ mod tests {
                 },
             ]
         );
-        assert_eq!(l.total_newlines, [1, 1]);
+        assert_eq!(l.total_newlines(), [1, 1]);
     }
 
     #[test]
@@ -185,9 +226,9 @@ mod tests {
         for i in 0..1000 {
             l.append(1, format!("line {i}\n").as_bytes(), 64);
         }
-        assert!(l.retained <= 64);
+        assert!(l.kept().retained <= 64);
         assert!(l.clipped());
-        assert_eq!(l.total_newlines[0], 1000);
+        assert_eq!(l.total_newlines()[0], 1000);
         assert_eq!(l.lines().last().unwrap().text, "line 999");
         l.append(1, &[b'x'; 1000], 64);
         assert_eq!(l.stream_bytes(1).len(), 64);

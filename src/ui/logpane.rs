@@ -86,7 +86,7 @@ impl LogPane {
         let total: u64 = step
             .vertexes
             .iter()
-            .map(|&v| log(v).total_bytes.iter().sum::<u64>())
+            .map(|&v| log(v).total_bytes().iter().sum::<u64>())
             .sum();
         if matches!(&self.cache, Some((k, t, _)) if k == key && *t == total) {
             return;

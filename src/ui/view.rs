@@ -426,7 +426,7 @@ fn step_facts<'a>(app: &App, id: StepId, th: &Theme) -> Vec<Line<'a>> {
         inputs.join(", ")
     };
     let mut lines = vec![
-        Line::styled(s.name.clone(), th.bold()),
+        Line::styled(s.name.to_string(), th.bold()),
         Line::styled(facts.join(" · "), th.state(s.state)),
         Line::from(format!("inputs: {inputs}")),
     ];
@@ -503,7 +503,7 @@ fn log_lines<'a>(app: &'a App, id: StepId, height: usize, lines: &mut Vec<Line<'
     let total: u64 = s
         .vertexes
         .iter()
-        .map(|&v| vlog(v).total_newlines.iter().sum::<u64>())
+        .map(|&v| vlog(v).total_newlines().iter().sum::<u64>())
         .sum();
     let end = log.len().saturating_sub(app.log.scroll());
     let begin = end.saturating_sub(room);
