@@ -507,3 +507,26 @@ fn check_on_a_live_build_exits_3_and_says_why() {
         }
     }
 }
+
+/// What a real docker cannot be made to do on demand: exit 1 after a build whose output said
+/// nothing of failing. The recording keeps the exit, so its report agrees with the run.
+#[test]
+fn an_exit_code_the_output_did_not_explain_is_recorded_with_the_log() {
+    let fake = Fake::new("silent-exit", "race/rawjson-pass.jsonl", 0.0);
+    let rec = fake.dir.join("rec.jsonl");
+    let out = fake
+        .command(&["--record", rec.to_str().unwrap(), &dockerfile(), &context()])
+        .env("FAKE_DOCKER_EXIT", "7")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(stdout(&out).contains("FAILED"), "{}", stdout(&out));
+    let recorded = std::fs::read_to_string(&rec).unwrap();
+    assert!(
+        recorded.ends_with("ERROR: the build exited with code 7 (recorded by buildx-gantt)\n"),
+        "{recorded}"
+    );
+    let report = run(&["report", rec.to_str().unwrap()], None);
+    assert_eq!(report.status.code(), Some(1), "{}", stdout(&report));
+    assert!(stdout(&report).contains("build FAILED"), "{}", stdout(&report));
+}

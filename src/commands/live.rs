@@ -13,6 +13,7 @@ use crate::analysis::Analysis;
 use crate::cli::BuildArgs;
 use crate::exit::Exit;
 use crate::layers;
+use crate::model::{Event, EventKind, TextLine};
 use crate::source::child;
 use crate::source::feed::Recording;
 use crate::source::request::BuildRequest;
@@ -55,6 +56,7 @@ pub fn run(args: BuildArgs) -> Outcome {
     let status = build.job.wait_cancelled(child::CANCEL_GRACE);
     run::take_rest(&mut app, &mut feed, Some(Duration::from_secs(2)));
     let mut code = exit_code(ending?, status, build.job.was_cancelled());
+    note_exit(&request, &mut app, code);
     // The build as it ended: for the report and for --check.
     let analysis = Analysis::of(&app.build, app.dockerfile.as_ref());
     tell_outcome(&app, &analysis, code);
@@ -108,6 +110,54 @@ fn exit_code(ending: Ending, status: Option<i32>, cancelled: bool) -> Exit {
         (_, Some(s)) => Exit::of_status(s),
         (_, None) => Exit::BUILD_FAILED,
     }
+}
+
+/// What the build's exit said that its output did not (a build killed before buildx could say,
+/// a docker that exits 1 without a word): told to the model and appended to the recording, so a
+/// `report` of the recording agrees with this run.
+fn note_exit(request: &BuildRequest, app: &mut App, code: Exit) {
+    let said = app.build.failed() || app.build.cancelled();
+    let line = match code {
+        _ if said => return,
+        Exit::OK => return,
+        Exit::INTERRUPTED | Exit::HUNG_UP => {
+            "buildx-gantt: the build was interrupted: context canceled".to_string()
+        }
+        c => format!(
+            "ERROR: the build exited with code {} (recorded by buildx-gantt)",
+            c.code()
+        ),
+    };
+    app.build.apply(Event {
+        arrived: crate::source::now(),
+        kind: EventKind::Text(TextLine {
+            line: 0,
+            text: line.clone(),
+        }),
+    });
+    if let Some(path) = &request.record {
+        if let Err(e) = append_line(path, &line) {
+            eprintln!("buildx-gantt: cannot note the exit in {}: {e}", path.display());
+        }
+    }
+}
+
+/// Appends `line` to the file at `path`, on a line of its own.
+fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(path)?;
+    let mut last = [0u8; 1];
+    let len = f.seek(SeekFrom::End(0))?;
+    let newline = len == 0 || {
+        f.seek(SeekFrom::End(-1))?;
+        f.read_exact(&mut last)?;
+        last[0] == b'\n'
+    };
+    let sep = if newline { "" } else { "\n" };
+    f.write_all(format!("{sep}{line}\n").as_bytes())
 }
 
 /// The text report; or, when no step ran, buildx's own words.
