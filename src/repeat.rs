@@ -95,6 +95,12 @@ pub struct Stop {
 }
 
 impl Stop {
+    /// Stop now: cancel the current run, start no other.
+    pub fn now(&self) {
+        self.after_run.store(true, Ordering::SeqCst);
+        self.now.store(true, Ordering::SeqCst);
+    }
+
     /// A Ctrl-C: the first stops after the current run, the second cancels it.
     pub fn press(&self) -> usize {
         if self.after_run.swap(true, Ordering::SeqCst) {
@@ -430,7 +436,9 @@ pub fn row(r: &RunResult) -> String {
     )
 }
 
-/// Ctrl-C and SIGTERM while no screen is up: counted on a thread of their own.
+/// Signals while no screen is up, on a thread of their own: Ctrl-C stops after the current run
+/// (a second cancels it); SIGTERM and SIGHUP (a CI job killed, the session gone) cancel it at
+/// once.
 pub fn watch_signals(stop: Arc<Stop>) -> std::io::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -440,18 +448,23 @@ pub fn watch_signals(stop: Arc<Stop>) -> std::io::Result<()> {
         .spawn(move || {
             rt.block_on(async move {
                 use tokio::signal::unix::{signal, SignalKind};
-                let (Ok(mut int), Ok(mut term)) = (
+                let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
                     signal(SignalKind::interrupt()),
                     signal(SignalKind::terminate()),
+                    signal(SignalKind::hangup()),
                 ) else {
                     return;
                 };
                 loop {
                     tokio::select! {
-                        _ = int.recv() => {}
-                        _ = term.recv() => {}
+                        _ = int.recv() => {
+                            if stop.press() == 1 {
+                                eprintln!("buildx-gantt: stopping after this run (Ctrl-C again cancels it)");
+                            }
+                        }
+                        _ = term.recv() => stop.now(),
+                        _ = hup.recv() => stop.now(),
                     }
-                    stop.press();
                 }
             })
         })?;

@@ -530,3 +530,29 @@ fn an_exit_code_the_output_did_not_explain_is_recorded_with_the_log() {
     assert_eq!(report.status.code(), Some(1), "{}", stdout(&report));
     assert!(stdout(&report).contains("build FAILED"), "{}", stdout(&report));
 }
+
+/// `repeat --no-screen` killed by its CI job: SIGTERM cancels the run under way at once (Ctrl-C
+/// only stops after it), exits 130 and leaves no build behind.
+#[test]
+fn sigterm_stops_repeat_without_a_screen_now() {
+    let fake = Fake::new("repeat-term", "race/rawjson-pass.jsonl", 3.0);
+    let child = fake
+        .command(&["repeat", "--no-screen", "-n", "3", "--reset-every", "0"])
+        .args(["--engine", "cli", &dockerfile(), &context()])
+        .spawn()
+        .unwrap();
+    wait_for(&fake.pid_file(), Duration::from_secs(10));
+    let pid: i32 = std::fs::read_to_string(fake.pid_file())
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    signal(&child, libc::SIGTERM);
+    let (out, took) = finish(child, Duration::from_secs(15));
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stdout(&out).contains("interrupted"), "{}", stdout(&out));
+    // The play lasts about 12 s at this pace: the run was cancelled, not waited for.
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    assert_eq!(left_behind(pid), Vec::<i32>::new(), "processes left behind");
+}
