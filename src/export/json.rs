@@ -32,8 +32,8 @@ pub struct Report<'a> {
     pub counts: Counts,
     pub error: Option<String>,
     pub error_text: &'a [String],
-    pub vertexes: Vec<JVertex>,
-    pub steps: Vec<JStep>,
+    pub vertexes: Vec<JVertex<'a>>,
+    pub steps: Vec<JStep<'a>>,
     pub stages: Vec<JStage>,
     pub dependencies: Vec<JDependency>,
     pub overlaps: Vec<JOverlap>,
@@ -71,25 +71,26 @@ pub struct JLog {
     pub tail: Vec<String>,
 }
 
+/// Borrowed from the model, as [`JStep`]: a large build's report is not a second copy of it.
 #[derive(Serialize)]
-pub struct JVertex {
-    pub digest: String,
-    pub name: String,
+pub struct JVertex<'a> {
+    pub digest: &'a str,
+    pub name: &'a str,
     pub state: State,
     pub cached: bool,
-    pub error: Option<String>,
-    pub inputs: Vec<String>,
+    pub error: Option<&'a str>,
+    pub inputs: &'a [String],
     pub intervals: Vec<JInterval>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub progress_group: Option<ProgressGroup>,
+    pub progress_group: Option<&'a ProgressGroup>,
     pub log: JLog,
 }
 
 #[derive(Serialize)]
-pub struct JStep {
+pub struct JStep<'a> {
     pub id: usize,
-    pub name: String,
-    pub stage: Option<String>,
+    pub name: &'a str,
+    pub stage: Option<&'a str>,
     /// `[index, total]` from `[stage i/n]`.
     pub index: Option<[u32; 2]>,
     pub state: State,
@@ -101,10 +102,10 @@ pub struct JStep {
     /// Seconds active (union of its runs).
     pub active: f64,
     /// Indexes into `vertexes`.
-    pub vertexes: Vec<usize>,
+    pub vertexes: &'a [usize],
     /// Ids of the steps it waits for.
-    pub inputs: Vec<usize>,
-    pub error: Option<String>,
+    pub inputs: &'a [usize],
+    pub error: Option<&'a str>,
     pub cache_mounts: Vec<Mount>,
 }
 
@@ -225,7 +226,7 @@ fn secs(n: Nanos) -> f64 {
     round(n as f64 / 1e9)
 }
 
-pub fn report<'a>(source: &'a str, build: &'a Build, a: &Analysis) -> Report<'a> {
+pub fn report<'a>(source: &'a str, build: &'a Build, a: &'a Analysis) -> Report<'a> {
     let c = Clock {
         t0: a.start.unwrap_or(0),
     };
@@ -279,7 +280,7 @@ fn cache(a: &Analysis) -> Option<JCache> {
     })
 }
 
-fn vertex(c: &Clock, v: &Vertex) -> JVertex {
+fn vertex<'a>(c: &Clock, v: &'a Vertex) -> JVertex<'a> {
     let interval = |i: &Interval| JInterval {
         start: c.rel(i.start.best),
         end: i.end.map(|e| c.rel(e.best)),
@@ -295,14 +296,14 @@ fn vertex(c: &Clock, v: &Vertex) -> JVertex {
         Vec::new()
     };
     JVertex {
-        digest: v.digest.to_string(),
-        name: v.name.to_string(),
+        digest: &v.digest,
+        name: &v.name,
         state: v.state(),
         cached: v.cached,
-        error: v.error.clone(),
-        inputs: v.inputs.clone(),
+        error: v.error.as_deref(),
+        inputs: &v.inputs,
         intervals: v.intervals.iter().map(interval).collect(),
-        progress_group: v.progress_group.as_deref().cloned(),
+        progress_group: v.progress_group.as_deref(),
         log: JLog {
             stdout_bytes: v.log.total_bytes()[0],
             stderr_bytes: v.log.total_bytes()[1],
@@ -312,7 +313,7 @@ fn vertex(c: &Clock, v: &Vertex) -> JVertex {
     }
 }
 
-fn step(c: &Clock, s: &Step) -> JStep {
+fn step<'a>(c: &Clock, s: &'a Step) -> JStep<'a> {
     let last_end = s.end().and_then(|_| {
         s.intervals
             .iter()
@@ -325,8 +326,8 @@ fn step(c: &Clock, s: &Step) -> JStep {
     });
     JStep {
         id: s.id,
-        name: s.name.to_string(),
-        stage: s.stage.clone(),
+        name: &s.name,
+        stage: s.stage.as_deref(),
         index: s.parsed.index().map(|(i, n)| [i, n]),
         state: s.state,
         start: s.start().map(|t| c.rel(t)),
@@ -334,9 +335,9 @@ fn step(c: &Clock, s: &Step) -> JStep {
         start_bounds: s.intervals.first().and_then(|i| c.bounds(&i.start)),
         end_bounds: last_end.as_ref().and_then(|e| c.bounds(e)),
         active: secs(s.active()),
-        vertexes: s.vertexes.clone(),
-        inputs: s.inputs.clone(),
-        error: s.error.clone(),
+        vertexes: &s.vertexes,
+        inputs: &s.inputs,
+        error: s.error.as_deref(),
         cache_mounts: cache_mounts.unwrap_or_default(),
     }
 }
