@@ -528,7 +528,11 @@ fn an_exit_code_the_output_did_not_explain_is_recorded_with_the_log() {
     );
     let report = run(&["report", rec.to_str().unwrap()], None);
     assert_eq!(report.status.code(), Some(1), "{}", stdout(&report));
-    assert!(stdout(&report).contains("build FAILED"), "{}", stdout(&report));
+    assert!(
+        stdout(&report).contains("build FAILED"),
+        "{}",
+        stdout(&report)
+    );
 }
 
 /// `repeat --no-screen` killed by its CI job: SIGTERM cancels the run under way at once (Ctrl-C

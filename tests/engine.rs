@@ -565,3 +565,38 @@ fn a_daemon_that_goes_away_mid_build_is_reported_and_the_recording_kept() {
     let kept = std::fs::read_to_string(&rec).unwrap();
     assert!(kept.contains("sleep 3"), "the recording up to then is kept");
 }
+
+#[test]
+fn a_dockerfile_on_standard_input_builds_through_the_engine_api() {
+    let Some(cli) = engine_or_skip("engine_stdin_dockerfile") else {
+        return;
+    };
+    let _daemon = daemon();
+    let ctx = context_of("race", "engine-stdin");
+    let marker = unique("stdin");
+    // Not the context's Dockerfile: one only standard input holds.
+    let dockerfile =
+        format!("FROM scratch\nCOPY rootfs/ /\nRUN echo {marker} > /marker && cat /marker\n");
+    let mut child = gantt(
+        &cli,
+        &["--engine", "api", "--no-record", "-", ctx.to_str().unwrap()],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(dockerfile.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let all = show(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        stdout(&out).contains(&format!("RUN echo {marker}")),
+        "the step of the Dockerfile from standard input: {all}"
+    );
+}

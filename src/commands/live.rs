@@ -137,7 +137,10 @@ fn note_exit(request: &BuildRequest, app: &mut App, code: Exit) {
     });
     if let Some(path) = &request.record {
         if let Err(e) = append_line(path, &line) {
-            eprintln!("buildx-gantt: cannot note the exit in {}: {e}", path.display());
+            eprintln!(
+                "buildx-gantt: cannot note the exit in {}: {e}",
+                path.display()
+            );
         }
     }
 }

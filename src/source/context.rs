@@ -204,6 +204,8 @@ pub struct Context {
     ignore_file: Option<String>,
     /// The Dockerfile sits outside the context (added under [`OUTSIDE_DOCKERFILE`]).
     outside: bool,
+    /// The Dockerfile's text, when it came on standard input (`-`), not from a file.
+    text: Option<std::sync::Arc<Vec<u8>>>,
 }
 
 impl Context {
@@ -240,6 +242,34 @@ impl Context {
             ignore,
             ignore_file,
             outside,
+            text: None,
+        })
+    }
+
+    /// A context whose Dockerfile is `text` (read from standard input): sent beside the context
+    /// under [`OUTSIDE_DOCKERFILE`], with the context's `.dockerignore`.
+    pub fn with_dockerfile_text(dir: &Path, text: Vec<u8>) -> Result<Context, ContextError> {
+        let err = |path: &Path, error| ContextError {
+            path: path.to_path_buf(),
+            error,
+        };
+        let dir_abs = fs::canonicalize(dir).map_err(|e| err(dir, e))?;
+        fs::read_dir(&dir_abs).map_err(|e| err(dir, e))?;
+        let general = dir_abs.join(".dockerignore");
+        let (ignore, ignore_file) = if general.is_file() {
+            let text = fs::read_to_string(&general).map_err(|e| err(&general, e))?;
+            (Ignore::parse(&text), Some(".dockerignore".to_string()))
+        } else {
+            (Ignore::default(), None)
+        };
+        Ok(Context {
+            dir: dir_abs,
+            dockerfile: PathBuf::from("-"),
+            dockerfile_name: OUTSIDE_DOCKERFILE.to_string(),
+            ignore,
+            ignore_file,
+            outside: true,
+            text: Some(std::sync::Arc::new(text)),
         })
     }
 
@@ -313,11 +343,20 @@ impl Context {
                 .map_err(|e| ContextError { path, error: e })?;
         }
         if self.outside {
-            tar.append_path_with_name(&self.dockerfile, OUTSIDE_DOCKERFILE)
-                .map_err(|e| ContextError {
-                    path: self.dockerfile.clone(),
-                    error: e,
-                })?;
+            let added = match &self.text {
+                Some(text) => {
+                    let mut header = tar::Header::new_gnu();
+                    header.set_size(text.len() as u64);
+                    header.set_mode(0o644);
+                    header.set_cksum();
+                    tar.append_data(&mut header, OUTSIDE_DOCKERFILE, text.as_slice())
+                }
+                None => tar.append_path_with_name(&self.dockerfile, OUTSIDE_DOCKERFILE),
+            };
+            added.map_err(|e| ContextError {
+                path: self.dockerfile.clone(),
+                error: e,
+            })?;
         }
         tar.into_inner().map(|_| ()).map_err(|e| ContextError {
             path: self.dir.clone(),

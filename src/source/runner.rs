@@ -190,15 +190,23 @@ impl Runner {
                 })
             }
             Runner::Engine { args } => {
-                if dockerfile == "-" || context == "-" || context.contains("://") {
+                if context == "-" || context.contains("://") {
                     return Err(
-                        "building through the Engine API needs a Dockerfile file and a \
-                                local context directory (use buildx for stdin or remote contexts)"
+                        "building through the Engine API needs a local context directory \
+                                (use buildx for a context on standard input or a remote one)"
                             .into(),
                     );
                 }
-                let ctx = Context::new(Path::new(context), Path::new(dockerfile))
-                    .map_err(|e| e.to_string())?;
+                let ctx = if dockerfile == "-" {
+                    let mut text = Vec::new();
+                    std::io::Read::read_to_end(&mut std::io::stdin(), &mut text).map_err(|e| {
+                        format!("cannot read the Dockerfile from standard input: {e}")
+                    })?;
+                    Context::with_dockerfile_text(Path::new(context), text)
+                } else {
+                    Context::new(Path::new(context), Path::new(dockerfile))
+                }
+                .map_err(|e| e.to_string())?;
                 let (build, output) = EngineBuild::start(ctx, args.clone())
                     .map_err(|e| format!("cannot start the engine build: {e}"))?;
                 Ok(Started {
