@@ -588,3 +588,62 @@ fn thirty_unordered_steps_on_one_cache_list_twenty_pairs_and_count_the_rest() {
     let text = buildx_gantt::export::text::render("t", &build, &a, &Default::default());
     assert!(text.contains("… and 415 more pairs"), "{text}");
 }
+
+/// Both bake recordings: the stages as the Dockerfile names them, `deps` one row both targets
+/// need, `api` and `worker` red alongside `deps`, the three `shared.v1` hazards.
+fn the_bake(log: &str) -> (Build, Analysis) {
+    let (b, a) = analyse(log);
+    let mut stages: Vec<&str> = a.stages.iter().map(|s| s.name.as_str()).collect();
+    stages.sort();
+    assert_eq!(stages, ["api", "base", "deps", "worker"], "{log}");
+    assert_eq!(a.targets(), ["api", "worker"]);
+    let deps = a.stages.iter().find(|s| s.name == "deps").unwrap();
+    assert_eq!(a.stage_targets(deps), ["api", "worker"]);
+    // One vertex sent under both targets' prefixes is one step.
+    assert_eq!(deps.steps.len(), 1);
+    for stage in ["api", "worker"] {
+        let pairs = overlap_pairs(&a, stage, "deps");
+        assert!(!pairs.is_empty(), "{log}: {stage} alongside deps");
+    }
+    assert_eq!(a.hazards.len(), 3, "{log}: {:#?}", a.hazards);
+    assert!(a.hazards.iter().all(|h| h.cache_id == "shared.v1"));
+    for h in &a.hazards {
+        for text in [&h.fix, &h.explanation] {
+            assert!(!text.contains("api api") && !text.contains("worker deps"), "{text}");
+        }
+    }
+    (b, a)
+}
+
+fn first_taker(a: &Analysis, x: &str, y: &str) -> String {
+    let h = a
+        .hazards
+        .iter()
+        .find(|h| {
+            let pair = [name(a, h.writer.step), name(a, h.reader.step)];
+            pair.iter().any(|n| n.starts_with(x)) && pair.iter().any(|n| n.starts_with(y))
+        })
+        .unwrap_or_else(|| panic!("no hazard {x} / {y}"));
+    buildx_gantt::analysis::short_name(&a.steps[h.first.unwrap()])
+}
+
+#[test]
+fn bake_fail_api_read_the_cache_before_deps_filled_it() {
+    let (b, a) = the_bake("bake/rawjson-fail.jsonl");
+    assert!(b.failed());
+    assert_eq!(first_taker(&a, "[deps 1/1]", "[api 2/4]"), "[api 2/4]");
+    let h = a
+        .hazards
+        .iter()
+        .find(|h| name(&a, h.writer.step).starts_with("[deps 1/1]"))
+        .unwrap();
+    assert!(h.roles_known);
+    assert!(h.fix.contains("`COPY --from=deps /.deps-cache-ready /tmp/`"), "{}", h.fix);
+}
+
+#[test]
+fn bake_pass_deps_filled_the_cache_first() {
+    let (b, a) = the_bake("bake/rawjson-pass.jsonl");
+    assert!(!b.failed());
+    assert_eq!(first_taker(&a, "[deps 1/1]", "[api 2/4]"), "[deps 1/1]");
+}

@@ -124,6 +124,16 @@ impl Analysis {
             .collect()
     }
 
+    /// The bake targets of the build, in the order first seen (empty outside bake).
+    pub fn targets(&self) -> Vec<&str> {
+        targets_of(self.steps.iter())
+    }
+
+    /// The bake targets that needed a stage.
+    pub fn stage_targets(&self, stage: &Stage) -> Vec<&str> {
+        targets_of(stage.steps.iter().map(|&id| &self.steps[id]))
+    }
+
     /// Steps on either side of a cache hazard (the ones the chart marks ⚠).
     pub fn hazard_steps(&self) -> Vec<StepId> {
         self.hazards
@@ -131,6 +141,16 @@ impl Analysis {
             .flat_map(|h| [h.writer.step, h.reader.step])
             .collect()
     }
+}
+
+fn targets_of<'a>(steps: impl Iterator<Item = &'a Step>) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for t in steps.flat_map(|s| &s.targets) {
+        if !out.contains(&t.as_str()) {
+            out.push(t);
+        }
+    }
+    out
 }
 
 /// Time drawn red (proven) and dim red (only possible).

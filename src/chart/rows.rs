@@ -5,7 +5,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::words::{alongside_label, info, internal_label, shared_note, step_label};
+use super::words::{
+    alongside_label, info, internal_label, shared_note, stage_label, step_label,
+};
 use crate::analysis::{measure, merge, Analysis, Certainty, Red, Span, Step, StepId};
 use crate::model::{Nanos, State};
 
@@ -211,7 +213,7 @@ impl<'a> Ctx<'a> {
             .cloned()
             .unwrap_or_default();
         let mut row = self.group(&steps, red, maybe);
-        row.label = stage.name.clone();
+        row.label = stage_label(self.a, stage);
         row.open = Some(open);
         if stage.steps.iter().any(|&id| self.hazard[id]) {
             row.marker = Some(Marker::Hazard);

@@ -182,6 +182,16 @@ pub fn step_label(s: &Step) -> String {
 }
 
 /// `[internal] 3 steps`.
+/// A stage's label: its name, and in a bake of several targets the targets that need it
+/// (`deps (api, worker)`; not `api (api)`).
+pub fn stage_label(a: &Analysis, stage: &Stage) -> String {
+    let targets = a.stage_targets(stage);
+    if a.targets().len() < 2 || targets == [stage.name.as_str()] {
+        return stage.name.clone();
+    }
+    format!("{} ({})", stage.name, targets.join(", "))
+}
+
 pub fn internal_label(n: usize) -> String {
     format!("[internal] {n} step{}", if n == 1 { "" } else { "s" })
 }

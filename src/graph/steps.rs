@@ -26,6 +26,8 @@ pub struct Step {
     pub state: State,
     pub inputs: Vec<StepId>,
     pub error: Option<String>,
+    /// The bake targets that needed it (its vertexes'), empty outside bake.
+    pub targets: Vec<String>,
 }
 
 impl Step {
@@ -94,6 +96,11 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         let group = v.progress_group.as_deref();
         if let Some(&sid) = group.and_then(|g| by_group.get(g.id.as_str())) {
             steps[sid].vertexes.push(vid);
+            for t in &v.targets {
+                if !steps[sid].targets.contains(t) {
+                    steps[sid].targets.push(t.clone());
+                }
+            }
             of_vertex[vid] = Some(sid);
             continue;
         }
@@ -115,6 +122,7 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
             state: State::Waiting,
             inputs: Vec::new(),
             error: None,
+            targets: v.targets.clone(),
         });
         if let Some(g) = group {
             by_group.insert(g.id.as_str(), id);

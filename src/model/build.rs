@@ -10,7 +10,7 @@ use super::event::{
 use super::interval::Interval;
 use super::log::{LogRetention, VertexLog};
 use super::proof::Proofs;
-use super::step::StepName;
+use super::step::{split_target, StepName};
 use super::text::{bounded, clean, visible};
 use super::time::{Estimate, Nanos};
 
@@ -79,6 +79,9 @@ pub struct Vertex {
     pub progress_group: Option<Box<ProgressGroup>>,
     pub statuses: Vec<StatusEntry>,
     pub log: VertexLog,
+    /// The bake targets it was sent for (`[api deps 1/1]` and `[worker deps 1/1]`: one vertex
+    /// both targets need), in the order seen; empty outside bake.
+    pub targets: Vec<String>,
 }
 
 impl Vertex {
@@ -94,6 +97,7 @@ impl Vertex {
             progress_group: None,
             statuses: Vec::new(),
             log: VertexLog::default(),
+            targets: Vec::new(),
         }
     }
 
@@ -348,9 +352,13 @@ impl Build {
             .filter(|n| !n.is_empty())
             .map(|n| visible(&bounded(&n, MAX_NAME)).into_owned())
         {
+            let (name, target) = split_target(&name);
+            if let Some(t) = target.filter(|t| !v.targets.contains(t)) {
+                v.targets.push(t);
+            }
             if *name != *v.name {
                 v.step = Arc::new(StepName::parse(&name));
-                v.name = Arc::from(name);
+                v.name = Arc::from(name.as_ref());
             }
         }
         if !u.inputs.is_empty() {

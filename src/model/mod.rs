@@ -20,6 +20,6 @@ pub use event::{
 pub use interval::Interval;
 pub use log::{LogLine, LogRetention, VertexLog};
 pub use proof::{IntervalPoints, PointId, Proofs};
-pub use step::{StepKind, StepName};
+pub use step::{split_target, StepKind, StepName};
 pub use text::{bounded, clean, strip_ansi, visible};
 pub use time::{format_rfc3339, parse_rfc3339, Estimate, Nanos};

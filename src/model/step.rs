@@ -96,6 +96,34 @@ impl StepName {
     }
 }
 
+/// A name as `docker buildx bake` sends it, without its target: `[api deps 1/1] RUN …` is step
+/// 1/1 of stage `deps`, sent for target `api` → (`[deps 1/1] RUN …`, `api`); `[api internal] load
+/// …` → (`[internal] load …`, `api`); `[api linux/amd64 deps 1/1]` keeps its platform. A name
+/// without a target (a platform comes with a `/`, a stage alone is one word) is returned as it is.
+pub fn split_target(name: &str) -> (std::borrow::Cow<'_, str>, Option<String>) {
+    let unchanged = (std::borrow::Cow::Borrowed(name), None);
+    let Some(close) = name.strip_prefix('[').and_then(|r| r.find(']')) else {
+        return unchanged;
+    };
+    let inside = &name[1..=close];
+    let rest = &name[close + 2..];
+    let words: Vec<&str> = inside.split_whitespace().collect();
+    let target = match words.as_slice() {
+        [t, "internal"] => Some(*t),
+        [t, .., last] if words.len() >= 3 && parse_fraction(last).is_some() => {
+            Some(*t).filter(|t| !t.contains('/'))
+        }
+        _ => None,
+    };
+    match target {
+        Some(t) => (
+            std::borrow::Cow::Owned(format!("[{}]{rest}", words[1..].join(" "))),
+            Some(t.to_string()),
+        ),
+        None => unchanged,
+    }
+}
+
 fn parse_fraction(s: &str) -> Option<(u32, u32)> {
     let (a, b) = s.split_once('/')?;
     Some((a.parse().ok()?, b.parse().ok()?))
@@ -115,6 +143,36 @@ mod tests {
                 total,
             } => (platform, stage, index, total, s.text),
             k => panic!("{name}: {k:?}"),
+        }
+    }
+
+    #[test]
+    fn bake_names_lose_their_target() {
+        let t = |n: &str| {
+            let (name, target) = split_target(n);
+            (name.into_owned(), target)
+        };
+        assert_eq!(
+            t("[api deps 1/1] RUN x"),
+            ("[deps 1/1] RUN x".into(), Some("api".into()))
+        );
+        assert_eq!(
+            t("[worker internal] load .dockerignore"),
+            ("[internal] load .dockerignore".into(), Some("worker".into()))
+        );
+        assert_eq!(
+            t("[api linux/amd64 deps 2/3] RUN x"),
+            ("[linux/amd64 deps 2/3] RUN x".into(), Some("api".into()))
+        );
+        for plain in [
+            "[linux/amd64 builder 2/3] RUN x",
+            "[builder 2/3] RUN x",
+            "[2/3] RUN x",
+            "[internal] load build context",
+            "[worker] resolving provenance for metadata file",
+            "exporting to image",
+        ] {
+            assert_eq!(t(plain), (plain.to_string(), None), "{plain}");
         }
     }
 
