@@ -647,3 +647,33 @@ fn bake_pass_deps_filled_the_cache_first() {
     assert!(!b.failed());
     assert_eq!(first_taker(&a, "[deps 1/1]", "[api 2/4]"), "[deps 1/1]");
 }
+
+#[test]
+fn multiplat_each_platform_races_its_own_builder() {
+    let (_, a) = analyse("multiplat/rawjson.jsonl");
+    for p in ["linux/amd64", "linux/386"] {
+        let stage2 = format!("stage-2 · {p}");
+        let builder = format!("builder · {p}");
+        let pairs = overlap_pairs(&a, &stage2, &builder);
+        assert!(
+            pairs.iter().any(|(s, _)| s.contains("stage-2 2/4")),
+            "{p}: {pairs:?}"
+        );
+        let arch = p.trim_start_matches("linux/");
+        let h = a
+            .hazards
+            .iter()
+            .find(|h| h.cache_id == format!("mp.{arch}"))
+            .unwrap_or_else(|| panic!("no hazard mp.{arch}: {:#?}", a.hazards));
+        for s in [h.writer.step, h.reader.step] {
+            assert_eq!(a.steps[s].platform.as_deref(), Some(p), "{}", name(&a, s));
+        }
+        let first = buildx_gantt::analysis::short_name(&a.steps[h.first.unwrap()]);
+        assert_eq!(first, format!("[{p} stage-2 2/4]"));
+        assert!(h.fix.contains("`COPY --from=builder /.builder-cache-ready /tmp/`"));
+    }
+    assert_eq!(a.hazards.len(), 2);
+    // `base` is the platforms' shared step, whatever its name says.
+    let base = a.stages.iter().find(|s| s.name == "base").expect("one base");
+    assert_eq!(base.steps.len(), 1);
+}

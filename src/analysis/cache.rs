@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::graph::{Dependency, StageGraph, Step, StepId};
+use crate::graph::{dockerfile_name, Dependency, StageGraph, Step, StepId};
 use crate::instruction::Mount;
 use crate::model::Nanos;
 
@@ -215,14 +215,15 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
         )),
         (None, _) => {}
     }
+    // Named as in the Dockerfile (`builder`, not `builder · linux/386`): the fix is pasted there.
     let ws = w
         .stage
-        .clone()
-        .unwrap_or_else(|| "the writer's stage".into());
+        .as_deref()
+        .map_or("the writer's stage", dockerfile_name);
     let rs = r
         .stage
-        .clone()
-        .unwrap_or_else(|| "the reader's stage".into());
+        .as_deref()
+        .map_or("the reader's stage", dockerfile_name);
     let fix = format!(
         "Order them with a real dependency: in {ws}, after {}, write a marker (`RUN touch /.{ws}-cache-ready`), \
          and in {rs}, before {}, add `COPY --from={ws} /.{ws}-cache-ready /tmp/`. Or pass the files \
@@ -242,10 +243,16 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
     }
 }
 
-/// `[builder 2/3]`: the bracket part of a Dockerfile step's name; other steps' whole name.
+/// `[builder 2/3]`: the bracket part of a Dockerfile step's name; other steps' whole name. A step
+/// of one platform in a multi-platform build says which (`[linux/386 builder 2/3]`), as BuildKit
+/// does for only some of them.
 pub fn short_name(s: &Step) -> String {
-    match s.name.find(']') {
+    let short = match s.name.find(']') {
         Some(i) if s.parsed.is_dockerfile_step() => s.name[..=i].to_string(),
         _ => s.name.to_string(),
+    };
+    match (&s.platform, short.strip_prefix('[')) {
+        (Some(p), Some(rest)) if !short.contains(p.as_str()) => format!("[{p} {rest}"),
+        _ => short,
     }
 }

@@ -4,9 +4,12 @@
 //! order to reconstruct its timeline) stand on this; it stands on the model alone.
 
 mod intervals;
+mod platforms;
 mod stages;
 mod steps;
 
 pub use intervals::{intersect, measure, merge, Span};
-pub use stages::{collect as stages, dependencies, Dependency, Evidence, Stage, StageGraph};
+pub use stages::{
+    collect as stages, dependencies, dockerfile_name, Dependency, Evidence, Stage, StageGraph,
+};
 pub use steps::{group as steps, Step, StepId};

@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 use super::intervals::{merge, Span};
 use super::steps::{Step, StepId};
 use crate::dockerfile::{DepKind, Dockerfile};
-use crate::model::{Nanos, StepKind};
+use crate::model::Nanos;
 
 #[derive(Debug, Clone)]
 pub struct Stage {
-    /// The stage's label as in step names (`builder`, `stage-2`, `linux/arm64 builder`).
+    /// The stage's label as in step names (`builder`, `stage-2`), with the platform in a
+    /// multi-platform build where the platforms' steps differ (`builder · linux/arm64`).
     pub name: String,
     /// Position in the Dockerfile, when known (from the Dockerfile or a `stage-N` name).
     pub index: Option<usize>,
@@ -79,7 +80,7 @@ pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
         let stage = by_name.entry(name.clone()).or_insert_with(|| Stage {
             name: name.clone(),
             index: name
-                .rsplit(' ')
+                .split(' ')
                 .next()
                 .and_then(|n| n.strip_prefix("stage-"))
                 .and_then(|n| n.parse().ok()),
@@ -137,6 +138,11 @@ pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
     stages
 }
 
+/// A stage's name as its Dockerfile says it: `builder · linux/386` is `builder`.
+pub fn dockerfile_name(stage: &str) -> &str {
+    stage.split(" · ").next().unwrap_or(stage)
+}
+
 /// Resolves a `--from` reference made inside a step of `platform` to a stage name.
 fn resolve(
     reference: &str,
@@ -152,11 +158,11 @@ fn resolve(
     } else {
         reference.to_lowercase()
     };
-    let key = match platform {
-        Some(p) => format!("{p} {base}"),
-        None => base,
-    };
-    stages.iter().any(|s| s.name == key).then_some(key)
+    // The source on the same platform, else one the platforms share.
+    let keys = [platform.map(|p| format!("{base} · {p}")), Some(base)];
+    keys.into_iter()
+        .flatten()
+        .find(|k| stages.iter().any(|s| s.name == *k))
 }
 
 pub fn dependencies(
@@ -185,10 +191,7 @@ pub fn dependencies(
     ordered.sort_by_key(|s| (s.parsed.index().map(|i| i.0), s.id));
     for step in ordered {
         let Some(stage) = &step.stage else { continue };
-        let platform = match &step.parsed.kind {
-            StepKind::Dockerfile { platform, .. } => platform.as_deref(),
-            _ => None,
-        };
+        let platform = step.platform.as_deref();
         let mut named: Vec<(String, DepKind)> = Vec::new();
         if let Some(instr) = &step.parsed.instruction {
             if let Some(src) = instr

@@ -28,6 +28,8 @@ pub struct Step {
     pub error: Option<String>,
     /// The bake targets that needed it (its vertexes'), empty outside bake.
     pub targets: Vec<String>,
+    /// In a multi-platform build, the one platform it belongs to (none when shared).
+    pub platform: Option<String>,
 }
 
 impl Step {
@@ -63,25 +65,19 @@ impl Step {
     }
 }
 
-/// The stage key of a parsed name: `builder`, `linux/arm64 builder`, or for a single-stage
-/// build (no stage in the name) the Dockerfile's only stage or `stage-0`.
+/// The stage of a parsed name: `builder`, or for a single-stage build (no stage in the name) the
+/// Dockerfile's only stage or `stage-0`. In a multi-platform build the platform is added later,
+/// from the graph (see `platforms`).
 pub fn stage_key(parsed: &StepName, dockerfile: Option<&Dockerfile>) -> Option<String> {
-    let StepKind::Dockerfile {
-        platform, stage, ..
-    } = &parsed.kind
-    else {
+    let StepKind::Dockerfile { stage, .. } = &parsed.kind else {
         return None;
     };
-    let stage = match stage {
+    Some(match stage {
         Some(s) => s.clone(),
         None => dockerfile
             .filter(|d| d.stages.len() == 1)
             .map(|d| d.stages[0].label())
             .unwrap_or_else(|| "stage-0".into()),
-    };
-    Some(match platform {
-        Some(p) => format!("{p} {stage}"),
-        None => stage,
     })
 }
 
@@ -123,6 +119,7 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
             inputs: Vec::new(),
             error: None,
             targets: v.targets.clone(),
+            platform: None,
         });
         if let Some(g) = group {
             by_group.insert(g.id.as_str(), id);
@@ -155,6 +152,7 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         inputs.dedup();
         step.inputs = inputs;
     }
+    super::platforms::attribute(&mut steps);
     steps
 }
 
