@@ -37,6 +37,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Explain a saved build log (`--progress=rawjson`): stages, overlaps, cache hazards, errors.
     Report(ReportArgs),
+    /// Run `docker buildx bake --progress=rawjson` (a bake file or a compose file: every target
+    /// it builds) and draw it live, as a build is drawn.
+    Bake(BakeArgs),
     /// Run the same build N times (cache emptied between runs) and show which runs failed and
     /// whether the cache-hazard verdict predicted it.
     Repeat(RepeatArgs),
@@ -109,6 +112,51 @@ pub struct BuildArgs {
     pub record: Option<String>,
 
     /// Do not record the build's progress stream.
+    #[arg(long)]
+    pub no_record: bool,
+
+    #[command(flatten)]
+    pub check: CheckArgs,
+
+    #[command(flatten)]
+    pub screen: ScreenArgs,
+}
+
+/// `bake [TARGET…] [-f FILE…] [-- BAKE_ARGS…]`.
+#[derive(Debug, Args)]
+pub struct BakeArgs {
+    /// The targets (or groups) to build; none: bake's default group.
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+
+    /// A bake file or compose file (repeatable); none: bake's own defaults
+    /// (docker-bake.hcl, compose.yaml, … in the current directory).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<String>,
+
+    /// Arguments for `docker buildx bake`, passed as given (after `--`): --set, --builder, …
+    #[arg(last = true, value_name = "BAKE_ARGS", allow_hyphen_values = true)]
+    pub bake_args: Vec<String>,
+
+    /// The docker binary to run.
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "BUILDX_GANTT_DOCKER",
+        default_value = "docker"
+    )]
+    pub docker: String,
+
+    /// Empty the build cache before building (`docker buildx prune -af` on the builder).
+    #[arg(long)]
+    pub cold: bool,
+
+    /// Where to record the progress stream (default: a new file in
+    /// $XDG_STATE_HOME/buildx-gantt/recordings/).
+    #[arg(long, value_name = "PATH", conflicts_with = "no_record")]
+    pub record: Option<String>,
+
+    /// Do not record the progress stream.
     #[arg(long)]
     pub no_record: bool,
 

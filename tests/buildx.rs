@@ -473,3 +473,125 @@ fn a_dockerfile_from_standard_input_reaches_buildx() {
         "{so}"
     );
 }
+
+/// A context for `bake`: the bake fixture's Dockerfile with its cache id made unique (cache
+/// mounts outlive `--no-cache`), its bake file, and a compose file building the same targets.
+fn bake_context(name: &str, cache_id: &str) -> PathBuf {
+    let dir = tmp_dir(name);
+    let from = fixture("bake");
+    let df = std::fs::read_to_string(from.join("Dockerfile")).unwrap();
+    std::fs::write(dir.join("Dockerfile"), df.replace("shared.v1", cache_id)).unwrap();
+    std::fs::copy(from.join("docker-bake.hcl"), dir.join("docker-bake.hcl")).unwrap();
+    let compose = "services:\n  api:\n    build:\n      context: .\n      target: api\n  \
+                   worker:\n    build:\n      context: .\n      target: worker\n";
+    std::fs::write(dir.join("compose.yaml"), compose).unwrap();
+    common::engine::make_context(&dir);
+    dir
+}
+
+/// The bake race, read from its recording: what the fixtures show, and the verdict matches the
+/// exit (bake fails exactly when `[api 2/4]` took the cache before `[deps 1/1]`).
+fn the_bake_race_as_it_happened(out: &Output, rec: &Path, cache_id: &str) {
+    let code = out.status.code();
+    let all = format!("exit {code:?}\n{}\n{}", stderr(out), stdout(out));
+    assert!(matches!(code, Some(0 | 1)), "{all}");
+    let l = buildx_gantt::report::load(rec.to_str().unwrap(), Default::default(), None).unwrap();
+    let a = Analysis::of(&l.build, None);
+    let mut stages: Vec<&str> = a.stages.iter().map(|s| s.name.as_str()).collect();
+    stages.sort();
+    assert_eq!(stages, ["api", "base", "deps", "worker"], "{all}");
+    assert_eq!(a.hazards.len(), 3, "{all}");
+    assert!(a.hazards.iter().all(|h| h.cache_id == cache_id));
+    let h = a
+        .hazards
+        .iter()
+        .find(|h| {
+            let n = |s| buildx_gantt::analysis::short_name(&a.steps[s]);
+            n(h.writer.step) == "[deps 1/1]" && n(h.reader.step) == "[api 2/4]"
+        })
+        .unwrap_or_else(|| panic!("no deps/api hazard: {all}"));
+    assert_eq!(h.first == Some(h.reader.step), code == Some(1), "{all}");
+    for stage in ["api", "worker"] {
+        let o = a
+            .overlaps
+            .iter()
+            .find(|o| o.stage == stage && o.source == "deps");
+        assert!(o.is_some(), "{stage} alongside deps: {all}");
+    }
+}
+
+#[test]
+fn bake_of_two_targets_and_of_a_compose_file_says_what_happened() {
+    let Some(cli) = buildx_or_skip("bake_of_two_targets_and_of_a_compose_file_says_what_happened")
+    else {
+        return;
+    };
+    let _one = one_at_a_time();
+    for file in ["docker-bake.hcl", "compose.yaml"] {
+        let cache_id = unique("bake");
+        let ctx = bake_context(&format!("buildx-bake-{}", &file[..4]), &cache_id);
+        let rec = ctx.join("bake.jsonl");
+        let out = bin()
+            .args(["bake", "--docker", &cli, "-f", file, "--record"])
+            .arg(&rec)
+            .args(["--", "--builder", "buildkit-remote", "--no-cache"])
+            .current_dir(&ctx)
+            .env("COLUMNS", "120")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        the_bake_race_as_it_happened(&out, &rec, &cache_id);
+        // The live chart said the same.
+        assert!(stdout(&out).contains("took the cache first"), "{file}");
+    }
+}
+
+#[test]
+fn a_multi_platform_race_is_told_per_platform() {
+    let Some(cli) = buildx_or_skip("a_multi_platform_race_is_told_per_platform") else {
+        return;
+    };
+    let _one = one_at_a_time();
+    let ctx = tmp_dir("buildx-multiplat");
+    let prefix = format!("{}.", unique("mp"));
+    let df = std::fs::read_to_string(fixture("multiplat").join("Dockerfile")).unwrap();
+    // As the race: the last step fails when the reader copied the cache before it was filled.
+    let df = df
+        .replace("id=mp.", &format!("id={prefix}"))
+        .replace("RUN ls /app", "RUN test -e /app/a");
+    std::fs::write(ctx.join("Dockerfile"), df).unwrap();
+    common::engine::make_context(&ctx);
+    let platforms = "linux/amd64,linux/386";
+    let b = build(
+        &cli,
+        &ctx,
+        "multiplat.jsonl",
+        "buildkit-remote",
+        &["--no-cache", "--platform", platforms],
+    );
+    assert!(matches!(b.code(), Some(0 | 1)), "{}", b.show());
+    let a = analysed(&b, &ctx, &[]);
+    let mut reader_first = false;
+    for p in ["linux/amd64", "linux/386"] {
+        let arch = p.trim_start_matches("linux/");
+        let Some(h) = a
+            .hazards
+            .iter()
+            .find(|h| h.cache_id == format!("{prefix}{arch}"))
+        else {
+            panic!("no hazard for {p}: {}", b.show());
+        };
+        for s in [h.writer.step, h.reader.step] {
+            assert_eq!(a.steps[s].platform.as_deref(), Some(p), "{}", b.show());
+        }
+        reader_first |= h.first == Some(h.reader.step);
+        let stage2 = format!("stage-2 · {p}");
+        assert!(
+            a.overlaps.iter().any(|o| o.stage == stage2),
+            "{stage2} alongside its builder: {}",
+            b.show()
+        );
+    }
+    assert_eq!(reader_first, b.code() == Some(1), "{}", b.show());
+    live_chart_is_the_recordings_report(&b, &ctx);
+}

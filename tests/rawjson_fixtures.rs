@@ -609,7 +609,10 @@ fn the_bake(log: &str) -> (Build, Analysis) {
     assert!(a.hazards.iter().all(|h| h.cache_id == "shared.v1"));
     for h in &a.hazards {
         for text in [&h.fix, &h.explanation] {
-            assert!(!text.contains("api api") && !text.contains("worker deps"), "{text}");
+            assert!(
+                !text.contains("api api") && !text.contains("worker deps"),
+                "{text}"
+            );
         }
     }
     (b, a)
@@ -638,7 +641,12 @@ fn bake_fail_api_read_the_cache_before_deps_filled_it() {
         .find(|h| name(&a, h.writer.step).starts_with("[deps 1/1]"))
         .unwrap();
     assert!(h.roles_known);
-    assert!(h.fix.contains("`COPY --from=deps /.deps-cache-ready /tmp/`"), "{}", h.fix);
+    assert!(
+        h.fix
+            .contains("`COPY --from=deps /.deps-cache-ready /tmp/`"),
+        "{}",
+        h.fix
+    );
 }
 
 #[test]
@@ -670,10 +678,16 @@ fn multiplat_each_platform_races_its_own_builder() {
         }
         let first = buildx_gantt::analysis::short_name(&a.steps[h.first.unwrap()]);
         assert_eq!(first, format!("[{p} stage-2 2/4]"));
-        assert!(h.fix.contains("`COPY --from=builder /.builder-cache-ready /tmp/`"));
+        assert!(h
+            .fix
+            .contains("`COPY --from=builder /.builder-cache-ready /tmp/`"));
     }
     assert_eq!(a.hazards.len(), 2);
     // `base` is the platforms' shared step, whatever its name says.
-    let base = a.stages.iter().find(|s| s.name == "base").expect("one base");
+    let base = a
+        .stages
+        .iter()
+        .find(|s| s.name == "base")
+        .expect("one base");
     assert_eq!(base.steps.len(), 1);
 }

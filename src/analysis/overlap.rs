@@ -87,6 +87,11 @@ fn pair(a: &Step, b: &Step, proofs: Option<&Proofs>) -> Option<StepPair> {
     if a.id == b.id {
         return None; // a de-duplicated vertex cannot race with itself
     }
+    // A step that waits for the other (`COPY --from=deps` for `[deps 1/1]`) cannot run with it,
+    // whatever a fraction of a millisecond between their clocks says.
+    if a.inputs.binary_search(&b.id).is_ok() || b.inputs.binary_search(&a.id).is_ok() {
+        return None;
+    }
     let spans = intersect(&a.spans, &b.spans);
     let duration = measure(&spans);
     let certainty = pair_certainty(&a.intervals, &b.intervals, proofs)?;

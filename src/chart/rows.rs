@@ -5,9 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::words::{
-    alongside_label, info, internal_label, shared_note, stage_label, step_label,
-};
+use super::words::{alongside_label, info, internal_label, shared_note, stage_label, step_label};
 use crate::analysis::{measure, merge, Analysis, Certainty, Red, Span, Step, StepId};
 use crate::model::{Nanos, State};
 

@@ -10,7 +10,7 @@ use super::output::default_recording;
 use super::session::{present, print_report};
 use super::{build, check, Outcome};
 use crate::analysis::Analysis;
-use crate::cli::BuildArgs;
+use crate::cli::{BuildArgs, FailOn};
 use crate::exit::Exit;
 use crate::layers;
 use crate::model::{Event, EventKind, TextLine};
@@ -22,18 +22,42 @@ use crate::ui::app::{App, Live, Mode};
 use crate::ui::run::{self, Ending, Feed, Options};
 
 pub fn run(args: BuildArgs) -> Outcome {
-    let mut request = build::request(
+    let request = build::request(
         &args.dockerfile,
         &args.context,
         &args.buildx_args,
         &args.engine,
     )?;
-    request.record = match (&args.record, args.no_record) {
+    let how = How {
+        title: args.dockerfile.clone(),
+        record: args.record.clone(),
+        no_record: args.no_record,
+        cold: args.cold,
+        exit_on_finish: args.screen.exit_on_finish,
+        fail_on: args.check.fail_on(),
+    };
+    run_request(request, how)
+}
+
+/// What a live run was asked for besides the build itself.
+pub struct How {
+    /// What the screen and the default recording are named after (the Dockerfile, `bake`).
+    pub title: String,
+    pub record: Option<String>,
+    pub no_record: bool,
+    pub cold: bool,
+    pub exit_on_finish: bool,
+    pub fail_on: Option<FailOn>,
+}
+
+/// Runs `request` live: recorded, on the screen (or narrated), then reported and checked.
+pub fn run_request(mut request: BuildRequest, how: How) -> Outcome {
+    request.record = match (&how.record, how.no_record) {
         (_, true) => None,
         (Some(p), false) => Some(PathBuf::from(p)),
-        (None, false) => default_recording(&args.dockerfile, request.runner.recording_extension()),
+        (None, false) => default_recording(&how.title, request.runner.recording_extension()),
     };
-    if args.cold {
+    if how.cold {
         let said = request.prune().map_err(|e| eyre!(e))?;
         eprintln!("buildx-gantt: --cold: {said}");
     }
@@ -47,9 +71,9 @@ pub fn run(args: BuildArgs) -> Outcome {
     })?;
     let mut feed = start_feed(&mut build, recording, &request, origin)?;
     let mode = Mode::Live(Live::default());
-    let mut app = App::new(args.dockerfile.clone(), request.parsed.clone(), mode);
+    let mut app = App::new(how.title.clone(), request.parsed.clone(), mode);
     let opts = Options {
-        exit_on_finish: args.screen.exit_on_finish,
+        exit_on_finish: how.exit_on_finish,
     };
     let ending = present(&mut app, &mut feed, Some(build.job.as_mut()), opts);
     // Whatever happened on screen, the build does not outlive us.
@@ -65,12 +89,7 @@ pub fn run(args: BuildArgs) -> Outcome {
     }
     tell_recording(&request, &feed);
     // Last, so CI logs end with it.
-    Ok(check::apply(
-        args.check.fail_on(),
-        &app.build,
-        &analysis,
-        code,
-    ))
+    Ok(check::apply(how.fail_on, &app.build, &analysis, code))
 }
 
 fn create_recording(request: &BuildRequest) -> Result<Option<(Recording, std::fs::File)>> {

@@ -2,6 +2,7 @@
 //! only calls [`run`]. Errors travel up as `eyre` reports and are told here, once, as
 //! `buildx-gantt: error: …` with exit 2.
 
+mod bake;
 mod build;
 mod check;
 mod demo;
@@ -25,6 +26,7 @@ pub use output::{default_recording, state_path, terminal_width};
 pub fn run(cli: Cli) -> Exit {
     let result = match cli.command {
         Some(Command::Report(args)) => report::run(args),
+        Some(Command::Bake(args)) => bake::run(args),
         Some(Command::Replay(args)) => replay::run(args),
         Some(Command::Demo(args)) => demo::run(args),
         Some(Command::Repeat(args)) => repeat::run(args),

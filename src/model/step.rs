@@ -158,7 +158,10 @@ mod tests {
         );
         assert_eq!(
             t("[worker internal] load .dockerignore"),
-            ("[internal] load .dockerignore".into(), Some("worker".into()))
+            (
+                "[internal] load .dockerignore".into(),
+                Some("worker".into())
+            )
         );
         assert_eq!(
             t("[api linux/amd64 deps 2/3] RUN x"),

@@ -131,17 +131,26 @@ pub enum Plan {
     BuildxPlain,
     /// `DOCKER_BUILDKIT=1 docker build --progress=plain`: no buildx plugin (Debian's docker.io).
     DockerBuildPlain,
+    /// `docker buildx bake --progress=rawjson [ARGS…]`: several targets in one stream (the bake
+    /// file, or compose file, says what to build; no Dockerfile or context of ours).
+    Bake,
 }
 
 impl Plan {
-    /// The command line: `[buildx] build --progress=… -f DOCKERFILE [ARGS…] CONTEXT`.
+    /// The command line: `[buildx] build --progress=… -f DOCKERFILE [ARGS…] CONTEXT`, or for bake
+    /// `buildx bake --progress=rawjson [ARGS…]`.
     pub fn argv(self, dockerfile: &str, context: &str, args: &[String]) -> Vec<String> {
         let head: &[&str] = match self {
             Plan::Rawjson => &["buildx", "build", "--progress=rawjson"],
             Plan::BuildxPlain => &["buildx", "build", "--progress=plain"],
             Plan::DockerBuildPlain => &["build", "--progress=plain"],
+            Plan::Bake => &["buildx", "bake", "--progress=rawjson"],
         };
         let mut argv: Vec<String> = head.iter().map(|s| s.to_string()).collect();
+        if self == Plan::Bake {
+            argv.extend(args.iter().cloned());
+            return argv;
+        }
         argv.extend(["-f".to_string(), dockerfile.to_string()]);
         argv.extend(args.iter().cloned());
         argv.push(context.to_string());
@@ -157,7 +166,7 @@ impl Plan {
     }
 
     pub fn is_plain(self) -> bool {
-        self != Plan::Rawjson
+        !matches!(self, Plan::Rawjson | Plan::Bake)
     }
 
     /// The command as a user would type it.
@@ -166,6 +175,7 @@ impl Plan {
             Plan::Rawjson => format!("{docker} buildx build --progress=rawjson"),
             Plan::BuildxPlain => format!("{docker} buildx build --progress=plain"),
             Plan::DockerBuildPlain => format!("DOCKER_BUILDKIT=1 {docker} build --progress=plain"),
+            Plan::Bake => format!("{docker} buildx bake --progress=rawjson"),
         }
     }
 }

@@ -1,0 +1,59 @@
+//! `bake [TARGET…] [-f FILE…] [-- BAKE_ARGS…]`: `docker buildx bake --progress=rawjson` drawn
+//! live, recorded, reported and checked as a build is (the stream names each step with its
+//! target, which the reader takes off).
+
+use color_eyre::eyre::{eyre, Result};
+
+use super::live::{run_request, How};
+use super::Outcome;
+use crate::cli::BakeArgs;
+use crate::source::child::{self, Plan};
+use crate::source::request::BuildRequest;
+use crate::source::runner::Runner;
+
+pub fn run(args: BakeArgs) -> Outcome {
+    child::check_buildx(&args.docker).map_err(|e| eyre!("bake needs the buildx plugin: {e}"))?;
+    let request = request(&args)?;
+    eprintln!(
+        "buildx-gantt: {} {}",
+        request.runner.describe(),
+        request.buildx_args.join(" ")
+    );
+    let how = How {
+        title: title(&args),
+        record: args.record.clone(),
+        no_record: args.no_record,
+        cold: args.cold,
+        exit_on_finish: args.screen.exit_on_finish,
+        fail_on: args.check.fail_on(),
+    };
+    run_request(request, how)
+}
+
+/// bake's own arguments: the files, what came after `--`, then the targets.
+fn request(args: &BakeArgs) -> Result<BuildRequest> {
+    for f in &args.files {
+        if !std::path::Path::new(f).is_file() {
+            return Err(eyre!("{f}: no such bake or compose file"));
+        }
+    }
+    let mut argv: Vec<String> = Vec::new();
+    for f in &args.files {
+        argv.extend(["-f".to_string(), f.clone()]);
+    }
+    argv.extend(args.bake_args.iter().cloned());
+    argv.extend(args.targets.iter().cloned());
+    let runner = Runner::Cli {
+        docker: args.docker.clone(),
+        plan: Plan::Bake,
+    };
+    Ok(BuildRequest::new("", ".", &argv, runner))
+}
+
+/// What the screen and the recording are named after: `bake api worker`, or `bake`.
+fn title(args: &BakeArgs) -> String {
+    std::iter::once("bake")
+        .chain(args.targets.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
