@@ -362,3 +362,37 @@ fn a_possible_overlap_is_drawn_weaker() {
         .collect();
     assert!(line.contains('?'), "{line}");
 }
+
+#[test]
+fn p_shows_one_platform_then_the_next_then_all() {
+    let mut app = replay("multiplat/rawjson.jsonl", true);
+    let stages = |app: &App| -> Vec<String> {
+        app.rows
+            .rows()
+            .iter()
+            .filter(|r| matches!(r.kind, RowKind::Stage(_)))
+            .map(|r| r.label.clone())
+            .collect()
+    };
+    let all = stages(&app);
+    assert!(all.contains(&"builder · linux/386".to_string()), "{all:?}");
+    app.handle(Action::Platform);
+    let one = stages(&app);
+    let screen = draw(&mut app, 120, 30).backend().to_string();
+    assert!(screen.contains("only"), "the choice is said: {screen}");
+    let first: Vec<&String> = one.iter().filter(|l| l.contains(" · ")).collect();
+    let p = first[0].split(" · ").nth(1).unwrap().to_string();
+    assert!(first.iter().all(|l| l.ends_with(&p)), "{one:?}");
+    assert!(
+        one.contains(&"base".to_string()),
+        "shared stages stay: {one:?}"
+    );
+    app.handle(Action::Platform);
+    let two = stages(&app);
+    assert!(two
+        .iter()
+        .filter(|l| l.contains(" · "))
+        .all(|l| !l.ends_with(&p)));
+    app.handle(Action::Platform);
+    assert_eq!(stages(&app), all);
+}

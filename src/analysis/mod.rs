@@ -124,6 +124,17 @@ impl Analysis {
             .collect()
     }
 
+    /// The platforms of a multi-platform build, in the order first seen (empty otherwise).
+    pub fn platforms(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for p in self.steps.iter().filter_map(|s| s.platform.as_deref()) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
     /// The bake targets of the build, in the order first seen (empty outside bake).
     pub fn targets(&self) -> Vec<&str> {
         targets_of(self.steps.iter())

@@ -121,6 +121,8 @@ pub struct Choices {
     pub critical: bool,
     /// The build is over: a step still waiting never ran, and a stage with no step is left out.
     pub finished: bool,
+    /// In a multi-platform build, show this platform's stages only (and the shared ones).
+    pub platform: Option<String>,
 }
 
 /// The rows, in order.
@@ -137,6 +139,10 @@ pub fn rows(a: &Analysis, c: &Choices) -> Vec<Row> {
     }
     for (i, stage) in a.stages.iter().enumerate() {
         if stage.steps.is_empty() && c.finished {
+            continue;
+        }
+        let platform = stage.name.split(" · ").nth(1);
+        if platform.is_some() && c.platform.is_some() && platform != c.platform.as_deref() {
             continue;
         }
         let open = !c.stages_only && !c.collapsed.contains(&stage.name) && !stage.steps.is_empty();

@@ -302,6 +302,7 @@ impl App {
             Action::NextHazard => self.jump_hazard(true),
             Action::PrevHazard => self.jump_hazard(false),
             Action::CriticalPath => self.toggle_critical(),
+            Action::Platform => self.next_platform(),
             Action::PanLeft | Action::PanRight | Action::ZoomIn | Action::ZoomOut => {
                 self.move_window(action)
             }
@@ -338,6 +339,20 @@ impl App {
         if self.rows.critical() && self.analysis.critical_path.is_none() {
             self.say("no critical path yet: no step has finished");
         }
+        self.rebuild_rows();
+    }
+
+    fn next_platform(&mut self) {
+        let platforms = self.analysis.platforms();
+        if platforms.len() < 2 {
+            self.say("one platform: nothing to choose (P is for multi-platform builds)");
+            return;
+        }
+        let said = match self.rows.next_platform(&platforms) {
+            Some(p) => format!("{p} only (P: the next platform)"),
+            None => "every platform".to_string(),
+        };
+        self.say(&said);
         self.rebuild_rows();
     }
 

@@ -20,6 +20,8 @@ pub enum Action {
     Fit,
     Follow,
     CriticalPath,
+    /// One platform of a multi-platform build, the next, then all.
+    Platform,
     NextHazard,
     PrevHazard,
     Details,
@@ -121,6 +123,11 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k('c')],
         action: Action::CriticalPath,
         help: "critical path on / off",
+    },
+    Binding {
+        keys: &[k('P')],
+        action: Action::Platform,
+        help: "platforms: one, next, all",
     },
     Binding {
         keys: &[k('n')],

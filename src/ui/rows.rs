@@ -44,6 +44,17 @@ impl RowList {
         self.choices.critical = !self.choices.critical;
     }
 
+    /// Shows the next of `platforms` alone, after the last one all of them; returns the one shown.
+    pub fn next_platform(&mut self, platforms: &[&str]) -> Option<&str> {
+        let now = self.choices.platform.as_deref();
+        let next = match now.and_then(|p| platforms.iter().position(|q| *q == p)) {
+            None => platforms.first(),
+            Some(i) => platforms.get(i + 1),
+        };
+        self.choices.platform = next.map(|p| p.to_string());
+        self.choices.platform.as_deref()
+    }
+
     /// The rows again from `a`, the selection kept on its row.
     pub fn rebuild(&mut self, a: &Analysis, finished: bool, visible: usize) {
         self.choices.finished = finished;
