@@ -493,3 +493,23 @@ fn megabyte_names_and_errors_are_cut_and_memory_stays_bounded() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn verify_layers_of_a_multi_platform_build_is_refused_before_it_starts() {
+    let df = fixture("race/Dockerfile");
+    let ctx = tmp_dir("verify-multi");
+    let o = bin()
+        .args(["--verify-layers", "--docker", "/nonexistent/docker"])
+        .arg(&df)
+        .arg(&ctx)
+        .args(["--", "--platform=linux/amd64,linux/arm64"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("cannot be loaded into it"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -17,6 +17,16 @@ pub fn request(
     engine: &EngineOptions,
 ) -> Result<BuildRequest> {
     check_paths(dockerfile, context)?;
+    let platforms = crate::source::runner::flag_value(buildx_args, "--platform");
+    if engine.verify_layers && platforms.as_deref().is_some_and(|p| p.contains(',')) {
+        bail!(
+            "--verify-layers checks an image in the daemon, and a build for several platforms \
+             ({}) cannot be loaded into it (the docker driver builds one platform; `--load` \
+             refuses several): build one platform to check its layers",
+            platforms.unwrap_or_default()
+        );
+    }
+
     let (runner, notice) = Runner::choose(
         engine.engine.into(),
         &engine.docker,
