@@ -691,3 +691,26 @@ fn multiplat_each_platform_races_its_own_builder() {
         .expect("one base");
     assert_eq!(base.steps.len(), 1);
 }
+
+/// `bake-two/`: targets `api` and `worker` from two Dockerfiles, each with a stage `builder`
+/// (recorded here with real buildx bake on BuildKit v0.32), and one cache both builders mount.
+#[test]
+fn bake_targets_from_two_dockerfiles_keep_their_stages_apart() {
+    let (_, a) = analyse("bake-two/rawjson.jsonl");
+    let names: Vec<&str> = a.stages.iter().map(|s| s.name.as_str()).collect();
+    for s in ["builder · Dockerfile.api", "builder · Dockerfile.worker"] {
+        assert!(names.contains(&s), "{names:?}");
+    }
+    for o in &a.overlaps {
+        let file = o.stage.rsplit(" · ").next().unwrap();
+        assert!(o.source.ends_with(file), "{} alongside {}", o.stage, o.source);
+    }
+    assert_eq!(a.hazards.len(), 1, "{:#?}", a.hazards);
+    let h = &a.hazards[0];
+    let mut origins = [h.writer.step, h.reader.step].map(|s| a.steps[s].origin.clone().unwrap());
+    origins.sort();
+    assert_eq!(origins, ["Dockerfile.api", "Dockerfile.worker"]);
+    assert!(h.fix.contains("contexts = {"), "{}", h.fix);
+    let short = |s| buildx_gantt::analysis::short_name(&a.steps[s]);
+    assert_ne!(short(h.writer.step), short(h.reader.step));
+}

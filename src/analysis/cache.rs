@@ -224,13 +224,16 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
         .stage
         .as_deref()
         .map_or("the reader's stage", dockerfile_name);
-    let fix = format!(
-        "Order them with a real dependency: in {ws}, after {}, write a marker (`RUN touch /.{ws}-cache-ready`), \
-         and in {rs}, before {}, add `COPY --from={ws} /.{ws}-cache-ready /tmp/`. Or pass the files \
-         through the stage instead of the cache: copy them to a path in {ws} and `COPY --from={ws}` that path.",
-        label(w),
-        label(r)
-    );
+    let fix = match cross_dockerfile(w, r) {
+        Some(across) => across,
+        None => format!(
+            "Order them with a real dependency: in {ws}, after {}, write a marker (`RUN touch /.{ws}-cache-ready`), \
+             and in {rs}, before {}, add `COPY --from={ws} /.{ws}-cache-ready /tmp/`. Or pass the files \
+             through the stage instead of the cache: copy them to a path in {ws} and `COPY --from={ws}` that path.",
+            label(w),
+            label(r)
+        ),
+    };
     CacheHazard {
         cache_id: id.to_string(),
         writer,
@@ -243,16 +246,44 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
     }
 }
 
+/// The fix when the two steps are in different Dockerfiles of one bake: the reader's target
+/// gets the writer's stage as a named context (a bake target of its own).
+fn cross_dockerfile(w: &Step, r: &Step) -> Option<String> {
+    let (wo, ro) = (w.origin.as_deref()?, r.origin.as_deref()?);
+    let (wt, rt) = (w.targets.first()?, r.targets.first()?);
+    if wo == ro {
+        return None;
+    }
+    let ws = dockerfile_name(w.stage.as_deref()?);
+    let rs = dockerfile_name(r.stage.as_deref()?);
+    let ctx = format!("{wt}-{ws}");
+    Some(format!(
+        "Order them with a real dependency across the two Dockerfiles: in stage {ws} of {wo}, after \
+         {}, write a marker (`RUN touch /.{ws}-cache-ready`); in the bake file, add a target `{ctx}` \
+         building that stage (dockerfile = \"{wo}\", target = \"{ws}\") and give target {rt} \
+         `contexts = {{ {ctx} = \"target:{ctx}\" }}`; then in stage {rs} of {ro}, before {}, add \
+         `COPY --from={ctx} /.{ws}-cache-ready /tmp/`.",
+        short_name(w),
+        short_name(r)
+    ))
+}
+
 /// `[builder 2/3]`: the bracket part of a Dockerfile step's name; other steps' whole name. A step
 /// of one platform in a multi-platform build says which (`[linux/386 builder 2/3]`), as BuildKit
-/// does for only some of them.
+/// does for only some of them, and one of a bake whose targets loaded different Dockerfiles its
+/// target (`[api builder 2/2]`).
 pub fn short_name(s: &Step) -> String {
     let short = match s.name.find(']') {
         Some(i) if s.parsed.is_dockerfile_step() => s.name[..=i].to_string(),
         _ => s.name.to_string(),
     };
-    match (&s.platform, short.strip_prefix('[')) {
+    let short = match (&s.platform, short.strip_prefix('[')) {
         (Some(p), Some(rest)) if !short.contains(p.as_str()) => format!("[{p} {rest}"),
+        _ => short,
+    };
+    // Stages of different Dockerfiles in one bake: named with the target, as bake does.
+    match (&s.origin, s.targets.first(), short.strip_prefix('[')) {
+        (Some(_), Some(t), Some(rest)) => format!("[{t} {rest}"),
         _ => short,
     }
 }

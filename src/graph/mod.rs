@@ -4,6 +4,7 @@
 //! order to reconstruct its timeline) stand on this; it stands on the model alone.
 
 mod intervals;
+mod origins;
 mod platforms;
 mod stages;
 mod steps;

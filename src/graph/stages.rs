@@ -143,10 +143,11 @@ pub fn dockerfile_name(stage: &str) -> &str {
     stage.split(" · ").next().unwrap_or(stage)
 }
 
-/// Resolves a `--from` reference made inside a step of `platform` to a stage name.
+/// Resolves a `--from` reference made inside `step` to a stage name: the stage of its own
+/// Dockerfile (bake) and platform, else the nearest one that exists.
 fn resolve(
     reference: &str,
-    platform: Option<&str>,
+    step: &Step,
     stages: &[Stage],
     dockerfile: Option<&Dockerfile>,
 ) -> Option<String> {
@@ -158,8 +159,16 @@ fn resolve(
     } else {
         reference.to_lowercase()
     };
-    // The source on the same platform, else one the platforms share.
-    let keys = [platform.map(|p| format!("{base} · {p}")), Some(base)];
+    // The source in the same Dockerfile and on the same platform, else one they share.
+    let origin = step.origin.as_deref().map(|o| format!("{base} · {o}"));
+    let with = |k: &Option<String>, p: Option<&str>| Some(format!("{} · {}", k.as_deref()?, p?));
+    let platform = step.platform.as_deref();
+    let keys = [
+        with(&origin, platform),
+        origin.clone(),
+        with(&Some(base.clone()), platform),
+        Some(base),
+    ];
     keys.into_iter()
         .flatten()
         .find(|k| stages.iter().any(|s| s.name == *k))
@@ -191,12 +200,11 @@ pub fn dependencies(
     ordered.sort_by_key(|s| (s.parsed.index().map(|i| i.0), s.id));
     for step in ordered {
         let Some(stage) = &step.stage else { continue };
-        let platform = step.platform.as_deref();
         let mut named: Vec<(String, DepKind)> = Vec::new();
         if let Some(instr) = &step.parsed.instruction {
             if let Some(src) = instr
                 .copy_from()
-                .and_then(|r| resolve(r, platform, stages, dockerfile))
+                .and_then(|r| resolve(r, step, stages, dockerfile))
             {
                 named.push((src, DepKind::CopyFrom));
             }
@@ -204,7 +212,7 @@ pub fn dependencies(
                 if let Some(src) = m
                     .from
                     .as_deref()
-                    .and_then(|r| resolve(r, platform, stages, dockerfile))
+                    .and_then(|r| resolve(r, step, stages, dockerfile))
                 {
                     named.push((src, DepKind::MountFrom));
                 }

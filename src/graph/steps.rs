@@ -30,6 +30,8 @@ pub struct Step {
     pub targets: Vec<String>,
     /// In a multi-platform build, the one platform it belongs to (none when shared).
     pub platform: Option<String>,
+    /// In a bake whose targets loaded different Dockerfiles, the one it comes from.
+    pub origin: Option<String>,
 }
 
 impl Step {
@@ -120,6 +122,7 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
             error: None,
             targets: v.targets.clone(),
             platform: None,
+            origin: None,
         });
         if let Some(g) = group {
             by_group.insert(g.id.as_str(), id);
@@ -152,6 +155,7 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         inputs.dedup();
         step.inputs = inputs;
     }
+    super::origins::attribute(&mut steps);
     super::platforms::attribute(&mut steps);
     steps
 }
