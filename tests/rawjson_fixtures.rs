@@ -703,7 +703,12 @@ fn bake_targets_from_two_dockerfiles_keep_their_stages_apart() {
     }
     for o in &a.overlaps {
         let file = o.stage.rsplit(" · ").next().unwrap();
-        assert!(o.source.ends_with(file), "{} alongside {}", o.stage, o.source);
+        assert!(
+            o.source.ends_with(file),
+            "{} alongside {}",
+            o.stage,
+            o.source
+        );
     }
     assert_eq!(a.hazards.len(), 1, "{:#?}", a.hazards);
     let h = &a.hazards[0];

@@ -174,6 +174,29 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
         (None, Some(_)) => (Some(r.id), None),
         (None, None) => (None, None),
     };
+    let explanation = explain(steps, id, (&writer, &reader), roles_known, (first, margin));
+    let fix = cross_dockerfile(w, r).unwrap_or_else(|| same_dockerfile(w, r));
+    CacheHazard {
+        cache_id: id.to_string(),
+        writer,
+        reader,
+        roles_known,
+        first,
+        margin,
+        explanation,
+        fix,
+    }
+}
+
+/// Why the two may go either way, and which way they went this time.
+fn explain(
+    steps: &[Step],
+    id: &str,
+    (writer, reader): (&CacheUse, &CacheUse),
+    roles_known: bool,
+    (first, margin): (Option<StepId>, Option<Nanos>),
+) -> String {
+    let (w, r) = (&steps[writer.step], &steps[reader.step]);
     let locked = writer.mount.sharing == "locked" || reader.mount.sharing == "locked";
     let label = |s: &Step| short_name(s);
     let sharing = if locked {
@@ -215,7 +238,12 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
         )),
         (None, _) => {}
     }
-    // Named as in the Dockerfile (`builder`, not `builder · linux/386`): the fix is pasted there.
+    explanation
+}
+
+/// The fix: a marker the reader's stage copies from the writer's. Stages named as in the
+/// Dockerfile (`builder`, not `builder · linux/386`): the fix is pasted there.
+fn same_dockerfile(w: &Step, r: &Step) -> String {
     let ws = w
         .stage
         .as_deref()
@@ -224,26 +252,13 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
         .stage
         .as_deref()
         .map_or("the reader's stage", dockerfile_name);
-    let fix = match cross_dockerfile(w, r) {
-        Some(across) => across,
-        None => format!(
-            "Order them with a real dependency: in {ws}, after {}, write a marker (`RUN touch /.{ws}-cache-ready`), \
-             and in {rs}, before {}, add `COPY --from={ws} /.{ws}-cache-ready /tmp/`. Or pass the files \
-             through the stage instead of the cache: copy them to a path in {ws} and `COPY --from={ws}` that path.",
-            label(w),
-            label(r)
-        ),
-    };
-    CacheHazard {
-        cache_id: id.to_string(),
-        writer,
-        reader,
-        roles_known,
-        first,
-        margin,
-        explanation,
-        fix,
-    }
+    format!(
+        "Order them with a real dependency: in {ws}, after {}, write a marker (`RUN touch /.{ws}-cache-ready`), \
+         and in {rs}, before {}, add `COPY --from={ws} /.{ws}-cache-ready /tmp/`. Or pass the files \
+         through the stage instead of the cache: copy them to a path in {ws} and `COPY --from={ws}` that path.",
+        short_name(w),
+        short_name(r)
+    )
 }
 
 /// The fix when the two steps are in different Dockerfiles of one bake: the reader's target

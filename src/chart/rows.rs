@@ -141,7 +141,10 @@ pub fn rows(a: &Analysis, c: &Choices) -> Vec<Row> {
         if stage.steps.is_empty() && c.finished {
             continue;
         }
-        let platform = stage.steps.first().and_then(|&s| a.steps[s].platform.as_deref());
+        let platform = stage
+            .steps
+            .first()
+            .and_then(|&s| a.steps[s].platform.as_deref());
         if platform.is_some() && c.platform.is_some() && platform != c.platform.as_deref() {
             continue;
         }

@@ -13,4 +13,17 @@ pub use intervals::{intersect, measure, merge, Span};
 pub use stages::{
     collect as stages, dependencies, dockerfile_name, Dependency, Evidence, Stage, StageGraph,
 };
-pub use steps::{group as steps, Step, StepId};
+pub use steps::{Step, StepId};
+
+/// The build's steps: its vertexes grouped (see `steps`), each given its Dockerfile in a bake of
+/// several (`origins`) and its platform in a multi-platform build (`platforms`).
+pub fn steps(
+    build: &crate::model::Build,
+    horizon: Option<crate::model::Nanos>,
+    dockerfile: Option<&crate::dockerfile::Dockerfile>,
+) -> Vec<Step> {
+    let mut steps = steps::group(build, horizon, dockerfile);
+    origins::attribute(&mut steps);
+    platforms::attribute(&mut steps);
+    steps
+}

@@ -155,8 +155,6 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         inputs.dedup();
         step.inputs = inputs;
     }
-    super::origins::attribute(&mut steps);
-    super::platforms::attribute(&mut steps);
     steps
 }
 

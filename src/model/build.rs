@@ -101,6 +101,20 @@ impl Vertex {
         }
     }
 
+    /// Takes the name an update sent: shown, never acted on, cut to a bound; a bake target
+    /// prefix is taken off and kept among its targets.
+    fn rename(&mut self, sent: &str) {
+        let shown = visible(&bounded(sent, MAX_NAME)).into_owned();
+        let (name, target) = split_target(&shown);
+        if let Some(t) = target.filter(|t| !self.targets.contains(t)) {
+            self.targets.push(t);
+        }
+        if *name != *self.name {
+            self.step = Arc::new(StepName::parse(&name));
+            self.name = Arc::from(name.as_ref());
+        }
+    }
+
     pub fn state(&self) -> State {
         if let Some(e) = &self.error {
             return if is_cancellation(e) {
@@ -347,19 +361,8 @@ impl Build {
         self.see_time(u.completed);
         let id = self.id_for(&u.digest);
         let v = &mut self.vertexes[id];
-        if let Some(name) = u
-            .name
-            .filter(|n| !n.is_empty())
-            .map(|n| visible(&bounded(&n, MAX_NAME)).into_owned())
-        {
-            let (name, target) = split_target(&name);
-            if let Some(t) = target.filter(|t| !v.targets.contains(t)) {
-                v.targets.push(t);
-            }
-            if *name != *v.name {
-                v.step = Arc::new(StepName::parse(&name));
-                v.name = Arc::from(name.as_ref());
-            }
+        if let Some(name) = u.name.filter(|n| !n.is_empty()) {
+            v.rename(&name);
         }
         if !u.inputs.is_empty() {
             v.inputs = u

@@ -50,36 +50,27 @@ fn each_line<R: BufRead>(
             }
         };
         summary.lines += 1;
-        let (text, nul, unread) = match next {
-            Line::Whole { bytes, terminated } => {
-                summary.bytes += bytes.len() as u64 + terminated as u64;
-                complete &= terminated;
-                let nul = memchr::memchr(0, bytes).is_some();
-                (String::from_utf8_lossy(bytes).into_owned(), nul, false)
-            }
-            Line::Long { head, mut rest } => {
-                let shown = String::from_utf8_lossy(&head[..head.len().min(200)]).into_owned();
-                let head_len = head.len() as u64;
-                if memchr::memchr(0, head).is_some() {
-                    // Binary data, maybe endless (`/dev/zero`): not read to its end.
-                    summary.bytes += head_len;
-                    (shown, true, true)
-                } else {
-                    match rest.skip() {
-                        Ok((more, terminated)) => {
-                            summary.bytes += head_len + more + terminated as u64;
-                            complete &= terminated;
-                            let t = format!("{shown}… (a {}-byte line, cut)", head_len + more);
-                            (t, false, false)
-                        }
-                        Err(e) => {
-                            complete = false;
-                            break Err(e);
-                        }
-                    }
+        let seen = match next {
+            Line::Whole { bytes, terminated } => Seen {
+                text: String::from_utf8_lossy(bytes).into_owned(),
+                bytes: bytes.len() as u64 + terminated as u64,
+                terminated,
+                nul: memchr::memchr(0, bytes).is_some(),
+                unread: false,
+            },
+            Line::Long { head, rest } => match long_line(head, rest) {
+                Ok(seen) => seen,
+                Err(e) => {
+                    complete = false;
+                    break Err(e);
                 }
-            }
+            },
         };
+        summary.bytes += seen.bytes;
+        complete &= seen.terminated;
+        let Seen {
+            text, nul, unread, ..
+        } = seen;
         let progress = is_progress_line(&text);
         let stop = watch.see(summary.lines, progress, nul);
         if let Some(stop) = stop.or(unread.then_some(GaveUp::Nul {
@@ -92,6 +83,43 @@ fn each_line<R: BufRead>(
         line(&text);
     };
     (result, summary, complete)
+}
+
+/// One line as read: its text, its size, and whether it showed binary data.
+struct Seen {
+    text: String,
+    bytes: u64,
+    terminated: bool,
+    nul: bool,
+    /// The rest of a long line was left unread (binary data, maybe endless: `/dev/zero`).
+    unread: bool,
+}
+
+/// A line too long to keep: its first 200 bytes and its length, or, when its first part shows
+/// binary data, only that part.
+fn long_line<R: BufRead>(
+    head: &[u8],
+    mut rest: super::lines::RestOfLine<'_, R>,
+) -> io::Result<Seen> {
+    let shown = String::from_utf8_lossy(&head[..head.len().min(200)]).into_owned();
+    let head_len = head.len() as u64;
+    if memchr::memchr(0, head).is_some() {
+        return Ok(Seen {
+            text: shown,
+            bytes: head_len,
+            terminated: true,
+            nul: true,
+            unread: true,
+        });
+    }
+    let (more, terminated) = rest.skip()?;
+    Ok(Seen {
+        text: format!("{shown}… (a {}-byte line, cut)", head_len + more),
+        bytes: head_len + more + terminated as u64,
+        terminated,
+        nul: false,
+        unread: false,
+    })
 }
 
 /// The diagnostic for a read that stopped early.
