@@ -101,11 +101,32 @@ pub struct BuildArgs {
     #[command(flatten)]
     pub engine: EngineOptions,
 
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// What a live build (or bake) is asked for besides the build: a cold start, its recording, the
+/// check, the screen.
+#[derive(Debug, Clone, Args)]
+pub struct LiveArgs {
     /// Empty the build cache before building (the Engine API's build prune, or `docker buildx
     /// prune -af`), so a race can be reproduced from a clean start. Says what it removed.
     #[arg(long)]
     pub cold: bool,
 
+    #[command(flatten)]
+    pub record: RecordArgs,
+
+    #[command(flatten)]
+    pub check: CheckArgs,
+
+    #[command(flatten)]
+    pub screen: ScreenArgs,
+}
+
+/// Where a live build is recorded.
+#[derive(Debug, Clone, Args)]
+pub struct RecordArgs {
     /// Where to record the build's progress stream (default: a new file in
     /// $XDG_STATE_HOME/buildx-gantt/recordings/).
     #[arg(long, value_name = "PATH", conflicts_with = "no_record")]
@@ -114,12 +135,6 @@ pub struct BuildArgs {
     /// Do not record the build's progress stream.
     #[arg(long)]
     pub no_record: bool,
-
-    #[command(flatten)]
-    pub check: CheckArgs,
-
-    #[command(flatten)]
-    pub screen: ScreenArgs,
 }
 
 /// `bake [TARGET…] [-f FILE…] [-- BAKE_ARGS…]`.
@@ -147,24 +162,8 @@ pub struct BakeArgs {
     )]
     pub docker: String,
 
-    /// Empty the build cache before building (`docker buildx prune -af` on the builder).
-    #[arg(long)]
-    pub cold: bool,
-
-    /// Where to record the progress stream (default: a new file in
-    /// $XDG_STATE_HOME/buildx-gantt/recordings/).
-    #[arg(long, value_name = "PATH", conflicts_with = "no_record")]
-    pub record: Option<String>,
-
-    /// Do not record the progress stream.
-    #[arg(long)]
-    pub no_record: bool,
-
     #[command(flatten)]
-    pub check: CheckArgs,
-
-    #[command(flatten)]
-    pub screen: ScreenArgs,
+    pub live: LiveArgs,
 }
 
 /// Options of the live screen, shared by the build, `replay` and `demo`.

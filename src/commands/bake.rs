@@ -19,14 +19,7 @@ pub fn run(args: BakeArgs) -> Outcome {
         request.runner.describe(),
         request.buildx_args.join(" ")
     );
-    let how = How {
-        title: title(&args),
-        record: args.record.clone(),
-        no_record: args.no_record,
-        cold: args.cold,
-        exit_on_finish: args.screen.exit_on_finish,
-        fail_on: args.check.fail_on(),
-    };
+    let how = How::new(title(&args), &args.live);
     run_request(request, how)
 }
 

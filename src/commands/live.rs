@@ -10,7 +10,7 @@ use super::output::default_recording;
 use super::session::{present, print_report};
 use super::{build, check, Outcome};
 use crate::analysis::Analysis;
-use crate::cli::{BuildArgs, FailOn};
+use crate::cli::{BuildArgs, FailOn, LiveArgs};
 use crate::exit::Exit;
 use crate::layers;
 use crate::model::{Event, EventKind, TextLine};
@@ -28,14 +28,7 @@ pub fn run(args: BuildArgs) -> Outcome {
         &args.buildx_args,
         &args.engine,
     )?;
-    let how = How {
-        title: args.dockerfile.clone(),
-        record: args.record.clone(),
-        no_record: args.no_record,
-        cold: args.cold,
-        exit_on_finish: args.screen.exit_on_finish,
-        fail_on: args.check.fail_on(),
-    };
+    let how = How::new(args.dockerfile.clone(), &args.live);
     run_request(request, how)
 }
 
@@ -48,6 +41,19 @@ pub struct How {
     pub cold: bool,
     pub exit_on_finish: bool,
     pub fail_on: Option<FailOn>,
+}
+
+impl How {
+    pub fn new(title: String, live: &LiveArgs) -> How {
+        How {
+            title,
+            record: live.record.record.clone(),
+            no_record: live.record.no_record,
+            cold: live.cold,
+            exit_on_finish: live.screen.exit_on_finish,
+            fail_on: live.check.fail_on(),
+        }
+    }
 }
 
 /// Runs `request` live: recorded, on the screen (or narrated), then reported and checked.

@@ -224,16 +224,11 @@ impl Context {
             Err(_) => (OUTSIDE_DOCKERFILE.to_string(), true),
         };
         let specific = PathBuf::from(format!("{}.dockerignore", df_abs.display()));
-        let general = dir_abs.join(".dockerignore");
         let (ignore, ignore_file) = if specific.is_file() {
-            let text = fs::read_to_string(&specific).map_err(|e| err(&specific, e))?;
             let name = specific.strip_prefix(&dir_abs).ok().map(slash_path);
-            (Ignore::parse(&text), name)
-        } else if general.is_file() {
-            let text = fs::read_to_string(&general).map_err(|e| err(&general, e))?;
-            (Ignore::parse(&text), Some(".dockerignore".to_string()))
+            (read_ignore(&specific)?, name)
         } else {
-            (Ignore::default(), None)
+            general_ignore(&dir_abs)?
         };
         Ok(Context {
             dir: dir_abs,
@@ -255,13 +250,7 @@ impl Context {
         };
         let dir_abs = fs::canonicalize(dir).map_err(|e| err(dir, e))?;
         fs::read_dir(&dir_abs).map_err(|e| err(dir, e))?;
-        let general = dir_abs.join(".dockerignore");
-        let (ignore, ignore_file) = if general.is_file() {
-            let text = fs::read_to_string(&general).map_err(|e| err(&general, e))?;
-            (Ignore::parse(&text), Some(".dockerignore".to_string()))
-        } else {
-            (Ignore::default(), None)
-        };
+        let (ignore, ignore_file) = general_ignore(&dir_abs)?;
         Ok(Context {
             dir: dir_abs,
             dockerfile: PathBuf::from("-"),
@@ -362,6 +351,25 @@ impl Context {
             path: self.dir.clone(),
             error: e,
         })
+    }
+}
+
+/// The ignore rules in `path`.
+fn read_ignore(path: &Path) -> Result<Ignore, ContextError> {
+    let text = fs::read_to_string(path).map_err(|error| ContextError {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    Ok(Ignore::parse(&text))
+}
+
+/// The context's own `.dockerignore`, if it has one.
+fn general_ignore(dir: &Path) -> Result<(Ignore, Option<String>), ContextError> {
+    let general = dir.join(".dockerignore");
+    if general.is_file() {
+        Ok((read_ignore(&general)?, Some(".dockerignore".to_string())))
+    } else {
+        Ok((Ignore::default(), None))
     }
 }
 
