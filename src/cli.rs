@@ -162,6 +162,11 @@ pub struct BakeArgs {
     )]
     pub docker: String,
 
+    /// After the bake, check each target's image has a layer for every RUN/COPY/ADD of its
+    /// stage (needs the images in the daemon: buildx's docker driver, or --load).
+    #[arg(long)]
+    pub verify_layers: bool,
+
     #[command(flatten)]
     pub live: LiveArgs,
 }

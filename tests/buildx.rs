@@ -595,3 +595,38 @@ fn a_multi_platform_race_is_told_per_platform() {
     assert_eq!(reader_first, b.code() == Some(1), "{}", b.show());
     live_chart_is_the_recordings_report(&b, &ctx);
 }
+
+#[test]
+fn bake_verify_layers_checks_each_targets_image() {
+    let Some(cli) = buildx_or_skip("bake_verify_layers_checks_each_targets_image") else {
+        return;
+    };
+    let _one = one_at_a_time();
+    let ctx = bake_context("buildx-bake-verify", &unique("verify"));
+    // Two targets that cannot fail (the race's `api` can), with images the docker driver loads.
+    let hcl = "group \"default\" {\n  targets = [\"deps\", \"worker\"]\n}\n\
+               target \"deps\" {\n  target = \"deps\"\n  tags = [\"bxg-verify-deps:test\"]\n}\n\
+               target \"worker\" {\n  target = \"worker\"\n  tags = [\"bxg-verify-worker:test\"]\n}\n";
+    std::fs::write(ctx.join("verify.hcl"), hcl).unwrap();
+    let out = bin()
+        .args([
+            "bake",
+            "--docker",
+            &cli,
+            "-f",
+            "verify.hcl",
+            "--verify-layers",
+        ])
+        .args(["--no-record", "--", "--builder", "default", "--no-cache"])
+        .current_dir(&ctx)
+        .env("COLUMNS", "120")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let all = format!("{}\n{}", stderr(&out), stdout(&out));
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    for t in ["deps", "worker"] {
+        let line = format!("target {t}: Layers OK");
+        assert!(stdout(&out).contains(&line), "{line}: {all}");
+    }
+}

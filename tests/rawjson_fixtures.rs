@@ -719,3 +719,16 @@ fn bake_targets_from_two_dockerfiles_keep_their_stages_apart() {
     let short = |s| buildx_gantt::analysis::short_name(&a.steps[s]);
     assert_ne!(short(h.writer.step), short(h.reader.step));
 }
+
+/// The bake on buildx's docker driver (dockerd 20.10's BuildKit v0.8), recorded here: each target
+/// solved on its own, so `deps` comes twice (once cached) and each target loads its Dockerfile in
+/// a step of its own. Still one Dockerfile: stages unqualified, three hazards, not six.
+#[test]
+fn bake_on_the_docker_driver_reads_as_one_dockerfile() {
+    let (b, a) = analyse("bake/rawjson-docker-driver.jsonl");
+    assert!(!b.failed());
+    let mut stages: Vec<&str> = a.stages.iter().map(|s| s.name.as_str()).collect();
+    stages.sort();
+    assert_eq!(stages, ["api", "base", "deps", "worker"]);
+    assert_eq!(a.hazards.len(), 3, "{:#?}", a.hazards);
+}

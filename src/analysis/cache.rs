@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use crate::graph::{dockerfile_name, Dependency, StageGraph, Step, StepId};
 use crate::instruction::Mount;
-use crate::model::Nanos;
+use crate::model::{Nanos, State};
 
 /// A step's use of a cache mount.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +62,7 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Hazards {
                 by_id.push((id, Vec::new()));
                 by_id.len() - 1
             });
-            by_id[at].1.push(CacheUse { step: s.id, mount });
+            add_use(&mut by_id[at].1, steps, CacheUse { step: s.id, mount });
         }
     }
     let graph = StageGraph::new(deps);
@@ -80,6 +80,23 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Hazards {
         }
     }
     out
+}
+
+/// Adds a use of a cache, once per Dockerfile step: the same instruction solved twice (each bake
+/// target on its own, on older BuildKit) counts once, as the instance that executed. The same
+/// instruction on two platforms is two steps (they do race on a cache both mount).
+fn add_use(uses: &mut Vec<CacheUse>, steps: &[Step], u: CacheUse) {
+    let same = |e: &CacheUse| {
+        let (a, b) = (&steps[e.step], &steps[u.step]);
+        a.name == b.name && a.platform == b.platform && a.origin == b.origin
+    };
+    match uses.iter_mut().find(|e| same(e)) {
+        Some(e) if steps[e.step].state == State::Cached && steps[u.step].state != State::Cached => {
+            *e = u
+        }
+        Some(_) => {}
+        None => uses.push(u),
+    }
 }
 
 /// Which of a set of steps reach which through their inputs: one walk up from each, with the

@@ -7,13 +7,18 @@ use color_eyre::eyre::{eyre, Result};
 use super::live::{run_request, How};
 use super::Outcome;
 use crate::cli::BakeArgs;
+use crate::source::bake;
 use crate::source::child::{self, Plan};
 use crate::source::request::BuildRequest;
 use crate::source::runner::Runner;
 
 pub fn run(args: BakeArgs) -> Outcome {
     child::check_buildx(&args.docker).map_err(|e| eyre!("bake needs the buildx plugin: {e}"))?;
-    let request = request(&args)?;
+    let mut request = request(&args)?;
+    if args.verify_layers {
+        request.bake = bake::print(&args.docker, &request.buildx_args).map_err(|e| eyre!(e))?;
+        request.verify_layers = true;
+    }
     eprintln!(
         "buildx-gantt: {} {}",
         request.runner.describe(),

@@ -216,6 +216,9 @@ fn tell_outcome(app: &App, analysis: &Analysis, code: Exit) {
 
 /// `--verify-layers` after a build that passed: a missing layer fails it.
 fn verify_layers(build: &mut Started, request: &BuildRequest, app: &App) -> Exit {
+    if !request.bake.is_empty() {
+        return verify_bake(build, request);
+    }
     let target = request.target.as_deref();
     match layers::verify(build.image_id(), app.dockerfile.as_ref(), target) {
         Ok(check) => {
@@ -227,6 +230,26 @@ fn verify_layers(build: &mut Started, request: &BuildRequest, app: &App) -> Exit
             Exit::OK
         }
     }
+}
+
+/// `bake --verify-layers`: one check per target, each of its own Dockerfile and stage; a missing
+/// layer in any fails the bake.
+fn verify_bake(build: &Started, request: &BuildRequest) -> Exit {
+    let images = build.bake_images();
+    let mut failed = false;
+    for t in &request.bake {
+        let checked = t.parsed().and_then(|df| {
+            layers::verify(images.get(&t.name).cloned(), Some(&df), t.stage.as_deref())
+        });
+        match checked {
+            Ok(check) => {
+                println!("target {}: {}", t.name, check.describe());
+                failed |= !check.ok();
+            }
+            Err(e) => eprintln!("buildx-gantt: --verify-layers: target {}: {e}", t.name),
+        }
+    }
+    Exit::of_build(failed)
 }
 
 fn tell_recording(request: &BuildRequest, feed: &Feed) {

@@ -19,19 +19,16 @@ pub fn attribute(steps: &mut [Step]) {
             Some((file.trim().to_string(), s.targets.clone()))
         })
         .collect();
-    if defs.len() < 2 {
+    // Targets loading files of the same name load the same Dockerfile (older BuildKit sends one
+    // definition step per target even then); stages of same-named Dockerfiles in different
+    // contexts are not told apart.
+    let mut files: Vec<&str> = defs.iter().map(|d| d.0.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    if files.len() < 2 {
         return;
     }
-    let label = |i: usize| -> String {
-        let (file, targets) = &defs[i];
-        let same_file = defs.iter().filter(|d| d.0 == *file).count() > 1;
-        if same_file {
-            targets.join(", ")
-        } else {
-            file.clone()
-        }
-    };
-    let labels: Vec<String> = (0..defs.len()).map(label).collect();
+    let labels: Vec<String> = defs.iter().map(|d| d.0.clone()).collect();
     for s in steps.iter_mut().filter(|s| s.parsed.is_dockerfile_step()) {
         let def = s
             .targets

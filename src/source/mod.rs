@@ -1,6 +1,7 @@
 //! Where bytes come from, turned into [`crate::model::Event`]s. One module per origin; none of them
 //! knows anything about drawing.
 
+pub mod bake;
 pub mod child;
 pub mod context;
 pub mod engine;

@@ -31,6 +31,8 @@ pub struct BuildRequest {
     pub verify_layers: bool,
     /// Where the build is recorded: a file for one build, a directory for `repeat`'s runs.
     pub record: Option<PathBuf>,
+    /// For a bake with `--verify-layers`: its targets as resolved (one layer check each).
+    pub bake: Vec<super::bake::BakeTarget>,
 }
 
 impl BuildRequest {
@@ -55,6 +57,7 @@ impl BuildRequest {
             runner,
             verify_layers: false,
             record: None,
+            bake: Vec::new(),
         }
     }
 

@@ -40,6 +40,8 @@ pub struct Started {
     pub output: Option<Box<dyn Read + Send>>,
     /// Where a CLI build writes its image id (`--iidfile`), when asked for.
     iidfile: Option<PathBuf>,
+    /// Where a bake writes what it built (`--metadata-file`), when asked for.
+    metadata: Option<PathBuf>,
 }
 
 impl Started {
@@ -55,9 +57,19 @@ impl Started {
     }
 }
 
+impl Started {
+    /// The image each bake target left in the daemon (a bake started with `want_image`).
+    pub fn bake_images(&self) -> std::collections::BTreeMap<String, String> {
+        self.metadata
+            .as_deref()
+            .map(super::bake::images)
+            .unwrap_or_default()
+    }
+}
+
 impl Drop for Started {
     fn drop(&mut self) {
-        if let Some(f) = &self.iidfile {
+        for f in self.iidfile.iter().chain(&self.metadata) {
             let _ = std::fs::remove_file(f);
         }
     }
@@ -168,16 +180,27 @@ impl Runner {
         match self {
             Runner::Cli { docker, plan } => {
                 let mut args = buildx_args.to_vec();
-                let iidfile = want_image.then(|| {
+                // What the build leaves: its image id, or for bake each target's.
+                let (flag, ext) = match plan {
+                    Plan::Bake => ("--metadata-file", "json"),
+                    _ => ("--iidfile", "iid"),
+                };
+                let written = want_image.then(|| {
                     std::env::temp_dir().join(format!(
-                        "buildx-gantt-{}-{}.iid",
+                        "buildx-gantt-{}-{}.{ext}",
                         std::process::id(),
                         super::now()
                     ))
                 });
-                if let Some(f) = &iidfile {
-                    args.extend(["--iidfile".to_string(), f.display().to_string()]);
+                if let Some(f) = &written {
+                    args.extend([flag.to_string(), f.display().to_string()]);
                 }
+                let bake = *plan == Plan::Bake;
+                let (iidfile, metadata) = if bake {
+                    (None, written)
+                } else {
+                    (written, None)
+                };
                 let argv = plan.argv(dockerfile, context, &args);
                 // `-f -` or a context of `-`: buildx reads them from our standard input.
                 let from_stdin = dockerfile == "-" || context == "-";
@@ -187,6 +210,7 @@ impl Runner {
                     job: Box::new(process),
                     output: Some(Box::new(stderr)),
                     iidfile,
+                    metadata,
                 })
             }
             Runner::Engine { args } => {
@@ -213,6 +237,7 @@ impl Runner {
                     job: Box::new(build),
                     output: Some(Box::new(output)),
                     iidfile: None,
+                    metadata: None,
                 })
             }
         }
