@@ -173,6 +173,8 @@ struct Ctx<'a> {
     step_red: Vec<Red>,
     took_first: Vec<Option<&'a str>>,
     stage_red: HashMap<&'a str, Red>,
+    /// How many bake targets the build has.
+    bake_targets: usize,
 }
 
 impl<'a> Ctx<'a> {
@@ -198,6 +200,7 @@ impl<'a> Ctx<'a> {
             step_red: a.step_overlaps(),
             took_first,
             stage_red: a.stage_overlaps(),
+            bake_targets: a.targets().len(),
         }
     }
 
@@ -220,7 +223,7 @@ impl<'a> Ctx<'a> {
             .cloned()
             .unwrap_or_default();
         let mut row = self.group(&steps, red, maybe);
-        row.label = stage_label(self.a, stage);
+        row.label = stage_label(self.a, stage, self.bake_targets);
         row.open = Some(open);
         if stage.steps.iter().any(|&id| self.hazard[id]) {
             row.marker = Some(Marker::Hazard);

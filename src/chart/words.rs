@@ -184,9 +184,13 @@ pub fn step_label(s: &Step) -> String {
 /// `[internal] 3 steps`.
 /// A stage's label: its name, and in a bake of several targets the targets that need it
 /// (`deps (api, worker)`; not `api (api)`).
-pub fn stage_label(a: &Analysis, stage: &Stage) -> String {
+/// `bake_targets`: how many targets the build has (`Analysis::targets`, counted once per chart).
+pub fn stage_label(a: &Analysis, stage: &Stage, bake_targets: usize) -> String {
+    if bake_targets < 2 {
+        return stage.name.clone();
+    }
     let targets = a.stage_targets(stage);
-    if a.targets().len() < 2 || targets == [stage.name.as_str()] {
+    if targets == [stage.name.as_str()] {
         return stage.name.clone();
     }
     format!("{} ({})", stage.name, targets.join(", "))
