@@ -167,6 +167,15 @@ pub struct BakeArgs {
     #[arg(long)]
     pub verify_layers: bool,
 
+    /// Bake N times, as `repeat` builds: each run recorded, the table of runs, the failure rate
+    /// and whether the cache verdict predicted each outcome.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub repeat: Option<u32>,
+
+    /// With --repeat: empty the builder's cache before every Kth run (0: never).
+    #[arg(long, value_name = "K", default_value_t = 1, requires = "repeat")]
+    pub reset_every: u32,
+
     #[command(flatten)]
     pub live: LiveArgs,
 }

@@ -630,3 +630,40 @@ fn bake_verify_layers_checks_each_targets_image() {
         assert!(stdout(&out).contains(&line), "{line}: {all}");
     }
 }
+
+#[test]
+fn bake_repeat_runs_the_bake_and_tells_each_run() {
+    let Some(cli) = buildx_or_skip("bake_repeat_runs_the_bake_and_tells_each_run") else {
+        return;
+    };
+    let _one = one_at_a_time();
+    let ctx = bake_context("buildx-bake-repeat", &unique("repeat"));
+    let runs = ctx.join("runs");
+    let out = bin()
+        .args(["bake", "--docker", &cli, "--repeat", "2", "--record"])
+        .arg(&runs)
+        .args(["--", "--builder", "buildkit-remote"])
+        .current_dir(&ctx)
+        .env("COLUMNS", "120")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let all = format!("{}\n{}", stderr(&out), stdout(&out));
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{all}");
+    let mut failed = 0;
+    for run in ["run-001.jsonl", "run-002.jsonl"] {
+        let rec = runs.join(run);
+        let report = bin().arg("report").arg(&rec).output().unwrap();
+        failed += (report.status.code() == Some(1)) as usize;
+        let said = stdout(&report);
+        assert!(
+            said.contains("deps (api, worker)") || said.contains("deps (worker, api)"),
+            "{run}: {said}"
+        );
+    }
+    assert!(
+        stdout(&out).contains(&format!("{failed} of 2 builds failed")),
+        "{all}"
+    );
+    assert_eq!(out.status.code(), Some((failed > 0) as i32), "{all}");
+}

@@ -5,8 +5,9 @@
 use color_eyre::eyre::{eyre, Result};
 
 use super::live::{run_request, How};
+use super::output::state_path;
 use super::Outcome;
-use crate::cli::BakeArgs;
+use crate::cli::{BakeArgs, SummaryFormat};
 use crate::source::bake;
 use crate::source::child::{self, Plan};
 use crate::source::request::BuildRequest;
@@ -24,8 +25,34 @@ pub fn run(args: BakeArgs) -> Outcome {
         request.runner.describe(),
         request.buildx_args.join(" ")
     );
+    if let Some(runs) = args.repeat {
+        return repeat(request, runs, &args);
+    }
     let how = How::new(title(&args), &args.live);
     run_request(request, how)
+}
+
+/// `--repeat N`: the bake as `repeat` runs a build, recorded under the state directory's
+/// `repeats/` (or --record as the directory).
+fn repeat(mut request: BuildRequest, runs: u32, args: &BakeArgs) -> Outcome {
+    let dir = args
+        .live
+        .record
+        .record
+        .clone()
+        .map(std::path::PathBuf::from);
+    request.record = Some(
+        dir.or_else(|| state_path("repeats", &title(args)))
+            .ok_or_else(|| {
+                eyre!("no place for the recordings: set --record DIR (HOME is not set)")
+            })?,
+    );
+    let plan = crate::repeat::Plan {
+        request,
+        runs,
+        reset_every: args.reset_every,
+    };
+    super::repeat::run_plan(&plan, false, SummaryFormat::Text)
 }
 
 /// bake's own arguments: the files, what came after `--`, then the targets.

@@ -40,16 +40,22 @@ pub fn run(args: RepeatArgs) -> Outcome {
         runs: args.runs,
         reset_every: args.reset_every,
     };
-    announce(&plan);
+    run_plan(&plan, args.no_screen, args.format)
+}
+
+/// Runs the loop of `plan`, on the table screen on a terminal (unless `no_screen`), and prints
+/// the summary; exits 1 when a run failed, 130 when stopped early.
+pub fn run_plan(plan: &Plan, no_screen: bool, format: SummaryFormat) -> Outcome {
+    announce(plan);
     let stop = Arc::new(Stop::default());
-    let tty = io::stdout().is_terminal() && !args.no_screen && args.format == SummaryFormat::Text;
+    let tty = io::stdout().is_terminal() && !no_screen && format == SummaryFormat::Text;
     let results = if tty {
-        repeat_screen::run(&plan, stop.clone()).map_err(|e| eyre!(e))?
+        repeat_screen::run(plan, stop.clone()).map_err(|e| eyre!(e))?
     } else {
-        without_screen(&plan, &stop, args.format == SummaryFormat::Text)?
+        without_screen(plan, &stop, format == SummaryFormat::Text)?
     };
     let summary = repeat::summarize(&results);
-    write_out(&summary_text(&plan, &results, &summary, args.format, tty))?;
+    write_out(&summary_text(plan, &results, &summary, format, tty))?;
     Ok(
         if results.iter().any(|r| r.interrupted) || results.len() < plan.runs as usize {
             Exit::INTERRUPTED
