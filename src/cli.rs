@@ -49,6 +49,18 @@ pub enum Command {
     /// Check an image in the daemon has a layer for every RUN/COPY/ADD of its Dockerfile's
     /// target stage (what --verify-layers does after a build).
     VerifyLayers(VerifyLayersArgs),
+    /// Print a shell completion script (`buildx-gantt completions bash >
+    /// /etc/bash_completion.d/buildx-gantt`).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `buildx-gantt man > buildx-gantt.1`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// How builds run and what is checked after them (the live build and `repeat`).

@@ -513,3 +513,57 @@ fn verify_layers_of_a_multi_platform_build_is_refused_before_it_starts() {
         stderr(&o)
     );
 }
+
+#[test]
+fn completions_for_every_shell_and_a_man_page_come_from_the_cli() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let o = run(&["completions", shell], None);
+        assert_eq!(o.status.code(), Some(0), "{shell}: {}", stderr(&o));
+        let script = stdout(&o);
+        for word in ["bake", "report", "replay", "--verify-layers"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    // The bash script, loaded in a real bash, completes subcommands.
+    let bin = env!("CARGO_BIN_EXE_buildx-gantt");
+    let probe = format!(
+        "source <({bin} completions bash) && COMP_WORDS=(buildx-gantt ba) COMP_CWORD=1 \
+         && _buildx__gantt buildx-gantt ba buildx-gantt && printf '%s\\n' \"${{COMPREPLY[@]}}\""
+    );
+    let o = std::process::Command::new("bash")
+        .args(["-c", &probe])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&o).lines().any(|l| l == "bake"),
+        "{}{}",
+        stdout(&o),
+        stderr(&o)
+    );
+    let man = run(&["man"], None);
+    assert_eq!(man.status.code(), Some(0));
+    let page = stdout(&man);
+    assert!(
+        page.contains(".TH buildx-gantt 1") && page.contains("bake"),
+        "{page}"
+    );
+}
+
+#[test]
+fn a_dockerfile_named_like_a_subcommand_is_given_as_a_path() {
+    let dir = tmp_dir("named-report");
+    std::fs::copy(fixture("race/Dockerfile"), dir.join("report")).unwrap();
+    let o = bin()
+        .args(["./report", "/nonexistent-context"])
+        .current_dir(&dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    // Taken for the Dockerfile (its context is what is wrong), not for `report`.
+    assert!(
+        stderr(&o).contains("the build context is not a directory"),
+        "{}",
+        stderr(&o)
+    );
+}

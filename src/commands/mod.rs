@@ -7,6 +7,7 @@ mod build;
 mod check;
 mod demo;
 mod doctor;
+mod generate;
 mod live;
 mod output;
 mod repeat;
@@ -32,6 +33,8 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Repeat(args)) => repeat::run(args),
         Some(Command::Doctor(args)) => doctor::run(args),
         Some(Command::VerifyLayers(args)) => verify_layers::run(args),
+        Some(Command::Completions(args)) => generate::completions(args),
+        Some(Command::Man) => generate::man(),
         None => live::run(cli.build),
     };
     result.unwrap_or_else(|e| tell(&e))
