@@ -2,10 +2,18 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `0.1.0 (commit 1a2b3c4d5e6f)`.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("BUILDX_GANTT_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "buildx-gantt",
-    version,
+    version = VERSION,
     about = "Shows a Docker (BuildKit) build as a live Gantt chart and finds the stages that race their COPY --from source",
     long_about = "Shows a Docker (BuildKit) build as a live Gantt chart and finds the stages that race their \
 COPY --from source.\n\n\
@@ -54,6 +62,17 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff): `buildx-gantt man > buildx-gantt.1`.
     Man,
+    /// Install this binary as the Docker CLI plugin `docker gantt` (a link named docker-gantt in
+    /// $DOCKER_CONFIG/cli-plugins, else ~/.docker/cli-plugins) and say where.
+    InstallPlugin(InstallPluginArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InstallPluginArgs {
+    /// The cli-plugins directory to link into (e.g. /usr/local/lib/docker/cli-plugins for every
+    /// user).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<String>,
 }
 
 #[derive(Debug, Args)]

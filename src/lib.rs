@@ -20,6 +20,7 @@ pub(crate) mod graph;
 pub(crate) mod instruction;
 pub(crate) mod layers;
 pub mod model;
+pub mod plugin;
 pub(crate) mod repeat;
 pub mod report;
 pub mod source;

@@ -15,7 +15,14 @@ fn main() -> ExitCode {
     }
     let _ = color_eyre::install();
     let started = std::time::Instant::now();
-    let cli = Cli::parse();
+    let cli = match buildx_gantt::plugin::invoked() {
+        buildx_gantt::plugin::Invoked::Metadata => {
+            println!("{}", buildx_gantt::plugin::metadata());
+            return ExitCode::SUCCESS;
+        }
+        buildx_gantt::plugin::Invoked::AsPlugin(args) => Cli::parse_from(args),
+        buildx_gantt::plugin::Invoked::Direct => Cli::parse(),
+    };
     let code = commands::run(cli);
     if std::env::var_os("BUILDX_GANTT_STATS").is_some() {
         print_stats(started);

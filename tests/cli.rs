@@ -567,3 +567,51 @@ fn a_dockerfile_named_like_a_subcommand_is_given_as_a_path() {
         stderr(&o)
     );
 }
+
+/// `install-plugin`, then the real docker CLIs (28.x at /usr/local/bin, Debian's 20.10 at
+/// /usr/bin) list `gantt`, run `docker gantt report` and pass its exit code through. A CLI that is
+/// missing is SKIPPED (with BUILDX_GANTT_REQUIRE_ENGINE=1, as .ci/run sets, Debian's must be there).
+#[test]
+fn the_docker_cli_runs_it_as_a_plugin() {
+    let config = tmp_dir("plugin-config");
+    let o = bin()
+        .arg("install-plugin")
+        .env("DOCKER_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let link = config.join("cli-plugins/docker-gantt");
+    assert!(
+        stderr(&o).contains(link.to_str().unwrap()),
+        "says where: {}",
+        stderr(&o)
+    );
+    let log = fixture("race/rawjson-fail.jsonl");
+    for cli in ["/usr/local/bin/docker", "/usr/bin/docker"] {
+        if !std::path::Path::new(cli).exists() {
+            let required = std::env::var_os("BUILDX_GANTT_REQUIRE_ENGINE").is_some();
+            assert!(!(required && cli == "/usr/bin/docker"), "{cli} is missing");
+            eprintln!("SKIPPED the_docker_cli_runs_it_as_a_plugin with {cli}: not installed");
+            continue;
+        }
+        let docker = |args: &[&str]| {
+            std::process::Command::new(cli)
+                .args(args)
+                .env("DOCKER_CONFIG", &config)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap()
+        };
+        let help = docker(&["--help"]);
+        assert!(stdout(&help).contains("gantt"), "{cli}: {}", stdout(&help));
+        let report = docker(&["gantt", "report", log.to_str().unwrap()]);
+        assert_eq!(report.status.code(), Some(1), "{cli}: {}", stderr(&report));
+        assert!(stdout(&report).contains("build FAILED"), "{cli}");
+        let version = docker(&["gantt", "--version"]);
+        assert!(
+            stdout(&version).contains(env!("CARGO_PKG_VERSION")),
+            "{cli}"
+        );
+        assert!(stdout(&version).contains("commit "), "{cli}");
+    }
+}

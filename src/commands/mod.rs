@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::VerifyLayers(args)) => verify_layers::run(args),
         Some(Command::Completions(args)) => generate::completions(args),
         Some(Command::Man) => generate::man(),
+        Some(Command::InstallPlugin(args)) => generate::install_plugin(args),
         None => live::run(cli.build),
     };
     result.unwrap_or_else(|e| tell(&e))
