@@ -267,6 +267,8 @@ pub enum Format {
     Json,
     Svg,
     Html,
+    /// For $GITHUB_STEP_SUMMARY and pull-request comments (with a Mermaid gantt chart).
+    Markdown,
 }
 
 /// `repeat`'s summary.

@@ -472,3 +472,29 @@ fn readme_svg_is_the_bundled_race() {
         "the README shows assets/race.svg"
     );
 }
+
+#[test]
+fn markdown_for_a_step_summary_with_a_mermaid_gantt() {
+    let md = export(&path("race/rawjson-fail.jsonl"), "markdown", &[], 1);
+    assert!(md.starts_with("## "), "{md}");
+    assert!(
+        md.contains("### Cache hazards") && md.contains("**Fix:**"),
+        "{md}"
+    );
+    assert!(md.contains("| stage | time | state | cache hits | alongside its source |"));
+    assert!(
+        md.contains("| stage-2 | 0.56s | failed | 0/4 | 0.32s |"),
+        "{md}"
+    );
+    let block = md.split("```mermaid\n").nth(1).expect("a mermaid block");
+    let block = block.split("```").next().unwrap();
+    assert!(block.starts_with("gantt\n"));
+    // The two steps that ran alongside builder, and the one that failed, are `crit`.
+    let crit: Vec<&str> = block.lines().filter(|l| l.contains(":crit,")).collect();
+    assert_eq!(crit.len(), 3, "{block}");
+    assert!(crit.iter().any(|l| l.contains("[stage-2 2/4]")), "{block}");
+    // Every task line is `name :tags, id, start, end` with no stray `:` in the name.
+    for l in block.lines().filter(|l| l.contains(", s")) {
+        assert_eq!(l.matches(':').count(), 1, "{l}");
+    }
+}

@@ -14,7 +14,7 @@ use crate::cli::{Format, ReportArgs};
 use crate::compare;
 use crate::dockerfile::Dockerfile;
 use crate::exit::Exit;
-use crate::export::{html, json, svg, text};
+use crate::export::{html, json, markdown, svg, text};
 use crate::model::LogRetention;
 use crate::report::{self, Loaded};
 use crate::source::runner::human_bytes;
@@ -81,6 +81,7 @@ fn render(
             };
             w.write_all(text::render(name, build, analysis, &opts).as_bytes())
         }
+        Format::Markdown => w.write_all(markdown::render(title, build, analysis).as_bytes()),
         Format::Svg => {
             let opts = svg::SvgOptions {
                 theme: args.theme.into(),

@@ -4,5 +4,6 @@
 
 pub mod html;
 pub mod json;
+pub mod markdown;
 pub mod svg;
 pub mod text;
