@@ -333,3 +333,68 @@ f.onload = function () {
 };
 </script></body></html>
 "#;
+
+/// The Markdown report's Mermaid block, drawn by the real Mermaid renderer (mermaid-cli on this
+/// Chromium; `npm ci` in tests/mermaid, which .ci/run does): every `crit` task of the block is a
+/// `crit` bar in the picture, `[stage-2 2/4]` among them.
+#[test]
+fn the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps() {
+    let test = "the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps";
+    let Some(browser) = chromium_or_skip(test) else {
+        return;
+    };
+    let mmdc =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/mermaid/node_modules/.bin/mmdc");
+    if !mmdc.is_file() {
+        let why = "no mermaid-cli (run `npm ci` in tests/mermaid)";
+        if std::env::var_os("BUILDX_GANTT_REQUIRE_BROWSER").is_some_and(|v| v == "1") {
+            panic!("{test}: {why}, and BUILDX_GANTT_REQUIRE_BROWSER=1");
+        }
+        eprintln!("SKIPPED {test}: {why}");
+        return;
+    }
+    let md = run(
+        &[
+            "report",
+            fixture("race/rawjson-fail.jsonl").to_str().unwrap(),
+            "--format",
+            "markdown",
+        ],
+        None,
+    );
+    let md = stdout(&md);
+    let block = md
+        .split("```mermaid\n")
+        .nth(1)
+        .unwrap()
+        .split("```")
+        .next()
+        .unwrap();
+    let crit = block.lines().filter(|l| l.contains(":crit,")).count();
+    let dir = artifacts();
+    let (input, picture) = (dir.join("gantt.mmd"), dir.join("gantt.svg"));
+    std::fs::write(&input, block).unwrap();
+    let config = dir.join("puppeteer.json");
+    let puppeteer = serde_json::json!({
+        "executablePath": browser,
+        "args": ["--no-sandbox", "--headless=new"],
+    });
+    std::fs::write(&config, puppeteer.to_string()).unwrap();
+    let o = std::process::Command::new(&mmdc)
+        .arg("-i")
+        .arg(&input)
+        .arg("-o")
+        .arg(&picture)
+        .arg("-p")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let svg = std::fs::read_to_string(&picture).unwrap();
+    let bars = svg.matches("class=\"task crit").count();
+    assert_eq!(bars, crit, "{block}");
+    assert!(
+        svg.contains("[stage-2 2/4]"),
+        "the red step is named in the picture"
+    );
+}
