@@ -5,6 +5,10 @@
 
 /// Lines in a row that are neither rawjson records nor `#N` lines, after which reading stops.
 pub const MAX_RUN: u32 = 1_000;
+/// Bytes before the first progress line, after which reading stops: the format was told from a
+/// line that begins in the first [`super::SNIFF_LIMIT`] bytes, so a reader that agrees with the
+/// sniffing sees it before this.
+pub const MAX_PREAMBLE: u64 = 2 * super::SNIFF_LIMIT as u64;
 
 /// Why a read stopped before the end of its input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,18 +52,21 @@ impl GaveUp {
 pub struct Watch {
     seen_progress: bool,
     run: u32,
+    preamble: u64,
 }
 
 impl Watch {
-    /// Line `line` was progress or not, and held a NUL byte or not: whether to stop here.
-    pub fn see(&mut self, line: u64, progress: bool, nul: bool) -> Option<GaveUp> {
+    /// Line `line` (`bytes` long) was progress or not, and held a NUL byte or not: whether to
+    /// stop here.
+    pub fn see(&mut self, line: u64, bytes: u64, progress: bool, nul: bool) -> Option<GaveUp> {
         if progress {
             self.seen_progress = true;
             self.run = 0;
             return None;
         }
         if !self.seen_progress {
-            return None;
+            self.preamble += bytes;
+            return (self.preamble >= MAX_PREAMBLE).then_some(GaveUp::NoProgress);
         }
         if nul {
             return Some(GaveUp::Nul { line });
@@ -77,19 +84,22 @@ mod tests {
     fn stops_on_nul_or_a_long_run_only_after_progress() {
         let mut w = Watch::default();
         for i in 0..5_000 {
-            assert_eq!(w.see(i, false, true), None, "preamble");
+            assert_eq!(w.see(i, 20, false, true), None, "preamble");
         }
-        assert_eq!(w.see(1, true, false), None);
-        assert_eq!(w.see(2, false, true), Some(GaveUp::Nul { line: 2 }));
+        let mut endless = Watch::default();
+        let stop = (0..).find_map(|i| endless.see(i, 1 << 16, false, false));
+        assert_eq!(stop, Some(GaveUp::NoProgress), "a preamble that never ends");
+        assert_eq!(w.see(1, 20, true, false), None);
+        assert_eq!(w.see(2, 20, false, true), Some(GaveUp::Nul { line: 2 }));
         let mut w = Watch::default();
-        w.see(1, true, false);
+        w.see(1, 20, true, false);
         for i in 2..(MAX_RUN as u64 + 1) {
-            assert_eq!(w.see(i, false, false), None);
+            assert_eq!(w.see(i, 20, false, false), None);
             if i % 500 == 0 {
-                w.see(i, true, false);
+                w.see(i, 20, true, false);
             }
         }
-        let stop = (0..MAX_RUN as u64).find_map(|i| w.see(5_000 + i, false, false));
+        let stop = (0..MAX_RUN as u64).find_map(|i| w.see(5_000 + i, 20, false, false));
         assert!(matches!(stop, Some(GaveUp::Run { .. })));
     }
 }

@@ -43,24 +43,23 @@ pub const SNIFF_LIMIT: usize = 4 << 20;
 /// bytes are enough).
 fn format_of(line: &[u8]) -> Option<Format> {
     let text = String::from_utf8_lossy(&line[..line.len().min(256)]);
-    let text = crate::model::strip_ansi(&text);
     let t = text.trim_start();
-    if is_record_start(t) {
+    if is_record_start(crate::model::strip_ansi(t).trim_start()) {
         Some(Format::RawJson)
-    } else if plain::is_progress_line(t) {
+    } else if plain::is_progress_line(&text) {
         Some(Format::Plain)
     } else {
         None
     }
 }
 
-/// Whether a line begins like a `SolveStatus` record: `{}`, or `{"` and one of its fields.
+/// Whether a line begins like a `SolveStatus` record: is `{}`, or opens `{"` and one of its fields.
 fn is_record_start(t: &str) -> bool {
     let Some(rest) = t.strip_prefix('{') else {
         return false;
     };
     let rest = rest.trim_start();
-    rest.starts_with('}')
+    rest.trim_end() == "}"
         || ["vertexes", "statuses", "logs", "warnings"]
             .iter()
             .any(|k| rest.strip_prefix('"').is_some_and(|r| r.starts_with(k)))
@@ -192,5 +191,9 @@ mod tests {
         assert_eq!(sniffed("hello\nworld").0, None);
         assert_eq!(sniffed("").0, None);
         assert_eq!(sniffed("\x1b[34m#1 DONE 0.1s").0, Some(Format::Plain));
+        // What random bytes may hold: neither is a record or a `#N` line the readers would see.
+        assert_eq!(sniffed("{}x junk\n").0, None);
+        assert_eq!(sniffed("  #5 DONE\n").0, None);
+        assert_eq!(sniffed("{}\n").0, Some(Format::RawJson));
     }
 }

@@ -75,7 +75,7 @@ pub fn read_with_limit<R: BufRead>(
         summary.bytes += seen.bytes;
         summary.json_lines += seen.json as u64;
         complete &= seen.terminated;
-        let stop = watch.see(line_no, seen.record, seen.nul);
+        let stop = watch.see(line_no, seen.bytes, seen.record, seen.nul);
         if let Some(stop) = stop.or(seen.unread.then_some(GaveUp::Nul { line: line_no })) {
             out(EventKind::Unreadable {
                 line: line_no,

@@ -68,11 +68,12 @@ fn each_line<R: BufRead>(
         };
         summary.bytes += seen.bytes;
         complete &= seen.terminated;
+        let seen_bytes = seen.bytes;
         let Seen {
             text, nul, unread, ..
         } = seen;
         let progress = is_progress_line(&text);
-        let stop = watch.see(summary.lines, progress, nul);
+        let stop = watch.see(summary.lines, seen_bytes, progress, nul);
         if let Some(stop) = stop.or(unread.then_some(GaveUp::Nul {
             line: summary.lines,
         })) {
