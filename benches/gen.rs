@@ -147,17 +147,28 @@ pub fn log_heavy<W: Write>(out: &mut W, chunks: usize, chunk_bytes: usize) -> io
 /// A build of `stages` × `per_stage` steps: each stage builds on `base`, copies from the stage
 /// before it halfway through, and every fifth stage mounts a shared cache.
 pub fn dag<W: Write>(out: &mut W, stages: usize, per_stage: usize) -> io::Result<u64> {
-    dag_with(out, stages, per_stage, true)
+    dag_with(out, stages, per_stage, Shape::WithLogs)
 }
 
-/// [`dag`], with or without each step's output (without: the leanest log of that many steps,
-/// three lines per step, as a build whose steps print nothing).
+/// How a generated build reports each step.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// As BuildKit does: announced, started, completed (three lines).
+    BuildKit,
+    /// The same, with a log line between.
+    WithLogs,
+    /// One line with both times: the leanest a log can be, so the most steps per byte.
+    OneLine,
+}
+
+/// [`dag`], its steps reported in `shape`.
 pub fn dag_with<W: Write>(
     out: &mut W,
     stages: usize,
     per_stage: usize,
-    logs: bool,
+    shape: Shape,
 ) -> io::Result<u64> {
+    let logs = shape == Shape::WithLogs;
     let mut out = Counted {
         inner: out,
         written: 0,
@@ -196,8 +207,10 @@ pub fn dag_with<W: Write>(
             };
             let st = stage_start + i as i64 * 120_000_000 + if copy { 3_000_000_000 } else { 0 };
             let en = st + 100_000_000 + (id as i64 % 13) * 1_000_000;
-            out.put(&vertex_line(&v, None, None))?;
-            out.put(&vertex_line(&v, Some(st), None))?;
+            if shape != Shape::OneLine {
+                out.put(&vertex_line(&v, None, None))?;
+                out.put(&vertex_line(&v, Some(st), None))?;
+            }
             if logs {
                 let log = base64_simd::STANDARD
                     .encode_to_string(format!("step {id}: compiling\nstep {id}: ok\n"));

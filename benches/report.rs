@@ -96,20 +96,34 @@ fn bench_export(file: &Path, steps: usize, format: &str, runs: usize) {
 /// every format's time and peak memory against the file's size.
 fn bench_huge(quick: bool) {
     let stages = if quick { 100 } else { 5_000 };
-    let (file, bytes) = generate(&format!("dag-lean-{stages}x20.jsonl"), |w| {
-        gen::dag_with(w, stages, 20, false)
-    });
-    let _ = report(&file, "json"); // warm the page cache
-    for format in ["text", "json", "svg", "html"] {
-        let r = report(&file, format);
-        println!(
-            "report --format {format}, {} steps ({:.1} MB): {:.0} ms, peak RSS {:.1} MiB = {:.2} × the file",
-            stages * 20,
-            bytes as f64 / 1e6,
-            r.wall_ms,
-            r.peak_kib as f64 / 1024.0,
-            r.peak_kib as f64 * 1024.0 / bytes as f64
-        );
+    let shapes = [
+        (
+            "lean",
+            gen::Shape::BuildKit,
+            "three lines a step, as BuildKit sends them",
+        ),
+        (
+            "oneline",
+            gen::Shape::OneLine,
+            "one line a step, the leanest a log can be",
+        ),
+    ];
+    for (tag, shape, words) in shapes {
+        let (file, bytes) = generate(&format!("dag-{tag}-{stages}x20.jsonl"), |w| {
+            gen::dag_with(w, stages, 20, shape)
+        });
+        let _ = report(&file, "json"); // warm the page cache
+        for format in ["text", "json", "svg", "html"] {
+            let r = report(&file, format);
+            println!(
+                "report --format {format}, {} steps ({:.1} MB, {words}): {:.0} ms, peak RSS {:.1} MiB = {:.2} × the file",
+                stages * 20,
+                bytes as f64 / 1e6,
+                r.wall_ms,
+                r.peak_kib as f64 / 1024.0,
+                r.peak_kib as f64 * 1024.0 / bytes as f64
+            );
+        }
     }
 }
 

@@ -97,7 +97,7 @@ impl Dockerfile {
         let mut stage_env: Vec<HashMap<String, String>> = Vec::new();
         for (line, raw) in logical_lines(text) {
             let instr = Instruction::parse(&raw);
-            match instr.keyword.as_str() {
+            match instr.keyword.as_ref() {
                 "ARG" => {
                     for (name, default) in parse_assignments(&instr.args, false) {
                         let in_stage = !df.stages.is_empty();

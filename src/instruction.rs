@@ -2,6 +2,8 @@
 //! step names (`RUN --mount=… cmd`, where BuildKit already expanded build args) and for the
 //! Dockerfile reader, so `--from` and `--mount` are understood in exactly one place.
 
+use std::borrow::Cow;
+
 /// A `RUN --mount=…` specification (only the parts that matter for ordering).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Mount {
@@ -85,9 +87,38 @@ fn split_csv(s: &str) -> Vec<String> {
 pub struct Instruction {
     /// Upper-case keyword (`RUN`, `COPY`, …). `LINK COPY …` (BuildKit's merge vertex of
     /// `COPY --link`) reads as `COPY`.
-    pub keyword: String,
+    pub keyword: Cow<'static, str>,
     pub flags: Vec<(String, String)>,
     pub args: String,
+}
+
+/// Dockerfile keywords, kept without an allocation each (a huge build has one per step).
+const KEYWORDS: [&str; 18] = [
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "FROM",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
+];
+
+fn upper_keyword(word: &str) -> Cow<'static, str> {
+    match KEYWORDS.iter().find(|k| k.eq_ignore_ascii_case(word)) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(word.to_ascii_uppercase()),
+    }
 }
 
 impl Instruction {
@@ -113,7 +144,7 @@ impl Instruction {
             rest = after;
         }
         Instruction {
-            keyword: keyword.to_ascii_uppercase(),
+            keyword: upper_keyword(keyword),
             flags,
             args: rest.trim().to_string(),
         }
@@ -128,7 +159,7 @@ impl Instruction {
 
     /// `COPY --from=X` / `ADD --from=X`.
     pub fn copy_from(&self) -> Option<&str> {
-        match self.keyword.as_str() {
+        match self.keyword.as_ref() {
             "COPY" | "ADD" => self.flag("from").filter(|s| !s.is_empty()),
             _ => None,
         }

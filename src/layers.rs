@@ -64,7 +64,7 @@ pub fn expected(df: &Dockerfile, target: Option<&str>) -> Result<Expected, Strin
                 makes_layer(&i.keyword, &i.args).then(|| ExpectedLayer {
                     stage: s.label(),
                     line: step.line,
-                    keyword: i.keyword.clone(),
+                    keyword: i.keyword.to_string(),
                     text: i.args.clone(),
                 })
             })

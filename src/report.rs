@@ -124,6 +124,7 @@ pub fn load_from(
             stopped: summary.gave_up.map(|g| g.message()),
         });
     }
+    build.settle();
     Ok(Loaded {
         name,
         build,

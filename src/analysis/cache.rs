@@ -310,7 +310,7 @@ pub fn short_name(s: &Step) -> String {
         _ => s.name.to_string(),
     };
     let short = match (&s.platform, short.strip_prefix('[')) {
-        (Some(p), Some(rest)) if !short.contains(p.as_str()) => format!("[{p} {rest}"),
+        (Some(p), Some(rest)) if !short.contains(&**p) => format!("[{p} {rest}"),
         _ => short,
     };
     // Stages of different Dockerfiles in one bake: named with the target, as bake does.

@@ -92,21 +92,18 @@ impl Analysis {
         merged(out)
     }
 
-    /// When each step ran alongside its stage's source: `(proven, only possible)`, merged; by
-    /// step id.
-    pub fn step_overlaps(&self) -> Vec<Red> {
-        let mut out: Vec<Red> = vec![Red::default(); self.steps.len()];
+    /// When each step ran alongside its stage's source: `(proven, only possible)`, merged; for
+    /// the steps that did, by step id.
+    pub fn step_overlaps(&self) -> HashMap<StepId, Red> {
+        let mut out: HashMap<StepId, Red> = HashMap::new();
         for p in self.overlaps.iter().flat_map(|o| &o.pairs) {
-            let red = &mut out[p.step];
+            let red = out.entry(p.step).or_default();
             match p.certainty {
                 Certainty::Certain => red.0.extend(p.spans.iter().copied()),
                 Certainty::Possible => red.1.extend(p.spans.iter().copied()),
             }
         }
-        for red in out
-            .iter_mut()
-            .filter(|r| !r.0.is_empty() || !r.1.is_empty())
-        {
+        for red in out.values_mut() {
             *red = (
                 merge(std::mem::take(&mut red.0)),
                 merge(std::mem::take(&mut red.1)),

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::dockerfile::DepKind;
-use crate::graph::{intersect, measure, merge, Span};
+use crate::graph::{intersect, measure, merge, Span, Spans};
 use crate::graph::{Dependency, Step, StepId};
 use crate::model::{Interval, Nanos, PointId, Proofs, State};
 
@@ -25,7 +25,7 @@ pub struct StepPair {
     /// A step of the source stage executing at the same time.
     pub source_step: StepId,
     /// When both executed (best estimates).
-    pub spans: Vec<Span>,
+    pub spans: Spans,
     pub duration: Nanos,
     pub certainty: Certainty,
 }
@@ -57,7 +57,7 @@ pub fn find(steps: &[Step], deps: &[Dependency], proofs: Option<&Proofs>) -> Vec
     let mut by_stage: HashMap<&str, Vec<&Step>> = HashMap::new();
     for s in steps.iter().filter(|s| s.state != State::Cached) {
         if let Some(stage) = &s.stage {
-            by_stage.entry(stage.as_str()).or_default().push(s);
+            by_stage.entry(stage.as_ref()).or_default().push(s);
         }
     }
     for dep in deps {
@@ -76,6 +76,7 @@ pub fn find(steps: &[Step], deps: &[Dependency], proofs: Option<&Proofs>) -> Vec
         if pairs.is_empty() {
             continue;
         }
+        pairs.shrink_to_fit();
         pairs.sort_by_key(|p| (steps[p.step].start(), steps[p.source_step].start()));
         out.push(overlap(dep, pairs, steps));
     }
@@ -98,7 +99,7 @@ fn pair(a: &Step, b: &Step, proofs: Option<&Proofs>) -> Option<StepPair> {
     (duration > 0).then_some(StepPair {
         step: a.id,
         source_step: b.id,
-        spans,
+        spans: spans.into(),
         duration,
         certainty,
     })

@@ -8,4 +8,4 @@ mod rows;
 pub mod words;
 
 pub use axis::{Axis, Cells, Mark, Tick};
-pub use rows::{rows, Choices, Marker, Paint, Row, RowKey, RowKind, Segment};
+pub use rows::{each_row, row_count, rows, Choices, Marker, Paint, Row, RowKey, RowKind, Segment};

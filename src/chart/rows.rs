@@ -127,15 +127,47 @@ pub struct Choices {
 
 /// The rows, in order.
 pub fn rows(a: &Analysis, c: &Choices) -> Vec<Row> {
-    let ctx = Ctx::new(a, c);
     let mut out = Vec::with_capacity(a.steps.len() + a.stages.len() + 1);
+    each_row(a, c, |row| out.push(row));
+    out
+}
+
+/// Each row in order, made as it is handed over (a report of a huge build never holds them all).
+pub fn each_row(a: &Analysis, c: &Choices, mut f: impl FnMut(Row)) {
+    let ctx = Ctx::new(a, c);
+    walk(a, c, |item| {
+        f(match item {
+            Item::Internal(ids, open) => ctx.internal_row(ids, open),
+            Item::Stage(i, open) => ctx.stage_row(i, open),
+            Item::Alongside(i) => ctx.alongside_row(i),
+            Item::Step(id) => ctx.step_row(id),
+        })
+    });
+}
+
+/// How many rows [`rows`] makes, without making them.
+pub fn row_count(a: &Analysis, c: &Choices) -> usize {
+    let mut n = 0;
+    walk(a, c, |_| n += 1);
+    n
+}
+
+/// What a row will stand for, before it is made.
+enum Item {
+    Internal(Vec<StepId>, bool),
+    Stage(usize, bool),
+    Alongside(usize),
+    Step(StepId),
+}
+
+/// The chart's order: the `[internal]` group, then each stage, its `! alongside` rows, its steps.
+fn walk(a: &Analysis, c: &Choices, mut f: impl FnMut(Item)) {
     let internal = a.internal_steps();
     if !internal.is_empty() {
         let open = c.internal_open && !c.stages_only;
-        out.push(ctx.internal_row(internal.clone(), open));
-        if open {
-            out.extend(internal.iter().map(|&id| ctx.step_row(id)));
-        }
+        let steps = if open { internal.clone() } else { Vec::new() };
+        f(Item::Internal(internal, open));
+        steps.into_iter().for_each(|id| f(Item::Step(id)));
     }
     for (i, stage) in a.stages.iter().enumerate() {
         if stage.steps.is_empty() && c.finished {
@@ -149,18 +181,17 @@ pub fn rows(a: &Analysis, c: &Choices) -> Vec<Row> {
             continue;
         }
         let open = !c.stages_only && !c.collapsed.contains(&stage.name) && !stage.steps.is_empty();
-        out.push(ctx.stage_row(i, open));
+        f(Item::Stage(i, open));
         if c.alongside_rows {
             let overlaps = a.overlaps.iter().enumerate();
             for (oi, _) in overlaps.filter(|(_, o)| o.stage == stage.name) {
-                out.push(ctx.alongside_row(oi));
+                f(Item::Alongside(oi));
             }
         }
         if open {
-            out.extend(stage.steps.iter().map(|&id| ctx.step_row(id)));
+            stage.steps.iter().for_each(|&id| f(Item::Step(id)));
         }
     }
-    out
 }
 
 /// What every row of one chart looks up.
@@ -170,7 +201,7 @@ struct Ctx<'a> {
     /// By step id: on a hazard, on the critical path, red, the cache it took first.
     hazard: Vec<bool>,
     critical: Vec<bool>,
-    step_red: Vec<Red>,
+    step_red: HashMap<StepId, Red>,
     took_first: Vec<Option<&'a str>>,
     stage_red: HashMap<&'a str, Red>,
     /// How many bake targets the build has.
@@ -275,7 +306,10 @@ impl<'a> Ctx<'a> {
 
     fn step_row(&self, id: StepId) -> Row {
         let s = &self.a.steps[id];
-        let (red, maybe) = &self.step_red[id];
+        let (red, maybe) = self
+            .step_red
+            .get(&id)
+            .map_or((&[][..], &[][..]), |r| (&r.0, &r.1));
         let mut segments: Vec<Segment> = state_segments(&s.spans, s.state).collect();
         segments.extend(red_segments(red, maybe));
         let critical = self.critical[id];

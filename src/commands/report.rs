@@ -79,7 +79,7 @@ fn render(
                 color: color_for(args.color, tty),
                 ..Default::default()
             };
-            w.write_all(text::render(name, build, analysis, &opts).as_bytes())
+            text::write(w, name, build, analysis, &opts)
         }
         Format::Markdown => w.write_all(markdown::render(title, build, analysis).as_bytes()),
         Format::Svg => {

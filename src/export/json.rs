@@ -1,7 +1,7 @@
 //! The JSON report (schema `buildx-gantt/report`, version 1; documented in the README).
 //! Times are seconds from the build's first step start, so reports of two builds compare.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::analysis::{cache_breaks, counts, outcome, Counts};
 use crate::analysis::{
@@ -32,11 +32,11 @@ pub struct Report<'a> {
     pub counts: Counts,
     pub error: Option<String>,
     pub error_text: &'a [String],
-    pub vertexes: Vec<JVertex<'a>>,
-    pub steps: Vec<JStep<'a>>,
+    pub vertexes: Each<'a, JVertex<'a>>,
+    pub steps: Each<'a, JStep<'a>>,
     pub stages: Vec<JStage>,
     pub dependencies: Vec<JDependency>,
-    pub overlaps: Vec<JOverlap>,
+    pub overlaps: Each<'a, JOverlap>,
     pub hazards: Vec<JHazard>,
     /// Hazard pairs past those listed (20 per cache, 200 in all), counted.
     pub hazards_unlisted: u64,
@@ -47,6 +47,21 @@ pub struct Report<'a> {
     pub tool_warnings: &'a [String],
     pub diagnostics: &'a [Diagnostic],
     pub diagnostics_dropped: u64,
+}
+
+/// A list written as it is made: a huge build's vertexes and steps are never held twice.
+pub struct Each<'a, T>(Box<dyn Fn() -> Box<dyn Iterator<Item = T> + 'a> + 'a>);
+
+impl<'a, T: Serialize> Each<'a, T> {
+    fn new<I: Iterator<Item = T> + 'a>(make: impl Fn() -> I + 'a) -> Self {
+        Each(Box::new(move || Box::new(make())))
+    }
+}
+
+impl<T: Serialize> Serialize for Each<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
 }
 
 #[derive(Serialize)]
@@ -79,7 +94,7 @@ pub struct JVertex<'a> {
     pub state: State,
     pub cached: bool,
     pub error: Option<&'a str>,
-    pub inputs: &'a [String],
+    pub inputs: &'a [std::sync::Arc<str>],
     pub intervals: Vec<JInterval>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_group: Option<&'a ProgressGroup>,
@@ -199,6 +214,7 @@ pub struct JCritical {
 }
 
 /// Build times as the report writes them: seconds since the build's start.
+#[derive(Clone, Copy)]
 struct Clock {
     t0: Nanos,
 }
@@ -245,11 +261,11 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &'a Analysis) -> Report<
         counts: counts(a),
         error: build.error_message(),
         error_text: &build.error_text,
-        vertexes: build.vertexes().iter().map(|v| vertex(&c, v)).collect(),
-        steps: a.steps.iter().map(|s| step(&c, s)).collect(),
+        vertexes: Each::new(move || build.vertexes().iter().map(move |v| vertex(&c, v))),
+        steps: Each::new(move || a.steps.iter().map(move |s| step(&c, s))),
         stages: a.stages.iter().map(|s| stage(&c, s)).collect(),
         dependencies: a.dependencies.iter().map(dependency).collect(),
-        overlaps: a.overlaps.iter().map(|o| overlap(&c, o)).collect(),
+        overlaps: Each::new(move || a.overlaps.iter().map(move |o| overlap(&c, o))),
         hazards: a.hazards.iter().map(|h| hazard(a, h)).collect(),
         hazards_unlisted: a.hazards_unlisted,
         critical_path: a.critical_path.as_ref().map(|c| JCritical {

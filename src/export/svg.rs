@@ -25,7 +25,7 @@ use crate::chart::words::{
     overlap_sentence, secs, state_word, verdict, Tone, CRITICAL_LEGEND, HAZARD_LEGEND,
     POSSIBLY_RED_LEGEND, RED_LEGEND,
 };
-use crate::chart::{rows, Axis, Choices, Marker, Paint, Row, RowKind};
+use crate::chart::{each_row, row_count, Axis, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, Nanos, State};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,7 +263,7 @@ fn defs(p: &Palette) -> String {
 struct Page {
     head: (String, String),
     verdict: Vec<(String, Tone)>,
-    rows: Vec<Row>,
+    choices: Choices,
     chart_top: f64,
     chart_h: f64,
     legend_y: f64,
@@ -289,9 +289,9 @@ impl Page {
             finished: true,
             ..Choices::default()
         };
-        let rows = rows(a, &choices);
+        let rows = row_count(a, &choices);
         let chart_top = 84.0 + verdict.len() as f64 * 20.0 + 34.0;
-        let chart_h = rows.len().max(1) as f64 * ROW_H;
+        let chart_h = rows.max(1) as f64 * ROW_H;
         let legend_y = chart_top + chart_h + 28.0;
         let legend = legend_layout(&p, a.estimated);
         let legend_lines = legend.last().map_or(1, |l| l.1 + 1);
@@ -307,7 +307,7 @@ impl Page {
         Page {
             head,
             verdict,
-            rows,
+            choices,
             chart_top,
             chart_h,
             legend_y,
@@ -392,11 +392,13 @@ fn draw(pen: &mut Pen, title: &str, source: &str, build: &Build, a: &Analysis, o
             page.chart_h
         );
     }
-    for (i, row) in page.rows.iter().enumerate() {
+    let mut i = 0;
+    each_row(a, &page.choices, |row| {
         let top = page.chart_top + i as f64 * ROW_H;
-        draw_row(pen, a, &axis, row, i, top);
+        draw_row(pen, a, &axis, &row, i, top);
         pen.spill(false);
-    }
+        i += 1;
+    });
     legend(pen, page.legend_y, page.legend);
     callout(pen, &page.callout, page.callout_y, page.callout_h, &p);
     let mut y = page.critical_y;

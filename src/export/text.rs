@@ -3,6 +3,7 @@
 //! Every state has its own glyph, so nothing depends on colour.
 
 use std::fmt::Write as _;
+use std::io;
 
 use crate::analysis::{cache_breaks, counts, failed_steps, outcome, Analysis, Outcome};
 use crate::chart::words::{
@@ -10,7 +11,7 @@ use crate::chart::words::{
     outcome_words, overlap_sentence, secs, wrap, wrap_items, CRITICAL_LEGEND, HAZARD_LEGEND,
     LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH,
 };
-use crate::chart::{rows, Axis, Cells, Choices, Marker, Paint, Row, RowKind};
+use crate::chart::{each_row, Axis, Cells, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, State};
 
 #[derive(Debug, Clone, Copy)]
@@ -92,6 +93,37 @@ impl Ansi {
 const INFO_W: usize = 16;
 
 pub fn render(name: &str, build: &Build, a: &Analysis, opt: &TextOptions) -> String {
+    let mut whole = String::new();
+    let _ = emit(name, build, a, opt, &mut |part: &str| {
+        whole.push_str(part);
+        Ok(())
+    });
+    whole
+}
+
+/// The report written to `w` as it is made: a huge build's chart is never held whole.
+pub fn write(
+    w: &mut dyn io::Write,
+    name: &str,
+    build: &Build,
+    a: &Analysis,
+    opt: &TextOptions,
+) -> io::Result<()> {
+    emit(name, build, a, opt, &mut |part: &str| {
+        w.write_all(part.as_bytes())
+    })
+}
+
+/// Where the report's text goes, a part at a time.
+type Flush<'a> = dyn FnMut(&str) -> io::Result<()> + 'a;
+
+fn emit(
+    name: &str,
+    build: &Build,
+    a: &Analysis,
+    opt: &TextOptions,
+    flush: &mut Flush,
+) -> io::Result<()> {
     let p = Ansi { on: opt.color };
     let mut out = String::new();
     let c = counts(a);
@@ -118,22 +150,43 @@ pub fn render(name: &str, build: &Build, a: &Analysis, opt: &TextOptions) -> Str
     );
     out.push_str(&wrap(&summary, opt.width, ""));
     out.push('\n');
-    chart(&mut out, a, opt, &p);
-    concurrency(&mut out, a, opt, &p);
-    hazards(&mut out, a, opt, &p);
-    cache(&mut out, a, opt, &p);
-    critical(&mut out, a, opt, &p);
-    errors(&mut out, build, a, opt, &p);
-    notes(&mut out, build, opt, &p);
-    out
+    chart(&mut out, a, opt, &p, flush)?;
+    concurrency(&mut out, a, opt, &p, flush)?;
+    let sections: [&dyn Fn(&mut String); 5] = [
+        &|out| hazards(out, a, opt, &p),
+        &|out| cache(out, a, opt, &p),
+        &|out| critical(out, a, opt, &p),
+        &|out| errors(out, build, a, opt, &p),
+        &|out| notes(out, build, opt, &p),
+    ];
+    for section in sections {
+        section(&mut out);
+        spill(&mut out, flush, 0)?;
+    }
+    Ok(())
+}
+
+/// Hands what `out` holds to `flush` once it is over `above` bytes.
+fn spill(out: &mut String, flush: &mut Flush, above: usize) -> io::Result<()> {
+    if out.len() > above {
+        flush(out)?;
+        out.clear();
+    }
+    Ok(())
 }
 
 /// The chart's rows: every group open, a `! alongside` row under each stage that ran alongside
 /// its source, the critical path marked.
-fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
+fn chart(
+    out: &mut String,
+    a: &Analysis,
+    opt: &TextOptions,
+    p: &Ansi,
+    flush: &mut Flush,
+) -> io::Result<()> {
     let Some(axis) = Axis::whole(a) else {
         out.push_str("No step started: nothing to chart.\n\n");
-        return;
+        return Ok(());
     };
     let label_w = (opt.width / 3).clamp(16, 44);
     let cells = axis.cells(opt.width.saturating_sub(label_w + INFO_W + 2).max(10));
@@ -155,14 +208,19 @@ fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
         finished: true,
         ..Choices::default()
     };
-    for row in rows(a, &choices) {
+    let mut failed = Ok(());
+    each_row(a, &choices, |row| {
         row_line(out, &row, &cells, label_w, p);
         if let Some(note) = &row.note {
             // One line, so it can never be taken for a row.
             let note = cut(note, opt.width.saturating_sub(4));
             let _ = writeln!(out, "  {}", p.dim(&format!("↳ {note}")));
         }
-    }
+        if failed.is_ok() {
+            failed = spill(out, flush, 1 << 16);
+        }
+    });
+    failed?;
     let mut items: Vec<String> = LEGEND.iter().map(|(g, w)| format!("{g} {w}")).collect();
     items.extend([HAZARD_LEGEND.to_string(), CRITICAL_LEGEND.to_string()]);
     out.push('\n');
@@ -173,6 +231,7 @@ fn chart(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
         "",
     )));
     out.push('\n');
+    Ok(())
 }
 
 /// `⚠  2/3 RUN …  ████████   0.19s ✓`: marker, label, bar, info.
@@ -235,9 +294,15 @@ fn bar(row: &Row, cells: &Cells, p: &Ansi) -> String {
     out
 }
 
-fn concurrency(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
+fn concurrency(
+    out: &mut String,
+    a: &Analysis,
+    opt: &TextOptions,
+    p: &Ansi,
+    flush: &mut Flush,
+) -> io::Result<()> {
     if a.overlaps.is_empty() {
-        return;
+        return Ok(());
     }
     let _ = writeln!(out, "{}", p.bold("Concurrency with a COPY --from source"));
     for o in &a.overlaps {
@@ -253,8 +318,10 @@ fn concurrency(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
                 secs(pair.duration)
             );
         }
+        spill(out, flush, 1 << 16)?;
     }
     out.push('\n');
+    Ok(())
 }
 
 fn hazards(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {

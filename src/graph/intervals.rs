@@ -5,6 +5,33 @@ use crate::model::Nanos;
 /// A half-open span `[start, end)` on best-estimate times.
 pub type Span = (Nanos, Nanos);
 
+/// A few spans, kept without an allocation when there is one (two steps mostly overlap once, and
+/// a huge build has hundreds of thousands of such pairs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spans {
+    One(Span),
+    Many(Box<[Span]>),
+}
+
+impl From<Vec<Span>> for Spans {
+    fn from(v: Vec<Span>) -> Spans {
+        match v.as_slice() {
+            [one] => Spans::One(*one),
+            _ => Spans::Many(v.into_boxed_slice()),
+        }
+    }
+}
+
+impl std::ops::Deref for Spans {
+    type Target = [Span];
+    fn deref(&self) -> &[Span] {
+        match self {
+            Spans::One(s) => std::slice::from_ref(s),
+            Spans::Many(v) => v,
+        }
+    }
+}
+
 /// Sorts and merges overlapping or touching spans; empty ones are dropped.
 pub fn merge(mut spans: Vec<Span>) -> Vec<Span> {
     spans.retain(|(a, b)| b > a);

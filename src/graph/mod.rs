@@ -9,7 +9,7 @@ mod platforms;
 mod stages;
 mod steps;
 
-pub use intervals::{intersect, measure, merge, Span};
+pub use intervals::{intersect, measure, merge, Span, Spans};
 pub use stages::{
     collect as stages, dependencies, dockerfile_name, Dependency, Evidence, Stage, StageGraph,
 };

@@ -37,7 +37,7 @@ pub fn attribute(steps: &mut [Step]) {
         let (Some(d), Some(stage)) = (def, &mut s.stage) else {
             continue;
         };
-        *stage = format!("{stage} · {}", labels[d]);
-        s.origin = Some(labels[d].clone());
+        *stage = format!("{stage} · {}", labels[d]).into();
+        s.origin = Some(labels[d].as_str().into());
     }
 }

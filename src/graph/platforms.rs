@@ -51,9 +51,9 @@ pub fn attribute(steps: &mut [Step]) {
         }
         let p = names[mask.trailing_zeros() as usize].clone();
         if let Some(stage) = &mut s.stage {
-            *stage = format!("{stage} · {p}");
+            *stage = format!("{stage} · {p}").into();
         }
-        s.platform = Some(p);
+        s.platform = Some(p.into());
     }
 }
 

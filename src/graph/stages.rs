@@ -77,8 +77,8 @@ pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
     }
     for step in steps {
         let Some(name) = &step.stage else { continue };
-        let stage = by_name.entry(name.clone()).or_insert_with(|| Stage {
-            name: name.clone(),
+        let stage = by_name.entry(name.to_string()).or_insert_with(|| Stage {
+            name: name.to_string(),
             index: name
                 .split(' ')
                 .next()
@@ -199,7 +199,9 @@ pub fn dependencies(
     let mut ordered: Vec<&Step> = steps.iter().collect();
     ordered.sort_by_key(|s| (s.parsed.index().map(|i| i.0), s.id));
     for step in ordered {
-        let Some(stage) = &step.stage else { continue };
+        let Some(stage) = step.stage.as_deref() else {
+            continue;
+        };
         let mut named: Vec<(String, DepKind)> = Vec::new();
         if let Some(instr) = &step.parsed.instruction {
             if let Some(src) = instr
@@ -219,9 +221,9 @@ pub fn dependencies(
             }
         }
         for (source, kind) in &named {
-            if source != stage {
+            if source.as_str() != stage {
                 add(Dependency {
-                    stage: stage.clone(),
+                    stage: stage.to_string(),
                     source: source.clone(),
                     kind: *kind,
                     step: Some(step.id),
@@ -231,7 +233,7 @@ pub fn dependencies(
             }
         }
         for &input in &step.inputs {
-            let Some(source) = &steps[input].stage else {
+            let Some(source) = steps[input].stage.as_deref() else {
                 continue;
             };
             if source == stage {
@@ -245,8 +247,8 @@ pub fn dependencies(
                 .map(|(_, k)| *k)
                 .unwrap_or(DepKind::From);
             add(Dependency {
-                stage: stage.clone(),
-                source: source.clone(),
+                stage: stage.to_string(),
+                source: source.to_string(),
                 kind,
                 step: Some(step.id),
                 line: None,

@@ -18,20 +18,20 @@ pub struct Step {
     pub parsed: Arc<StepName>,
     pub vertexes: Vec<VertexId>,
     /// The stage this step is named after (with the platform first in multi-platform builds).
-    pub stage: Option<String>,
-    /// Every run of every member vertex, by start.
-    pub intervals: Vec<Interval>,
+    pub stage: Option<Arc<str>>,
+    /// Every run of every member vertex, by start (a lone vertex's own, shared).
+    pub intervals: Arc<[Interval]>,
     /// The runs merged into disjoint spans (best estimates; a running one ends at the horizon).
     pub spans: Vec<Span>,
     pub state: State,
     pub inputs: Vec<StepId>,
-    pub error: Option<String>,
+    pub error: Option<Box<str>>,
     /// The bake targets that needed it (its vertexes'), empty outside bake.
     pub targets: Vec<String>,
     /// In a multi-platform build, the one platform it belongs to (none when shared).
-    pub platform: Option<String>,
+    pub platform: Option<Arc<str>>,
     /// In a bake whose targets loaded different Dockerfiles, the one it comes from.
-    pub origin: Option<String>,
+    pub origin: Option<Arc<str>>,
 }
 
 impl Step {
@@ -83,10 +83,36 @@ pub fn stage_key(parsed: &StepName, dockerfile: Option<&Dockerfile>) -> Option<S
     })
 }
 
+/// One copy of each stage's name, shared by its steps.
+fn intern(names: &mut HashMap<String, Arc<str>>, name: String) -> Arc<str> {
+    Arc::clone(
+        names
+            .entry(name)
+            .or_insert_with_key(|k| Arc::from(k.as_str())),
+    )
+}
+
+/// Every run of `members`, by start: the vertex's own when it is alone and in order.
+fn runs(build: &Build, members: &[VertexId]) -> Arc<[Interval]> {
+    if let [one] = members {
+        let own = &build.vertex(*one).intervals;
+        if own.is_sorted_by_key(|i| i.start.best) {
+            return Arc::clone(own);
+        }
+    }
+    let mut all: Vec<Interval> = members
+        .iter()
+        .flat_map(|&v| build.vertex(v).intervals.iter().copied())
+        .collect();
+    all.sort_by_key(|i| i.start.best);
+    all.into()
+}
+
 pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfile>) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::with_capacity(build.vertexes().len());
     let mut of_vertex: Vec<Option<StepId>> = vec![None; build.vertexes().len()];
     let mut by_group: HashMap<&str, StepId> = HashMap::new();
+    let mut stage_names = HashMap::new();
     for (vid, v) in build.vertexes().iter().enumerate() {
         if v.name.is_empty() {
             continue; // only seen through a log or status; never announced
@@ -111,11 +137,11 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         };
         steps.push(Step {
             id,
-            stage: stage_key(&parsed, dockerfile),
+            stage: stage_key(&parsed, dockerfile).map(|k| intern(&mut stage_names, k)),
             name,
             parsed,
             vertexes: vec![vid],
-            intervals: Vec::new(),
+            intervals: Arc::new([]),
             spans: Vec::new(),
             state: State::Waiting,
             inputs: Vec::new(),
@@ -131,12 +157,7 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
     }
     for step in &mut steps {
         let members = step.vertexes.iter().map(|&v| build.vertex(v));
-        let mut intervals: Vec<Interval> = members
-            .clone()
-            .flat_map(|v| v.intervals.iter().copied())
-            .collect();
-        intervals.shrink_to_fit();
-        intervals.sort_by_key(|i| i.start.best);
+        let intervals = runs(build, &step.vertexes);
         step.spans = merge(
             intervals
                 .iter()
@@ -145,7 +166,9 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         );
         step.intervals = intervals;
         step.state = combine(members.clone().map(|v| v.state()));
-        step.error = members.clone().find_map(|v| v.error.clone());
+        step.error = members
+            .clone()
+            .find_map(|v| v.error.as_deref().map(Box::from));
         let mut inputs: Vec<StepId> = members
             .flat_map(|v| v.inputs.iter())
             .filter_map(|d| build.find(d).and_then(|vid| of_vertex[vid]))

@@ -1,6 +1,5 @@
 //! `Build`: everything a build's progress stream said, folded by vertex digest.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -71,9 +70,10 @@ pub struct Vertex {
     pub name: Arc<str>,
     pub step: Arc<StepName>,
     /// Digests of the LLB inputs (some may never be announced).
-    pub inputs: Vec<String>,
-    /// Every started/completed interval, in the order BuildKit reported them.
-    pub intervals: Vec<Interval>,
+    pub inputs: Vec<Arc<str>>,
+    /// Every started/completed interval, in the order BuildKit reported them. Shared, so that a
+    /// step of one vertex (most are) holds the same runs rather than a copy.
+    pub intervals: Arc<[Interval]>,
     pub cached: bool,
     pub error: Option<String>,
     pub progress_group: Option<Box<ProgressGroup>>,
@@ -91,7 +91,7 @@ impl Vertex {
             name: Arc::from(""),
             step: Arc::new(StepName::parse("")),
             inputs: Vec::new(),
-            intervals: Vec::new(),
+            intervals: Arc::new([]),
             cached: false,
             error: None,
             progress_group: None,
@@ -198,6 +198,12 @@ impl Build {
             retention,
             ..Default::default()
         }
+    }
+
+    /// Reading is over: the spare room kept for more vertexes goes back (a tenth of a huge
+    /// build's memory).
+    pub fn settle(&mut self) {
+        self.vertexes.shrink_to_fit();
     }
 
     pub fn vertexes(&self) -> &[Vertex] {
@@ -356,6 +362,16 @@ impl Build {
         id
     }
 
+    /// A digest as kept: the announced vertex's own copy when there is one (a huge build's
+    /// inputs cost a pointer each, not a string).
+    fn digest_of(&self, digest: &str) -> Arc<str> {
+        let digest = bounded(digest, MAX_KEY);
+        match self.by_digest.get_key_value(digest.as_ref()) {
+            Some((kept, _)) => Arc::clone(kept),
+            None => Arc::from(digest.as_ref()),
+        }
+    }
+
     fn apply_vertex(&mut self, u: VertexUpdate) {
         self.see_time(u.started);
         self.see_time(u.completed);
@@ -365,15 +381,10 @@ impl Build {
             v.rename(&name);
         }
         if !u.inputs.is_empty() {
-            v.inputs = u
-                .inputs
-                .into_iter()
-                .map(|i| match bounded(&i, MAX_KEY) {
-                    Cow::Borrowed(_) => i,
-                    Cow::Owned(cut) => cut,
-                })
-                .collect();
+            let inputs = u.inputs.iter().map(|i| self.digest_of(i)).collect();
+            self.vertexes[id].inputs = inputs;
         }
+        let v = &mut self.vertexes[id];
         v.cached |= u.cached;
         if let Some(e) = u.error {
             v.error = Some(visible(&bounded(&e, MAX_ERROR)).into_owned());
@@ -386,33 +397,14 @@ impl Build {
                 self.see_time(Some(i.start.best));
                 self.see_time(i.end.map(|e| e.best));
             }
-            self.vertexes[id].intervals = runs;
+            self.vertexes[id].intervals = runs.into();
             return;
         }
         let times = (u.started, u.completed, u.cached);
         let (started, end) = self.checked_times(id, times, u.bad_time.as_deref());
-        let v = &mut self.vertexes[id];
         if let Some(start) = started {
-            // Re-sends of the same run carry the same start; a new start is a new interval.
-            match v.intervals.iter_mut().rev().find(|i| i.start.best == start) {
-                Some(i) => {
-                    if end.is_some() {
-                        i.end = end.map(Estimate::exact);
-                    }
-                }
-                None => {
-                    // A run superseded by a later start of the same vertex (its end never sent)
-                    // ended where the next began.
-                    if let Some(open) = v.intervals.last_mut().filter(|i| i.end.is_none()) {
-                        if open.start.best <= start {
-                            open.end = Some(Estimate::exact(start));
-                        }
-                    }
-                    // Most vertexes run once: no room for four.
-                    v.intervals.reserve_exact(1);
-                    v.intervals.push(Interval::exact(start, end))
-                }
-            }
+            let v = &mut self.vertexes[id];
+            v.intervals = with_run(&v.intervals, start, end).into();
         }
     }
 
@@ -550,6 +542,29 @@ impl Build {
 /// A line with which buildx or the docker CLI says the build failed: buildx's `ERROR: …`, the
 /// classic CLI's `failed to solve with frontend dockerfile.v0: …` (a Dockerfile it cannot parse)
 /// or `executor failed running …`.
+/// A vertex's runs after an update of the run that started at `start`: re-sends of the same run
+/// carry the same start; a new start is a new interval, and a run it supersedes (its end never
+/// sent) ended where the new one began.
+fn with_run(runs: &[Interval], start: Nanos, end: Option<Nanos>) -> Vec<Interval> {
+    let mut runs = runs.to_vec();
+    match runs.iter_mut().rev().find(|i| i.start.best == start) {
+        Some(i) => {
+            if end.is_some() {
+                i.end = end.map(Estimate::exact);
+            }
+        }
+        None => {
+            if let Some(open) = runs.last_mut().filter(|i| i.end.is_none()) {
+                if open.start.best <= start {
+                    open.end = Some(Estimate::exact(start));
+                }
+            }
+            runs.push(Interval::exact(start, end))
+        }
+    }
+    runs
+}
+
 fn is_fatal(t: &str) -> bool {
     let t = t.trim_start();
     [

@@ -112,8 +112,8 @@ impl RowList {
     fn fold_around(&mut self, a: &Analysis, id: StepId) {
         match &a.steps[id].stage {
             Some(stage) => {
-                self.choices.collapsed.insert(stage.clone());
-                self.selected_key = Some(RowKey::Stage(stage.clone()));
+                self.choices.collapsed.insert(stage.to_string());
+                self.selected_key = Some(RowKey::Stage(stage.to_string()));
             }
             None => {
                 self.choices.internal_open = false;
@@ -143,7 +143,7 @@ impl RowList {
     pub fn jump(&mut self, a: &Analysis, ids: &[StepId], forward: bool, visible: usize) {
         for &id in ids {
             match &a.steps[id].stage {
-                Some(stage) => _ = self.choices.collapsed.remove(stage),
+                Some(stage) => _ = self.choices.collapsed.remove(&**stage),
                 None => self.choices.internal_open = true,
             }
         }

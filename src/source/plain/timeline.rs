@@ -215,7 +215,7 @@ fn earliest(n: usize, edges: &[(PointId, PointId, Nanos)]) -> Option<Vec<Nanos>>
 
 /// A step name's instruction keyword.
 fn keyword(step: &StepName) -> Option<&str> {
-    step.instruction.as_ref().map(|i| i.keyword.as_str())
+    step.instruction.as_ref().map(|i| i.keyword.as_ref())
 }
 
 /// The build's steps, stages and dependencies, as the step names tell them.
