@@ -219,10 +219,26 @@ pub struct ScreenArgs {
     pub exit_on_finish: bool,
 }
 
+/// Which build of a record bundle (`.dockerbuild`) to read.
+#[derive(Debug, Args, Clone, Default)]
+pub struct BundleArgs {
+    /// In a bundle of several build records: the one with this reference (or a unique prefix).
+    #[arg(long = "ref", value_name = "REF")]
+    pub reference: Option<String>,
+
+    /// List the build records in the bundle (reference, target, status, time, steps) and exit.
+    #[arg(long)]
+    pub list: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// The log: a file written by `docker buildx build --progress=rawjson 2> FILE`, or `-` for stdin.
+    /// The log: a file written by `docker buildx build --progress=rawjson 2> FILE`, a build record
+    /// (`.dockerbuild`), or `-` for stdin.
     pub log: String,
+
+    #[command(flatten)]
+    pub bundle: BundleArgs,
 
     /// Play at this many times the original speed (0: show the final state at once).
     #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = parse_speed)]
@@ -378,8 +394,12 @@ pub enum FailOn {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The log: a file written by `docker buildx build --progress=rawjson 2> FILE`, or `-` for stdin.
+    /// The log: a file written by `docker buildx build --progress=rawjson 2> FILE`, a build record
+    /// (`.dockerbuild`), or `-` for stdin.
     pub log: String,
+
+    #[command(flatten)]
+    pub bundle: BundleArgs,
 
     /// The Dockerfile of the build (adds stage order and dependencies the log does not show).
     #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]

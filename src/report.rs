@@ -3,12 +3,12 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use crate::dockerfile::Dockerfile;
 use crate::model::{Build, Event, LogRetention};
-use crate::source::{self, rawjson::ReadSummary};
+use crate::source::{self, rawjson::ReadSummary, record};
 
 #[derive(Debug)]
 pub enum LoadError {
@@ -16,6 +16,8 @@ pub enum LoadError {
     IsDirectory(String),
     Io(String, io::Error),
     Empty(String),
+    /// A build record (`.dockerbuild`) that cannot be read, and why.
+    Bundle(String, String),
     /// Nothing in it is BuildKit progress.
     NotProgress {
         name: String,
@@ -33,6 +35,7 @@ impl fmt::Display for LoadError {
             LoadError::IsDirectory(n) => write!(f, "{n}: is a directory, not a log file"),
             LoadError::Io(n, e) => write!(f, "{n}: cannot read: {e}"),
             LoadError::Empty(n) => write!(f, "{n}: empty: no build progress in it"),
+            LoadError::Bundle(n, why) => write!(f, "{n}: {why}"),
             LoadError::NotProgress {
                 name,
                 lines,
@@ -66,8 +69,58 @@ pub struct Loaded {
 }
 
 /// Opens `path` (`-` for standard input) for reading, with the user-facing errors; returns the
-/// name to show for it.
+/// name to show for it. A build record (`.dockerbuild`) reads as its latest record's progress.
 pub fn open(path: &str) -> Result<(String, Box<dyn Read + Send>), LoadError> {
+    open_record(path, &Pick::default())
+}
+
+/// Which record of a bundle to read, and whether to say what was chosen (once per input).
+#[derive(Debug, Clone, Default)]
+pub struct Pick {
+    pub reference: Option<String>,
+    pub say: bool,
+}
+
+/// [`open`], reading the record `pick` asks for when it is a bundle.
+pub fn open_record(path: &str, pick: &Pick) -> Result<(String, Box<dyn Read + Send>), LoadError> {
+    let (name, raw) = open_file(path)?;
+    let mut input = BufReader::with_capacity(1 << 16, raw);
+    let head = input
+        .fill_buf()
+        .map_err(|e| LoadError::Io(name.clone(), e))?;
+    if !record::is_bundle(head) {
+        return Ok((name, Box::new(input)));
+    }
+    let bad = |e: String| LoadError::Bundle(name.clone(), e);
+    let records = record::read_bundle(input).map_err(bad)?;
+    let (chosen, note) = record::pick(records, pick.reference.as_deref()).map_err(bad)?;
+    for said in [note.as_deref(), chosen.lacks()].into_iter().flatten() {
+        if pick.say {
+            eprintln!("buildx-gantt: {name}: {said}");
+        }
+    }
+    let stream = chosen.to_stream().map_err(bad)?;
+    Ok((name, Box::new(io::Cursor::new(stream))))
+}
+
+/// The records of a bundle, a line each (`--list`).
+pub fn list_records(path: &str) -> Result<Vec<String>, LoadError> {
+    let (name, raw) = open_file(path)?;
+    let mut input = BufReader::new(raw);
+    let head = input
+        .fill_buf()
+        .map_err(|e| LoadError::Io(name.clone(), e))?;
+    if !record::is_bundle(head) {
+        return Err(LoadError::Bundle(
+            name,
+            "not a build record (.dockerbuild): --list lists the records of one".into(),
+        ));
+    }
+    let records = record::read_bundle(input).map_err(|e| LoadError::Bundle(name, e))?;
+    Ok(records.iter().map(record::Record::summary).collect())
+}
+
+fn open_file(path: &str) -> Result<(String, Box<dyn Read + Send>), LoadError> {
     if path == "-" {
         return Ok(("<stdin>".to_string(), Box::new(io::stdin())));
     }
@@ -90,7 +143,17 @@ pub fn load(
     retention: LogRetention,
     dockerfile: Option<&Dockerfile>,
 ) -> Result<Loaded, LoadError> {
-    let (name, input) = open(path)?;
+    load_record(path, &Pick::default(), retention, dockerfile)
+}
+
+/// [`load`], reading the record `pick` asks for when it is a bundle.
+pub fn load_record(
+    path: &str,
+    pick: &Pick,
+    retention: LogRetention,
+    dockerfile: Option<&Dockerfile>,
+) -> Result<Loaded, LoadError> {
+    let (name, input) = open_record(path, pick)?;
     load_from(name, input, retention, dockerfile)
 }
 

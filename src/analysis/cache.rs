@@ -191,7 +191,16 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
         (None, Some(_)) => (Some(r.id), None),
         (None, None) => (None, None),
     };
-    let explanation = explain(steps, id, (&writer, &reader), roles_known, (first, margin));
+    // A build record's trace proves it: whose container was made first held the cache first.
+    let first = match (w.wait, r.wait) {
+        (Some(ww), Some(rw)) => Some(if rw.1 < ww.1 { r.id } else { w.id }),
+        _ => first,
+    };
+    let mut explanation = explain(steps, id, (&writer, &reader), roles_known, (first, margin));
+    if let Some(proof) = lock_proof(steps, id, (w, r), first) {
+        explanation.push(' ');
+        explanation.push_str(&proof);
+    }
     let fix = cross_dockerfile(w, r).unwrap_or_else(|| same_dockerfile(w, r));
     CacheHazard {
         cache_id: id.to_string(),
@@ -203,6 +212,24 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
         explanation,
         fix,
     }
+}
+
+/// What the trace proves, when both steps' containers are in it: who waited for whom.
+fn lock_proof(
+    steps: &[Step],
+    id: &str,
+    (w, r): (&Step, &Step),
+    first: Option<StepId>,
+) -> Option<String> {
+    let (_, _) = (w.wait?, r.wait?);
+    let holder = &steps[first?];
+    let waiter = if holder.id == w.id { r } else { w };
+    Some(format!(
+        "The build record's trace proves it: {} waited {:.2} s for cache \"{id}\", held by {}.",
+        short_name(waiter),
+        waiter.lock_wait() as f64 / 1e9,
+        short_name(holder)
+    ))
 }
 
 /// Why the two may go either way, and which way they went this time.

@@ -93,7 +93,8 @@ fn pair(a: &Step, b: &Step, proofs: Option<&Proofs>) -> Option<StepPair> {
     if a.inputs.binary_search(&b.id).is_ok() || b.inputs.binary_search(&a.id).is_ok() {
         return None;
     }
-    let spans = intersect(&a.spans, &b.spans);
+    // Waiting for a lock is not running: only the time both executed is red.
+    let spans = intersect(&a.executing(), &b.executing());
     let duration = measure(&spans);
     let certainty = pair_certainty(&a.intervals, &b.intervals, proofs)?;
     (duration > 0).then_some(StepPair {

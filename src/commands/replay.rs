@@ -15,6 +15,9 @@ use crate::ui::app::{App, Mode, Replay};
 use crate::ui::run::{Ending, Reopen};
 
 pub fn run(args: ReplayArgs) -> Outcome {
+    if args.bundle.list {
+        return super::report::list(&args.log);
+    }
     let dockerfile = dockerfile_arg(args.dockerfile.as_deref(), &args.build_args)?;
     // A pipe (`-`, a FIFO, `<(…)`) can be read once: no check ahead, no restart.
     let once = args.log == "-" || !is_regular_file(&args.log);
@@ -23,13 +26,14 @@ pub fn run(args: ReplayArgs) -> Outcome {
         let nothing = LogRetention {
             bytes_per_vertex: 0,
         };
-        report::load(&args.log, nothing, dockerfile.as_ref())?;
+        report::load_record(&args.log, &pick(&args, true), nothing, dockerfile.as_ref())?;
     }
-    let (name, input) = report::open(&args.log)?;
+    let (name, input) = report::open_record(&args.log, &pick(&args, once))?;
     let reopen: Option<Reopen> = (!once).then(|| {
         let path = args.log.clone();
+        let again = pick(&args, false);
         Box::new(move || {
-            report::open(&path)
+            report::open_record(&path, &again)
                 .map(|(_, r)| r)
                 .map_err(|e| io::Error::other(e.to_string()))
         }) as Reopen
@@ -49,6 +53,14 @@ pub fn run(args: ReplayArgs) -> Outcome {
     }
     let a = crate::analysis::Analysis::of(&app.build, app.dockerfile.as_ref());
     Ok(super::report::exit_of(&app.build, &a))
+}
+
+/// The record of a bundle the arguments ask for; `say`: tell which on stderr.
+fn pick(args: &ReplayArgs, say: bool) -> report::Pick {
+    report::Pick {
+        reference: args.bundle.reference.clone(),
+        say,
+    }
 }
 
 /// Whether `path` is a plain file (one that can be read twice).

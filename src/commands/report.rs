@@ -19,7 +19,18 @@ use crate::model::LogRetention;
 use crate::report::{self, Loaded};
 use crate::source::runner::human_bytes;
 
+/// `--list`: the records of a bundle, a line each.
+pub fn list(path: &str) -> Outcome {
+    for line in report::list_records(path)? {
+        println!("{}", crate::model::visible(&line));
+    }
+    Ok(Exit::OK)
+}
+
 pub fn run(args: ReportArgs) -> Outcome {
+    if args.bundle.list {
+        return list(&args.log);
+    }
     let dockerfile = dockerfile_arg(args.dockerfile.as_deref(), &args.build_args)?;
     // The text report prints only the last lines of failed steps: keep a small tail per vertex.
     // The HTML report shows each step's output: keep more of it.
@@ -31,7 +42,11 @@ pub fn run(args: ReportArgs) -> Outcome {
             64 << 10
         },
     };
-    let loaded = report::load(&args.log, retention, dockerfile.as_ref())?;
+    let pick = report::Pick {
+        reference: args.bundle.reference.clone(),
+        say: true,
+    };
+    let loaded = report::load_record(&args.log, &pick, retention, dockerfile.as_ref())?;
     let analysis = Analysis::of(&loaded.build, dockerfile.as_ref());
     if let Some(truth) = &args.compare_with {
         return compare_with(truth, retention, dockerfile.as_ref(), &loaded, &analysis);

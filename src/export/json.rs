@@ -122,6 +122,9 @@ pub struct JStep<'a> {
     pub inputs: &'a [usize],
     pub error: Option<&'a str>,
     pub cache_mounts: Vec<Mount>,
+    /// Seconds it waited for its mounts (a locked cache among them) before its container was
+    /// made; from a build record's trace, null without one.
+    pub lock_wait: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -355,6 +358,7 @@ fn step<'a>(c: &Clock, s: &'a Step) -> JStep<'a> {
         inputs: &s.inputs,
         error: s.error.as_deref(),
         cache_mounts: cache_mounts.unwrap_or_default(),
+        lock_wait: s.wait.map(|_| secs(s.lock_wait())),
     }
 }
 

@@ -46,6 +46,21 @@ pub fn merge(mut spans: Vec<Span>) -> Vec<Span> {
     out
 }
 
+/// Merged spans without the time in `cut`.
+pub fn subtract(spans: &[Span], cut: Span) -> Vec<Span> {
+    let mut out = Vec::with_capacity(spans.len() + 1);
+    for &(a, b) in spans {
+        if cut.0 > a {
+            out.push((a, b.min(cut.0)));
+        }
+        if cut.1 < b {
+            out.push((a.max(cut.1), b));
+        }
+    }
+    out.retain(|(a, b)| b > a);
+    out
+}
+
 /// Intersection of two merged span lists.
 pub fn intersect(a: &[Span], b: &[Span]) -> Vec<Span> {
     let (mut i, mut j) = (0, 0);

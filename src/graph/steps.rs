@@ -32,6 +32,9 @@ pub struct Step {
     pub platform: Option<Arc<str>>,
     /// In a bake whose targets loaded different Dockerfiles, the one it comes from.
     pub origin: Option<Arc<str>>,
+    /// From a build record's trace: from when its exec asked for its container to when the
+    /// container was made, waiting for its mounts (a locked cache another step held, among them).
+    pub wait: Option<Span>,
 }
 
 impl Step {
@@ -60,6 +63,19 @@ impl Step {
     /// Time spent active (the union of its runs).
     pub fn active(&self) -> Nanos {
         super::intervals::measure(&self.spans)
+    }
+
+    /// How long it waited for its mounts (0 without a trace).
+    pub fn lock_wait(&self) -> Nanos {
+        self.wait.map_or(0, |(a, b)| (b - a).max(0))
+    }
+
+    /// When it executed: its spans without the time it waited for its mounts.
+    pub fn executing(&self) -> std::borrow::Cow<'_, [Span]> {
+        match self.wait.filter(|(a, b)| b > a) {
+            None => std::borrow::Cow::Borrowed(&self.spans),
+            Some(w) => std::borrow::Cow::Owned(super::intervals::subtract(&self.spans, w)),
+        }
     }
 
     pub fn is_internal(&self) -> bool {
@@ -149,6 +165,7 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
             targets: v.targets.clone(),
             platform: None,
             origin: None,
+            wait: None,
         });
         if let Some(g) = group {
             by_group.insert(g.id.as_str(), id);
@@ -166,6 +183,11 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         );
         step.intervals = intervals;
         step.state = combine(members.clone().map(|v| v.state()));
+        step.wait = members
+            .clone()
+            .filter_map(|v| v.exec.as_deref())
+            .map(|x| (x.started, x.created))
+            .max_by_key(|(a, b)| b - a);
         step.error = members
             .clone()
             .find_map(|v| v.error.as_deref().map(Box::from));

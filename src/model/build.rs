@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::event::{
-    Event, EventKind, LogChunk, ProgressGroup, StatusUpdate, VertexUpdate, Warning,
+    Event, EventKind, ExecTimes, LogChunk, ProgressGroup, StatusUpdate, VertexUpdate, Warning,
 };
 use super::interval::Interval;
 use super::log::{LogRetention, VertexLog};
@@ -82,6 +82,8 @@ pub struct Vertex {
     /// The bake targets it was sent for (`[api deps 1/1]` and `[worker deps 1/1]`: one vertex
     /// both targets need), in the order seen; empty outside bake.
     pub targets: Vec<String>,
+    /// From a build record's trace: when its container was asked for and made.
+    pub exec: Option<Box<ExecTimes>>,
 }
 
 impl Vertex {
@@ -98,6 +100,7 @@ impl Vertex {
             statuses: Vec::new(),
             log: VertexLog::default(),
             targets: Vec::new(),
+            exec: None,
         }
     }
 
@@ -288,6 +291,11 @@ impl Build {
             EventKind::Vertex(u) => self.apply_vertex(u),
             EventKind::Status(s) => self.apply_status(s),
             EventKind::Log(l) => self.apply_log(l),
+            EventKind::Exec(x) => {
+                if let Some(id) = self.find(&x.vertex) {
+                    self.vertexes[id].exec = Some(Box::new(x.times));
+                }
+            }
             EventKind::Warning(w) => {
                 let w = Warning {
                     short: clean(&bounded(&w.short, MAX_NAME)),

@@ -16,6 +16,8 @@ pub enum EventKind {
     Status(StatusUpdate),
     Log(LogChunk),
     Warning(Warning),
+    /// When an exec step's container was made, from a build record's trace (a `.dockerbuild`).
+    Exec(ExecUpdate),
     /// What a reconstructed timeline proves (plain logs); replaces any earlier one.
     Proofs(std::sync::Arc<super::proof::Proofs>),
     /// A line of the stream that is not progress data (buildx's `WARNING:`/`ERROR:` text, the
@@ -57,6 +59,23 @@ pub struct ProgressGroup {
     pub id: String,
     pub name: String,
     pub weak: bool,
+}
+
+/// What the trace of a build record says of one exec vertex: the `ExecOp started`, `Container
+/// created` and `Container exited` events of its span. Between the first two it waited for its
+/// mounts (a `sharing=locked` cache another step held, among them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExecTimes {
+    pub started: Nanos,
+    pub created: Nanos,
+    pub exited: Option<Nanos>,
+}
+
+/// [`ExecTimes`] for the vertex with this digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecUpdate {
+    pub vertex: String,
+    pub times: ExecTimes,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

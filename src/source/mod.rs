@@ -11,6 +11,7 @@ pub mod job;
 pub mod lines;
 pub mod plain;
 pub mod rawjson;
+pub mod record;
 pub mod replay;
 pub mod request;
 pub mod runner;

@@ -16,8 +16,8 @@ use serde::Deserialize;
 use super::garbage::{GaveUp, Watch};
 use super::lines::{Line, LineReader};
 use crate::model::{
-    excerpt, parse_rfc3339, Event, EventKind, LogChunk, ProgressGroup, StatusUpdate, TextLine,
-    VertexUpdate, Warning,
+    excerpt, parse_rfc3339, Event, EventKind, ExecTimes, ExecUpdate, LogChunk, ProgressGroup,
+    StatusUpdate, TextLine, VertexUpdate, Warning,
 };
 
 /// Longest non-JSON line kept as text; the rest is summarised (a log of garbage must not fill memory).
@@ -243,6 +243,7 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
                 "statuses" => map.next_value_seed(Each::<WireStatus>::new(emit))?,
                 "logs" => map.next_value_seed(Each::<WireLog>::new(emit))?,
                 "warnings" => map.next_value_seed(Each::<WireWarning>::new(emit))?,
+                EXECS => map.next_value_seed(Each::<WireExec>::new(emit))?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -452,6 +453,36 @@ impl IntoEvent for WireLog<'_> {
             vertex: self.vertex.unwrap_or_default(),
             stream: if self.stream == Some(2) { 2 } else { 1 },
             data: self.data.0,
+        }))
+    }
+}
+
+/// The key of our own record of what a build record's trace says of exec vertexes (see
+/// `source::record`): `{"x-exec":[{"vertex":…,"started":…,"created":…,"exited":…}]}`. BuildKit
+/// never sends it.
+pub const EXECS: &str = "x-exec";
+
+#[derive(Deserialize)]
+struct WireExec<'a> {
+    vertex: String,
+    #[serde(borrow)]
+    started: Cow<'a, str>,
+    #[serde(borrow)]
+    created: Cow<'a, str>,
+    #[serde(borrow, default)]
+    exited: Option<Cow<'a, str>>,
+}
+
+impl IntoEvent for WireExec<'_> {
+    fn into_event(self) -> Option<EventKind> {
+        let times = ExecTimes {
+            started: parse_rfc3339(&self.started)?,
+            created: parse_rfc3339(&self.created)?,
+            exited: time(&self.exited),
+        };
+        (times.created >= times.started).then_some(EventKind::Exec(ExecUpdate {
+            vertex: self.vertex,
+            times,
         }))
     }
 }

@@ -1,0 +1,290 @@
+//! Build records (`.dockerbuild`, `docker buildx history export --finalize`): read as their live
+//! builds were, the trace's lock waits proving who held the cache, and damaged or hostile bundles
+//! refused with a clear message.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+
+use buildx_gantt::analysis::Analysis;
+use common::{analyse, fixture, run, stderr, stdout, step, tmp_dir};
+
+/// The facts a correct reading must find, the same from the record as from the live rawjson.
+fn same_build(record: &str, live: &str) {
+    let (rb, ra) = analyse(record);
+    let (lb, la) = analyse(live);
+    // BuildKit's record has its own steps; the live stream adds buildx's client-side ones
+    // (`resolving provenance for metadata file`).
+    let names = |a: &Analysis| {
+        let mut n: Vec<String> = a
+            .steps
+            .iter()
+            .filter(|s| s.name.starts_with('['))
+            .map(|s| s.name.to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&ra), names(&la));
+    assert_eq!(rb.failed(), lb.failed());
+    assert_eq!(ra.hazards.len(), la.hazards.len());
+    assert_eq!(ra.overlaps.len(), la.overlaps.len());
+}
+
+#[test]
+fn a_passing_record_reads_as_its_live_build_and_proves_the_writer_held_the_lock() {
+    same_build(
+        "records/race-pass.dockerbuild",
+        "records/race-pass.rawjson.jsonl",
+    );
+    let (_, a) = analyse("records/race-pass.dockerbuild");
+    let (builder, reader) = (step(&a, "[builder 2/3]"), step(&a, "[stage-2 2/4]"));
+    let wait = a.steps[reader].lock_wait() as f64 / 1e9;
+    assert!((3.0..3.2).contains(&wait), "waited {wait}");
+    assert!(a.steps[builder].lock_wait() < 100_000_000);
+    assert_eq!(a.hazards[0].first, Some(builder));
+    let path = fixture("records/race-pass.dockerbuild");
+    let out = run(&["report", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out).replace("\n    ", " ");
+    assert!(
+        text.contains(
+            "[stage-2 2/4] waited 3.09 s for cache \"demo.mods.v1\", held by [builder 2/3]"
+        ),
+        "{text}"
+    );
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_failing_record_exits_1_and_proves_the_reader_took_the_cache_first() {
+    same_build(
+        "records/race-fail.dockerbuild",
+        "records/race-fail.rawjson.jsonl",
+    );
+    let (b, a) = analyse("records/race-fail.dockerbuild");
+    assert!(b.failed());
+    let (builder, reader) = (step(&a, "[builder 2/3]"), step(&a, "[stage-2 2/4]"));
+    let wait = a.steps[builder].lock_wait() as f64 / 1e9;
+    assert!((0.2..0.3).contains(&wait), "waited {wait}");
+    assert_eq!(a.hazards[0].first, Some(reader));
+    let path = fixture("records/race-fail.dockerbuild");
+    let out = run(
+        &["report", path.to_str().unwrap(), "--format", "json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["outcome"], "failed");
+    let waits: BTreeMap<String, f64> = r["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| Some((s["name"].as_str()?.to_string(), s["lock_wait"].as_f64()?)))
+        .collect();
+    let builder_wait = waits.iter().find(|(n, _)| n.starts_with("[builder 2/3]"));
+    assert!(
+        builder_wait.is_some_and(|(_, w)| (0.2..0.3).contains(w)),
+        "{waits:?}"
+    );
+}
+
+#[test]
+fn red_leaves_out_the_time_a_step_waited_for_the_lock() {
+    let (_, live) = analyse("records/race-pass.rawjson.jsonl");
+    let (_, rec) = analyse("records/race-pass.dockerbuild");
+    let pair_time = |a: &Analysis| {
+        let (b, r) = (step(a, "[builder 2/3]"), step(a, "[stage-2 2/4]"));
+        a.overlaps
+            .iter()
+            .flat_map(|o| &o.pairs)
+            .filter(|p| p.step == r && p.source_step == b)
+            .map(|p| p.duration)
+            .sum::<i64>()
+    };
+    // Live, the two "ran" together for ~3 s; the trace shows [stage-2 2/4] was waiting for the
+    // lock [builder 2/3] held, so they hardly executed together at all.
+    assert!(pair_time(&live) > 2_500_000_000, "{}", pair_time(&live));
+    assert!(pair_time(&rec) < 200_000_000, "{}", pair_time(&rec));
+}
+
+#[test]
+fn list_and_ref_pick_a_record_and_a_wrong_ref_is_a_clear_error() {
+    let path = fixture("records/race-pass.dockerbuild");
+    let p = path.to_str().unwrap();
+    let out = run(&["report", p, "--list"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).starts_with("7yc0yiq36agy82xvf1rkyhbec  default  completed in 3.7s"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&["report", p, "--ref", "7yc0"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(&["report", p, "--ref", "nope"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no record nope in it (it has 7yc0yiq36agy82xvf1rkyhbec)"),
+        "{}",
+        stderr(&out)
+    );
+    let log = fixture("records/race-pass.rawjson.jsonl");
+    let out = run(&["report", log.to_str().unwrap(), "--list"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a build record"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_record_reads_from_stdin_and_replays() {
+    let bytes = std::fs::read(fixture("records/race-fail.dockerbuild")).unwrap();
+    let out = run(&["report", "-"], Some(&bytes));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("held by [stage-2 2/4]"));
+    let path = fixture("records/race-fail.dockerbuild");
+    let out = run(&["replay", "--instant", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("held by [stage-2 2/4]"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// The fixture's files, to rebuild damaged bundles from.
+fn unpacked(rel: &str) -> Vec<(String, Vec<u8>)> {
+    let f = std::fs::File::open(fixture(rel)).unwrap();
+    let mut a = tar::Archive::new(flate2::read::GzDecoder::new(f));
+    let mut out = Vec::new();
+    for e in a.entries().unwrap() {
+        let mut e = e.unwrap();
+        let path = e.path().unwrap().to_string_lossy().into_owned();
+        let mut bytes = Vec::new();
+        e.read_to_end(&mut bytes).unwrap();
+        out.push((path, bytes));
+    }
+    out
+}
+
+fn packed(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut t = tar::Builder::new(gz);
+    for (path, bytes) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(bytes.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, path, bytes.as_slice()).unwrap();
+    }
+    t.into_inner().unwrap().finish().unwrap()
+}
+
+/// The blob the record's config names for `key` (`logs`, `trace`).
+fn blob_of(files: &[(String, Vec<u8>)], key: &str) -> String {
+    let config = files
+        .iter()
+        .filter_map(|(_, b)| serde_json::from_slice::<serde_json::Value>(b).ok())
+        .find(|v| v.get("Ref").is_some())
+        .unwrap();
+    let digest = config[key]["digest"].as_str().unwrap();
+    format!("blobs/sha256/{}", digest.trim_start_matches("sha256:"))
+}
+
+fn report_of(bytes: &[u8], name: &str) -> std::process::Output {
+    let dir = tmp_dir(name);
+    let path = dir.join("damaged.dockerbuild");
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(bytes)
+        .unwrap();
+    run(&["report", path.to_str().unwrap()], None)
+}
+
+fn refused(out: &std::process::Output, words: &str) {
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
+    assert!(stderr(out).contains(words), "{}", stderr(out));
+    assert!(!stderr(out).contains("panicked"), "{}", stderr(out));
+}
+
+#[test]
+fn damaged_bundles_are_refused_with_a_clear_message() {
+    let whole = std::fs::read(fixture("records/race-pass.dockerbuild")).unwrap();
+    refused(
+        &report_of(&whole[..whole.len() / 2], "truncated"),
+        "not a readable build record",
+    );
+    let files = unpacked("records/race-pass.dockerbuild");
+    let logs = blob_of(&files, "logs");
+    let bad_len: Vec<_> = files
+        .iter()
+        .map(|(p, b)| {
+            let mut b = b.clone();
+            if *p == logs {
+                b[..4].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+            }
+            (p.clone(), b)
+        })
+        .collect();
+    refused(
+        &report_of(&packed(&bad_len), "badlen"),
+        "the progress blob has a frame of 2147483647 bytes",
+    );
+    let trace = blob_of(&files, "trace");
+    let bad_trace: Vec<_> = files
+        .iter()
+        .map(|(p, b)| {
+            (
+                p.clone(),
+                if *p == trace {
+                    b"not json".to_vec()
+                } else {
+                    b.clone()
+                },
+            )
+        })
+        .collect();
+    refused(
+        &report_of(&packed(&bad_trace), "badtrace"),
+        "the record's trace is not a stream of spans",
+    );
+    let no_index: Vec<_> = files
+        .iter()
+        .filter(|(p, _)| p != "index.json")
+        .cloned()
+        .collect();
+    refused(
+        &report_of(&packed(&no_index), "noindex"),
+        "no index.json in it",
+    );
+}
+
+#[test]
+fn a_record_without_a_trace_reads_and_says_what_it_lacks() {
+    let files = unpacked("records/race-pass.dockerbuild");
+    let trace = blob_of(&files, "trace");
+    let without: Vec<_> = files.iter().filter(|(p, _)| *p != trace).cloned().collect();
+    let out = report_of(&packed(&without), "notrace");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no trace in it"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("[builder 2/3] took the cache first"));
+}
+
+#[test]
+fn a_tar_entry_claiming_10_gb_is_refused_at_once() {
+    let mut h = tar::Header::new_gnu();
+    h.set_path("blobs/sha256/aaaa").unwrap();
+    h.set_size(10 << 30);
+    h.set_mode(0o644);
+    h.set_cksum();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(h.as_bytes()).unwrap();
+    gz.write_all(&[0u8; 4096]).unwrap();
+    let bytes = gz.finish().unwrap();
+    let started = std::time::Instant::now();
+    refused(&report_of(&bytes, "huge"), "claims 10737418240 bytes");
+    assert!(started.elapsed().as_secs() < 10);
+}
