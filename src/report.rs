@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::dockerfile::Dockerfile;
 use crate::model::{Build, Event, LogRetention};
-use crate::source::{self, rawjson::ReadSummary, record};
+use crate::source::{self, rawjson::ReadSummary, record, zip};
 
 #[derive(Debug)]
 pub enum LoadError {
@@ -83,8 +83,7 @@ pub struct Pick {
 
 /// [`open`], reading the record `pick` asks for when it is a bundle.
 pub fn open_record(path: &str, pick: &Pick) -> Result<(String, Box<dyn Read + Send>), LoadError> {
-    let (name, raw) = open_file(path)?;
-    let mut input = BufReader::with_capacity(1 << 16, raw);
+    let (name, mut input) = open_unzipped(path)?;
     let head = input
         .fill_buf()
         .map_err(|e| LoadError::Io(name.clone(), e))?;
@@ -105,8 +104,7 @@ pub fn open_record(path: &str, pick: &Pick) -> Result<(String, Box<dyn Read + Se
 
 /// The records of a bundle, a line each (`--list`).
 pub fn list_records(path: &str) -> Result<Vec<String>, LoadError> {
-    let (name, raw) = open_file(path)?;
-    let mut input = BufReader::new(raw);
+    let (name, mut input) = open_unzipped(path)?;
     let head = input
         .fill_buf()
         .map_err(|e| LoadError::Io(name.clone(), e))?;
@@ -118,6 +116,22 @@ pub fn list_records(path: &str) -> Result<Vec<String>, LoadError> {
     }
     let records = record::read_bundle(input).map_err(|e| LoadError::Bundle(name, e))?;
     Ok(records.iter().map(record::Record::summary).collect())
+}
+
+type Input = BufReader<Box<dyn Read + Send>>;
+
+/// The file (or standard input), or the build record in it when it is a zip (a CI artifact).
+fn open_unzipped(path: &str) -> Result<(String, Input), LoadError> {
+    let (name, raw) = open_file(path)?;
+    let mut input = BufReader::with_capacity(1 << 16, raw);
+    let head = input
+        .fill_buf()
+        .map_err(|e| LoadError::Io(name.clone(), e))?;
+    if !zip::is_zip(head) {
+        return Ok((name, input));
+    }
+    let entry = zip::record_entry(input).map_err(|e| LoadError::Bundle(name.clone(), e))?;
+    Ok((name, BufReader::with_capacity(1 << 16, entry)))
 }
 
 fn open_file(path: &str) -> Result<(String, Box<dyn Read + Send>), LoadError> {

@@ -288,3 +288,130 @@ fn a_tar_entry_claiming_10_gb_is_refused_at_once() {
     refused(&report_of(&bytes, "huge"), "claims 10737418240 bytes");
     assert!(started.elapsed().as_secs() < 10);
 }
+
+/// The text report's row of a step, by the start of its label.
+fn row_of<'a>(text: &'a str, label: &str) -> &'a str {
+    text.lines()
+        .find(|l| l.contains(label))
+        .unwrap_or_else(|| panic!("no row {label} in\n{text}"))
+}
+
+#[test]
+fn a_lock_wait_is_drawn_said_and_counted_on_the_critical_path() {
+    let path = fixture("records/race-fail.dockerbuild");
+    let out = run(
+        &[
+            "report",
+            path.to_str().unwrap(),
+            "--color",
+            "never",
+            "--width",
+            "100",
+        ],
+        None,
+    );
+    let text = stdout(&out);
+    // The waiter's bar opens with its wait, in its own glyph; the holder's has none.
+    assert!(row_of(&text, "2/3 RUN --mount").contains('╌'), "{text}");
+    assert!(!row_of(&text, "2/4 RUN --mount").contains('╌'), "{text}");
+    assert!(text.contains("╌ waited for a locked cache"), "{text}");
+    assert!(
+        text.contains("Lock waits (from the build record's trace)\n  [builder 2/3] waited 0.24s for cache demo.mods.v1, held by [stage-2 2/4], then ran"),
+        "{text}"
+    );
+    // [builder 2/3] waited for [stage-2 2/4]: the path runs through the holder.
+    let (_, a) = analyse("records/race-fail.dockerbuild");
+    let cp = a.critical_path.as_ref().unwrap();
+    let (builder, reader) = (step(&a, "[builder 2/3]"), step(&a, "[stage-2 2/4]"));
+    let at = |id| cp.steps.iter().position(|&s| s == id);
+    assert!(
+        at(reader).unwrap() + 1 == at(builder).unwrap(),
+        "{:?}",
+        cp.steps
+    );
+    let json = run(
+        &["report", path.to_str().unwrap(), "--format", "json"],
+        None,
+    );
+    let r: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(r["lock_waits"].as_array().unwrap().len(), 1);
+    assert_eq!(r["lock_waits"][0]["step"], builder);
+    assert_eq!(r["lock_waits"][0]["holder"], reader);
+    assert_eq!(r["lock_waits"][0]["cache"], "demo.mods.v1");
+}
+
+#[test]
+fn a_rawjson_log_has_no_lock_waits_to_draw() {
+    let path = fixture("records/race-fail.rawjson.jsonl");
+    let out = run(
+        &["report", path.to_str().unwrap(), "--color", "never"],
+        None,
+    );
+    let text = stdout(&out);
+    assert!(
+        !text.contains('╌') && !text.contains("Lock waits"),
+        "{text}"
+    );
+}
+
+#[test]
+fn svg_and_html_draw_the_wait_and_name_it() {
+    let path = fixture("records/race-pass.dockerbuild");
+    for format in ["svg", "html"] {
+        let out = run(
+            &["report", path.to_str().unwrap(), "--format", format],
+            None,
+        );
+        let doc = stdout(&out);
+        assert!(doc.contains(r#"class="wait""#), "{format}: no wait bar");
+        assert!(
+            doc.contains("waited for a locked cache"),
+            "{format}: no legend"
+        );
+    }
+    let out = run(
+        &["report", path.to_str().unwrap(), "--format", "html"],
+        None,
+    );
+    assert!(stdout(&out)
+        .contains("[stage-2 2/4] waited 3.09s for cache demo.mods.v1, held by [builder 2/3]"));
+}
+
+#[test]
+fn a_zip_around_a_record_reads_as_the_record_from_a_file_or_stdin() {
+    let plain = run(
+        &[
+            "report",
+            fixture("records/race-pass.dockerbuild").to_str().unwrap(),
+        ],
+        None,
+    );
+    // A streamed zip (sizes after the data, as CI artifacts are written), and a stored one with
+    // another file before the record.
+    for zip in [
+        "records/race-pass-artifact.zip",
+        "records/race-pass-stored.zip",
+    ] {
+        let path = fixture(zip);
+        let out = run(&["report", path.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(0), "{zip}: {}", stderr(&out));
+        let body =
+            |o: &std::process::Output| stdout(o).lines().skip(1).collect::<Vec<_>>().join("\n");
+        assert_eq!(body(&out), body(&plain), "{zip}");
+        let bytes = std::fs::read(&path).unwrap();
+        let out = run(&["report", "-", "--list"], Some(&bytes));
+        assert!(
+            stdout(&out).contains("completed"),
+            "{zip}: {}",
+            stderr(&out)
+        );
+    }
+    let out = run(
+        &["report", fixture("records/no-record.zip").to_str().unwrap()],
+        None,
+    );
+    refused(&out, "no .dockerbuild in the zip");
+    let mut cut = std::fs::read(fixture("records/race-pass-artifact.zip")).unwrap();
+    cut.truncate(cut.len() / 2);
+    refused(&report_of(&cut, "half-zip"), "not a readable build record");
+}

@@ -1,6 +1,7 @@
 //! The critical path: the chain of steps, each waiting on the one before it, that ends with the
 //! last step to finish. Shortening anything else does not make the build faster.
 
+use super::locks::LockWait;
 use crate::graph::{Step, StepId};
 use crate::model::{Nanos, State};
 
@@ -16,14 +17,20 @@ fn finish(s: &Step) -> Option<Nanos> {
     s.spans.last().map(|x| x.1)
 }
 
-pub fn find(steps: &[Step]) -> Option<CriticalPath> {
+/// The path; a step that waited for a lock waited for its holder as much as for its inputs
+/// (`locks`, from a build record's trace).
+pub fn find(steps: &[Step], locks: &[LockWait]) -> Option<CriticalPath> {
     let last = steps
         .iter()
         .filter(|s| finish(s).is_some())
         .max_by_key(|s| finish(s))?;
     let mut chain = vec![last.id];
     let mut cur = last;
-    while let Some(prev) = waited_for(steps, cur, &chain) {
+    while let Some(prev) = waited_for(steps, cur, &chain)
+        .into_iter()
+        .chain(holder(steps, locks, cur, &chain))
+        .max_by_key(|s| finish(s))
+    {
         chain.push(prev.id);
         cur = prev;
     }
@@ -41,6 +48,17 @@ pub fn find(steps: &[Step]) -> Option<CriticalPath> {
         start,
         steps: chain,
     })
+}
+
+/// The step holding the lock `cur` waited for, if it did.
+fn holder<'a>(
+    steps: &'a [Step],
+    locks: &[LockWait],
+    cur: &Step,
+    chain: &[StepId],
+) -> Option<&'a Step> {
+    let h = locks.iter().find(|w| w.step == cur.id)?.holder?;
+    (!chain.contains(&h) && finish(&steps[h]).is_some()).then(|| &steps[h])
 }
 
 /// What `cur` waited for: the input that finished last — an executed one before a cache hit,

@@ -3,6 +3,7 @@
 
 mod cache;
 mod critical;
+mod locks;
 mod overlap;
 mod summary;
 
@@ -11,6 +12,7 @@ pub use crate::graph::{
 };
 pub use cache::{short_name, CacheHazard, CacheUse};
 pub use critical::CriticalPath;
+pub use locks::{LockWait, WORTH_SAYING};
 pub use overlap::{Certainty, Overlap, StepPair};
 pub use summary::{cache_breaks, counts, failed_steps, outcome, CacheBreak, Counts, Outcome};
 
@@ -31,6 +33,8 @@ pub struct Analysis {
     /// Hazard pairs not listed in `hazards` (over its limits), counted.
     pub hazards_unlisted: u64,
     pub critical_path: Option<CriticalPath>,
+    /// Steps that waited for a locked cache or mount, longest first (from a build record's trace).
+    pub lock_waits: Vec<LockWait>,
     /// When the build's first step started (the chart's zero).
     pub start: Option<Nanos>,
     /// The last instant the build is known to have reached (open intervals end here).
@@ -53,7 +57,8 @@ impl Analysis {
         let dependencies = graph::dependencies(&steps, &stages, dockerfile);
         let overlaps = overlap::find(&steps, &dependencies, build.proofs());
         let cache::Hazards { listed, unlisted } = cache::find(&steps, &dependencies);
-        let critical_path = critical::find(&steps);
+        let lock_waits = locks::find(&steps);
+        let critical_path = critical::find(&steps, &lock_waits);
         let start = steps.iter().filter_map(|s| s.start()).min();
         let end = steps
             .iter()
@@ -68,6 +73,7 @@ impl Analysis {
             hazards: listed,
             hazards_unlisted: unlisted,
             critical_path,
+            lock_waits,
             start,
             end,
             estimated: build.is_estimated(),

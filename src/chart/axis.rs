@@ -118,6 +118,7 @@ impl Cells {
             for m in &mut out[a..=b] {
                 match seg.paint {
                     Paint::State(s) => m.state = Some(s),
+                    Paint::Wait => m.wait = true,
                     red => m.red = Some(red),
                 }
             }
@@ -148,6 +149,8 @@ pub struct Mark {
     pub state: Option<State>,
     /// [`Paint::Red`] or [`Paint::PossiblyRed`] over it.
     pub red: Option<Paint>,
+    /// The step waited here for its mounts ([`Paint::Wait`]).
+    pub wait: bool,
 }
 
 #[cfg(test)]

@@ -49,6 +49,9 @@ pub enum Paint {
     Red,
     /// Could have (a plain log allows it but does not prove it).
     PossiblyRed,
+    /// Waited for its mounts (a locked cache among them) before its container was made: what a
+    /// build record's trace shows, drawn over the step's own time.
+    Wait,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +75,8 @@ pub struct Row {
     pub critical: bool,
     /// The state that matters most (a group's: failed, running, cancelled, waiting, done, cached).
     pub state: State,
-    /// State segments first, the most important last (on top), then possibly red, then red.
+    /// State segments first, the most important last (on top), then a lock wait, then possibly
+    /// red, then red.
     pub segments: Vec<Segment>,
     /// Where to mark a bar that has no time (a cache hit).
     pub instant: Option<Nanos>,
@@ -311,6 +315,14 @@ impl<'a> Ctx<'a> {
             .get(&id)
             .map_or((&[][..], &[][..]), |r| (&r.0, &r.1));
         let mut segments: Vec<Segment> = state_segments(&s.spans, s.state).collect();
+        // A wait of a few milliseconds is mounting; only a longer one is drawn (and said).
+        let waited = s
+            .wait
+            .filter(|_| s.lock_wait() >= crate::analysis::WORTH_SAYING);
+        segments.extend(waited.map(|span| Segment {
+            span,
+            paint: Paint::Wait,
+        }));
         segments.extend(red_segments(red, maybe));
         let critical = self.critical[id];
         let marker = if self.hazard[id] {

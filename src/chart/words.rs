@@ -4,7 +4,7 @@
 
 use crate::analysis::{
     cache_breaks, counts, failed_steps, short_name, Analysis, CacheBreak, CacheHazard, Certainty,
-    Outcome, Overlap, Stage, Step,
+    LockWait, Outcome, Overlap, Stage, Step,
 };
 use crate::model::{Build, Nanos, State};
 
@@ -19,6 +19,9 @@ pub const LEGEND: &[(char, &str)] = &[
     ('!', "ran alongside its COPY --from source"),
 ];
 
+/// Marks time a step waited for its mounts (a locked cache), known from a build record's trace.
+pub const WAIT_GLYPH: char = '╌';
+pub const WAIT_WORDS: &str = "waited for a locked cache (build record)";
 /// Marks time that ran alongside a source, where there is no colour to show it.
 pub const RED_GLYPH: char = '!';
 /// …where a plain log only allows it.
@@ -60,7 +63,9 @@ pub struct Secs(pub Nanos);
 impl std::fmt::Display for Secs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let s = self.0 as f64 / 1e9;
-        if s < 0.1 {
+        if self.0 > 0 && self.0 < 500_000 {
+            write!(f, "<1ms")
+        } else if s < 0.1 {
             write!(f, "{:.0}ms", s * 1e3)
         } else if s < 10.0 {
             write!(f, "{s:.2}s")
@@ -356,6 +361,38 @@ pub fn critical_chain(a: &Analysis) -> Option<String> {
             chain.join(" → ")
         )
     })
+}
+
+/// `[stage-2 2/4] waited 3.09s for cache demo.mods.v1, held by [builder 2/3], then ran 0.11s`.
+pub fn lock_wait_sentence(a: &Analysis, w: &LockWait) -> String {
+    let s = &a.steps[w.step];
+    let what = match (&w.cache, w.holder) {
+        (Some(c), Some(h)) => format!("for cache {c}, held by {}", short_name(&a.steps[h])),
+        (Some(c), None) => format!("for its mounts (cache {c} among them)"),
+        _ => "for its mounts".to_string(),
+    };
+    let ran = (s.active() - w.wait).max(0);
+    format!(
+        "{} waited {} {what}, then ran {}",
+        short_name(s),
+        secs(w.wait),
+        secs(ran)
+    )
+}
+
+/// A step on the critical path: `[stage-2 2/4] 3.20s (3.09s waiting for a lock)`.
+pub fn path_step(s: &Step) -> String {
+    let wait = s.lock_wait();
+    if wait >= crate::analysis::WORTH_SAYING {
+        format!(
+            "{} {} ({} waiting for a lock)",
+            short_name(s),
+            secs(s.active()),
+            secs(wait)
+        )
+    } else {
+        format!("{} {}", short_name(s), secs(s.active()))
+    }
 }
 
 /// `✗ [stage-2 4/4] failed: process … did not complete successfully: exit code: 1`.

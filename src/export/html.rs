@@ -16,7 +16,9 @@ use serde::Serialize;
 use super::json;
 use super::svg::{self, escape, palette, Rows, SvgOptions, Theme};
 use crate::analysis::{failed_steps, short_name, Analysis};
-use crate::chart::words::{hazard_title, hazards_unlisted, headline, overlap_sentence, secs};
+use crate::chart::words::{
+    hazard_title, hazards_unlisted, headline, lock_wait_sentence, overlap_sentence, path_step, secs,
+};
 use crate::model::Build;
 
 /// How much of each vertex's output the HTML report keeps (the last bytes).
@@ -243,11 +245,24 @@ fn sections(out: &mut String, build: &Build, a: &Analysis) {
             let _ = writeln!(out, "<p class=\"dim\">{}</p>", escape(&more));
         }
     }
+    if !a.lock_waits.is_empty() {
+        out.push_str(
+            "<h2 class=\"hazard\">Lock waits (from the build record's trace)</h2>\n<ul>\n",
+        );
+        for w in &a.lock_waits {
+            let _ = writeln!(out, "<li>{}</li>", escape(&lock_wait_sentence(a, w)));
+        }
+        out.push_str("</ul>\n");
+    }
     if let Some(cp) = &a.critical_path {
         let chain: Vec<String> = cp
             .steps
             .iter()
-            .map(|&s| format!("{} {}", link(s), secs(a.steps[s].active())))
+            .map(|&s| {
+                let words = path_step(&a.steps[s]);
+                let name = short_name(&a.steps[s]);
+                format!("{}{}", link(s), escape(&words[name.len()..]))
+            })
             .collect();
         let _ = writeln!(
             out,

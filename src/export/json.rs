@@ -5,7 +5,8 @@ use serde::{Serialize, Serializer};
 
 use crate::analysis::{cache_breaks, counts, outcome, Counts};
 use crate::analysis::{
-    Analysis, CacheHazard, Certainty, Dependency, Evidence, Overlap, Stage, Step, StepPair,
+    Analysis, CacheHazard, Certainty, Dependency, Evidence, LockWait, Overlap, Stage, Step,
+    StepPair,
 };
 use crate::dockerfile::DepKind;
 use crate::instruction::Mount;
@@ -41,6 +42,8 @@ pub struct Report<'a> {
     /// Hazard pairs past those listed (20 per cache, 200 in all), counted.
     pub hazards_unlisted: u64,
     pub critical_path: Option<JCritical>,
+    /// Steps that waited 0.1 s or more for a locked cache (a build record's trace), longest first.
+    pub lock_waits: Vec<JLockWait>,
     /// What the cache did, for a build with any cache hit (null for a cold build).
     pub cache: Option<JCache>,
     pub warnings: &'a [Warning],
@@ -211,6 +214,15 @@ pub struct JCacheStage {
 }
 
 #[derive(Serialize)]
+pub struct JLockWait {
+    pub step: usize,
+    pub seconds: f64,
+    pub cache: Option<String>,
+    /// The step that held it (whose run ended last before the wait did).
+    pub holder: Option<usize>,
+}
+
+#[derive(Serialize)]
 pub struct JCritical {
     pub steps: Vec<usize>,
     pub duration: f64,
@@ -275,11 +287,21 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &'a Analysis) -> Report<
             steps: c.steps.clone(),
             duration: secs(c.end - c.start),
         }),
+        lock_waits: a.lock_waits.iter().map(lock_wait).collect(),
         cache: cache(a),
         warnings: &build.warnings,
         tool_warnings: &build.tool_warnings,
         diagnostics: build.diagnostics(),
         diagnostics_dropped: build.diagnostics_dropped(),
+    }
+}
+
+fn lock_wait(w: &LockWait) -> JLockWait {
+    JLockWait {
+        step: w.step,
+        seconds: secs(w.wait),
+        cache: w.cache.clone(),
+        holder: w.holder,
     }
 }
 

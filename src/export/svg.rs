@@ -23,7 +23,7 @@ use crate::analysis::{counts, Analysis, Span};
 use crate::chart::words::{
     cache_summary, critical_chain, cut, failure_line, hazard_title, headline, lines_of,
     overlap_sentence, secs, state_word, verdict, Tone, CRITICAL_LEGEND, HAZARD_LEGEND,
-    POSSIBLY_RED_LEGEND, RED_LEGEND,
+    POSSIBLY_RED_LEGEND, RED_LEGEND, WAIT_WORDS,
 };
 use crate::chart::{each_row, row_count, Axis, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, Nanos, State};
@@ -231,6 +231,7 @@ fn defs(p: &Palette) -> String {
 <pattern id="bg-cancelled" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="6" height="6" fill="{bg}"/><rect width="3" height="6" fill="{cancelled}"/></pattern>
 <pattern id="bg-running" width="4" height="4" patternUnits="userSpaceOnUse"><rect width="4" height="4" fill="{running}"/><rect width="1.5" height="4" fill="{bg}" opacity="0.6"/></pattern>
 <pattern id="bg-failed" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="{failed}"/><path d="M0 0L6 6M6 0L0 6" stroke="{bg}" stroke-width="1.2"/></pattern>
+<pattern id="bg-wait" width="8" height="8" patternUnits="userSpaceOnUse"><rect width="8" height="8" fill="{bg}"/><rect y="3" width="5" height="2" fill="{hazard}"/></pattern>
 <pattern id="bg-possible" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="{red}" opacity="0.25"/><rect width="2" height="6" fill="{red}" opacity="0.7"/></pattern>
 <style>
 .band{{fill:{band}}} .hit{{fill:transparent}} .dim{{fill:{dim}}} .b{{font-weight:bold}} .end{{text-anchor:end}}
@@ -240,6 +241,7 @@ fn defs(p: &Palette) -> String {
 .s-running{{fill:url(#bg-running);stroke:{running}}}
 .c-done{{fill:{done}}} .c-cached{{fill:{cached}}} .c-failed{{fill:{failed}}} .c-cancelled{{fill:{cancelled}}} .c-running{{fill:{running}}} .c-waiting{{fill:{dim}}}
 .alongside{{fill:{red};fill-opacity:0.85;stroke:{red};stroke-width:1.5}}
+.wait{{fill:url(#bg-wait);stroke:{hazard};stroke-width:1}}
 .possible{{fill:url(#bg-possible);stroke:{red};stroke-width:1;stroke-dasharray:3 2}}
 .red{{fill:{red}}} .hz{{fill:{hazard}}} .cp{{fill:{critical}}} .internal{{fill:{dim}}}
 </style>
@@ -293,7 +295,7 @@ impl Page {
         let chart_top = 84.0 + verdict.len() as f64 * 20.0 + 34.0;
         let chart_h = rows.max(1) as f64 * ROW_H;
         let legend_y = chart_top + chart_h + 28.0;
-        let legend = legend_layout(&p, a.estimated);
+        let legend = legend_layout(&p, a.estimated, !a.lock_waits.is_empty());
         let legend_lines = legend.last().map_or(1, |l| l.1 + 1);
         let callout = callout_lines(a, prose_chars);
         let callout_y = legend_y + legend_lines as f64 * LEGEND_LINE + 12.0;
@@ -558,6 +560,7 @@ fn bars(pen: &mut Pen, axis: &XAxis, row: &Row, top: f64) {
         let (y, h, class) = match seg.paint {
             Paint::State(_) if internal => (top + ROW_H / 2.0 - 2.0, 4.0, "internal".into()),
             Paint::State(s) => (bar_y, BAR_H, class_of(s)),
+            Paint::Wait => (bar_y, BAR_H, "wait".into()),
             Paint::Red if alongside => (top + 6.0, ROW_H - 12.0, "alongside".into()),
             Paint::PossiblyRed if alongside => (top + 6.0, ROW_H - 12.0, "possible".into()),
             Paint::Red => (bar_y - 3.0, BAR_H + 6.0, "alongside".into()),
@@ -651,7 +654,7 @@ struct Entry {
 }
 
 /// The legend's entries, each placed at `(x, line)`, wrapped to the width.
-fn legend_layout(p: &Palette, estimated: bool) -> Vec<(f64, usize, Entry)> {
+fn legend_layout(p: &Palette, estimated: bool, waits: bool) -> Vec<(f64, usize, Entry)> {
     let bar = |fill: &str, stroke: &str, extra: &str| {
         format!(
             r#"<rect x="{{x}}" y="{{y}}" width="22" height="12" fill="{fill}" stroke="{stroke}" stroke-width="1"{extra}/>"#
@@ -700,6 +703,13 @@ fn legend_layout(p: &Palette, estimated: bool) -> Vec<(f64, usize, Entry)> {
             ),
             words: POSSIBLY_RED_LEGEND,
             colour: p.red,
+        });
+    }
+    if waits {
+        entries.push(Entry {
+            swatch: bar("url(#bg-wait)", p.hazard, ""),
+            words: WAIT_WORDS,
+            colour: p.fg,
         });
     }
     entries.push(Entry {

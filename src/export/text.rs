@@ -8,8 +8,8 @@ use std::io;
 use crate::analysis::{cache_breaks, counts, failed_steps, outcome, Analysis, Outcome};
 use crate::chart::words::{
     cache_break_line, cache_summary, cut, fit, glyph, hazard_title, hazards_unlisted,
-    outcome_words, overlap_sentence, secs, wrap, wrap_items, CRITICAL_LEGEND, HAZARD_LEGEND,
-    LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH,
+    lock_wait_sentence, outcome_words, overlap_sentence, path_step, secs, wrap, wrap_items,
+    CRITICAL_LEGEND, HAZARD_LEGEND, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH, WAIT_GLYPH, WAIT_WORDS,
 };
 use crate::chart::{each_row, Axis, Cells, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, State};
@@ -152,8 +152,9 @@ fn emit(
     out.push('\n');
     chart(&mut out, a, opt, &p, flush)?;
     concurrency(&mut out, a, opt, &p, flush)?;
-    let sections: [&dyn Fn(&mut String); 5] = [
+    let sections: [&dyn Fn(&mut String); 6] = [
         &|out| hazards(out, a, opt, &p),
+        &|out| lock_waits(out, a, opt, &p),
         &|out| cache(out, a, opt, &p),
         &|out| critical(out, a, opt, &p),
         &|out| errors(out, build, a, opt, &p),
@@ -222,6 +223,9 @@ fn chart(
     });
     failed?;
     let mut items: Vec<String> = LEGEND.iter().map(|(g, w)| format!("{g} {w}")).collect();
+    if !a.lock_waits.is_empty() {
+        items.push(format!("{WAIT_GLYPH} {WAIT_WORDS}"));
+    }
     items.extend([HAZARD_LEGEND.to_string(), CRITICAL_LEGEND.to_string()]);
     out.push('\n');
     out.push_str(&p.dim(&wrap_items(
@@ -272,6 +276,10 @@ fn bar(row: &Row, cells: &Cells, p: &Ansi) -> String {
         let red_glyph = match m.red {
             Some(Paint::PossiblyRed) => POSSIBLY_RED_GLYPH,
             _ => RED_GLYPH,
+        };
+        let (under, style) = match under {
+            Some(_) if m.wait => (Some(WAIT_GLYPH), Style::Dim),
+            u => (u, style),
         };
         match (m.red, under) {
             (Some(_), Some(c)) if p.on => (c, Style::Red),
@@ -341,6 +349,22 @@ fn hazards(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
     out.push('\n');
 }
 
+/// What a build record's trace shows: the steps that waited for a locked cache, and for whom.
+fn lock_waits(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
+    if a.lock_waits.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        p.bold("Lock waits (from the build record's trace)")
+    );
+    for w in &a.lock_waits {
+        out.push_str(&wrap(&lock_wait_sentence(a, w), opt.width, "  "));
+    }
+    out.push('\n');
+}
+
 /// A build that used the cache: how many steps were hits, and where each stage's chain broke.
 fn cache(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
     let Some(summary) = cache_summary(a, true) else {
@@ -372,14 +396,7 @@ fn critical(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
         p.bold("Critical path"),
         secs(cp.end - cp.start)
     );
-    let chain: Vec<String> = cp
-        .steps
-        .iter()
-        .map(|&s| {
-            let st = &a.steps[s];
-            format!("{} {}", crate::analysis::short_name(st), secs(st.active()))
-        })
-        .collect();
+    let chain: Vec<String> = cp.steps.iter().map(|&s| path_step(&a.steps[s])).collect();
     out.push_str(&wrap(&chain.join(" → "), opt.width, "  "));
     out.push('\n');
 }

@@ -20,8 +20,8 @@ use super::layout::{self, Areas, MIN_HEIGHT, MIN_WIDTH};
 use super::window::ViewMode;
 use crate::analysis::{short_name, Certainty, StepId};
 use crate::chart::words::{
-    cache_summary, critical_summary, cut, glyph, secs, since, state_word, Tone, LEGEND,
-    POSSIBLY_RED_GLYPH, RED_GLYPH,
+    cache_summary, critical_summary, cut, glyph, lock_wait_sentence, secs, since, state_word, Tone,
+    LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH, WAIT_GLYPH, WAIT_WORDS,
 };
 use crate::chart::{Axis, Cells, Marker, Paint, Row, RowKind};
 use crate::exit::Exit;
@@ -287,7 +287,9 @@ fn draw_bar(row: &Row, cells: &Cells, x: u16, y: u16, buf: &mut Buffer, th: &The
             if row.critical {
                 style = style.patch(th.critical());
             }
-            buf[(x + c as u16, y)].set_char(glyph(st)).set_style(style);
+            let ch = if m.wait { WAIT_GLYPH } else { glyph(st) };
+            let style = if m.wait { th.hazard() } else { style };
+            buf[(x + c as u16, y)].set_char(ch).set_style(style);
         }
     }
     if let Some(c) = cells.live_edge(row).filter(|_| row.state == State::Running) {
@@ -435,6 +437,12 @@ fn step_facts<'a>(app: &App, id: StepId, th: &Theme) -> Vec<Line<'a>> {
             .into_iter()
             .map(|l| Line::styled(l, th.hazard())),
     );
+    lines.extend(a.lock_waits.iter().filter(|w| w.step == id).map(|w| {
+        Line::styled(
+            format!("{WAIT_GLYPH} {}", lock_wait_sentence(a, w)),
+            th.hazard(),
+        )
+    }));
     lines.extend(
         overlap_lines(a, id)
             .into_iter()
@@ -662,6 +670,10 @@ fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
             Span::raw(format!(
                 " (or {POSSIBLY_RED_GLYPH}): a plain log allows that but does not prove it"
             )),
+        ]),
+        Line::from(vec![
+            Span::styled(format!(" {WAIT_GLYPH}"), th.hazard()),
+            Span::raw(format!(" {WAIT_WORDS}")),
         ]),
         Line::from(vec![
             Span::styled(" ⚠", th.hazard()),
