@@ -45,6 +45,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Explain a saved build log (`--progress=rawjson`): stages, overlaps, cache hazards, errors.
     Report(ReportArgs),
+    /// Open a past build of a builder from its build history (`docker buildx history export
+    /// --finalize`), with the lock waits its trace shows; `--list` lists them.
+    History(HistoryArgs),
     /// Run `docker buildx bake --progress=rawjson` (a bake file or a compose file: every target
     /// it builds) and draw it live, as a build is drawn.
     Bake(BakeArgs),
@@ -229,6 +232,46 @@ pub struct BundleArgs {
     /// List the build records in the bundle (reference, target, status, time, steps) and exit.
     #[arg(long)]
     pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The build: `^N` (N builds before the latest), or its reference (or the start of it).
+    /// Default: the latest.
+    #[arg(value_name = "REF")]
+    pub reference: Option<String>,
+
+    /// The builder whose history to read (default: the current one).
+    #[arg(long, value_name = "NAME")]
+    pub builder: Option<String>,
+
+    /// List the builder's build records, latest first, and exit.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Keep the exported record here (a `.dockerbuild`) instead of a temporary file.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
+
+    /// The docker binary to run.
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "BUILDX_GANTT_DOCKER",
+        default_value = "docker"
+    )]
+    pub docker: String,
+
+    /// The Dockerfile of the build (adds stage order and dependencies the record does not show).
+    #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]
+    pub dockerfile: Option<String>,
+
+    /// A build argument (`NAME=VALUE`) over the record's own, for expanding the Dockerfile.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
+    pub build_args: Vec<(String, String)>,
+
+    #[command(flatten)]
+    pub screen: ScreenArgs,
 }
 
 #[derive(Debug, Args)]

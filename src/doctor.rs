@@ -1,9 +1,7 @@
 //! `buildx-gantt doctor`: what this machine can build with, and how to fix what is missing.
 
-use std::process::{Command, Stdio};
-
 use crate::source::child::{self, StartError, MIN_BUILDX};
-use crate::source::engine;
+use crate::source::{docker_cli, engine};
 
 /// One line of the check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,37 +63,8 @@ impl Diagnosis {
 /// How long one docker CLI call may take: past that the daemon it talks to is not answering.
 const CLI_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Runs `docker ARGS…`: whether it succeeded and what it said (stdout then stderr). A call
-/// that does not end within [`CLI_DEADLINE`] is killed and reported as not answering.
 fn run(docker: &str, args: &[&str]) -> Result<(bool, String), std::io::Error> {
-    let child = Command::new(docker)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let pid = child.id() as i32;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(CLI_DEADLINE) {
-        Ok(out) => {
-            let out = out?;
-            let mut said = String::from_utf8_lossy(&out.stdout).into_owned();
-            said.push_str(&String::from_utf8_lossy(&out.stderr));
-            Ok((out.status.success(), said))
-        }
-        Err(_) => {
-            // SAFETY: kill(2) on the child we spawned and have not reaped.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            let secs = CLI_DEADLINE.as_secs();
-            Ok((
-                false,
-                format!("`{docker} {}`: no answer within {secs} s", args.join(" ")),
-            ))
-        }
-    }
+    docker_cli::run(docker, args, CLI_DEADLINE)
 }
 
 pub fn diagnose(docker: &str) -> Diagnosis {

@@ -547,6 +547,19 @@ fn bake_of_two_targets_and_of_a_compose_file_says_what_happened() {
         the_bake_race_as_it_happened(&out, &rec, &cache_id);
         // The live chart said the same.
         assert!(stdout(&out).contains("took the cache first"), "{file}");
+        // Both targets' build records, in one bundle beside the recording.
+        let bundle = ctx.join("bake.dockerbuild");
+        let list = run(&["report", bundle.to_str().unwrap(), "--list"], None);
+        let listed = stdout(&list);
+        let names: Vec<&str> = listed
+            .lines()
+            .filter_map(|l| l.split_whitespace().nth(1))
+            .collect();
+        assert_eq!(names.len(), 2, "{file}: {}{}", stdout(&list), stderr(&list));
+        assert!(
+            names.contains(&"api") && names.contains(&"worker"),
+            "{names:?}"
+        );
     }
 }
 
@@ -670,4 +683,111 @@ fn bake_repeat_runs_the_bake_and_tells_each_run() {
         "{all}"
     );
     assert_eq!(out.status.code(), Some((failed > 0) as i32), "{all}");
+}
+
+/// `buildx-gantt history ARGS…` against the real builders.
+fn history(cli: &str, args: &[&str]) -> Output {
+    bin()
+        .args(["history", "--docker", cli])
+        .args(args)
+        .env("COLUMNS", "120")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_live_build_keeps_its_record_and_history_opens_it_with_its_lock_waits() {
+    let test = "a_live_build_keeps_its_record_and_history_opens_it_with_its_lock_waits";
+    let Some(cli) = buildx_or_skip(test) else {
+        return;
+    };
+    let _one = one_at_a_time();
+    let ctx = context("race", "buildx-keeps-record");
+    let cache_id = unique("kept");
+    let arg = format!("CACHE_ID={cache_id}");
+    let b = build(
+        &cli,
+        &ctx,
+        "race.jsonl",
+        "buildkit-remote",
+        &["--no-cache", "--build-arg", &arg],
+    );
+    assert!(matches!(b.code(), Some(0 | 1)), "{}", b.show());
+    // The record beside the recording, said on stderr; its trace's facts in the live report.
+    let kept = ctx.join("race.dockerbuild");
+    assert!(kept.is_file(), "{}", b.show());
+    assert!(stderr(&b.out).contains("race.dockerbuild"), "{}", b.show());
+    assert!(stdout(&b.out).contains("Lock waits"), "{}", b.show());
+    // The waiter is the hazard's second: who held the cache took it first.
+    let a = analysed(&b, &ctx, &build_args(&cache_id));
+    let h = &a.hazards[0];
+    let w = &a.lock_waits[0];
+    assert_eq!(Some(w.holder.unwrap()), h.first, "{}", b.show());
+    assert!([h.writer.step, h.reader.step].contains(&w.step));
+    live_chart_is_the_recordings_report(&b, &ctx);
+    // The record reads as the build went.
+    let report = run(
+        &["report", kept.to_str().unwrap(), "--format", "json"],
+        None,
+    );
+    assert_eq!(report.status.code(), b.code(), "{}", stderr(&report));
+    let r: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(r["record"]["build_args"]["CACHE_ID"], cache_id.as_str());
+    let reference = r["record"]["ref"].as_str().unwrap().to_string();
+    assert_eq!(r["lock_waits"].as_array().map(Vec::len), Some(1), "{r}");
+    // `history` opens the latest build of the builder: this one, with its lock wait.
+    let out = history(&cli, &["--builder", "buildkit-remote"]);
+    assert_eq!(out.status.code(), b.code(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.contains(&format!("build record {reference}")),
+        "{said}"
+    );
+    assert!(
+        said.contains("Lock waits") && said.contains(&format!("for cache {cache_id}")),
+        "{said}"
+    );
+    let list = stdout(&history(&cli, &["--builder", "buildkit-remote", "--list"]));
+    assert!(
+        list.lines()
+            .next()
+            .is_some_and(|l| l.starts_with("^0") && l.contains(&reference)),
+        "{list}"
+    );
+    let saved = ctx.join("saved.dockerbuild");
+    let out = history(
+        &cli,
+        &[
+            "--builder",
+            "buildkit-remote",
+            &reference[..8],
+            "-o",
+            saved.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), b.code(), "{}", stderr(&out));
+    assert!(saved.is_file());
+}
+
+#[test]
+fn the_docker_driver_keeps_no_history_and_says_what_works_instead() {
+    let test = "the_docker_driver_keeps_no_history_and_says_what_works_instead";
+    let Some(cli) = buildx_or_skip(test) else {
+        return;
+    };
+    let out = history(&cli, &["--builder", "default"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("default keeps no build history") && said.contains("replay"),
+        "{said}"
+    );
+    let _one = one_at_a_time();
+    let ctx = context("race", "buildx-no-record");
+    let arg = format!("CACHE_ID={}", unique("norec"));
+    let b = build(&cli, &ctx, "race.jsonl", "default", &["--build-arg", &arg]);
+    assert!(matches!(b.code(), Some(0 | 1)), "{}", b.show());
+    assert!(!ctx.join("race.dockerbuild").exists(), "{}", b.show());
+    assert!(!stderr(&b.out).contains("build record"), "{}", b.show());
 }

@@ -116,7 +116,7 @@ fn list_and_ref_pick_a_record_and_a_wrong_ref_is_a_clear_error() {
     let out = run(&["report", p, "--list"], None);
     assert_eq!(out.status.code(), Some(0));
     assert!(
-        stdout(&out).starts_with("7yc0yiq36agy82xvf1rkyhbec  default  completed in 3.7s"),
+        stdout(&out).starts_with("7yc0yiq36agy82xvf1rkyhbec  history  completed in 3.7s"),
         "{}",
         stdout(&out)
     );
@@ -414,4 +414,57 @@ fn a_zip_around_a_record_reads_as_the_record_from_a_file_or_stdin() {
     let mut cut = std::fs::read(fixture("records/race-pass-artifact.zip")).unwrap();
     cut.truncate(cut.len() / 2);
     refused(&report_of(&cut, "half-zip"), "not a readable build record");
+}
+
+#[test]
+fn a_bake_bundle_holds_each_target_and_ref_picks_one() {
+    // Recorded here: `buildx-gantt bake --no-cache` of tests/fixtures/bake on buildkit-remote,
+    // whose api target lost the race (a live bake keeps both targets' records in one bundle).
+    let path = fixture("records/bake-api-failed.dockerbuild");
+    let p = path.to_str().unwrap();
+    let list = stdout(&run(&["report", p, "--list"], None));
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 2, "{list}");
+    let (api, worker) = (
+        lines.iter().find(|l| l.contains("  api  failed")).unwrap(),
+        lines
+            .iter()
+            .find(|l| l.contains("  worker  completed"))
+            .unwrap(),
+    );
+    let reference = |l: &str| l.split_whitespace().next().unwrap()[..6].to_string();
+    let out = run(&["report", p, "--ref", &reference(api)], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("build record") && stdout(&out).contains("(api)"));
+    let out = run(&["report", p, "--ref", &reference(worker)], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Default: the latest, said on stderr.
+    let out = run(&["report", p], None);
+    assert!(
+        stderr(&out).contains("2 records in it; reading the latest"),
+        "{}",
+        stderr(&out)
+    );
+    // The api record's trace: [api 2/4] waited for the cache [worker 1/3] held.
+    let json = run(
+        &["report", p, "--ref", &reference(api), "--format", "json"],
+        None,
+    );
+    let r: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(!r["lock_waits"].as_array().unwrap().is_empty(), "{r}");
+    assert_eq!(r["record"]["target"], "api");
+}
+
+#[test]
+fn a_failed_build_record_exits_1_with_buildkits_error() {
+    // Recorded here: run-false.Dockerfile (`RUN false`) on buildkit-remote, kept by the live build.
+    let path = fixture("records/run-false.dockerbuild");
+    let out = run(&["report", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("build FAILED"), "{text}");
+    assert!(
+        text.contains("\"/bin/sh -c false\" did not complete successfully: exit code: 1"),
+        "{text}"
+    );
 }

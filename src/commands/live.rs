@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use color_eyre::eyre::{eyre, Result};
 
-use super::output::default_recording;
+use super::keep_record::{self, Kept};
+use super::output::{append_line, default_recording};
 use super::session::{present, print_report};
 use super::{build, check, Outcome};
 use crate::analysis::Analysis;
@@ -87,6 +88,7 @@ pub fn run_request(mut request: BuildRequest, how: How) -> Outcome {
     run::take_rest(&mut app, &mut feed, Some(Duration::from_secs(2)));
     let mut code = exit_code(ending?, status, build.job.was_cancelled());
     note_exit(&request, &mut app, code);
+    let kept = keep_record::keep(&request, &build, origin, &mut app.build);
     // The build as it ended: for the report and for --check.
     let analysis = Analysis::of(&app.build, app.dockerfile.as_ref());
     tell_outcome(&app, &analysis, code);
@@ -94,6 +96,7 @@ pub fn run_request(mut request: BuildRequest, how: How) -> Outcome {
         code = verify_layers(&mut build, &request, &app);
     }
     tell_recording(&request, &feed);
+    tell_kept(kept);
     // Last, so CI logs end with it.
     Ok(check::apply(how.fail_on, &app.build, &analysis, code))
 }
@@ -168,24 +171,6 @@ fn note_exit(request: &BuildRequest, app: &mut App, code: Exit) {
             );
         }
     }
-}
-
-/// Appends `line` to the file at `path`, on a line of its own.
-fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom, Write};
-    let mut f = std::fs::OpenOptions::new()
-        .read(true)
-        .append(true)
-        .open(path)?;
-    let mut last = [0u8; 1];
-    let len = f.seek(SeekFrom::End(0))?;
-    let newline = len == 0 || {
-        f.seek(SeekFrom::End(-1))?;
-        f.read_exact(&mut last)?;
-        last[0] == b'\n'
-    };
-    let sep = if newline { "" } else { "\n" };
-    f.write_all(format!("{sep}{line}\n").as_bytes())
 }
 
 /// The text report; or, when no step ran, buildx's own words.
@@ -263,5 +248,18 @@ fn tell_recording(request: &BuildRequest, feed: &Feed) {
         Some((bytes, e)) => {
             eprintln!("buildx-gantt: the recording {path} stopped after {bytes} bytes: {e}")
         }
+    }
+}
+
+fn tell_kept(kept: Kept) {
+    match kept {
+        Kept::Saved(p) => {
+            let p = p.display();
+            eprintln!(
+                "buildx-gantt: its build record (with the trace) is {p} (buildx-gantt report {p})"
+            )
+        }
+        Kept::Not(Some(why)) => eprintln!("buildx-gantt: no build record kept: {why}"),
+        Kept::Read | Kept::Not(None) => {}
     }
 }

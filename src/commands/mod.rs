@@ -8,6 +8,8 @@ mod check;
 mod demo;
 mod doctor;
 mod generate;
+mod history;
+mod keep_record;
 mod live;
 mod output;
 mod repeat;
@@ -29,6 +31,7 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Report(args)) => report::run(args),
         Some(Command::Bake(args)) => bake::run(args),
         Some(Command::Replay(args)) => replay::run(args),
+        Some(Command::History(args)) => history::run(args),
         Some(Command::Demo(args)) => demo::run(args),
         Some(Command::Repeat(args)) => repeat::run(args),
         Some(Command::Doctor(args)) => doctor::run(args),

@@ -157,3 +157,21 @@ pub fn state_path(kind: &str, dockerfile: &str) -> Option<PathBuf> {
     let name = format!("{when}-{stem}-{}", std::process::id());
     Some(base.join("buildx-gantt").join(kind).join(name))
 }
+
+/// Appends `line` to the file at `path`, on a line of its own.
+pub fn append_line(path: &std::path::Path, line: &str) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let mut f = std::fs::OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(path)?;
+    let mut last = [0u8; 1];
+    let len = f.seek(SeekFrom::End(0))?;
+    let newline = len == 0 || {
+        f.seek(SeekFrom::End(-1))?;
+        f.read_exact(&mut last)?;
+        last[0] == b'\n'
+    };
+    let sep = if newline { "" } else { "\n" };
+    f.write_all(format!("{sep}{line}\n").as_bytes())
+}

@@ -6,7 +6,8 @@ use std::io::{self, IsTerminal};
 use color_eyre::eyre::{bail, Result};
 
 use super::output::{
-    color_for, dockerfile_arg, terminal_width, write_file_with, write_out, write_out_with,
+    color_for, dockerfile_arg, read_dockerfile, terminal_width, write_file_with, write_out,
+    write_out_with,
 };
 use super::{check, Outcome};
 use crate::analysis::Analysis;
@@ -47,6 +48,7 @@ pub fn run(args: ReportArgs) -> Outcome {
         say: true,
     };
     let loaded = report::load_record(&args.log, &pick, retention, dockerfile.as_ref())?;
+    let dockerfile = with_record_args(&args, &loaded)?.or(dockerfile);
     let analysis = Analysis::of(&loaded.build, dockerfile.as_ref());
     if let Some(truth) = &args.compare_with {
         return compare_with(truth, retention, dockerfile.as_ref(), &loaded, &analysis);
@@ -59,6 +61,20 @@ pub fn run(args: ReportArgs) -> Outcome {
         &analysis,
         code,
     ))
+}
+
+/// The Dockerfile (`-f`) read again with a build record's `--build-arg`s under the user's own,
+/// when the log is a record that has any.
+fn with_record_args(args: &ReportArgs, loaded: &Loaded) -> Result<Option<Dockerfile>> {
+    let (Some(path), Some(record)) = (&args.dockerfile, &loaded.build.record) else {
+        return Ok(None);
+    };
+    if record.build_args.is_empty() {
+        return Ok(None);
+    }
+    let mut all: Vec<(String, String)> = record.build_args.clone().into_iter().collect();
+    all.extend(args.build_args.iter().cloned());
+    read_dockerfile(path, &all).map(Some)
 }
 
 /// `--compare-with TRUTH`: 0 when the reconstruction agrees with the truth, 3 when not.

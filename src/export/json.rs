@@ -11,8 +11,8 @@ use crate::analysis::{
 use crate::dockerfile::DepKind;
 use crate::instruction::Mount;
 use crate::model::{
-    format_rfc3339, Build, Diagnostic, Estimate, Interval, Nanos, ProgressGroup, State, Vertex,
-    Warning,
+    format_rfc3339, Build, Diagnostic, Estimate, Interval, Nanos, ProgressGroup, RecordInfo, State,
+    Vertex, Warning,
 };
 
 pub const SCHEMA: &str = "buildx-gantt/report";
@@ -30,6 +30,9 @@ pub struct Report<'a> {
     pub duration: Option<f64>,
     /// `exact` (rawjson) or `estimated` (reconstructed from a plain log: see `*_bounds`).
     pub timing: &'static str,
+    /// What a build record said of the build (`ref`, `name`, `target`, `dockerfile`,
+    /// `build_args`); null for a log.
+    pub record: Option<&'a RecordInfo>,
     pub counts: Counts,
     pub error: Option<String>,
     pub error_text: &'a [String],
@@ -273,6 +276,7 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &'a Analysis) -> Report<
             "exact"
         },
         duration: a.end.map(|t| c.rel(t)),
+        record: build.record.as_deref(),
         counts: counts(a),
         error: build.error_message(),
         error_text: &build.error_text,

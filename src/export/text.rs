@@ -138,6 +138,14 @@ fn emit(
         Outcome::Succeeded => p.green(outcome_words(o)),
     };
     let _ = writeln!(out, "{}", p.bold(name));
+    if let Some(r) = &build.record {
+        let named = r
+            .name
+            .as_deref()
+            .map_or(String::new(), |n| format!(" ({n})"));
+        let line = format!("build record {}{named}", r.reference);
+        let _ = writeln!(out, "{}", p.dim(&cut(&line, opt.width)));
+    }
     let summary = format!(
         "build {verdict} in {total}: {} steps ({} done, {} cached, {} failed, {} cancelled, {} never ran{})",
         c.steps,

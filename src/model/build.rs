@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::event::{
-    Event, EventKind, ExecTimes, LogChunk, ProgressGroup, StatusUpdate, VertexUpdate, Warning,
+    Event, EventKind, ExecTimes, LogChunk, ProgressGroup, RecordInfo, StatusUpdate, VertexUpdate,
+    Warning,
 };
 use super::interval::Interval;
 use super::log::{LogRetention, VertexLog};
@@ -193,6 +194,8 @@ pub struct Build {
     in_error_block: bool,
     in_warning_list: bool,
     proofs: Option<Arc<Proofs>>,
+    /// What its build record said of it (read from a `.dockerbuild`).
+    pub record: Option<Box<RecordInfo>>,
 }
 
 impl Build {
@@ -291,6 +294,7 @@ impl Build {
             EventKind::Vertex(u) => self.apply_vertex(u),
             EventKind::Status(s) => self.apply_status(s),
             EventKind::Log(l) => self.apply_log(l),
+            EventKind::Record(r) => self.record = Some(bounded_record(*r)),
             EventKind::Exec(x) => {
                 if let Some(id) = self.find(&x.vertex) {
                     self.vertexes[id].exec = Some(Box::new(x.times));
@@ -604,6 +608,24 @@ pub fn excerpt(s: &str, max: usize) -> String {
         None => s.to_string(),
         Some((i, _)) => format!("{}… ({} bytes in all)", &s[..i], s.len()),
     }
+}
+
+/// A record's facts, each string and the number of build arguments bounded.
+fn bounded_record(r: RecordInfo) -> Box<RecordInfo> {
+    let b = |s: String| clean(&bounded(&s, MAX_NAME));
+    let o = |s: Option<String>| s.map(b);
+    Box::new(RecordInfo {
+        reference: b(r.reference),
+        name: o(r.name),
+        target: o(r.target),
+        dockerfile: o(r.dockerfile),
+        build_args: r
+            .build_args
+            .into_iter()
+            .take(MAX_STATUSES)
+            .map(|(k, v)| (b(k), b(v)))
+            .collect(),
+    })
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub enum EventKind {
     Warning(Warning),
     /// When an exec step's container was made, from a build record's trace (a `.dockerbuild`).
     Exec(ExecUpdate),
+    /// What a build record says of its build besides progress.
+    Record(Box<RecordInfo>),
     /// What a reconstructed timeline proves (plain logs); replaces any earlier one.
     Proofs(std::sync::Arc<super::proof::Proofs>),
     /// A line of the stream that is not progress data (buildx's `WARNING:`/`ERROR:` text, the
@@ -69,6 +71,21 @@ pub struct ExecTimes {
     pub started: Nanos,
     pub created: Nanos,
     pub exited: Option<Nanos>,
+}
+
+/// What a build record (`.dockerbuild`) says of its build: which one it is and how it was asked
+/// for (its frontend attributes: `--target`, `-f`, `--build-arg`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RecordInfo {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// What buildx calls it: the target, else the context directory's name.
+    pub name: Option<String>,
+    pub target: Option<String>,
+    /// The Dockerfile's name, as given with `-f`.
+    pub dockerfile: Option<String>,
+    /// `--build-arg NAME=VALUE`.
+    pub build_args: std::collections::BTreeMap<String, String>,
 }
 
 /// [`ExecTimes`] for the vertex with this digest.

@@ -15,8 +15,8 @@ pub use build::{
     VertexId,
 };
 pub use event::{
-    Event, EventKind, ExecTimes, ExecUpdate, LogChunk, ProgressGroup, StatusUpdate, TextLine,
-    VertexUpdate, Warning,
+    Event, EventKind, ExecTimes, ExecUpdate, LogChunk, ProgressGroup, RecordInfo, StatusUpdate,
+    TextLine, VertexUpdate, Warning,
 };
 pub use interval::Interval;
 pub use log::{LogLine, LogRetention, VertexLog};

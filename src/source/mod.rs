@@ -4,9 +4,11 @@
 pub mod bake;
 pub mod child;
 pub mod context;
+pub mod docker_cli;
 pub mod engine;
 pub mod feed;
 pub mod garbage;
+pub mod history;
 pub mod job;
 pub mod lines;
 pub mod plain;

@@ -244,6 +244,7 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
                 "logs" => map.next_value_seed(Each::<WireLog>::new(emit))?,
                 "warnings" => map.next_value_seed(Each::<WireWarning>::new(emit))?,
                 EXECS => map.next_value_seed(Each::<WireExec>::new(emit))?,
+                RECORD => emit(EventKind::Record(Box::new(map.next_value()?))),
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -461,6 +462,8 @@ impl IntoEvent for WireLog<'_> {
 /// `source::record`): `{"x-exec":[{"vertex":…,"started":…,"created":…,"exited":…}]}`. BuildKit
 /// never sends it.
 pub const EXECS: &str = "x-exec";
+/// …and of what the record says of the build ([`crate::model::RecordInfo`]).
+pub const RECORD: &str = "x-record";
 
 #[derive(Deserialize)]
 struct WireExec<'a> {

@@ -18,8 +18,8 @@ use prost::Message;
 use serde::Deserialize;
 
 use super::engine::to_rawjson;
-use super::rawjson::EXECS;
-use crate::model::{format_rfc3339, parse_rfc3339, Nanos};
+use super::rawjson::{EXECS, RECORD};
+use crate::model::{format_rfc3339, parse_rfc3339, Nanos, RecordInfo};
 
 /// The most a bundle may unpack to, and the most one blob in it may hold.
 const MAX_UNPACKED: u64 = 1 << 30;
@@ -30,10 +30,8 @@ const MAX_FRAME: usize = 64 << 20;
 /// One build in a bundle.
 #[derive(Debug, Clone, Default)]
 pub struct Record {
-    pub reference: String,
-    /// From its frontend attributes: the bake/`--target` target and the Dockerfile's name.
-    pub target: Option<String>,
-    pub dockerfile: Option<String>,
+    /// Its reference, name, target, Dockerfile and build arguments.
+    pub info: RecordInfo,
     pub created: Option<Nanos>,
     pub completed: Option<Nanos>,
     pub total_steps: Option<u64>,
@@ -62,8 +60,11 @@ impl Record {
         let steps = self
             .total_steps
             .map_or(String::new(), |n| format!(", {n} steps"));
-        let name = self.target.as_deref().unwrap_or("default");
-        format!("{}  {name}  {status}{secs}  {when}{steps}", self.reference)
+        let name = self.info.name.as_deref().unwrap_or("-");
+        format!(
+            "{}  {name}  {status}{secs}  {when}{steps}",
+            self.info.reference
+        )
     }
 
     /// What is missing from it, said once it is read.
@@ -77,7 +78,10 @@ impl Record {
 
     /// The record as a rawjson stream (see the module's comment).
     pub fn to_stream(&self) -> Result<Vec<u8>, String> {
-        let mut out = Vec::new();
+        let mut out = serde_json::json!({ RECORD: self.info })
+            .to_string()
+            .into_bytes();
+        out.push(b'\n');
         let status = self
             .status
             .as_deref()
@@ -130,14 +134,14 @@ pub fn pick(
     let refs = || {
         records
             .iter()
-            .map(|r| r.reference.as_str())
+            .map(|r| r.info.reference.as_str())
             .collect::<Vec<_>>()
             .join(", ")
     };
     match asked {
         Some(a) => {
             let hits: Vec<usize> = (0..records.len())
-                .filter(|&i| records[i].reference.starts_with(a))
+                .filter(|&i| records[i].info.reference.starts_with(a))
                 .collect();
             match hits.as_slice() {
                 [i] => Ok((records.swap_remove(*i), None)),
@@ -150,7 +154,7 @@ pub fn pick(
             let note = format!(
                 "{} records in it; reading the latest, {} (--list shows them, --ref REF picks one)",
                 records.len(),
-                records.last().map_or("", |r| r.reference.as_str())
+                records.last().map_or("", |r| r.info.reference.as_str())
             );
             Ok((records.pop().expect("several"), Some(note)))
         }
@@ -303,11 +307,8 @@ fn record(m: &Descriptor, blobs: &HashMap<String, Vec<u8>>) -> Result<Record, St
         .get("vnd.buildkit.history.reference")
         .cloned()
         .unwrap_or(h.reference);
-    let attr = |k: &str| h.frontend_attrs.get(k).filter(|v| !v.is_empty()).cloned();
     Ok(Record {
-        reference,
-        target: attr("target"),
-        dockerfile: attr("filename"),
+        info: info(reference, &h.frontend_attrs),
         created: stamp(&h.created_at),
         completed: stamp(&h.completed_at),
         total_steps: h.total_steps,
@@ -323,6 +324,32 @@ fn record(m: &Descriptor, blobs: &HashMap<String, Vec<u8>>) -> Result<Record, St
             .and_then(|d| blob(blobs, &d.digest).ok())
             .map(<[u8]>::to_vec),
     })
+}
+
+/// What the frontend attributes say: `target`, `filename`, `build-arg:NAME`; the name buildx
+/// gives it (the target, else the context directory's).
+fn info(reference: String, attrs: &HashMap<String, String>) -> RecordInfo {
+    let attr = |k: &str| attrs.get(k).filter(|v| !v.is_empty()).cloned();
+    let dir = attr("vcs:localdir:context").or_else(|| attr("context"));
+    let base = dir.map(|d| {
+        d.trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    });
+    let target = attr("target");
+    let build_args = attrs
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("build-arg:")?.to_string(), v.clone())))
+        .collect();
+    RecordInfo {
+        reference,
+        name: target.clone().or(base.filter(|b| !b.is_empty())),
+        target,
+        dockerfile: attr("filename"),
+        build_args,
+    }
 }
 
 /// The length-prefixed frames of a status blob.

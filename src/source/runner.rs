@@ -40,8 +40,11 @@ pub struct Started {
     pub output: Option<Box<dyn Read + Send>>,
     /// Where a CLI build writes its image id (`--iidfile`), when asked for.
     iidfile: Option<PathBuf>,
-    /// Where a bake writes what it built (`--metadata-file`), when asked for.
+    /// Where buildx writes what it built (`--metadata-file`): each bake target's image, the
+    /// build record's reference.
     metadata: Option<PathBuf>,
+    /// Whether that file is ours to remove (not the user's own `--metadata-file`).
+    own_metadata: bool,
 }
 
 impl Started {
@@ -67,12 +70,47 @@ impl Started {
     }
 }
 
+impl Started {
+    /// The build records buildx made (`buildx.build.ref`: one for a build, one a bake target),
+    /// once it has ended.
+    pub fn record_refs(&self) -> Vec<String> {
+        self.metadata
+            .as_deref()
+            .map(super::history::refs_in_metadata)
+            .unwrap_or_default()
+    }
+}
+
 impl Drop for Started {
     fn drop(&mut self) {
-        for f in self.iidfile.iter().chain(&self.metadata) {
+        let ours = self.metadata.iter().filter(|_| self.own_metadata);
+        for f in self.iidfile.iter().chain(ours) {
             let _ = std::fs::remove_file(f);
         }
     }
+}
+
+/// A file of ours in the temporary directory, named for this process and moment.
+fn scratch_file(ext: &str) -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "buildx-gantt-{}-{}.{ext}",
+        std::process::id(),
+        super::now()
+    ))
+}
+
+/// The user's own `--metadata-file FILE` (or `=FILE`) among the buildx arguments.
+fn user_metadata_file(buildx_args: &[String]) -> Option<PathBuf> {
+    let mut it = buildx_args.iter();
+    while let Some(a) = it.next() {
+        if a == "--metadata-file" {
+            return it.next().map(PathBuf::from);
+        }
+        if let Some(f) = a.strip_prefix("--metadata-file=") {
+            return Some(PathBuf::from(f));
+        }
+    }
+    None
 }
 
 impl Runner {
@@ -180,27 +218,22 @@ impl Runner {
         match self {
             Runner::Cli { docker, plan } => {
                 let mut args = buildx_args.to_vec();
-                // What the build leaves: its image id, or for bake each target's.
-                let (flag, ext) = match plan {
-                    Plan::Bake => ("--metadata-file", "json"),
-                    _ => ("--iidfile", "iid"),
-                };
-                let written = want_image.then(|| {
-                    std::env::temp_dir().join(format!(
-                        "buildx-gantt-{}-{}.{ext}",
-                        std::process::id(),
-                        super::now()
-                    ))
-                });
-                if let Some(f) = &written {
-                    args.extend([flag.to_string(), f.display().to_string()]);
+                // What the build leaves: its image id (`--iidfile`), and through buildx its
+                // metadata (each bake target's image, the build record's reference).
+                let iidfile = (want_image && *plan != Plan::Bake).then(|| scratch_file("iid"));
+                if let Some(f) = &iidfile {
+                    args.extend(["--iidfile".to_string(), f.display().to_string()]);
                 }
-                let bake = *plan == Plan::Bake;
-                let (iidfile, metadata) = if bake {
-                    (None, written)
-                } else {
-                    (written, None)
+                let (metadata, own_metadata) = match plan {
+                    Plan::DockerBuildPlain => (None, false),
+                    _ => match user_metadata_file(buildx_args) {
+                        Some(theirs) => (Some(theirs), false),
+                        None => (Some(scratch_file("json")), true),
+                    },
                 };
+                if let (Some(f), true) = (&metadata, own_metadata) {
+                    args.extend(["--metadata-file".to_string(), f.display().to_string()]);
+                }
                 let argv = plan.argv(dockerfile, context, &args);
                 // `-f -` or a context of `-`: buildx reads them from our standard input.
                 let from_stdin = dockerfile == "-" || context == "-";
@@ -211,6 +244,7 @@ impl Runner {
                     output: Some(Box::new(stderr)),
                     iidfile,
                     metadata,
+                    own_metadata,
                 })
             }
             Runner::Engine { args } => {
@@ -238,6 +272,7 @@ impl Runner {
                     output: Some(Box::new(output)),
                     iidfile: None,
                     metadata: None,
+                    own_metadata: false,
                 })
             }
         }

@@ -1,0 +1,168 @@
+//! A live build through buildx keeps its build record: exported from the builder's history
+//! (`buildx.build.ref` in the build's `--metadata-file`) to a `.dockerbuild` beside the recording,
+//! and what its trace says (lock waits) added to the build before it is reported. A builder that
+//! keeps no history (the docker driver on an older dockerd) answers at once: nothing waits.
+
+use std::io::Read;
+
+use super::output::append_line;
+use std::path::{Path, PathBuf};
+
+use crate::model::{Build, Event, EventKind, Nanos};
+use crate::report::{self, Pick};
+use crate::source::child::Plan;
+use crate::source::history;
+use crate::source::request::BuildRequest;
+use crate::source::runner::{Runner, Started};
+
+/// What became of the record.
+pub enum Kept {
+    /// Saved here, and its facts added to the build.
+    Saved(PathBuf),
+    /// Read from a temporary file (the build is not recorded), its facts added.
+    Read,
+    /// Not kept: why (None when the builder keeps no records, or the build made none).
+    Not(Option<String>),
+}
+
+/// `since`: when the build was started (a failed build's records are found by their time).
+pub fn keep(request: &BuildRequest, started: &Started, since: Nanos, build: &mut Build) -> Kept {
+    // A plain log has its own (reconstructed) clock: the trace's times are for rawjson.
+    let Runner::Cli {
+        docker,
+        plan: Plan::Rawjson | Plan::Bake,
+    } = &request.runner
+    else {
+        return Kept::Not(None);
+    };
+    let mut refs = started.record_refs();
+    if refs.is_empty() {
+        refs = made_since(docker, request, since);
+    }
+    if refs.is_empty() {
+        return Kept::Not(None);
+    }
+    let (path, temporary) = match &request.record {
+        Some(rec) if rec.is_file() => (beside(rec), false),
+        _ => (scratch(), true),
+    };
+    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+    if let Err(e) = history::export(docker, &refs, &path) {
+        let unkept = e.contains("keeps no build history");
+        return Kept::Not((!unkept).then_some(e));
+    }
+    let applied = facts(&path, &refs).map(|lines| {
+        add(&lines, build);
+        // The recording says it too: its report is what this build's was.
+        if let (Some(rec), false) = (&request.record, temporary) {
+            if let Err(e) = append_line(rec, lines.trim_end()) {
+                eprintln!(
+                    "buildx-gantt: cannot add the record's facts to {}: {e}",
+                    rec.display()
+                );
+            }
+        }
+    });
+    if temporary {
+        let _ = std::fs::remove_file(&path);
+    }
+    match applied {
+        Err(e) => Kept::Not(Some(e)),
+        Ok(()) if temporary => Kept::Read,
+        Ok(()) => Kept::Saved(path),
+    }
+}
+
+/// The records of the builder made since `since` (buildx writes no `--metadata-file` for a build
+/// that failed): for a build, the first one of its context's name; for a bake, all of them.
+fn made_since(docker: &str, request: &BuildRequest, since: Nanos) -> Vec<String> {
+    let Ok(entries) = history::list(docker, request.builder.as_deref()) else {
+        return Vec::new();
+    };
+    // The builder's clock may be a little off ours.
+    let after = |e: &&history::Entry| {
+        let t = e
+            .created_at
+            .as_deref()
+            .and_then(crate::model::parse_rfc3339);
+        t.is_some_and(|t| t >= since - SKEW)
+    };
+    let context = Path::new(&request.context)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let ours = |e: &&history::Entry| match (&request.runner, &context) {
+        (
+            Runner::Cli {
+                plan: Plan::Bake, ..
+            },
+            _,
+        )
+        | (_, None) => true,
+        (_, Some(name)) => e.name.rsplit('/').next() == Some(name.as_str()),
+    };
+    let mut found: Vec<&history::Entry> = entries.iter().filter(after).filter(ours).collect();
+    found.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    if !matches!(
+        request.runner,
+        Runner::Cli {
+            plan: Plan::Bake,
+            ..
+        }
+    ) {
+        found.truncate(1);
+    }
+    found.iter().map(|e| e.reference.clone()).collect()
+}
+
+const SKEW: Nanos = 2_000_000_000;
+
+/// What each record adds to its progress, as rawjson lines: what it says of the build
+/// (`x-record`) and its trace's exec times (`x-exec`).
+fn facts(path: &Path, refs: &[&str]) -> Result<String, String> {
+    let mut out = String::new();
+    for r in refs {
+        let pick = Pick {
+            reference: Some(r.rsplit('/').next().unwrap_or(r).to_string()),
+            say: false,
+        };
+        let (_, mut input) =
+            report::open_record(&path.display().to_string(), &pick).map_err(|e| e.to_string())?;
+        let mut text = String::new();
+        input.read_to_string(&mut text).map_err(|e| e.to_string())?;
+        for line in text.lines() {
+            if line.starts_with(r#"{"x-record""#) || line.starts_with(r#"{"x-exec""#) {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Applies those lines to the build.
+fn add(lines: &str, build: &mut Build) {
+    let mut apply = |e: Event| {
+        if matches!(e.kind, EventKind::Exec(_) | EventKind::Record(_)) {
+            build.apply(e);
+        }
+    };
+    let _ = crate::source::read(lines.as_bytes(), None, &mut apply);
+}
+
+/// `build.jsonl` → `build.dockerbuild` (never the recording itself).
+fn beside(recording: &Path) -> PathBuf {
+    let p = recording.with_extension("dockerbuild");
+    if p == recording {
+        recording.with_extension("record.dockerbuild")
+    } else {
+        p
+    }
+}
+
+fn scratch() -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "buildx-gantt-record-{}-{}.dockerbuild",
+        std::process::id(),
+        crate::source::now()
+    ))
+}
