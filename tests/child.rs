@@ -132,7 +132,21 @@ fn argv_reaches_buildx_as_given_and_a_failed_build_exits_1() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let argv = std::fs::read_to_string(fake.argv_file()).unwrap();
-    let argv: Vec<&str> = argv.lines().collect();
+    let mut argv: Vec<&str> = argv.lines().collect();
+    // Ours, before the context: where buildx says which build record it made (a temporary file).
+    let at = argv
+        .iter()
+        .position(|a| *a == "--metadata-file")
+        .expect("--metadata-file");
+    let metadata = argv.drain(at..at + 2).nth(1).unwrap();
+    assert!(
+        metadata.starts_with(std::env::temp_dir().to_str().unwrap()),
+        "{metadata}"
+    );
+    assert!(
+        !std::path::Path::new(metadata).exists(),
+        "left behind: {metadata}"
+    );
     assert_eq!(
         argv,
         [

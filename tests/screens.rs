@@ -21,11 +21,9 @@ fn replay(rel: &str, instant: bool) -> App {
     let dockerfile = std::fs::read_to_string(fixture(rel).parent().unwrap().join("Dockerfile"))
         .ok()
         .map(|t| Dockerfile::parse(&t, &[]));
-    let events = source::read_events(
-        std::fs::File::open(fixture(rel)).unwrap(),
-        dockerfile.as_ref(),
-    )
-    .unwrap();
+    // Through `report::open`: a build record (`.dockerbuild`) reads as its stream.
+    let (_, input) = buildx_gantt::report::open(fixture(rel).to_str().unwrap()).unwrap();
+    let events = source::read_events(input, dockerfile.as_ref()).unwrap();
     let mut r = Replay::new(if instant { 0.0 } else { 1.0 }, true);
     r.set_paused(true);
     let mut app = App::new(rel.to_string(), dockerfile, Mode::Replay(r));
@@ -395,4 +393,56 @@ fn p_shows_one_platform_then_the_next_then_all() {
         .all(|l| !l.ends_with(&p)));
     app.handle(Action::Platform);
     assert_eq!(stages(&app), all);
+}
+
+#[test]
+fn a_lock_wait_from_a_build_record_has_its_own_glyph_and_is_in_the_details() {
+    let mut app = replay("records/race-pass.dockerbuild", true);
+    let t = draw(&mut app, 120, 30);
+    let rows: Vec<String> = (0..30)
+        .map(|y| {
+            (0..120)
+                .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect();
+    let row = |label: &str| {
+        rows.iter()
+            .find(|r| r.contains(label))
+            .unwrap_or_else(|| panic!("no row {label}:\n{}", rows.join("\n")))
+            .clone()
+    };
+    // [stage-2 2/4] waited 3.09 s for the lock: most of its bar is the wait glyph.
+    let waiter = row("2/4 RUN --mount");
+    assert!(waiter.matches('╌').count() > 10, "{waiter}");
+    assert!(
+        !row("2/3 RUN --mount").contains('╌'),
+        "{}",
+        row("2/3 RUN --mount")
+    );
+    // Its details say for what and for whom it waited.
+    for _ in 0..4 {
+        if app
+            .selected_row()
+            .is_some_and(|r| r.label.contains("2/4 RUN --mount"))
+        {
+            break;
+        }
+        app.handle(Action::NextHazard);
+        app.refresh();
+    }
+    app.handle(Action::Details);
+    let t = draw(&mut app, 160, 40);
+    let text: String = (0..40)
+        .map(|y| {
+            (0..160)
+                .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    assert!(
+        text.contains("╌ [stage-2 2/4] waited 3.09s for cache demo.mods.v1, held by [builder 2/3]"),
+        "{text}"
+    );
 }

@@ -40,7 +40,7 @@ fn recordings() -> Vec<PathBuf> {
         for f in std::fs::read_dir(&dir).unwrap() {
             let f = f.unwrap().path();
             let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
-            if matches!(ext, "jsonl" | "log") {
+            if matches!(ext, "jsonl" | "log" | "dockerbuild") {
                 out.push(f);
             }
         }
@@ -73,8 +73,9 @@ fn comparable(rows: Vec<Drawn>) -> Vec<Drawn> {
 
 fn screen_rows(path: &Path) -> Vec<Drawn> {
     let dockerfile = dockerfile_of(path);
-    let file = std::fs::File::open(path).unwrap();
-    let events = source::read_events(file, dockerfile.as_ref()).unwrap();
+    // Through `report::open`: a build record (`.dockerbuild`) reads as its stream.
+    let (_, input) = report::open(path.to_str().unwrap()).unwrap();
+    let events = source::read_events(input, dockerfile.as_ref()).unwrap();
     let mut app = App::new("x".into(), dockerfile, Mode::Replay(Replay::new(0.0, true)));
     for e in events {
         app.push(e);

@@ -224,8 +224,9 @@ impl Runner {
                 if let Some(f) = &iidfile {
                     args.extend(["--iidfile".to_string(), f.display().to_string()]);
                 }
+                // (A plain log's clock is reconstructed: a record's times are for rawjson.)
                 let (metadata, own_metadata) = match plan {
-                    Plan::DockerBuildPlain => (None, false),
+                    Plan::DockerBuildPlain | Plan::BuildxPlain => (None, false),
                     _ => match user_metadata_file(buildx_args) {
                         Some(theirs) => (Some(theirs), false),
                         None => (Some(scratch_file("json")), true),
