@@ -45,6 +45,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Explain a saved build log (`--progress=rawjson`): stages, overlaps, cache hazards, errors.
     Report(ReportArgs),
+    /// Compare two builds (logs or build records): what got slower, why each step of the second
+    /// ran (its root cause, or the steps it follows), which way each cache race went.
+    Compare(CompareArgs),
     /// Open a past build of a builder from its build history (`docker buildx history export
     /// --finalize`), with the lock waits its trace shows; `--list` lists them.
     History(HistoryArgs),
@@ -232,6 +235,41 @@ pub struct BundleArgs {
     /// List the build records in the bundle (reference, target, status, time, steps) and exit.
     #[arg(long)]
     pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The build before: a log (rawjson or plain), a build record (`.dockerbuild`), or `-`.
+    pub before: String,
+
+    /// The build after (the one whose steps are explained).
+    pub after: String,
+
+    /// The Dockerfile of the builds (adds stage order and dependencies the logs do not show).
+    #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]
+    pub dockerfile: Option<String>,
+
+    /// A build argument both builds used (`NAME=VALUE`), for expanding the Dockerfile.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
+    pub build_args: Vec<(String, String)>,
+
+    /// text for terminals and CI logs; json for tools (schema buildx-gantt/compare).
+    #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
+    pub format: CompareFormat,
+
+    /// Write it to FILE instead of standard output (written whole or not at all).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
+
+    /// Text width (default: the terminal's, else 100).
+    #[arg(long, value_name = "COLUMNS")]
+    pub width: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -41,6 +41,8 @@ impl Stage {
 pub struct Step {
     /// 1-based line where the instruction starts.
     pub line: usize,
+    /// The instruction as written (continuation lines joined), nothing expanded.
+    pub raw: String,
     /// The instruction with `ARG`/`ENV` expanded in its flags (and in its arguments where Docker
     /// expands them).
     pub instruction: Instruction,
@@ -173,6 +175,7 @@ impl Dockerfile {
                     if let Some(stage) = df.stages.last_mut() {
                         stage.instructions.push(Step {
                             line,
+                            raw: raw.clone(),
                             instruction: instr,
                             copy_from,
                             mounts,

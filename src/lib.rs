@@ -12,6 +12,7 @@ pub mod cli;
 pub mod commands;
 pub mod compare;
 pub(crate) mod demo;
+pub mod diff;
 pub mod dockerfile;
 pub(crate) mod doctor;
 pub mod exit;

@@ -5,6 +5,7 @@
 mod bake;
 mod build;
 mod check;
+mod compare;
 mod demo;
 mod doctor;
 mod generate;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Bake(args)) => bake::run(args),
         Some(Command::Replay(args)) => replay::run(args),
         Some(Command::History(args)) => history::run(args),
+        Some(Command::Compare(args)) => compare::run(args),
         Some(Command::Demo(args)) => demo::run(args),
         Some(Command::Repeat(args)) => repeat::run(args),
         Some(Command::Doctor(args)) => doctor::run(args),

@@ -1,0 +1,106 @@
+//! `compare BEFORE AFTER`: two builds side by side (see `crate::diff`).
+
+use std::io::{self, IsTerminal};
+
+use color_eyre::eyre::{bail, Result};
+
+use super::output::{read_dockerfile, terminal_width, write_file_with, write_out};
+use super::Outcome;
+use crate::analysis::Analysis;
+use crate::cli::{CompareArgs, CompareFormat};
+use crate::diff::{self, Args, Side};
+use crate::dockerfile::Dockerfile;
+use crate::exit::Exit;
+use crate::export::{diff_json, diff_text};
+use crate::model::LogRetention;
+use crate::report::{self, Loaded, Pick};
+use crate::source::runner::human_bytes;
+
+pub fn run(args: CompareArgs) -> Outcome {
+    if args.before == "-" && args.after == "-" {
+        bail!("only one side can be standard input (`-`)");
+    }
+    let before = load(&args, &args.before)?;
+    let after = load(&args, &args.after)?;
+    let (bdf, adf) = (dockerfile(&args, &before)?, dockerfile(&args, &after)?);
+    let (ba, aa) = (
+        Analysis::of(&before.build, bdf.as_ref()),
+        Analysis::of(&after.build, adf.as_ref()),
+    );
+    let b = Side {
+        name: &before.name,
+        build: &before.build,
+        a: &ba,
+    };
+    let a = Side {
+        name: &after.name,
+        build: &after.build,
+        a: &aa,
+    };
+    let d = diff::diff(&b, &a, &record_args(&before, &after), adf.as_ref());
+    let text = match args.format {
+        CompareFormat::Json => diff_json::render(&d, &b, &a),
+        CompareFormat::Text => {
+            let tty = args.output.is_none() && io::stdout().is_terminal();
+            let width = args.width.unwrap_or_else(|| terminal_width(tty)).max(40);
+            diff_text::render(&d, &b, &a, width)
+        }
+    };
+    match &args.output {
+        Some(path) => {
+            let n = write_file_with(path, &mut |w| w.write_all(text.as_bytes()))?;
+            eprintln!("buildx-gantt: wrote {path} ({})", human_bytes(n));
+        }
+        None => write_out(&text)?,
+    }
+    Ok(Exit::OK)
+}
+
+fn load(args: &CompareArgs, path: &str) -> Result<Loaded> {
+    let pick = Pick {
+        reference: None,
+        say: true,
+    };
+    let df = match &args.dockerfile {
+        Some(p) => Some(read_dockerfile(p, &args.build_args)?),
+        None => None,
+    };
+    Ok(report::load_record(
+        path,
+        &pick,
+        LogRetention {
+            bytes_per_vertex: 0,
+        },
+        df.as_ref(),
+    )?)
+}
+
+/// The Dockerfile, expanded with the side's record's build arguments under the user's own.
+fn dockerfile(args: &CompareArgs, side: &Loaded) -> Result<Option<Dockerfile>> {
+    let Some(path) = &args.dockerfile else {
+        return Ok(None);
+    };
+    let mut all: Vec<(String, String)> = side
+        .build
+        .record
+        .as_ref()
+        .map(|r| r.build_args.clone().into_iter().collect())
+        .unwrap_or_default();
+    all.extend(args.build_args.iter().cloned());
+    read_dockerfile(path, &all).map(Some)
+}
+
+/// The build arguments each side's record says it used.
+fn record_args(before: &Loaded, after: &Loaded) -> Args {
+    let of = |l: &Loaded| {
+        l.build
+            .record
+            .as_ref()
+            .map(|r| r.build_args.clone())
+            .unwrap_or_default()
+    };
+    Args {
+        before: of(before),
+        after: of(after),
+    }
+}
