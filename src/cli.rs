@@ -264,6 +264,10 @@ pub struct CompareArgs {
     /// Text width (default: the terminal's, else 100).
     #[arg(long, value_name = "COLUMNS")]
     pub width: Option<usize>,
+
+    /// On a terminal, print the comparison without first showing it on the chart.
+    #[arg(long)]
+    pub no_screen: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

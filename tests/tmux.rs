@@ -376,3 +376,55 @@ fn a_closed_terminal_ends_the_session_instead_of_spinning() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn compare_draws_both_builds_marks_the_root_cause_and_explains_it() {
+    let (before, after) = (
+        fixture("ctxchange/rawjson-first.jsonl"),
+        fixture("ctxchange/rawjson-rebuild.jsonl"),
+    );
+    let tmux = Tmux::start(
+        "compare",
+        &format!(
+            "NO_COLOR=1 {} compare {} {}",
+            bin_path(),
+            before.display(),
+            after.display()
+        ),
+    );
+    let screen = tmux.wait("the comparison", Duration::from_secs(10), false, |s| {
+        s.contains("compare: ▀") && s.contains("◆   1/2 COPY src/version")
+    });
+    let row = |label: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_else(|| panic!("no row {label}:\n{screen}"))
+            .to_string()
+    };
+    // tools ran before and was a cache hit after: the upper half only, mostly.
+    assert!(
+        row("1/1 RUN mkdir -p /tools").matches('▀').count() > 20,
+        "{screen}"
+    );
+    // [app 2/2] ran both times, about as long: whole cells.
+    assert!(
+        row("2/2 RUN sleep 1 && cat").matches('█').count() > 20,
+        "{screen}"
+    );
+    // The details of [app 2/2]: both sides and why it ran.
+    tmux.keys(&["j", "j", "j", "j", "j", "d"]);
+    tmux.wait("the details", Duration::from_secs(5), false, |s| {
+        s.contains("compare: before 1.13s done · after 1.08s done · -50ms")
+            && s.contains("why it ran: follows [app 1/2], which re-ran")
+    });
+    tmux.keys(&["q"]);
+    assert_eq!(tmux.exit_code(Duration::from_secs(10)), 0);
+    tmux.assert_restored();
+    tmux.wait(
+        "the comparison printed",
+        Duration::from_secs(5),
+        false,
+        |s| s.contains("Critical path") && s.contains("off it now: [base 1/1]"),
+    );
+}

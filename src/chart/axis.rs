@@ -119,6 +119,7 @@ impl Cells {
                 match seg.paint {
                     Paint::State(s) => m.state = Some(s),
                     Paint::Wait => m.wait = true,
+                    Paint::Before => m.before = true,
                     red => m.red = Some(red),
                 }
             }
@@ -151,6 +152,8 @@ pub struct Mark {
     pub red: Option<Paint>,
     /// The step waited here for its mounts ([`Paint::Wait`]).
     pub wait: bool,
+    /// In a comparison, the build before ran it here ([`Paint::Before`]).
+    pub before: bool,
 }
 
 #[cfg(test)]

@@ -8,4 +8,6 @@ mod rows;
 pub mod words;
 
 pub use axis::{Axis, Cells, Mark, Tick};
-pub use rows::{each_row, row_count, rows, Choices, Marker, Paint, Row, RowKey, RowKind, Segment};
+pub use rows::{
+    each_row, row_count, rows, Choices, Ghost, Marker, Paint, Row, RowKey, RowKind, Segment,
+};

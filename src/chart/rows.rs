@@ -38,6 +38,8 @@ pub enum Marker {
     Hazard,
     /// `»`: on the critical path.
     Critical,
+    /// `◆`: in a comparison, a root cause of what re-ran.
+    Cause,
 }
 
 /// How a stretch of a row's bar is painted.
@@ -52,6 +54,8 @@ pub enum Paint {
     /// Waited for its mounts (a locked cache among them) before its container was made: what a
     /// build record's trace shows, drawn over the step's own time.
     Wait,
+    /// In a comparison, when the same step ran in the build before (on this build's clock).
+    Before,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +131,40 @@ pub struct Choices {
     pub finished: bool,
     /// In a multi-platform build, show this platform's stages only (and the shared ones).
     pub platform: Option<String>,
+    /// In a comparison: the build before, drawn under this one.
+    pub ghost: Option<Arc<Ghost>>,
+}
+
+/// The build before, in a comparison (`compare` on a terminal): when each of its steps ran, on
+/// this build's clock (both start at 0), by the step's name here; and the steps of this build
+/// that are root causes of what re-ran.
+#[derive(Debug, Clone, Default)]
+pub struct Ghost {
+    pub spans: HashMap<Arc<str>, Vec<Span>>,
+    pub causes: HashSet<Arc<str>>,
+}
+
+impl Ghost {
+    /// Its last instant (the chart's window reaches it).
+    pub fn end(&self) -> Option<Nanos> {
+        self.spans.values().flatten().map(|s| s.1).max()
+    }
+
+    fn of(&self, steps: &[&Step]) -> Vec<Segment> {
+        let spans = steps
+            .iter()
+            .filter_map(|s| self.spans.get(&s.name))
+            .flatten()
+            .copied()
+            .collect();
+        merge(spans)
+            .into_iter()
+            .map(|span| Segment {
+                span,
+                paint: Paint::Before,
+            })
+            .collect()
+    }
 }
 
 /// The rows, in order.
@@ -258,6 +296,9 @@ impl<'a> Ctx<'a> {
             .cloned()
             .unwrap_or_default();
         let mut row = self.group(&steps, red, maybe);
+        if let Some(g) = self.c.ghost.as_deref() {
+            row.segments.extend(g.of(&steps));
+        }
         row.label = stage_label(self.a, stage, self.bake_targets);
         row.open = Some(open);
         if stage.steps.iter().any(|&id| self.hazard[id]) {
@@ -325,7 +366,11 @@ impl<'a> Ctx<'a> {
         }));
         segments.extend(red_segments(red, maybe));
         let critical = self.critical[id];
-        let marker = if self.hazard[id] {
+        let ghost = self.c.ghost.as_deref();
+        segments.extend(ghost.map_or(Vec::new(), |g| g.of(&[s])));
+        let marker = if ghost.is_some_and(|g| g.causes.contains(&s.name)) {
+            Some(Marker::Cause)
+        } else if self.hazard[id] {
             Some(Marker::Hazard)
         } else {
             critical.then_some(Marker::Critical)

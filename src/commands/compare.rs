@@ -2,11 +2,15 @@
 
 use std::io::{self, IsTerminal};
 
-use color_eyre::eyre::{bail, Result};
+use std::sync::Arc;
+
+use color_eyre::eyre::{bail, eyre, Result};
 
 use super::output::{read_dockerfile, terminal_width, write_file_with, write_out};
+use super::session::present;
 use super::Outcome;
 use crate::analysis::Analysis;
+use crate::chart::Ghost;
 use crate::cli::{CompareArgs, CompareFormat};
 use crate::diff::{self, Args, Side};
 use crate::dockerfile::Dockerfile;
@@ -14,7 +18,10 @@ use crate::exit::Exit;
 use crate::export::{diff_json, diff_text};
 use crate::model::LogRetention;
 use crate::report::{self, Loaded, Pick};
+use crate::source::feed::Reading;
 use crate::source::runner::human_bytes;
+use crate::ui::app::{App, Comparing, Mode, Replay};
+use crate::ui::run::{Ending, Feed, Options};
 
 pub fn run(args: CompareArgs) -> Outcome {
     if args.before == "-" && args.after == "-" {
@@ -38,6 +45,17 @@ pub fn run(args: CompareArgs) -> Outcome {
         a: &aa,
     };
     let d = diff::diff(&b, &a, &record_args(&before, &after), adf.as_ref());
+    let on_screen = args.format == CompareFormat::Text
+        && args.output.is_none()
+        && !args.no_screen
+        && args.after != "-"
+        && io::stdout().is_terminal();
+    if on_screen {
+        let ending = screen(&args, &d, &b, &a, adf.clone())?;
+        if ending == Ending::HungUp {
+            return Ok(Exit::HUNG_UP);
+        }
+    }
     let text = match args.format {
         CompareFormat::Json => diff_json::render(&d, &b, &a),
         CompareFormat::Text => {
@@ -102,5 +120,57 @@ fn record_args(before: &Loaded, after: &Loaded) -> Args {
     Args {
         before: of(before),
         after: of(after),
+    }
+}
+
+/// The build after on the chart, the build before under it (see [`Comparing`]).
+fn screen(
+    args: &CompareArgs,
+    d: &diff::Diff,
+    b: &Side,
+    a: &Side,
+    dockerfile: Option<Dockerfile>,
+) -> Result<Ending> {
+    let pick = Pick {
+        reference: None,
+        say: false,
+    };
+    let (name, input) = report::open_record(&args.after, &pick)?;
+    let mut app = App::new(name, dockerfile, Mode::Replay(Replay::new(0.0, false)));
+    app.title = Some(format!("compare: ▀ {} · ▄ this · ◆ root cause", b.name));
+    app.set_compare(comparing(d, b, a));
+    let reading = Reading::Detect(app.dockerfile.clone().map(Arc::new));
+    let mut feed =
+        Feed::start(input, None, None, reading).map_err(|e| eyre!("cannot start reading: {e}"))?;
+    let opts = Options {
+        exit_on_finish: false,
+    };
+    present(&mut app, &mut feed, None, opts)
+}
+
+/// The build before on the after build's clock (both from 0), its root causes and the details.
+fn comparing(d: &diff::Diff, b: &Side, a: &Side) -> Comparing {
+    let shift = a.a.start.unwrap_or(0) - b.a.start.unwrap_or(0);
+    let mut ghost = Ghost::default();
+    for s in &d.steps {
+        let (Some(bi), Some(ai)) = (s.pair.before, s.pair.after) else {
+            continue;
+        };
+        let spans = b.a.steps[bi]
+            .spans
+            .iter()
+            .map(|x| (x.0 + shift, x.1 + shift));
+        ghost
+            .spans
+            .insert(Arc::clone(&a.a.steps[ai].name), spans.collect());
+    }
+    for (s, _) in d.root_causes() {
+        if let Some(ai) = s.pair.after {
+            ghost.causes.insert(Arc::clone(&a.a.steps[ai].name));
+        }
+    }
+    Comparing {
+        ghost: Arc::new(ghost),
+        facts: diff_text::step_facts(d, b.a, a.a).into_iter().collect(),
     }
 }

@@ -342,3 +342,37 @@ fn paths(out: &mut String, d: &Diff, before: &Analysis, after: &Analysis, width:
         out.push_str(&wrap(&line, width, "  "));
     }
 }
+
+/// What the screen's details pane says of each step of the build after, by its name: both
+/// sides, the change, and why it ran.
+pub fn step_facts(
+    d: &Diff,
+    before: &Analysis,
+    after: &Analysis,
+) -> Vec<(std::sync::Arc<str>, Vec<String>)> {
+    d.steps
+        .iter()
+        .filter_map(|s| {
+            let a = &after.steps[s.pair.after?];
+            let mut lines = vec![format!(
+                "compare: before {} · after {} · {}",
+                seen(s.before),
+                seen(s.after),
+                signed(s.change())
+            )];
+            if let Some(b) = s.pair.before.filter(|_| s.pair.how == Match::Changed) {
+                lines.push(format!(
+                    "before, it read: {}",
+                    visible(&before.steps[b].name)
+                ));
+            }
+            let why = match &s.cause {
+                Some(c) => cause_words(c, after),
+                None if s.pair.how == Match::New => "new: not in the build before".into(),
+                None => return Some((std::sync::Arc::clone(&a.name), lines)),
+            };
+            lines.push(format!("why it ran: {why}"));
+            Some((std::sync::Arc::clone(&a.name), lines))
+        })
+        .collect()
+}

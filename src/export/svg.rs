@@ -535,6 +535,7 @@ fn label(pen: &mut Pen, row: &Row, y: f64) {
     match row.marker {
         Some(Marker::Hazard) => pen.text(MARGIN, y, r#"class="hz""#, "⚠"),
         Some(Marker::Critical) => pen.text(MARGIN, y, r#"class="cp""#, "»"),
+        Some(Marker::Cause) => pen.text(MARGIN, y, r#"class="hz""#, "◆"),
         None => {}
     }
     let x = MARGIN + 14.0 * (1.0 + row.depth as f64);
@@ -561,6 +562,8 @@ fn bars(pen: &mut Pen, axis: &XAxis, row: &Row, top: f64) {
             Paint::State(_) if internal => (top + ROW_H / 2.0 - 2.0, 4.0, "internal".into()),
             Paint::State(s) => (bar_y, BAR_H, class_of(s)),
             Paint::Wait => (bar_y, BAR_H, "wait".into()),
+            // (Only the screen draws a comparison.)
+            Paint::Before => continue,
             Paint::Red if alongside => (top + 6.0, ROW_H - 12.0, "alongside".into()),
             Paint::PossiblyRed if alongside => (top + 6.0, ROW_H - 12.0, "possible".into()),
             Paint::Red => (bar_y - 3.0, BAR_H + 6.0, "alongside".into()),

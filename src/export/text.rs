@@ -251,6 +251,7 @@ fn row_line(out: &mut String, row: &Row, cells: &Cells, label_w: usize, p: &Ansi
     let marker = match row.marker {
         Some(Marker::Hazard) => p.yellow("⚠"),
         Some(Marker::Critical) => "»".to_string(),
+        Some(Marker::Cause) => p.yellow("◆"),
         None => " ".to_string(),
     };
     let indent = format!(" {}", "  ".repeat(row.depth as usize));

@@ -73,6 +73,18 @@ pub struct App {
     analysed_at: Option<Nanos>,
     retention: LogRetention,
     clock: Instant,
+    /// `compare` on a terminal: the build before, under this one.
+    pub compare: Option<Box<Comparing>>,
+}
+
+/// A comparison on the chart: the build before drawn under each row of this one (the upper
+/// half of a cell before, the lower half after), its root causes marked, and what the details
+/// pane says of each step.
+#[derive(Debug, Default)]
+pub struct Comparing {
+    pub ghost: std::sync::Arc<crate::chart::Ghost>,
+    /// By step name: before and after, the change, and why it ran.
+    pub facts: std::collections::HashMap<std::sync::Arc<str>, Vec<String>>,
 }
 
 impl App {
@@ -100,6 +112,7 @@ impl App {
             analysed_at: None,
             retention,
             clock: Instant::now(),
+            compare: None,
         }
     }
 
@@ -479,7 +492,16 @@ impl App {
     /// The visible time window `[t0, t1)` (absolute build times).
     pub fn window(&self) -> (Nanos, Nanos) {
         let a = &self.analysis;
-        self.window.window(a.start, a.end, !self.finished())
+        let ghost_end = self.compare.as_ref().and_then(|c| c.ghost.end());
+        self.window
+            .window(a.start, a.end.max(ghost_end), !self.finished())
+    }
+
+    /// Shows `c` on the chart: the build before under this one.
+    pub fn set_compare(&mut self, c: Comparing) {
+        self.rows.set_ghost(Some(std::sync::Arc::clone(&c.ghost)));
+        self.compare = Some(Box::new(c));
+        self.dirty = true;
     }
 
     /// A mouse click on chart row `row` (0 = the first visible one): selects it; a second click

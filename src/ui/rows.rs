@@ -40,6 +40,11 @@ impl RowList {
         self.choices.critical
     }
 
+    /// In a comparison: the build before, drawn under this one.
+    pub fn set_ghost(&mut self, ghost: Option<std::sync::Arc<chart::Ghost>>) {
+        self.choices.ghost = ghost;
+    }
+
     pub fn toggle_critical(&mut self) {
         self.choices.critical = !self.choices.critical;
     }

@@ -225,7 +225,11 @@ fn chart(app: &App, cells: &Cells, areas: Areas, buf: &mut Buffer, th: &Theme) {
             buf,
             th,
         );
-        draw_bar(row, cells, bar_x, y, buf, th, app.frame());
+        if app.compare.is_some() {
+            draw_pair(row, cells, bar_x, y, buf, th);
+        } else {
+            draw_bar(row, cells, bar_x, y, buf, th, app.frame());
+        }
         let info = match row.state {
             State::Running => row.info().replace('…', &spinner(app.frame()).to_string()),
             _ => row.info(),
@@ -258,6 +262,7 @@ fn label(row: &Row, selected: bool, x: u16, y: u16, w: u16, buf: &mut Buffer, th
     match row.marker {
         Some(Marker::Hazard) => buf.set_string(x, y, "⚠", th.hazard()),
         Some(Marker::Critical) => buf.set_string(x, y, "»", th.critical()),
+        Some(Marker::Cause) => buf.set_string(x, y, "◆", th.hazard()),
         None => {}
     }
     let text = match row.open {
@@ -313,6 +318,30 @@ fn draw_bar(row: &Row, cells: &Cells, x: u16, y: u16, buf: &mut Buffer, th: &The
             cell.set_char(fill);
         }
         cell.set_style(style);
+    }
+}
+
+/// A row of a comparison: the build before in the upper half of each cell (grey), this one in
+/// the lower half (its state's colour); without colour `▀` before, `▄` after, `█` both.
+fn draw_pair(row: &Row, cells: &Cells, x: u16, y: u16, buf: &mut Buffer, th: &Theme) {
+    for (c, m) in cells.marks(row).iter().enumerate() {
+        let cell = &mut buf[(x + c as u16, y)];
+        match (m.before, m.state) {
+            (true, Some(st)) if th.color => {
+                let bg = Color::DarkGray;
+                cell.set_char('▄').set_style(th.state(st).bg(bg));
+            }
+            (true, Some(st)) => {
+                cell.set_char('█').set_style(th.state(st));
+            }
+            (false, Some(st)) => {
+                cell.set_char('▄').set_style(th.state(st));
+            }
+            (true, None) => {
+                cell.set_char('▀').set_style(th.dim());
+            }
+            (false, None) => {}
+        }
     }
 }
 
@@ -451,6 +480,13 @@ fn step_facts<'a>(app: &App, id: StepId, th: &Theme) -> Vec<Line<'a>> {
     if let Some(e) = &s.error {
         lines.push(Line::styled(format!("error: {e}"), th.state(s.state)));
     }
+    let compared = app.compare.as_ref().and_then(|c| c.facts.get(&s.name));
+    lines.extend(
+        compared
+            .into_iter()
+            .flatten()
+            .map(|l| Line::styled(l.clone(), th.bold())),
+    );
     lines
 }
 
