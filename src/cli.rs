@@ -253,7 +253,8 @@ pub struct CompareArgs {
     #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
     pub build_args: Vec<(String, String)>,
 
-    /// text for terminals and CI logs; json for tools (schema buildx-gantt/compare).
+    /// text for terminals and CI logs; json for tools (schema buildx-gantt/compare); html, one
+    /// self-contained page (each step's two runs drawn on one axis, the JSON embedded).
     #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
     pub format: CompareFormat,
 
@@ -274,6 +275,7 @@ pub struct CompareArgs {
 pub enum CompareFormat {
     Text,
     Json,
+    Html,
 }
 
 #[derive(Debug, Args)]

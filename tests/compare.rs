@@ -228,3 +228,43 @@ fn bad_inputs_are_refused_with_a_message() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("it flipped"));
 }
+
+#[test]
+fn the_html_comparison_is_one_page_with_the_json_inside() {
+    let (b, a) = (
+        fixture("ctxchange/rawjson-first.jsonl"),
+        fixture("ctxchange/rawjson-rebuild.jsonl"),
+    );
+    let dir = common::tmp_dir("compare-html");
+    let page = dir.join("compare.html");
+    let out = run(
+        &[
+            "compare",
+            b.to_str().unwrap(),
+            a.to_str().unwrap(),
+            "--format",
+            "html",
+            "-o",
+            page.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(html.contains("<li class=\"root\">[app 1/2] COPY src/version /app/version — context"));
+    // Each step's two runs drawn: a bar of the build before and one of the build after.
+    assert!(
+        html.contains("class=\"b\" style=\"left:") && html.contains("class=\"a\" style=\"left:")
+    );
+    let json = html
+        .split("<script type=\"application/json\" id=\"compare\">")
+        .nth(1)
+        .and_then(|r| r.split("</script>").next())
+        .unwrap();
+    let v: Value = serde_json::from_str(&json.replace("<\\/", "</")).unwrap();
+    assert_eq!(
+        v["root_causes"][0],
+        "[app 1/2] COPY src/version /app/version"
+    );
+}

@@ -428,3 +428,39 @@ fn compare_draws_both_builds_marks_the_root_cause_and_explains_it() {
         |s| s.contains("Critical path") && s.contains("off it now: [base 1/1]"),
     );
 }
+
+#[test]
+fn repeat_compares_two_runs_in_the_chart() {
+    let dir = tmp_dir("repeat-compare");
+    let play = play_file("race/rawjson-fail.jsonl", 0.2, &dir);
+    let command = format!(
+        "BUILDX_GANTT_DOCKER={docker} FAKE_DOCKER_PLAY={play} {bin} repeat {df} {ctx} -n 2 \
+         --engine cli --reset-every 0 --record-dir {rec}",
+        docker = fake_docker().display(),
+        play = play.display(),
+        bin = bin_path(),
+        df = fixture("race/Dockerfile").display(),
+        ctx = fixture("race").display(),
+        rec = dir.join("runs").display(),
+    );
+    let tmux = Tmux::start("repeat-cmp", &command);
+    tmux.wait("the runs over", Duration::from_secs(30), false, |s| {
+        s.contains("· finished")
+    });
+    // The second run in the chart, the first (the last that went the same way: both failed,
+    // so the run before it) under it.
+    tmux.keys(&["G", "c"]);
+    tmux.wait(
+        "runs 2 and 1 compared",
+        Duration::from_secs(10),
+        false,
+        |s| s.contains("compare: ▀") && s.contains("run-001.jsonl") && s.contains("stage-2"),
+    );
+    tmux.keys(&["q"]);
+    tmux.wait("the table again", Duration::from_secs(5), false, |s| {
+        s.contains("buildx-gantt repeat ·") && !s.contains("REPLAY")
+    });
+    tmux.keys(&["q"]);
+    tmux.exit_code(Duration::from_secs(10));
+    tmux.assert_restored();
+}

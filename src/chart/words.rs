@@ -6,7 +6,8 @@ use crate::analysis::{
     cache_breaks, counts, failed_steps, short_name, Analysis, CacheBreak, CacheHazard, Certainty,
     LockWait, Outcome, Overlap, Stage, Step,
 };
-use crate::model::{Build, Nanos, State};
+use crate::diff::{Cause, Diff, Match, Seen};
+use crate::model::{visible, Build, Nanos, State};
 
 /// Each state's glyph (bars without colour, and the legend), then what red means.
 pub const LEGEND: &[(char, &str)] = &[
@@ -535,6 +536,89 @@ pub fn shared_note(a: &Analysis, stage: &Stage) -> Option<String> {
         range(&stage.name, total),
         range(other, other_total)
     ))
+}
+
+/// `+0.51s` / `-1.20s`.
+pub fn signed(n: i64) -> String {
+    if n >= 0 {
+        format!("+{}", secs(n))
+    } else {
+        format!("-{}", secs(-n))
+    }
+}
+
+/// The cause in words.
+pub fn cause_words(c: &Cause, after: &Analysis) -> String {
+    match c {
+        Cause::Context => "context: it reads files from the build context (COPY/ADD, or a bind \
+                           mount), and they changed"
+            .into(),
+        Cause::Definition { before: Some(b) } => {
+            format!(
+                "definition: its instruction changed (it was: {})",
+                visible(b)
+            )
+        }
+        Cause::Definition { before: None } => {
+            "definition: it is new (not in the build before)".into()
+        }
+        Cause::Arg { detail } => format!("arg: {}", visible(detail)),
+        Cause::Image => {
+            "image: its base image was resolved anew (a new digest, or not in the cache)".into()
+        }
+        Cause::NoCache => {
+            "no cache: the build used none (--no-cache, a new builder, or a pruned cache)".into()
+        }
+        Cause::Unknown { detail } => format!("unknown: {detail}"),
+        Cause::Follows(ids) => {
+            let names: Vec<String> = ids.iter().map(|&i| short_name(&after.steps[i])).collect();
+            format!("follows {}, which re-ran", names.join(", "))
+        }
+    }
+}
+
+pub fn seen(s: Option<Seen>) -> String {
+    match s {
+        None => "—".into(),
+        Some(Seen { state, active }) if active > 0 => {
+            format!("{} {}", secs(active), state_word(state, true))
+        }
+        Some(Seen { state, .. }) => state_word(state, true).into(),
+    }
+}
+
+/// What the screen's details pane says of each step of the build after, by its name: both
+/// sides, the change, and why it ran.
+pub fn step_facts(
+    d: &Diff,
+    before: &Analysis,
+    after: &Analysis,
+) -> Vec<(std::sync::Arc<str>, Vec<String>)> {
+    d.steps
+        .iter()
+        .filter_map(|s| {
+            let a = &after.steps[s.pair.after?];
+            let mut lines = vec![format!(
+                "compare: before {} · after {} · {}",
+                seen(s.before),
+                seen(s.after),
+                signed(s.change())
+            )];
+            if let Some(b) = s.pair.before.filter(|_| s.pair.how == Match::Changed) {
+                lines.push(format!(
+                    "before, it read: {}",
+                    visible(&before.steps[b].name)
+                ));
+            }
+            let why = match &s.cause {
+                Some(c) => cause_words(c, after),
+                None if s.pair.how == Match::New => "new: not in the build before".into(),
+                None => return Some((std::sync::Arc::clone(&a.name), lines)),
+            };
+            lines.push(format!("why it ran: {why}"));
+            Some((std::sync::Arc::clone(&a.name), lines))
+        })
+        .collect()
 }
 
 #[cfg(test)]

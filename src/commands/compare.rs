@@ -10,12 +10,11 @@ use super::output::{read_dockerfile, terminal_width, write_file_with, write_out}
 use super::session::present;
 use super::Outcome;
 use crate::analysis::Analysis;
-use crate::chart::Ghost;
 use crate::cli::{CompareArgs, CompareFormat};
 use crate::diff::{self, Args, Side};
 use crate::dockerfile::Dockerfile;
 use crate::exit::Exit;
-use crate::export::{diff_json, diff_text};
+use crate::export::{diff_html, diff_json, diff_text};
 use crate::model::LogRetention;
 use crate::report::{self, Loaded, Pick};
 use crate::source::feed::Reading;
@@ -58,6 +57,11 @@ pub fn run(args: CompareArgs) -> Outcome {
     }
     let text = match args.format {
         CompareFormat::Json => diff_json::render(&d, &b, &a),
+        CompareFormat::Html if args.output.is_none() && io::stdout().is_terminal() => bail!(
+            "the HTML comparison is a file to open, not terminal text: write it with --output \
+             FILE (or redirect standard output)"
+        ),
+        CompareFormat::Html => diff_html::render(&d, &b, &a),
         CompareFormat::Text => {
             let tty = args.output.is_none() && io::stdout().is_terminal();
             let width = args.width.unwrap_or_else(|| terminal_width(tty)).max(40);
@@ -138,7 +142,7 @@ fn screen(
     let (name, input) = report::open_record(&args.after, &pick)?;
     let mut app = App::new(name, dockerfile, Mode::Replay(Replay::new(0.0, false)));
     app.title = Some(format!("compare: ▀ {} · ▄ this · ◆ root cause", b.name));
-    app.set_compare(comparing(d, b, a));
+    app.set_compare(Comparing::of(d, b, a));
     let reading = Reading::Detect(app.dockerfile.clone().map(Arc::new));
     let mut feed =
         Feed::start(input, None, None, reading).map_err(|e| eyre!("cannot start reading: {e}"))?;
@@ -146,31 +150,4 @@ fn screen(
         exit_on_finish: false,
     };
     present(&mut app, &mut feed, None, opts)
-}
-
-/// The build before on the after build's clock (both from 0), its root causes and the details.
-fn comparing(d: &diff::Diff, b: &Side, a: &Side) -> Comparing {
-    let shift = a.a.start.unwrap_or(0) - b.a.start.unwrap_or(0);
-    let mut ghost = Ghost::default();
-    for s in &d.steps {
-        let (Some(bi), Some(ai)) = (s.pair.before, s.pair.after) else {
-            continue;
-        };
-        let spans = b.a.steps[bi]
-            .spans
-            .iter()
-            .map(|x| (x.0 + shift, x.1 + shift));
-        ghost
-            .spans
-            .insert(Arc::clone(&a.a.steps[ai].name), spans.collect());
-    }
-    for (s, _) in d.root_causes() {
-        if let Some(ai) = s.pair.after {
-            ghost.causes.insert(Arc::clone(&a.a.steps[ai].name));
-        }
-    }
-    Comparing {
-        ghost: Arc::new(ghost),
-        facts: diff_text::step_facts(d, b.a, a.a).into_iter().collect(),
-    }
 }

@@ -42,8 +42,10 @@ impl Cause {
         }
     }
 
+    /// A cause of its own (not following another step, and not the whole build going without
+    /// the cache).
     pub fn is_root(&self) -> bool {
-        !matches!(self, Cause::Follows(_))
+        !matches!(self, Cause::Follows(_) | Cause::NoCache)
     }
 }
 

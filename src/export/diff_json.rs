@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::diff_text::cause_words;
 use crate::analysis::{short_name, Analysis};
+use crate::chart::words::cause_words;
 use crate::diff::{Cause, Diff, Match, Seen, Side, StepDiff, Totals};
 
 #[derive(Serialize)]

@@ -4,8 +4,10 @@
 use std::fmt::Write;
 
 use crate::analysis::{short_name, Analysis};
-use crate::chart::words::{cut, lock_wait_sentence, outcome_words, secs, state_word, wrap};
-use crate::diff::{Cause, Diff, Match, Seen, Side, StepDiff, Totals};
+use crate::chart::words::{
+    cause_words, cut, lock_wait_sentence, outcome_words, secs, seen, signed, wrap,
+};
+use crate::diff::{Cause, Diff, Match, Side, StepDiff, Totals};
 use crate::model::visible;
 
 /// Steps listed in the table; the rest are counted.
@@ -26,16 +28,7 @@ pub fn render(d: &Diff, before: &Side, after: &Side, width: usize) -> String {
     out
 }
 
-/// `+0.51s` / `-1.20s`.
-pub fn signed(n: i64) -> String {
-    if n >= 0 {
-        format!("+{}", secs(n))
-    } else {
-        format!("-{}", secs(-n))
-    }
-}
-
-fn side_line(t: &Totals) -> String {
+pub fn side_line(t: &Totals) -> String {
     let wall = t.wall.map_or("?".into(), secs);
     let path = t
         .critical
@@ -69,36 +62,6 @@ fn totals(out: &mut String, d: &Diff, width: usize) {
             secs(a)
         );
         out.push_str(&wrap(&line, width, "  "));
-    }
-}
-
-/// The cause in words.
-pub fn cause_words(c: &Cause, after: &Analysis) -> String {
-    match c {
-        Cause::Context => "context: it reads files from the build context (COPY/ADD, or a bind \
-                           mount), and they changed"
-            .into(),
-        Cause::Definition { before: Some(b) } => {
-            format!(
-                "definition: its instruction changed (it was: {})",
-                visible(b)
-            )
-        }
-        Cause::Definition { before: None } => {
-            "definition: it is new (not in the build before)".into()
-        }
-        Cause::Arg { detail } => format!("arg: {}", visible(detail)),
-        Cause::Image => {
-            "image: its base image was resolved anew (a new digest, or not in the cache)".into()
-        }
-        Cause::NoCache => {
-            "no cache: the build used none (--no-cache, a new builder, or a pruned cache)".into()
-        }
-        Cause::Unknown { detail } => format!("unknown: {detail}"),
-        Cause::Follows(ids) => {
-            let names: Vec<String> = ids.iter().map(|&i| short_name(&after.steps[i])).collect();
-            format!("follows {}, which re-ran", names.join(", "))
-        }
     }
 }
 
@@ -176,14 +139,14 @@ fn causes(out: &mut String, d: &Diff, after: &Analysis, width: usize) {
 }
 
 /// The steps of the build after, by when they started.
-fn in_order<'d>(d: &'d Diff, after: &Analysis) -> Vec<&'d StepDiff> {
+pub fn in_order<'d>(d: &'d Diff, after: &Analysis) -> Vec<&'d StepDiff> {
     let mut v: Vec<&StepDiff> = d.steps.iter().filter(|s| s.pair.after.is_some()).collect();
     v.sort_by_key(|s| s.pair.after.and_then(|i| after.steps[i].start()));
     v
 }
 
 /// Where the wall time went: what the cache saved, and the largest changes either way.
-fn went(d: &Diff, before: &Analysis, after: &Analysis) -> Option<String> {
+pub fn went(d: &Diff, before: &Analysis, after: &Analysis) -> Option<String> {
     let name = |s: &StepDiff| match (s.pair.after, s.pair.before) {
         (Some(a), _) => short_name(&after.steps[a]),
         (_, Some(b)) => short_name(&before.steps[b]),
@@ -228,16 +191,6 @@ fn short(s: &StepDiff, after: &Analysis) -> String {
     s.pair
         .after
         .map_or(String::new(), |i| short_name(&after.steps[i]))
-}
-
-fn seen(s: Option<Seen>) -> String {
-    match s {
-        None => "—".into(),
-        Some(Seen { state, active }) if active > 0 => {
-            format!("{} {}", secs(active), state_word(state, true))
-        }
-        Some(Seen { state, .. }) => state_word(state, true).into(),
-    }
 }
 
 fn table(out: &mut String, d: &Diff, before: &Analysis, after: &Analysis, width: usize) {
@@ -341,38 +294,4 @@ fn paths(out: &mut String, d: &Diff, before: &Analysis, after: &Analysis, width:
         let line = format!("off it now: {}", names(&d.path_removed, before).join(", "));
         out.push_str(&wrap(&line, width, "  "));
     }
-}
-
-/// What the screen's details pane says of each step of the build after, by its name: both
-/// sides, the change, and why it ran.
-pub fn step_facts(
-    d: &Diff,
-    before: &Analysis,
-    after: &Analysis,
-) -> Vec<(std::sync::Arc<str>, Vec<String>)> {
-    d.steps
-        .iter()
-        .filter_map(|s| {
-            let a = &after.steps[s.pair.after?];
-            let mut lines = vec![format!(
-                "compare: before {} · after {} · {}",
-                seen(s.before),
-                seen(s.after),
-                signed(s.change())
-            )];
-            if let Some(b) = s.pair.before.filter(|_| s.pair.how == Match::Changed) {
-                lines.push(format!(
-                    "before, it read: {}",
-                    visible(&before.steps[b].name)
-                ));
-            }
-            let why = match &s.cause {
-                Some(c) => cause_words(c, after),
-                None if s.pair.how == Match::New => "new: not in the build before".into(),
-                None => return Some((std::sync::Arc::clone(&a.name), lines)),
-            };
-            lines.push(format!("why it ran: {why}"));
-            Some((std::sync::Arc::clone(&a.name), lines))
-        })
-        .collect()
 }

@@ -13,7 +13,9 @@ use super::logpane::LogPane;
 use super::rows::RowList;
 use super::window::TimeWindow;
 use crate::analysis::{Analysis, StepId};
+use crate::chart::words::step_facts;
 use crate::chart::{Row, RowKind};
+use crate::diff::{Diff, Side};
 use crate::dockerfile::Dockerfile;
 use crate::model::{Build, Event, LogLine, LogRetention, Nanos, State};
 pub use crate::source::replay::Replay;
@@ -85,6 +87,37 @@ pub struct Comparing {
     pub ghost: std::sync::Arc<crate::chart::Ghost>,
     /// By step name: before and after, the change, and why it ran.
     pub facts: std::collections::HashMap<std::sync::Arc<str>, Vec<String>>,
+}
+
+impl Comparing {
+    /// The build before on the after build's clock (both from 0), the root causes marked, and
+    /// what the details pane says of each step.
+    pub fn of(d: &Diff, b: &Side, a: &Side) -> Comparing {
+        use std::sync::Arc;
+        let shift = a.a.start.unwrap_or(0) - b.a.start.unwrap_or(0);
+        let mut ghost = crate::chart::Ghost::default();
+        for s in &d.steps {
+            let (Some(bi), Some(ai)) = (s.pair.before, s.pair.after) else {
+                continue;
+            };
+            let spans = b.a.steps[bi]
+                .spans
+                .iter()
+                .map(|x| (x.0 + shift, x.1 + shift));
+            ghost
+                .spans
+                .insert(Arc::clone(&a.a.steps[ai].name), spans.collect());
+        }
+        for (s, _) in d.root_causes() {
+            if let Some(ai) = s.pair.after {
+                ghost.causes.insert(Arc::clone(&a.a.steps[ai].name));
+            }
+        }
+        Comparing {
+            ghost: Arc::new(ghost),
+            facts: step_facts(d, b.a, a.a).into_iter().collect(),
+        }
+    }
 }
 
 impl App {

@@ -11,7 +11,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::Frame;
 use tokio::sync::mpsc;
 
-use super::app::{App, Mode, Replay};
+use super::app::{App, Comparing, Mode, Replay};
 use super::help::{self, Offer};
 use super::keys::Action;
 use super::run::{ChartSession, Feed, Options};
@@ -131,9 +131,9 @@ pub fn render(v: &RepeatView, area: Rect, buf: &mut Buffer) {
         out.line(&format!("error: {e}"), red(v));
     }
     let keys = if v.done {
-        "↑↓ select · Enter open the run in the chart · q leave · ? help"
+        "↑↓ select · Enter open the run in the chart · c compare · q leave · ? help"
     } else {
-        "↑↓ select · Enter open the run in the chart · q stop after this run (twice: cancel it) · ? help"
+        "↑↓ select · Enter open · c compare · q stop after this run (twice: cancel it) · ? help"
     };
     if out.bottom() > area.y {
         out.y = out.bottom() - 1;
@@ -196,6 +196,11 @@ pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
                 Flow::Open { recording, name } => {
                     open_chart(ctx, &recording, name, dockerfile).await?
                 }
+                Flow::Compare {
+                    before,
+                    after,
+                    name,
+                } => open_compare(ctx, (&before, &after), name, dockerfile).await?,
                 _ => return Ok(()),
             }
         });
@@ -220,6 +225,10 @@ const KEYS: &[(Action, &str)] = &[
     (Action::Top, "first run"),
     (Action::Bottom, "last run"),
     (Action::Toggle, "open the run in the chart"),
+    (
+        Action::CriticalPath,
+        "compare the run with the last one that went the other way",
+    ),
     (Action::Help, "this help"),
     (Action::Back, "close the help"),
     (Action::Quit, "stop after this run, or leave"),
@@ -259,6 +268,32 @@ impl Table {
     }
 }
 
+impl Table {
+    /// The selected run against the last run that went the other way (passed where it failed,
+    /// or the reverse), else the run before it.
+    fn compare(&self) -> Flow {
+        let results = &self.view.results;
+        let Some(r) = results.get(self.view.selected) else {
+            return Flow::Stay;
+        };
+        let other = results
+            .iter()
+            .rev()
+            .find(|o| o.passed != r.passed)
+            .or_else(|| self.view.selected.checked_sub(1).map(|i| &results[i]));
+        match other {
+            Some(o) if repeat::openable(&o.recording) && repeat::openable(&r.recording) => {
+                Flow::Compare {
+                    before: o.recording.clone(),
+                    after: r.recording.clone(),
+                    name: format!("run {} against run {}", r.run, o.run),
+                }
+            }
+            _ => Flow::Stay,
+        }
+    }
+}
+
 impl Session for Table {
     type Event = Option<Progress>;
 
@@ -291,6 +326,7 @@ impl Session for Table {
             Action::Top => v.selected = 0,
             Action::Bottom => v.selected = last,
             Action::Toggle => return self.open(),
+            Action::CriticalPath => return self.compare(),
             Action::Help => self.help = !self.help,
             Action::Back => self.help = false,
             Action::Quit => return self.quit(),
@@ -345,6 +381,58 @@ async fn open_chart(
     let mode = Mode::Replay(Replay::new(0.0, false));
     let mut app = App::new(name, dockerfile.cloned(), mode);
     app.color = super::no_color_unset();
+    let mut chart = ChartSession::new(&mut app, &mut feed, Options::default());
+    session::drive(&mut chart, ctx).await.map(|_| ())
+}
+
+/// Two runs' recordings compared on the table's terminal: `after` in the chart, `before` under it.
+async fn open_compare(
+    ctx: &mut session::Ctx<'_>,
+    (before, after): (&std::path::Path, &std::path::Path),
+    name: String,
+    dockerfile: Option<&crate::dockerfile::Dockerfile>,
+) -> std::io::Result<()> {
+    let load = |p: &std::path::Path| {
+        let nothing = crate::model::LogRetention {
+            bytes_per_vertex: 0,
+        };
+        crate::report::load(&p.to_string_lossy(), nothing, dockerfile).ok()
+    };
+    let (Some(b), Some(a)) = (load(before), load(after)) else {
+        return Ok(());
+    };
+    let (ba, aa) = (
+        crate::analysis::Analysis::of(&b.build, dockerfile),
+        crate::analysis::Analysis::of(&a.build, dockerfile),
+    );
+    let bs = crate::diff::Side {
+        name: "",
+        build: &b.build,
+        a: &ba,
+    };
+    let as_ = crate::diff::Side {
+        name: "",
+        build: &a.build,
+        a: &aa,
+    };
+    let d = crate::diff::diff(&bs, &as_, &crate::diff::Args::default(), dockerfile);
+    let Ok((_, input)) = crate::report::open(&after.to_string_lossy()) else {
+        return Ok(());
+    };
+    let Ok(mut feed) = Feed::start(input, None, None, Reading::Detect(None)) else {
+        return Ok(());
+    };
+    let mut app = App::new(
+        name,
+        dockerfile.cloned(),
+        Mode::Replay(Replay::new(0.0, false)),
+    );
+    app.title = Some(format!(
+        "compare: ▀ {} · ▄ this · ◆ root cause",
+        before.display()
+    ));
+    app.color = super::no_color_unset();
+    app.set_compare(Comparing::of(&d, &bs, &as_));
     let mut chart = ChartSession::new(&mut app, &mut feed, Options::default());
     session::drive(&mut chart, ctx).await.map(|_| ())
 }

@@ -36,6 +36,12 @@ pub enum Flow {
         recording: PathBuf,
         name: String,
     },
+    /// Show `after` in the chart with `before` under it (a comparison), then come back.
+    Compare {
+        before: PathBuf,
+        after: PathBuf,
+        name: String,
+    },
 }
 
 /// A screen the loop drives.

@@ -1,0 +1,179 @@
+//! `compare --format html`: the comparison as one self-contained page (an artifact to open):
+//! the totals, why each step ran, every step with its two runs drawn on one axis, the races and
+//! the critical paths, and the JSON comparison embedded for tools.
+
+use std::fmt::Write;
+
+use super::diff_text::{in_order, side_line, went};
+use super::svg::escape;
+use crate::analysis::{short_name, Analysis};
+use crate::chart::words::{cause_words, lock_wait_sentence, secs, seen, signed};
+use crate::diff::{Cause, Diff, Match, Side, StepDiff};
+use crate::graph::Step;
+use crate::model::Nanos;
+
+const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222}\
+h1{font-size:18px}h2{font-size:16px;margin-top:28px}table{border-collapse:collapse}\
+td,th{padding:2px 8px;text-align:left;vertical-align:middle}tr:nth-child(even){background:#f6f6f6}\
+.lane{position:relative;height:6px;width:360px;background:#eee;margin:1px 0}\
+.lane span{position:absolute;top:0;height:6px;min-width:2px}.b{background:#9a9a9a}.a{background:#2f6fd6}\
+.root{color:#b35c00;font-weight:bold}.num{text-align:right;font-variant-numeric:tabular-nums}\
+.slower{color:#b00020}.faster{color:#1b7f3b}.dim{color:#777}";
+
+pub fn render(d: &Diff, before: &Side, after: &Side) -> String {
+    let mut out = String::new();
+    let title = format!("{} → {}", before.name, after.name);
+    let _ = write!(
+        out,
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>compare: {}</title>\
+         <style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
+        escape(&title),
+        escape(&title)
+    );
+    for line in [
+        Some(format!("before: {}", side_line(&d.before))),
+        Some(format!("after: {}", side_line(&d.after))),
+        went(d, before.a, after.a),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        let _ = writeln!(out, "<p>{}</p>", escape(&line));
+    }
+    causes(&mut out, d, after.a);
+    steps(&mut out, d, before, after);
+    races(&mut out, d, before.a, after.a);
+    let json = super::diff_json::render(d, before, after).replace("</", "<\\/");
+    let _ = write!(
+        out,
+        "<script type=\"application/json\" id=\"compare\">{json}</script>\n</body></html>\n"
+    );
+    out
+}
+
+fn causes(out: &mut String, d: &Diff, after: &Analysis) {
+    out.push_str("<h2>Why steps ran in the build after</h2>\n<ul>\n");
+    for s in in_order(d, after) {
+        let (Some(c), Some(a)) = (&s.cause, s.pair.after) else {
+            continue;
+        };
+        let class = if c.is_root() { " class=\"root\"" } else { "" };
+        let from = match c {
+            Cause::Follows(_) if !s.because.is_empty() => {
+                let roots: Vec<String> = s
+                    .because
+                    .iter()
+                    .map(|&i| short_name(&after.steps[i]))
+                    .collect();
+                format!(" (because of {})", roots.join(", "))
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "<li{class}>{} — {}{}</li>",
+            escape(&after.steps[a].name),
+            escape(&cause_words(c, after)),
+            escape(&from)
+        );
+    }
+    out.push_str("</ul>\n");
+}
+
+/// Every step: both runs drawn on one axis (each build from its own start), the numbers, why.
+fn steps(out: &mut String, d: &Diff, before: &Side, after: &Side) {
+    let span = d.before.wall.max(d.after.wall).unwrap_or(1).max(1);
+    let mut rows: Vec<&StepDiff> = d.steps.iter().collect();
+    rows.sort_by_key(|s| std::cmp::Reverse(s.change()));
+    out.push_str(
+        "<h2>Steps, largest slowdown first</h2>\n<table><tr><th>step</th><th>before / after</th>\
+         <th>before</th><th>after</th><th class=\"num\">change</th></tr>\n",
+    );
+    for s in rows {
+        let b = s.pair.before.map(|i| &before.a.steps[i]);
+        let a = s.pair.after.map(|i| &after.a.steps[i]);
+        let Some(name) = a.or(b).map(|x| x.name.to_string()) else {
+            continue;
+        };
+        let mark = match s.pair.how {
+            Match::New => " (new)",
+            Match::Gone => " (gone)",
+            Match::Changed => " (changed)",
+            _ => "",
+        };
+        let class = match s.change() {
+            c if c > 0 => "num slower",
+            c if c < 0 => "num faster",
+            _ => "num",
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}{mark}</td><td>{}{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td></tr>",
+            escape(&name),
+            lane(b, before.a.start, span, "b"),
+            lane(a, after.a.start, span, "a"),
+            escape(&seen(s.before)),
+            escape(&seen(s.after)),
+            signed(s.change())
+        );
+    }
+    out.push_str("</table>\n");
+}
+
+/// A step's runs as bars on a lane as wide as the longer build.
+fn lane(step: Option<&Step>, zero: Option<Nanos>, span: Nanos, class: &str) -> String {
+    let mut bars = String::new();
+    if let (Some(s), Some(z)) = (step, zero) {
+        for (x0, x1) in &s.spans {
+            let left = (x0 - z) as f64 * 100.0 / span as f64;
+            let width = (x1 - x0) as f64 * 100.0 / span as f64;
+            let _ = write!(
+                bars,
+                "<span class=\"{class}\" style=\"left:{left:.2}%;width:{width:.2}%\"></span>"
+            );
+        }
+    }
+    format!("<div class=\"lane\">{bars}</div>")
+}
+
+fn races(out: &mut String, d: &Diff, before: &Analysis, after: &Analysis) {
+    out.push_str("<h2>Races and critical paths</h2>\n<ul>\n");
+    for r in &d.races {
+        let took = |f: &Option<String>| f.clone().unwrap_or_else(|| "nobody".into());
+        let flipped = if r.flipped() { " — it flipped" } else { "" };
+        let line = format!(
+            "{} took {} first before, {} after{flipped}",
+            took(&r.before),
+            r.cache,
+            took(&r.after)
+        );
+        let _ = writeln!(out, "<li>{}</li>", escape(&line));
+    }
+    for o in &d.overlaps {
+        let t = |n: Option<i64>| n.map_or("not at all".into(), secs);
+        let line = format!(
+            "{} ran alongside {}: {} before, {} after",
+            o.stage,
+            o.source,
+            t(o.before),
+            t(o.after)
+        );
+        let _ = writeln!(out, "<li>{}</li>", escape(&line));
+    }
+    for (when, a) in [("before", before), ("after", after)] {
+        for w in &a.lock_waits {
+            let line = format!("lock wait {when}: {}", lock_wait_sentence(a, w));
+            let _ = writeln!(out, "<li>{}</li>", escape(&line));
+        }
+        if let Some(c) = &a.critical_path {
+            let names: Vec<String> = c.steps.iter().map(|&s| short_name(&a.steps[s])).collect();
+            let line = format!(
+                "critical path {when} ({}): {}",
+                secs(c.end - c.start),
+                names.join(" → ")
+            );
+            let _ = writeln!(out, "<li class=\"dim\">{}</li>", escape(&line));
+        }
+    }
+    out.push_str("</ul>\n");
+}
