@@ -33,6 +33,11 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    /// The docker context to use, as `docker --context NAME` would (it outranks DOCKER_HOST and
+    /// DOCKER_CONTEXT): the Engine API, `doctor` and every docker CLI call go to it.
+    #[arg(long = "context", global = true, value_name = "NAME")]
+    pub docker_context: Option<String>,
+
     #[command(flatten)]
     pub build: BuildArgs,
 }

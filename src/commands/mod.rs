@@ -28,6 +28,9 @@ pub use output::{default_recording, state_path, terminal_width};
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> Exit {
+    if let Some(name) = &cli.docker_context {
+        use_context(name);
+    }
     let result = match cli.command {
         Some(Command::Report(args)) => report::run(args),
         Some(Command::Bake(args)) => bake::run(args),
@@ -53,3 +56,10 @@ fn tell(e: &color_eyre::eyre::Report) -> Exit {
 }
 
 type Outcome = Result<Exit>;
+
+/// `--context NAME`: what `docker --context NAME` means, for us and every docker CLI we run (the
+/// flag outranks DOCKER_HOST and DOCKER_CONTEXT). Set before any thread starts.
+fn use_context(name: &str) {
+    std::env::set_var("DOCKER_CONTEXT", name);
+    std::env::remove_var("DOCKER_HOST");
+}

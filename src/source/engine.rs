@@ -21,17 +21,23 @@ use serde_json::{json, Map, Value};
 use tokio::sync::{mpsc, Notify};
 
 use super::context::Context;
+use super::docker_context;
 use super::job::Job;
 
 /// How long to wait for the daemon to answer a ping before saying it is not there.
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Where bollard connects: `$DOCKER_HOST`, else the default socket.
+/// Where bollard connects: the docker CLI's endpoint (see [`docker_context`]), said with its
+/// context when that is not `default`.
 pub fn host() -> String {
-    std::env::var("DOCKER_HOST")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unix:///var/run/docker.sock".into())
+    match docker_context::resolve() {
+        Ok(e) if e.context == "default" => e.host,
+        Ok(e) => format!("{} (docker context {})", e.host, e.context),
+        Err(_) => std::env::var("DOCKER_CONTEXT").map_or_else(
+            |_| docker_context::DEFAULT_HOST.into(),
+            |c| format!("docker context {c}"),
+        ),
+    }
 }
 
 #[derive(Debug)]
@@ -78,12 +84,42 @@ where
 }
 
 fn client() -> Result<Docker, EngineError> {
-    Docker::connect_with_defaults()
+    let endpoint = docker_context::resolve().map_err(|e| EngineError::Unreachable {
+        host: host(),
+        error: e,
+    })?;
+    if endpoint.tls.as_ref().is_some_and(|t| t.skip_verify) {
+        return Err(EngineError::Unreachable {
+            host: host(),
+            error: "the context skips TLS verification, which buildx-gantt will not do: give \
+                    it the daemon's CA (docker context update --docker ca=…)"
+                .into(),
+        });
+    }
+    connect(&endpoint)
         .map(|d| d.with_timeout(Duration::from_secs(600)))
         .map_err(|e| EngineError::Unreachable {
             host: host(),
             error: e.to_string(),
         })
+}
+
+/// A client for the endpoint: its socket, plain TCP, or TLS with the context's files.
+fn connect(e: &docker_context::Endpoint) -> Result<Docker, bollard::errors::Error> {
+    const SECS: u64 = 600;
+    let version = bollard::API_DEFAULT_VERSION;
+    match &e.tls {
+        Some(tls) if e.host.starts_with("tcp://") || e.host.starts_with("https://") => {
+            let (key, cert, ca) = (
+                tls.file("key.pem"),
+                tls.file("cert.pem"),
+                tls.file("ca.pem"),
+            );
+            Docker::connect_with_ssl(&e.host, &key, &cert, &ca, SECS, version)
+        }
+        _ if e.host.starts_with("unix://") => Docker::connect_with_unix(&e.host, SECS, version),
+        _ => Docker::connect_with_http(&e.host, SECS, version),
+    }
 }
 
 /// The daemon's engine and API versions, or why it cannot be reached.

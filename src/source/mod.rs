@@ -5,6 +5,7 @@ pub mod bake;
 pub mod child;
 pub mod context;
 pub mod docker_cli;
+pub mod docker_context;
 pub mod engine;
 pub mod feed;
 pub mod garbage;
