@@ -164,6 +164,38 @@ pub struct LiveArgs {
 
     #[command(flatten)]
     pub screen: ScreenArgs,
+
+    #[command(flatten)]
+    pub otlp: OtlpArgs,
+}
+
+/// Sending the build to an OpenTelemetry backend.
+#[derive(Debug, Clone, Args, Default)]
+pub struct OtlpArgs {
+    /// Send the build as one trace over OTLP/HTTP to URL (alone: OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT,
+    /// else http://localhost:4318). OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf or http/json),
+    /// _HEADERS, _TIMEOUT and OTEL_SERVICE_NAME are honoured.
+    #[arg(
+        long,
+        value_name = "URL",
+        num_args = 0..=1,
+        default_missing_value = "",
+        value_parser = parse_otlp
+    )]
+    pub otlp: Option<String>,
+}
+
+/// `--otlp`'s URL: http(s), so that `--otlp Dockerfile` is an error, not a Dockerfile taken.
+fn parse_otlp(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.starts_with("http://") || s.starts_with("https://") {
+        Ok(s.to_string())
+    } else {
+        Err(
+            "an OTLP/HTTP endpoint is an http:// or https:// URL (to use the environment's \
+             endpoint, put --otlp last)"
+                .into(),
+        )
+    }
 }
 
 /// Where a live build is recorded.
@@ -377,6 +409,8 @@ pub enum Format {
     Html,
     /// For $GITHUB_STEP_SUMMARY and pull-request comments (with a Mermaid gantt chart).
     Markdown,
+    /// The build as one OpenTelemetry trace, in OTLP's JSON (what `--otlp` sends).
+    Otlp,
 }
 
 /// `repeat`'s summary.
@@ -524,6 +558,9 @@ pub struct ReportArgs {
     pub no_logs: bool,
 
     #[command(flatten)]
+    pub otlp: OtlpArgs,
+
+    #[command(flatten)]
     pub check: CheckArgs,
 
     /// Colour in the text report (auto: when writing to a terminal and NO_COLOR is unset).
@@ -580,6 +617,10 @@ pub struct RepeatArgs {
     /// Print text/JSON even on a terminal.
     #[arg(long)]
     pub no_screen: bool,
+
+    /// Send each run as a trace over OTLP/HTTP (see the live build's --otlp).
+    #[command(flatten)]
+    pub otlp: OtlpArgs,
 }
 
 #[derive(Debug, Args)]

@@ -42,6 +42,8 @@ pub struct How {
     pub cold: bool,
     pub exit_on_finish: bool,
     pub fail_on: Option<FailOn>,
+    /// `--otlp [URL]`: send the build as a trace when it is over.
+    pub otlp: Option<String>,
 }
 
 impl How {
@@ -53,6 +55,7 @@ impl How {
             cold: live.cold,
             exit_on_finish: live.screen.exit_on_finish,
             fail_on: live.check.fail_on(),
+            otlp: live.otlp.otlp.clone(),
         }
     }
 }
@@ -97,6 +100,7 @@ pub fn run_request(mut request: BuildRequest, how: How) -> Outcome {
     }
     tell_recording(&request, &feed);
     tell_kept(kept);
+    super::otlp::send_if_asked(how.otlp.as_deref(), &how.title, &app.build, &analysis);
     // Last, so CI logs end with it.
     Ok(check::apply(how.fail_on, &app.build, &analysis, code))
 }

@@ -12,6 +12,7 @@ mod generate;
 mod history;
 mod keep_record;
 mod live;
+mod otlp;
 mod output;
 mod repeat;
 mod replay;

@@ -40,7 +40,39 @@ pub fn run(args: RepeatArgs) -> Outcome {
         runs: args.runs,
         reset_every: args.reset_every,
     };
-    run_plan(&plan, args.no_screen, args.format)
+    let outcome = run_plan(&plan, args.no_screen, args.format);
+    send_runs(args.otlp.otlp.as_deref(), &plan);
+    outcome
+}
+
+/// `--otlp`: each run's recording, sent as a trace of its own.
+fn send_runs(url: Option<&str>, plan: &Plan) {
+    let Some(url) = url else { return };
+    let dir = plan.record_dir();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut runs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("run-"))
+        })
+        .collect();
+    runs.sort();
+    runs.truncate(plan.runs as usize);
+    let nothing = crate::model::LogRetention {
+        bytes_per_vertex: 0,
+    };
+    let dockerfile = plan.request.parsed.as_ref();
+    for path in runs {
+        let Ok(l) = crate::report::load(&path.to_string_lossy(), nothing, dockerfile) else {
+            continue;
+        };
+        let a = crate::analysis::Analysis::of(&l.build, dockerfile);
+        super::otlp::send_if_asked(Some(url), &l.name, &l.build, &a);
+    }
 }
 
 /// Runs the loop of `plan`, on the table screen on a terminal (unless `no_screen`), and prints

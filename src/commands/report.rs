@@ -9,7 +9,7 @@ use super::output::{
     color_for, dockerfile_arg, read_dockerfile, terminal_width, write_file_with, write_out,
     write_out_with,
 };
-use super::{check, Outcome};
+use super::{check, otlp, Outcome};
 use crate::analysis::Analysis;
 use crate::cli::{Format, ReportArgs};
 use crate::compare;
@@ -54,6 +54,8 @@ pub fn run(args: ReportArgs) -> Outcome {
         return compare_with(truth, retention, dockerfile.as_ref(), &loaded, &analysis);
     }
     write(&args, &mut |w| render(w, &args, &loaded, &analysis))?;
+    let source = args.dockerfile.as_deref().unwrap_or(&loaded.name);
+    otlp::send_if_asked(args.otlp.otlp.as_deref(), source, &loaded.build, &analysis);
     let code = exit_of(&loaded.build, &analysis);
     Ok(check::apply(
         args.check.fail_on(),
@@ -113,6 +115,7 @@ fn render(
             text::write(w, name, build, analysis, &opts)
         }
         Format::Markdown => w.write_all(markdown::render(title, build, analysis).as_bytes()),
+        Format::Otlp => w.write_all(otlp::json(title, build, analysis).as_bytes()),
         Format::Svg => {
             let opts = svg::SvgOptions {
                 theme: args.theme.into(),

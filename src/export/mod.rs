@@ -8,5 +8,7 @@ pub mod diff_text;
 pub mod html;
 pub mod json;
 pub mod markdown;
+pub mod otlp;
+pub mod otlp_http;
 pub mod svg;
 pub mod text;

@@ -1,0 +1,269 @@
+//! `--otlp` and `--format otlp`: the build as one OpenTelemetry trace, sent to a loopback OTLP/HTTP
+//! receiver and decoded with the official OTLP types: every step, the build → stage → step
+//! structure, the timestamps, the attributes and the environment's settings.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+
+use buildx_gantt::analysis::Analysis;
+use common::{analyse, bin, fake_docker, fixture, play_file, stderr, stdout, tmp_dir};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use opentelemetry_proto::tonic::trace::v1::{status::StatusCode, Span};
+use prost::Message;
+
+/// One request as the receiver saw it.
+struct Received {
+    path: String,
+    headers: HashMap<String, String>,
+    body: Vec<u8>,
+}
+
+/// A receiver on a loopback port that answers each request 200 and hands it over.
+fn receiver() -> (String, mpsc::Receiver<Received>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut r = BufReader::new(conn.try_clone().unwrap());
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            let path = line.split_whitespace().nth(1).unwrap_or("").to_string();
+            let mut headers = HashMap::new();
+            loop {
+                let mut h = String::new();
+                r.read_line(&mut h).unwrap();
+                let Some((k, v)) = h.trim_end().split_once(':') else {
+                    break;
+                };
+                headers.insert(k.trim().to_lowercase(), v.trim().to_string());
+            }
+            let len: usize = headers
+                .get("content-length")
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0u8; len];
+            r.read_exact(&mut body).unwrap();
+            let _ = conn.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: application/json\r\n\r\n{}",
+            );
+            let _ = tx.send(Received {
+                path,
+                headers,
+                body,
+            });
+        }
+    });
+    (url, rx)
+}
+
+fn attr(s: &Span, key: &str) -> Option<Value> {
+    s.attributes
+        .iter()
+        .find(|a| a.key == key)?
+        .value
+        .as_ref()?
+        .value
+        .clone()
+}
+
+fn spans(r: &ExportTraceServiceRequest) -> Vec<Span> {
+    r.resource_spans
+        .iter()
+        .flat_map(|r| &r.scope_spans)
+        .flat_map(|s| s.spans.clone())
+        .collect()
+}
+
+/// Every step that started is a span under its stage's span (internal steps under the build's),
+/// at its own times; one trace; the failed step is an error.
+fn check_trace(r: &ExportTraceServiceRequest, a: &Analysis) {
+    let spans = spans(r);
+    let trace = &spans[0].trace_id;
+    assert_eq!(trace.len(), 16);
+    assert!(spans.iter().all(|s| &s.trace_id == trace));
+    let root = spans
+        .iter()
+        .find(|s| s.parent_span_id.is_empty())
+        .expect("a root span");
+    assert!(root.name.starts_with("build "));
+    let by_id: HashMap<&[u8], &Span> = spans.iter().map(|s| (s.span_id.as_slice(), s)).collect();
+    for step in a.steps.iter().filter(|s| s.start().is_some()) {
+        let span = spans
+            .iter()
+            .find(|s| s.name == *step.name)
+            .unwrap_or_else(|| panic!("no span for {}", step.name));
+        assert_eq!(
+            span.start_time_unix_nano,
+            step.start().unwrap() as u64,
+            "{}",
+            step.name
+        );
+        let parent = by_id[span.parent_span_id.as_slice()];
+        match step.stage.as_deref() {
+            Some(stage) => assert_eq!(parent.name, format!("stage {stage}"), "{}", step.name),
+            None => assert_eq!(parent.span_id, root.span_id, "{}", step.name),
+        }
+        let state = attr(span, "buildkit.state");
+        assert_eq!(state, Some(Value::StringValue(step.state.word().into())));
+        if step.state == buildx_gantt::model::State::Failed {
+            assert_eq!(span.status.as_ref().unwrap().code, StatusCode::Error as i32);
+        }
+    }
+    let stages = spans
+        .iter()
+        .filter(|s| s.name.starts_with("stage "))
+        .count();
+    assert_eq!(
+        stages,
+        a.stages.iter().filter(|s| s.start().is_some()).count()
+    );
+}
+
+#[test]
+fn report_sends_every_step_as_a_span_of_one_trace() {
+    let (url, rx) = receiver();
+    let log = fixture("race/rawjson-fail.jsonl");
+    let out = bin()
+        .args(["report", log.to_str().unwrap(), "--otlp", &url])
+        .env(
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "api-key=s%20cret,x-team=builds",
+        )
+        .env("OTEL_SERVICE_NAME", "ci-builds")
+        .output()
+        .unwrap();
+    // The build's outcome stands (it failed), and it says where it sent what.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("sent the build to {url}/v1/traces as trace")),
+        "{}",
+        stderr(&out)
+    );
+    let got = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    assert_eq!(got.path, "/v1/traces");
+    assert_eq!(got.headers["content-type"], "application/x-protobuf");
+    assert_eq!(got.headers["api-key"], "s cret");
+    assert_eq!(got.headers["x-team"], "builds");
+    let r = ExportTraceServiceRequest::decode(got.body.as_slice()).unwrap();
+    let resource = r.resource_spans[0].resource.as_ref().unwrap();
+    let service = resource
+        .attributes
+        .iter()
+        .find(|a| a.key == "service.name")
+        .unwrap();
+    assert_eq!(
+        service.value.as_ref().unwrap().value,
+        Some(Value::StringValue("ci-builds".into()))
+    );
+    let (_, a) = analyse("race/rawjson-fail.jsonl");
+    check_trace(&r, &a);
+    // The verdicts: the hazard as an event of the build, the cache mount on the steps.
+    let spans = spans(&r);
+    let root = spans.iter().find(|s| s.parent_span_id.is_empty()).unwrap();
+    assert!(root.events.iter().any(|e| e.name == "cache hazard"));
+    let reader = spans
+        .iter()
+        .find(|s| s.name.starts_with("[stage-2 2/4]"))
+        .unwrap();
+    assert!(matches!(
+        attr(reader, "buildkit.cache_mounts"),
+        Some(Value::ArrayValue(_))
+    ));
+}
+
+#[test]
+fn json_over_http_and_to_a_file_are_the_same_trace() {
+    let (url, rx) = receiver();
+    let log = fixture("records/race-pass.dockerbuild");
+    let out = bin()
+        .args([
+            "report",
+            log.to_str().unwrap(),
+            "--otlp",
+            &format!("{url}/custom/path"),
+        ])
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    assert_eq!(got.path, "/custom/path");
+    assert_eq!(got.headers["content-type"], "application/json");
+    let sent: ExportTraceServiceRequest = serde_json::from_slice(&got.body).unwrap();
+    let (_, a) = analyse("records/race-pass.dockerbuild");
+    check_trace(&sent, &a);
+    // The record's lock wait is on its step.
+    let waiter = spans(&sent)
+        .into_iter()
+        .find(|s| s.name.starts_with("[stage-2 2/4]"))
+        .unwrap();
+    assert!(
+        matches!(attr(&waiter, "buildkit.lock_wait_seconds"), Some(Value::DoubleValue(w)) if w > 3.0)
+    );
+    assert!(waiter.events.iter().any(|e| e.name == "lock wait"));
+    let file = bin()
+        .args(["report", log.to_str().unwrap(), "--format", "otlp"])
+        .output()
+        .unwrap();
+    let written: ExportTraceServiceRequest = serde_json::from_slice(&file.stdout).unwrap();
+    assert_eq!(spans(&written), spans(&sent));
+}
+
+#[test]
+fn an_unreachable_backend_is_a_warning_not_a_failure() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = fixture("race/rawjson-pass.jsonl");
+    let out = bin()
+        .args([
+            "report",
+            log.to_str().unwrap(),
+            "--otlp",
+            &format!("http://127.0.0.1:{port}"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("could not send the trace"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("build succeeded"));
+}
+
+#[test]
+fn a_live_build_sends_its_trace_when_it_ends() {
+    let (url, rx) = receiver();
+    let dir = tmp_dir("otlp-live");
+    let play = play_file("race/rawjson-pass.jsonl", 0.0, &dir);
+    let (df, ctx) = (fixture("race/Dockerfile"), fixture("race"));
+    let out = bin()
+        .args([
+            "--docker",
+            fake_docker().to_str().unwrap(),
+            "--engine",
+            "cli",
+            "--no-record",
+        ])
+        .args([df.to_str().unwrap(), ctx.to_str().unwrap(), "--otlp", &url])
+        .env("FAKE_DOCKER_PLAY", &play)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let got = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let r = ExportTraceServiceRequest::decode(got.body.as_slice()).unwrap();
+    let (_, a) = analyse("race/rawjson-pass.jsonl");
+    check_trace(&r, &a);
+}
