@@ -262,6 +262,19 @@ pub struct ScreenArgs {
     pub exit_on_finish: bool,
 }
 
+/// The Dockerfile of a build read from a log, and the build arguments to expand it with.
+#[derive(Debug, Clone, Args, Default)]
+pub struct DockerfileArgs {
+    /// The Dockerfile of the build (adds stage order and dependencies the log does not show).
+    #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]
+    pub dockerfile: Option<String>,
+
+    /// A build argument the build used (`NAME=VALUE`), for expanding the Dockerfile (a build
+    /// record's own come first; these win). Repeatable.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
+    pub build_args: Vec<(String, String)>,
+}
+
 /// Which build of a record bundle (`.dockerbuild`) to read.
 #[derive(Debug, Args, Clone, Default)]
 pub struct BundleArgs {
@@ -282,13 +295,17 @@ pub struct CompareArgs {
     /// The build after (the one whose steps are explained).
     pub after: String,
 
-    /// The Dockerfile of the builds (adds stage order and dependencies the logs do not show).
-    #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]
-    pub dockerfile: Option<String>,
+    #[command(flatten)]
+    pub df: DockerfileArgs,
 
-    /// A build argument both builds used (`NAME=VALUE`), for expanding the Dockerfile.
-    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
-    pub build_args: Vec<(String, String)>,
+    /// A build argument the build before used (`NAME=VALUE`; a record says its own): tells a
+    /// step that re-ran because of it (`arg`). Repeatable.
+    #[arg(long = "build-arg-before", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
+    pub args_before: Vec<(String, String)>,
+
+    /// …and one the build after used.
+    #[arg(long = "build-arg-after", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
+    pub args_after: Vec<(String, String)>,
 
     /// text for terminals and CI logs; json for tools (schema buildx-gantt/compare); html, one
     /// self-contained page (each step's two runs drawn on one axis, the JSON embedded).
@@ -343,13 +360,8 @@ pub struct HistoryArgs {
     )]
     pub docker: String,
 
-    /// The Dockerfile of the build (adds stage order and dependencies the record does not show).
-    #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]
-    pub dockerfile: Option<String>,
-
-    /// A build argument (`NAME=VALUE`) over the record's own, for expanding the Dockerfile.
-    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
-    pub build_args: Vec<(String, String)>,
+    #[command(flatten)]
+    pub df: DockerfileArgs,
 
     #[command(flatten)]
     pub screen: ScreenArgs,
@@ -372,13 +384,8 @@ pub struct ReplayArgs {
     #[arg(long, conflicts_with = "speed")]
     pub instant: bool,
 
-    /// The Dockerfile of the build (adds stage order and dependencies the log does not show).
-    #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]
-    pub dockerfile: Option<String>,
-
-    /// A build argument the build used (`NAME=VALUE`), for expanding the Dockerfile. Repeatable.
-    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
-    pub build_args: Vec<(String, String)>,
+    #[command(flatten)]
+    pub df: DockerfileArgs,
 
     #[command(flatten)]
     pub screen: ScreenArgs,
@@ -527,13 +534,8 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub bundle: BundleArgs,
 
-    /// The Dockerfile of the build (adds stage order and dependencies the log does not show).
-    #[arg(short = 'f', long = "file", value_name = "DOCKERFILE")]
-    pub dockerfile: Option<String>,
-
-    /// A build argument the build used (`NAME=VALUE`), for expanding the Dockerfile. Repeatable.
-    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
-    pub build_args: Vec<(String, String)>,
+    #[command(flatten)]
+    pub df: DockerfileArgs,
 
     /// text for terminals and CI logs; json for tools; svg, a slide-ready chart; html, one
     /// self-contained page (zoom, pan, click a step for its times and log, the JSON embedded).

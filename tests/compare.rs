@@ -122,13 +122,26 @@ fn a_build_argument_change_is_the_root_cause_of_the_step_that_uses_it() {
         text.contains("VERSION: \"1\" → \"2\"") && !text.contains("U: "),
         "{text}"
     );
-    // A log alone cannot tell an argument from an edit: it says what changed.
+    // A log alone cannot tell an argument from an edit: it says what changed…
     let (_, v) = compare(
         "cmp-args/rawjson-v1.jsonl",
         "cmp-args/rawjson-v2.jsonl",
         &[],
     );
     assert_eq!(kind(&v, "[app 2/3]"), "definition");
+    // …unless it is told what each side was given.
+    let sides = [
+        "--build-arg-before",
+        "VERSION=1",
+        "--build-arg-after",
+        "VERSION=2",
+    ];
+    let (_, v) = compare(
+        "cmp-args/rawjson-v1.jsonl",
+        "cmp-args/rawjson-v2.jsonl",
+        &sides,
+    );
+    assert_eq!(kind(&v, "[app 2/3]"), "arg");
 }
 
 #[test]

@@ -236,6 +236,20 @@ fn replay_keys_pause_and_quit() {
     });
 }
 
+/// `repeat` of the race, `runs` times, against the fake docker playing `play`.
+fn repeat_command(play: &std::path::Path, dir: &std::path::Path, runs: u32) -> String {
+    format!(
+        "BUILDX_GANTT_DOCKER={docker} FAKE_DOCKER_PLAY={play} {bin} repeat {df} {ctx} -n {runs} \
+         --engine cli --reset-every 0 --record-dir {rec}",
+        docker = fake_docker().display(),
+        play = play.display(),
+        bin = bin_path(),
+        df = fixture("race/Dockerfile").display(),
+        ctx = fixture("race").display(),
+        rec = dir.join("runs").display(),
+    )
+}
+
 /// The pid of the program the pane's shell runs.
 fn program_pid(tmux: &Tmux) -> i32 {
     let shell: i32 = tmux.display("#{pane_pid}").parse().unwrap();
@@ -310,16 +324,7 @@ fn repeat_shares_the_chart_loop_keys_help_and_signals() {
     // opened in the chart and back, then signals: the first stops after the run, the next leaves.
     let dir = tmp_dir("repeat-screen");
     let play = play_file("race/rawjson-fail.jsonl", 0.4, &dir);
-    let command = format!(
-        "BUILDX_GANTT_DOCKER={docker} FAKE_DOCKER_PLAY={play} {bin} repeat {df} {ctx} -n 3 \
-         --engine cli --reset-every 0 --record-dir {rec}",
-        docker = fake_docker().display(),
-        play = play.display(),
-        bin = bin_path(),
-        df = fixture("race/Dockerfile").display(),
-        ctx = fixture("race").display(),
-        rec = dir.join("runs").display(),
-    );
+    let command = repeat_command(&play, &dir, 3);
     let tmux = Tmux::start("repeat", &command);
     tmux.wait("the first run", Duration::from_secs(20), false, |s| {
         s.contains("#1  FAIL") || s.contains("#1  pass")
@@ -433,16 +438,7 @@ fn compare_draws_both_builds_marks_the_root_cause_and_explains_it() {
 fn repeat_compares_two_runs_in_the_chart() {
     let dir = tmp_dir("repeat-compare");
     let play = play_file("race/rawjson-fail.jsonl", 0.2, &dir);
-    let command = format!(
-        "BUILDX_GANTT_DOCKER={docker} FAKE_DOCKER_PLAY={play} {bin} repeat {df} {ctx} -n 2 \
-         --engine cli --reset-every 0 --record-dir {rec}",
-        docker = fake_docker().display(),
-        play = play.display(),
-        bin = bin_path(),
-        df = fixture("race/Dockerfile").display(),
-        ctx = fixture("race").display(),
-        rec = dir.join("runs").display(),
-    );
+    let command = repeat_command(&play, &dir, 2);
     let tmux = Tmux::start("repeat-cmp", &command);
     tmux.wait("the runs over", Duration::from_secs(30), false, |s| {
         s.contains("· finished")

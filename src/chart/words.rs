@@ -621,6 +621,33 @@ pub fn step_facts(
         .collect()
 }
 
+/// `[builder 2/3] took demo.mods.v1 first before, [stage-2 2/4] after — it flipped`.
+pub fn race_sentence(r: &crate::diff::RaceDiff) -> String {
+    let took = |f: &Option<String>| {
+        f.clone()
+            .unwrap_or_else(|| "nobody (not in that build)".into())
+    };
+    let flipped = if r.flipped() { " — it flipped" } else { "" };
+    format!(
+        "{} took {} first before, {} after{flipped}",
+        took(&r.before),
+        visible(&r.cache),
+        took(&r.after)
+    )
+}
+
+/// `stage-2 ran alongside builder: 0.29s before, 0.11s after`.
+pub fn overlap_change(o: &crate::diff::OverlapDiff) -> String {
+    let t = |n: Option<Nanos>| n.map_or("not at all".into(), secs);
+    format!(
+        "{} ran alongside {}: {} before, {} after",
+        o.stage,
+        o.source,
+        t(o.before),
+        t(o.after)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

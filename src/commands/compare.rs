@@ -43,7 +43,7 @@ pub fn run(args: CompareArgs) -> Outcome {
         build: &after.build,
         a: &aa,
     };
-    let d = diff::diff(&b, &a, &record_args(&before, &after), adf.as_ref());
+    let d = diff::diff(&b, &a, &side_args(&args, &before, &after), adf.as_ref());
     let on_screen = args.format == CompareFormat::Text
         && args.output.is_none()
         && !args.no_screen
@@ -83,8 +83,8 @@ fn load(args: &CompareArgs, path: &str) -> Result<Loaded> {
         reference: None,
         say: true,
     };
-    let df = match &args.dockerfile {
-        Some(p) => Some(read_dockerfile(p, &args.build_args)?),
+    let df = match &args.df.dockerfile {
+        Some(p) => Some(read_dockerfile(p, &args.df.build_args)?),
         None => None,
     };
     Ok(report::load_record(
@@ -99,7 +99,7 @@ fn load(args: &CompareArgs, path: &str) -> Result<Loaded> {
 
 /// The Dockerfile, expanded with the side's record's build arguments under the user's own.
 fn dockerfile(args: &CompareArgs, side: &Loaded) -> Result<Option<Dockerfile>> {
-    let Some(path) = &args.dockerfile else {
+    let Some(path) = &args.df.dockerfile else {
         return Ok(None);
     };
     let mut all: Vec<(String, String)> = side
@@ -108,22 +108,25 @@ fn dockerfile(args: &CompareArgs, side: &Loaded) -> Result<Option<Dockerfile>> {
         .as_ref()
         .map(|r| r.build_args.clone().into_iter().collect())
         .unwrap_or_default();
-    all.extend(args.build_args.iter().cloned());
+    all.extend(args.df.build_args.iter().cloned());
     read_dockerfile(path, &all).map(Some)
 }
 
-/// The build arguments each side's record says it used.
-fn record_args(before: &Loaded, after: &Loaded) -> Args {
-    let of = |l: &Loaded| {
-        l.build
+/// The build arguments each side used: its record's, then `--build-arg-before`/`-after`.
+fn side_args(args: &CompareArgs, before: &Loaded, after: &Loaded) -> Args {
+    let of = |l: &Loaded, given: &[(String, String)]| {
+        let mut m = l
+            .build
             .record
             .as_ref()
             .map(|r| r.build_args.clone())
-            .unwrap_or_default()
+            .unwrap_or_default();
+        m.extend(given.iter().cloned());
+        m
     };
     Args {
-        before: of(before),
-        after: of(after),
+        before: of(before, &args.args_before),
+        after: of(after, &args.args_after),
     }
 }
 

@@ -46,8 +46,7 @@ fn replay_args(args: &HistoryArgs, path: &Path) -> ReplayArgs {
         bundle: BundleArgs::default(),
         speed: 0.0,
         instant: true,
-        dockerfile: args.dockerfile.clone(),
-        build_args: args.build_args.clone(),
+        df: args.df.clone(),
         screen: args.screen.clone(),
     }
 }

@@ -18,7 +18,7 @@ pub fn run(args: ReplayArgs) -> Outcome {
     if args.bundle.list {
         return super::report::list(&args.log);
     }
-    let dockerfile = dockerfile_arg(args.dockerfile.as_deref(), &args.build_args)?;
+    let dockerfile = dockerfile_arg(args.df.dockerfile.as_deref(), &args.df.build_args)?;
     // A pipe (`-`, a FIFO, `<(…)`) can be read once: no check ahead, no restart.
     let once = args.log == "-" || !is_regular_file(&args.log);
     if !once {

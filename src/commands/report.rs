@@ -32,7 +32,7 @@ pub fn run(args: ReportArgs) -> Outcome {
     if args.bundle.list {
         return list(&args.log);
     }
-    let dockerfile = dockerfile_arg(args.dockerfile.as_deref(), &args.build_args)?;
+    let dockerfile = dockerfile_arg(args.df.dockerfile.as_deref(), &args.df.build_args)?;
     // The text report prints only the last lines of failed steps: keep a small tail per vertex.
     // The HTML report shows each step's output: keep more of it.
     let html_logs = args.format == Format::Html && !args.no_logs;
@@ -54,7 +54,7 @@ pub fn run(args: ReportArgs) -> Outcome {
         return compare_with(truth, retention, dockerfile.as_ref(), &loaded, &analysis);
     }
     write(&args, &mut |w| render(w, &args, &loaded, &analysis))?;
-    let source = args.dockerfile.as_deref().unwrap_or(&loaded.name);
+    let source = args.df.dockerfile.as_deref().unwrap_or(&loaded.name);
     otlp::send_if_asked(args.otlp.otlp.as_deref(), source, &loaded.build, &analysis);
     let code = exit_of(&loaded.build, &analysis);
     Ok(check::apply(
@@ -68,14 +68,14 @@ pub fn run(args: ReportArgs) -> Outcome {
 /// The Dockerfile (`-f`) read again with a build record's `--build-arg`s under the user's own,
 /// when the log is a record that has any.
 fn with_record_args(args: &ReportArgs, loaded: &Loaded) -> Result<Option<Dockerfile>> {
-    let (Some(path), Some(record)) = (&args.dockerfile, &loaded.build.record) else {
+    let (Some(path), Some(record)) = (&args.df.dockerfile, &loaded.build.record) else {
         return Ok(None);
     };
     if record.build_args.is_empty() {
         return Ok(None);
     }
     let mut all: Vec<(String, String)> = record.build_args.clone().into_iter().collect();
-    all.extend(args.build_args.iter().cloned());
+    all.extend(args.df.build_args.iter().cloned());
     read_dockerfile(path, &all).map(Some)
 }
 
@@ -101,7 +101,7 @@ fn render(
     loaded: &Loaded,
     analysis: &Analysis,
 ) -> io::Result<()> {
-    let title = args.dockerfile.as_deref().unwrap_or(&loaded.name);
+    let title = args.df.dockerfile.as_deref().unwrap_or(&loaded.name);
     let (name, build) = (&loaded.name, &loaded.build);
     match args.format {
         Format::Json => json::write(w, name, build, analysis),

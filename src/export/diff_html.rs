@@ -7,7 +7,9 @@ use std::fmt::Write;
 use super::diff_text::{in_order, side_line, went};
 use super::svg::escape;
 use crate::analysis::{short_name, Analysis};
-use crate::chart::words::{cause_words, lock_wait_sentence, secs, seen, signed};
+use crate::chart::words::{
+    cause_words, lock_wait_sentence, overlap_change, race_sentence, secs, seen, signed,
+};
 use crate::diff::{Cause, Diff, Match, Side, StepDiff};
 use crate::graph::Step;
 use crate::model::Nanos;
@@ -138,26 +140,12 @@ fn lane(step: Option<&Step>, zero: Option<Nanos>, span: Nanos, class: &str) -> S
 
 fn races(out: &mut String, d: &Diff, before: &Analysis, after: &Analysis) {
     out.push_str("<h2>Races and critical paths</h2>\n<ul>\n");
-    for r in &d.races {
-        let took = |f: &Option<String>| f.clone().unwrap_or_else(|| "nobody".into());
-        let flipped = if r.flipped() { " — it flipped" } else { "" };
-        let line = format!(
-            "{} took {} first before, {} after{flipped}",
-            took(&r.before),
-            r.cache,
-            took(&r.after)
-        );
-        let _ = writeln!(out, "<li>{}</li>", escape(&line));
-    }
-    for o in &d.overlaps {
-        let t = |n: Option<i64>| n.map_or("not at all".into(), secs);
-        let line = format!(
-            "{} ran alongside {}: {} before, {} after",
-            o.stage,
-            o.source,
-            t(o.before),
-            t(o.after)
-        );
+    for line in d
+        .races
+        .iter()
+        .map(race_sentence)
+        .chain(d.overlaps.iter().map(overlap_change))
+    {
         let _ = writeln!(out, "<li>{}</li>", escape(&line));
     }
     for (when, a) in [("before", before), ("after", after)] {

@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use crate::analysis::{short_name, Analysis};
 use crate::chart::words::{
-    cause_words, cut, lock_wait_sentence, outcome_words, secs, seen, signed, wrap,
+    cause_words, cut, lock_wait_sentence, outcome_words, overlap_change, race_sentence, secs, seen,
+    signed, wrap,
 };
 use crate::diff::{Cause, Diff, Match, Side, StepDiff, Totals};
 use crate::model::visible;
@@ -236,29 +237,12 @@ fn races(out: &mut String, d: &Diff, before: &Analysis, after: &Analysis, width:
         return;
     }
     let _ = writeln!(out, "Races");
-    for r in &d.races {
-        let took = |f: &Option<String>| {
-            f.clone()
-                .unwrap_or_else(|| "nobody (not in that build)".into())
-        };
-        let verdict = if r.flipped() { " — it flipped" } else { "" };
-        let line = format!(
-            "{} took {} first before, {} after{verdict}",
-            took(&r.before),
-            visible(&r.cache),
-            took(&r.after)
-        );
-        out.push_str(&wrap(&line, width, "  "));
-    }
-    for o in &d.overlaps {
-        let t = |n: Option<i64>| n.map_or("not at all".into(), secs);
-        let line = format!(
-            "{} ran alongside {}: {} before, {} after",
-            o.stage,
-            o.source,
-            t(o.before),
-            t(o.after)
-        );
+    for line in d
+        .races
+        .iter()
+        .map(race_sentence)
+        .chain(d.overlaps.iter().map(overlap_change))
+    {
         out.push_str(&wrap(&line, width, "  "));
     }
     for (when, a) in [("before", before), ("after", after)] {
