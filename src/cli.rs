@@ -93,9 +93,9 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// How builds run and what is checked after them (the live build and `repeat`).
+/// The docker CLI we run.
 #[derive(Debug, Clone, Args)]
-pub struct EngineOptions {
+pub struct DockerBin {
     /// The docker binary to run.
     #[arg(
         long,
@@ -104,6 +104,13 @@ pub struct EngineOptions {
         default_value = "docker"
     )]
     pub docker: String,
+}
+
+/// How builds run and what is checked after them (the live build and `repeat`).
+#[derive(Debug, Clone, Args)]
+pub struct EngineOptions {
+    #[command(flatten)]
+    pub bin: DockerBin,
 
     /// How to build: auto (buildx when the docker CLI has it, else the Engine API), cli (the
     /// docker CLI: buildx, or `DOCKER_BUILDKIT=1 docker build --progress=plain` without it), api
@@ -227,14 +234,8 @@ pub struct BakeArgs {
     #[arg(last = true, value_name = "BAKE_ARGS", allow_hyphen_values = true)]
     pub bake_args: Vec<String>,
 
-    /// The docker binary to run.
-    #[arg(
-        long,
-        value_name = "PATH",
-        env = "BUILDX_GANTT_DOCKER",
-        default_value = "docker"
-    )]
-    pub docker: String,
+    #[command(flatten)]
+    pub bin: DockerBin,
 
     /// After the bake, check each target's image has a layer for every RUN/COPY/ADD of its
     /// stage (needs the images in the daemon: buildx's docker driver, or --load).
@@ -351,14 +352,8 @@ pub struct HistoryArgs {
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<String>,
 
-    /// The docker binary to run.
-    #[arg(
-        long,
-        value_name = "PATH",
-        env = "BUILDX_GANTT_DOCKER",
-        default_value = "docker"
-    )]
-    pub docker: String,
+    #[command(flatten)]
+    pub bin: DockerBin,
 
     #[command(flatten)]
     pub df: DockerfileArgs,
@@ -627,14 +622,8 @@ pub struct RepeatArgs {
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// The docker binary to check.
-    #[arg(
-        long,
-        value_name = "PATH",
-        env = "BUILDX_GANTT_DOCKER",
-        default_value = "docker"
-    )]
-    pub docker: String,
+    #[command(flatten)]
+    pub bin: DockerBin,
 }
 
 #[derive(Debug, Args)]

@@ -14,10 +14,11 @@ use crate::source::request::BuildRequest;
 use crate::source::runner::Runner;
 
 pub fn run(args: BakeArgs) -> Outcome {
-    child::check_buildx(&args.docker).map_err(|e| eyre!("bake needs the buildx plugin: {e}"))?;
+    child::check_buildx(&args.bin.docker)
+        .map_err(|e| eyre!("bake needs the buildx plugin: {e}"))?;
     let mut request = request(&args)?;
     if args.verify_layers {
-        request.bake = bake::print(&args.docker, &request.buildx_args).map_err(|e| eyre!(e))?;
+        request.bake = bake::print(&args.bin.docker, &request.buildx_args).map_err(|e| eyre!(e))?;
         request.verify_layers = true;
     }
     eprintln!(
@@ -69,7 +70,7 @@ fn request(args: &BakeArgs) -> Result<BuildRequest> {
     argv.extend(args.bake_args.iter().cloned());
     argv.extend(args.targets.iter().cloned());
     let runner = Runner::Cli {
-        docker: args.docker.clone(),
+        docker: args.bin.docker.clone(),
         plan: Plan::Bake,
     };
     Ok(BuildRequest::new("", ".", &argv, runner))

@@ -29,7 +29,7 @@ pub fn request(
 
     let (runner, notice) = Runner::choose(
         engine.engine.into(),
-        &engine.docker,
+        &engine.bin.docker,
         engine.plain,
         buildx_args,
     )

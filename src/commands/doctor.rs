@@ -8,7 +8,7 @@ use crate::doctor;
 use crate::exit::Exit;
 
 pub fn run(args: DoctorArgs) -> Outcome {
-    let d = doctor::diagnose(&args.docker);
-    write_out(&d.render(&args.docker))?;
+    let d = doctor::diagnose(&args.bin.docker);
+    write_out(&d.render(&args.bin.docker))?;
     Ok(Exit::of_build(!d.can_build()))
 }

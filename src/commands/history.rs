@@ -13,7 +13,7 @@ use crate::model::visible;
 use crate::source::history;
 
 pub fn run(args: HistoryArgs) -> Outcome {
-    let entries = history::list(&args.docker, args.builder.as_deref()).map_err(|e| eyre!(e))?;
+    let entries = history::list(&args.bin.docker, args.builder.as_deref()).map_err(|e| eyre!(e))?;
     if args.list {
         let lines: String = entries
             .iter()
@@ -28,7 +28,7 @@ pub fn run(args: HistoryArgs) -> Outcome {
     }
     let entry = history::resolve(&entries, args.reference.as_deref()).map_err(|e| eyre!(e))?;
     let file = Exported::new(args.output.as_deref(), entry.id());
-    history::export(&args.docker, &[&entry.reference], file.path()).map_err(|e| eyre!(e))?;
+    history::export(&args.bin.docker, &[&entry.reference], file.path()).map_err(|e| eyre!(e))?;
     if args.output.is_some() {
         eprintln!(
             "buildx-gantt: saved {} to {} (buildx-gantt report {})",
