@@ -89,9 +89,15 @@ pub fn run_request(mut request: BuildRequest, how: How) -> Outcome {
     // Whatever happened on screen, the build does not outlive us.
     let status = build.job.wait_cancelled(child::CANCEL_GRACE);
     run::take_rest(&mut app, &mut feed, Some(Duration::from_secs(2)));
-    let mut code = exit_code(ending?, status, build.job.was_cancelled());
+    let ending = ending?;
+    let mut code = exit_code(ending, status, build.job.was_cancelled());
     note_exit(&request, &mut app, code);
-    let kept = keep_record::keep(&request, &build, origin, &mut app.build);
+    // Nobody is left to wait for the record when the terminal hung up.
+    let kept = if ending == Ending::HungUp {
+        Kept::Not(None)
+    } else {
+        keep_record::keep(&request, &build, origin, &mut app.build)
+    };
     // The build as it ended: for the report and for --check.
     let analysis = Analysis::of(&app.build, app.dockerfile.as_ref());
     tell_outcome(&app, &analysis, code);

@@ -11,7 +11,7 @@ use super::docker_cli;
 
 /// Listing asks the builder only; exporting may wait for a build to be finalized.
 const LIST_DEADLINE: Duration = Duration::from_secs(20);
-const EXPORT_DEADLINE: Duration = Duration::from_secs(120);
+const EXPORT_DEADLINE: Duration = Duration::from_secs(30);
 
 /// One record, as `docker buildx history ls --format json` prints it.
 #[derive(Debug, Clone, Deserialize)]

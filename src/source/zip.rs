@@ -76,7 +76,8 @@ fn header(z: &mut impl Read) -> Result<Header, String> {
     z.read_exact(&mut name).map_err(bad)?;
     io::copy(&mut z.take(extra_len), &mut io::sink()).map_err(bad)?;
     Ok(Header {
-        name: String::from_utf8_lossy(&name).into_owned(),
+        // An entry's name is the archive's text, not ours: shown, it must not drive a terminal.
+        name: crate::model::visible(&String::from_utf8_lossy(&name)).into_owned(),
         method: u16_at(8),
         descriptor: flags & 0x08 != 0 || size == u32::MAX,
         encrypted: flags & 0x01 != 0,
