@@ -8,7 +8,7 @@ mod overlap;
 mod summary;
 
 pub use crate::graph::{
-    intersect, measure, merge, Dependency, Evidence, Span, Stage, Step, StepId,
+    intersect, measure, merge, Dependency, Evidence, Few, Span, Stage, Step, StepId,
 };
 pub use cache::{short_name, CacheHazard, CacheUse};
 pub use critical::CriticalPath;
@@ -98,22 +98,25 @@ impl Analysis {
         merged(out)
     }
 
-    /// When each step ran alongside its stage's source: `(proven, only possible)`, merged; for
-    /// the steps that did, by step id.
-    pub fn step_overlaps(&self) -> HashMap<StepId, Red> {
-        let mut out: HashMap<StepId, Red> = HashMap::new();
+    /// When each step ran alongside its stage's source: `(proven, only possible)`, merged; by
+    /// step id (empty for the steps that did not). One span is kept inline: a huge build's red is
+    /// mostly one stretch a step.
+    pub fn step_overlaps(&self) -> Vec<StepRed> {
+        let mut out: Vec<StepRed> = vec![Default::default(); self.steps.len()];
         for p in self.overlaps.iter().flat_map(|o| &o.pairs) {
-            let red = out.entry(p.step).or_default();
-            match p.certainty {
-                Certainty::Certain => red.0.extend(p.spans.iter().copied()),
-                Certainty::Possible => red.1.extend(p.spans.iter().copied()),
-            }
+            let red = &mut out[p.step];
+            let spans = match p.certainty {
+                Certainty::Certain => &mut red.0,
+                Certainty::Possible => &mut red.1,
+            };
+            p.spans.iter().for_each(|&s| spans.push(s));
         }
-        for red in out.values_mut() {
-            *red = (
-                merge(std::mem::take(&mut red.0)),
-                merge(std::mem::take(&mut red.1)),
-            );
+        for (red, maybe) in &mut out {
+            for spans in [red, maybe] {
+                if spans.len() > 1 {
+                    *spans = merge(spans.to_vec()).into();
+                }
+            }
         }
         out
     }
@@ -169,6 +172,8 @@ fn targets_of<'a>(steps: impl Iterator<Item = &'a Step>) -> Vec<&'a str> {
 
 /// Time drawn red (proven) and dim red (only possible).
 pub type Red = (Vec<Span>, Vec<Span>);
+/// [`Red`] of one step.
+pub type StepRed = (Few<Span>, Few<Span>);
 
 fn merged<K: Eq + Hash>(map: HashMap<K, Red>) -> HashMap<K, Red> {
     map.into_iter()

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::words::{alongside_label, info, internal_label, shared_note, stage_label, step_label};
-use crate::analysis::{measure, merge, Analysis, Certainty, Red, Span, Step, StepId};
+use crate::analysis::{measure, merge, Analysis, Certainty, Red, Span, Step, StepId, StepRed};
 use crate::model::{Nanos, State};
 
 /// What stays the same for a row while the build changes (selection and folds follow it).
@@ -243,7 +243,7 @@ struct Ctx<'a> {
     /// By step id: on a hazard, on the critical path, red, the cache it took first.
     hazard: Vec<bool>,
     critical: Vec<bool>,
-    step_red: HashMap<StepId, Red>,
+    step_red: Vec<StepRed>,
     took_first: Vec<Option<&'a str>>,
     stage_red: HashMap<&'a str, Red>,
     /// How many bake targets the build has.
@@ -351,10 +351,7 @@ impl<'a> Ctx<'a> {
 
     fn step_row(&self, id: StepId) -> Row {
         let s = &self.a.steps[id];
-        let (red, maybe) = self
-            .step_red
-            .get(&id)
-            .map_or((&[][..], &[][..]), |r| (&r.0, &r.1));
+        let (red, maybe) = (&self.step_red[id].0, &self.step_red[id].1);
         let mut segments: Vec<Segment> = state_segments(&s.spans, s.state).collect();
         // A wait of a few milliseconds is mounting; only a longer one is drawn (and said).
         let waited = s

@@ -87,8 +87,8 @@ pub fn write(
     };
     svg::write(w, title, source, build, a, &chart)?;
     w.write_all(CHART_END.as_bytes())?;
+    sections(w, build, a)?;
     let mut out = String::new();
-    sections(&mut out, build, a);
     let _ = writeln!(
         out,
         r#"<p class="dim">Made by buildx-gantt {} from {}. The JSON report (schema {} v{}) is embedded in this page: <code>JSON.parse(document.getElementById("report-json").textContent)</code>.</p>"#,
@@ -205,7 +205,11 @@ section h2 {{ font-size: 17px; margin: 22px 0 6px; }}
 }
 
 /// What the build means, as the text report says it.
-fn sections(out: &mut String, build: &Build, a: &Analysis) {
+/// The verdicts under the chart, written as they are made (a huge build's list of step pairs is
+/// never held whole).
+fn sections(w: &mut dyn io::Write, build: &Build, a: &Analysis) -> io::Result<()> {
+    let mut buf = String::new();
+    let out = &mut buf;
     let link = |id: usize| {
         format!(
             r##"<a href="#step={id}">{}</a>"##,
@@ -226,6 +230,10 @@ fn sections(out: &mut String, build: &Build, a: &Analysis) {
                     link(pair.source_step),
                     secs(pair.duration)
                 );
+                if out.len() > 1 << 16 {
+                    w.write_all(out.as_bytes())?;
+                    out.clear();
+                }
             }
             out.push_str("</ul>\n");
         }
@@ -311,6 +319,7 @@ fn sections(out: &mut String, build: &Build, a: &Analysis) {
         out.push_str("</ul>\n");
     }
     out.push_str("</section>\n");
+    w.write_all(out.as_bytes())
 }
 
 /// The page's script: zoom and pan by rewriting the time-positioned shapes (`data-t="start end"`,

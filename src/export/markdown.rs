@@ -124,7 +124,7 @@ fn gantt(out: &mut String, a: &Analysis) {
     for (name, ids) in sections {
         let tasks: Vec<String> = ids
             .iter()
-            .filter_map(|&id| task(a, id, zero, red.get(&id).is_some_and(|r| !r.0.is_empty())))
+            .filter_map(|&id| task(a, id, zero, !red[id].0.is_empty()))
             .collect();
         if tasks.is_empty() {
             continue;

@@ -99,7 +99,7 @@ pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
             stage
                 .steps
                 .iter()
-                .flat_map(|&s| steps[s].spans.clone())
+                .flat_map(|&s| steps[s].spans.iter().copied())
                 .collect(),
         );
     }

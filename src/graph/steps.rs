@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::few::Few;
 use super::intervals::{merge, Span};
 use crate::dockerfile::Dockerfile;
 use crate::model::{Build, Interval, Nanos, State, StepKind, StepName, VertexId};
@@ -16,15 +17,15 @@ pub struct Step {
     /// The name as BuildKit shows it (`[builder 2/3] RUN …`).
     pub name: Arc<str>,
     pub parsed: Arc<StepName>,
-    pub vertexes: Vec<VertexId>,
+    pub vertexes: Few<VertexId>,
     /// The stage this step is named after (with the platform first in multi-platform builds).
     pub stage: Option<Arc<str>>,
     /// Every run of every member vertex, by start (a lone vertex's own, shared).
     pub intervals: Arc<[Interval]>,
     /// The runs merged into disjoint spans (best estimates; a running one ends at the horizon).
-    pub spans: Vec<Span>,
+    pub spans: Few<Span>,
     pub state: State,
-    pub inputs: Vec<StepId>,
+    pub inputs: Few<StepId>,
     pub error: Option<Box<str>>,
     /// The bake targets that needed it (its vertexes'), empty outside bake.
     pub targets: Vec<String>,
@@ -156,11 +157,11 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
             stage: stage_key(&parsed, dockerfile).map(|k| intern(&mut stage_names, k)),
             name,
             parsed,
-            vertexes: vec![vid],
+            vertexes: Few::One(vid),
             intervals: Arc::new([]),
-            spans: Vec::new(),
+            spans: Few::Empty,
             state: State::Waiting,
-            inputs: Vec::new(),
+            inputs: Few::Empty,
             error: None,
             targets: v.targets.clone(),
             platform: None,
@@ -180,7 +181,8 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
                 .iter()
                 .filter_map(|i| Some((i.start.best, i.end.map(|e| e.best).or(horizon)?)))
                 .collect(),
-        );
+        )
+        .into();
         step.intervals = intervals;
         step.state = combine(members.clone().map(|v| v.state()));
         step.wait = members
@@ -198,7 +200,7 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
             .collect();
         inputs.sort_unstable();
         inputs.dedup();
-        step.inputs = inputs;
+        step.inputs = inputs.into();
     }
     steps
 }
