@@ -25,6 +25,14 @@ struct Received {
 
 /// A receiver on a loopback port that answers each request 200 and hands it over.
 fn receiver() -> (String, mpsc::Receiver<Received>) {
+    receiver_answering("200 OK", "{}")
+}
+
+/// …answering with this status line and body.
+fn receiver_answering(
+    status: &'static str,
+    reply: &'static str,
+) -> (String, mpsc::Receiver<Received>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
     let (tx, rx) = mpsc::channel();
@@ -50,9 +58,11 @@ fn receiver() -> (String, mpsc::Receiver<Received>) {
                 .unwrap_or(0);
             let mut body = vec![0u8; len];
             r.read_exact(&mut body).unwrap();
-            let _ = conn.write_all(
-                b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-type: application/json\r\n\r\n{}",
+            let answer = format!(
+                "HTTP/1.1 {status}\r\ncontent-length: {}\r\ncontent-type: text/plain\r\n\r\n{reply}",
+                reply.len()
             );
+            let _ = conn.write_all(answer.as_bytes());
             let _ = tx.send(Received {
                 path,
                 headers,
@@ -266,4 +276,21 @@ fn a_live_build_sends_its_trace_when_it_ends() {
     let r = ExportTraceServiceRequest::decode(got.body.as_slice()).unwrap();
     let (_, a) = analyse("race/rawjson-pass.jsonl");
     check_trace(&r, &a);
+}
+
+#[test]
+fn a_receiver_that_refuses_the_trace_is_said_with_its_answer() {
+    let (url, rx) = receiver_answering("503 Service Unavailable", "overloaded, try later");
+    let log = fixture("race/rawjson-pass.jsonl");
+    let out = bin()
+        .args(["report", log.to_str().unwrap(), "--otlp", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(rx.recv_timeout(std::time::Duration::from_secs(10)).is_ok());
+    let said = stderr(&out);
+    assert!(
+        said.contains("the receiver answered 503: overloaded, try later"),
+        "{said}"
+    );
 }

@@ -174,8 +174,8 @@ async fn post(t: &Target, body: Vec<u8>, content_type: &str) -> Result<u16, Stri
     if resp.status().is_success() {
         return Ok(status);
     }
-    let text = resp
-        .into_body()
+    // What a receiver says is read only so far: it is theirs, not ours to hold whole.
+    let text = http_body_util::Limited::new(resp.into_body(), 4096)
         .collect()
         .await
         .map(|b| String::from_utf8_lossy(&b.to_bytes()).into_owned())
