@@ -112,10 +112,7 @@ pub fn diff(before: &Side, after: &Side, args: &Args, dockerfile: Option<&Docker
     let (bs, as_) = (&before.a.steps, &after.a.steps);
     let pairs = matching::pair(bs, as_);
     let mut causes = causes::find(bs, as_, &pairs, args, dockerfile);
-    let because: BTreeMap<StepId, Vec<StepId>> = causes
-        .keys()
-        .map(|&id| (id, roots_of(&causes, id)))
-        .collect();
+    let because = roots_of(&causes);
     let seen = |steps: &[crate::graph::Step], id: Option<StepId>| {
         id.map(|i| Seen {
             state: steps[i].state,
@@ -151,24 +148,44 @@ pub fn diff(before: &Side, after: &Side, args: &Args, dockerfile: Option<&Docker
     }
 }
 
-/// The root causes a following step comes down from (none for a root itself).
-fn roots_of(causes: &BTreeMap<StepId, Cause>, id: StepId) -> Vec<StepId> {
-    let mut out = std::collections::BTreeSet::new();
-    let mut todo = vec![id];
-    let mut seen = HashSet::new();
-    while let Some(i) = todo.pop() {
-        if !seen.insert(i) {
-            continue;
-        }
-        match causes.get(&i) {
-            Some(Cause::Follows(up)) => todo.extend(up),
-            Some(_) if i != id => {
-                out.insert(i);
+/// The root causes each following step comes down from (none for a root itself), each step's
+/// worked out once (a long chain of followers must not be walked again for every step on it).
+fn roots_of(causes: &BTreeMap<StepId, Cause>) -> BTreeMap<StepId, Vec<StepId>> {
+    let ups = |id: StepId| match causes.get(&id) {
+        Some(Cause::Follows(up)) => up.as_slice(),
+        _ => &[],
+    };
+    // For each step: the roots below it, itself for a root.
+    let mut below: BTreeMap<StepId, Vec<StepId>> = BTreeMap::new();
+    let mut visiting = HashSet::new();
+    for &start in causes.keys() {
+        let mut stack = vec![(start, false)];
+        while let Some((id, expanded)) = stack.pop() {
+            if below.contains_key(&id) || (!expanded && !visiting.insert(id)) {
+                continue;
             }
-            _ => {}
+            if !expanded {
+                stack.push((id, true));
+                stack.extend(ups(id).iter().map(|&u| (u, false)));
+                continue;
+            }
+            let mine: std::collections::BTreeSet<StepId> = match causes.get(&id) {
+                Some(Cause::Follows(up)) => up
+                    .iter()
+                    .flat_map(|u| below.get(u).into_iter().flatten().copied())
+                    .collect(),
+                _ => [id].into(),
+            };
+            below.insert(id, mine.into_iter().collect());
         }
     }
-    out.into_iter().collect()
+    below
+        .into_iter()
+        .map(|(id, roots)| match causes.get(&id) {
+            Some(Cause::Follows(_)) => (id, roots),
+            _ => (id, Vec::new()),
+        })
+        .collect()
 }
 
 fn totals(side: &Side) -> Totals {
@@ -273,4 +290,34 @@ fn path_changes(before: &Analysis, after: &Analysis, pairs: &[Pair]) -> (Vec<Ste
         })
         .collect();
     (added, removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn followers_come_down_from_their_roots_through_diamonds_and_long_chains() {
+        // 0 is a root; 1 and 2 follow 0; 3 follows 1 and 2; 4 is a root; 5 follows 3 and 4.
+        let mut causes = BTreeMap::new();
+        causes.insert(0, Cause::Context);
+        causes.insert(1, Cause::Follows(vec![0]));
+        causes.insert(2, Cause::Follows(vec![0]));
+        causes.insert(3, Cause::Follows(vec![1, 2]));
+        causes.insert(4, Cause::Image);
+        causes.insert(5, Cause::Follows(vec![3, 4]));
+        let r = roots_of(&causes);
+        assert_eq!(r[&0], Vec::<StepId>::new());
+        assert_eq!(r[&3], vec![0]);
+        assert_eq!(r[&5], vec![0, 4]);
+        // A chain of 100,000 followers is worked out once, not walked for each (quadratic).
+        let n = 100_000;
+        let mut chain = BTreeMap::new();
+        chain.insert(0, Cause::Context);
+        for i in 1..n {
+            chain.insert(i, Cause::Follows(vec![i - 1]));
+        }
+        let r = roots_of(&chain);
+        assert_eq!(r[&(n - 1)], vec![0]);
+    }
 }
