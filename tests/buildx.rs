@@ -515,12 +515,25 @@ fn the_bake_race_as_it_happened(out: &Output, rec: &Path, cache_id: &str) {
         })
         .unwrap_or_else(|| panic!("no deps/api hazard: {all}"));
     assert_eq!(h.first == Some(h.reader.step), code == Some(1), "{all}");
+    // Each target's stage ran alongside deps, or (the build record's trace says) one of them was
+    // waiting for the cache the other held: waiting is not running.
+    let deps = a
+        .steps
+        .iter()
+        .find(|s| s.name.contains("[deps 1/1]"))
+        .map(|s| s.id);
+    let in_stage = |id: usize, stage: &str| a.steps[id].stage.as_deref() == Some(stage);
     for stage in ["api", "worker"] {
-        let o = a
+        let alongside = a
             .overlaps
             .iter()
-            .find(|o| o.stage == stage && o.source == "deps");
-        assert!(o.is_some(), "{stage} alongside deps: {all}");
+            .any(|o| o.stage == stage && o.source == "deps");
+        // (A step may wait for several holders in turn: the one said is the last.)
+        let took_turns = a
+            .lock_waits
+            .iter()
+            .any(|w| w.holder.is_some() && (in_stage(w.step, stage) || Some(w.step) == deps));
+        assert!(alongside || took_turns, "{stage} alongside deps: {all}");
     }
 }
 
@@ -722,8 +735,8 @@ fn a_live_build_keeps_its_record_and_history_opens_it_with_its_lock_waits() {
     // The waiter is the hazard's second: who held the cache took it first.
     let a = analysed(&b, &ctx, &build_args(&cache_id));
     let h = &a.hazards[0];
-    let w = &a.lock_waits[0];
-    assert_eq!(Some(w.holder.unwrap()), h.first, "{}", b.show());
+    let w = a.lock_waits.iter().find(|w| w.holder.is_some()).unwrap();
+    assert_eq!(w.holder, h.first, "{}", b.show());
     assert!([h.writer.step, h.reader.step].contains(&w.step));
     live_chart_is_the_recordings_report(&b, &ctx);
     // The record reads as the build went.
@@ -735,7 +748,15 @@ fn a_live_build_keeps_its_record_and_history_opens_it_with_its_lock_waits() {
     let r: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     assert_eq!(r["record"]["build_args"]["CACHE_ID"], cache_id.as_str());
     let reference = r["record"]["ref"].as_str().unwrap().to_string();
-    assert_eq!(r["lock_waits"].as_array().map(Vec::len), Some(1), "{r}");
+    // One step waited for the lock the other held (a slow mount under load may add a wait
+    // of its own, held by nobody).
+    let held: Vec<&serde_json::Value> = r["lock_waits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| !w["holder"].is_null())
+        .collect();
+    assert_eq!(held.len(), 1, "{r}");
     // `history` opens the latest build of the builder: this one, with its lock wait.
     let out = history(&cli, &["--builder", "buildkit-remote"]);
     assert_eq!(out.status.code(), b.code(), "{}", stderr(&out));

@@ -468,3 +468,28 @@ fn a_failed_build_record_exits_1_with_buildkits_error() {
         "{text}"
     );
 }
+
+#[test]
+fn a_slow_mount_is_a_wait_held_by_nobody() {
+    // Recorded by CI's own run of the race on buildkit-remote: both steps asked for their
+    // containers at once; [stage-2 2/4]'s mounts took 0.10 s (nobody held the cache: [builder 2/3]
+    // was waiting too), then [builder 2/3] waited 0.20 s for the lock [stage-2 2/4] held. The
+    // trace's clock starts [builder 2/3]'s wait 3 µs after the progress says the step started:
+    // that sliver is not execution.
+    let (_, a) = analyse("records/race-slow-mount.dockerbuild");
+    let (builder, reader) = (step(&a, "[builder 2/3]"), step(&a, "[stage-2 2/4]"));
+    let of = |s| a.lock_waits.iter().find(|w| w.step == s).unwrap();
+    assert_eq!(of(builder).holder, Some(reader));
+    assert_eq!(of(reader).holder, None);
+    assert_eq!(a.hazards[0].first, Some(reader));
+    let path = fixture("records/race-slow-mount.dockerbuild");
+    let out = run(
+        &["report", path.to_str().unwrap(), "--color", "never"],
+        None,
+    );
+    let text = stdout(&out).replace("\n  ", " ");
+    assert!(
+        text.contains("[stage-2 2/4] waited 0.10s for its mounts"),
+        "{text}"
+    );
+}

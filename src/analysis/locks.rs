@@ -9,6 +9,9 @@ use crate::model::Nanos;
 /// A wait shorter than this is mounting, not waiting for anyone: not worth a sentence.
 pub const WORTH_SAYING: Nanos = 100_000_000;
 
+/// Execution shorter than this inside a wait is the two clocks (trace, progress) disagreeing.
+const HELD_AT_LEAST: Nanos = 1_000_000;
+
 /// One step that waited for its mounts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockWait {
@@ -47,10 +50,11 @@ fn wait_of(steps: &[Step], s: &Step) -> LockWait {
     let mine = caches(s);
     let held = |o: &Step| -> Option<(Nanos, String)> {
         let shared = caches(o).into_iter().find(|c| mine.contains(c))?;
+        // It held the lock if it executed (for more than a clock's slack) while this one waited.
         let ran = o.executing();
         let end = ran
             .iter()
-            .filter(|(a, b)| *a < until && *b > from)
+            .filter(|(a, b)| b.min(&until) - a.max(&from) > HELD_AT_LEAST)
             .map(|x| x.1)
             .max()?;
         Some((end, shared))

@@ -71,11 +71,22 @@ impl Step {
         self.wait.map_or(0, |(a, b)| (b - a).max(0))
     }
 
-    /// When it executed: its spans without the time it waited for its mounts.
+    /// When it executed: its spans without the time it waited for its mounts. The trace's clock
+    /// and the progress's differ by a little: a wait that begins just after the step's start
+    /// begins at it (no sliver of "execution" before the wait).
     pub fn executing(&self) -> std::borrow::Cow<'_, [Span]> {
+        const SLACK: Nanos = 10_000_000;
         match self.wait.filter(|(a, b)| b > a) {
             None => std::borrow::Cow::Borrowed(&self.spans),
-            Some(w) => std::borrow::Cow::Owned(super::intervals::subtract(&self.spans, w)),
+            Some((a, b)) => {
+                let start = self.spans.first().map_or(a, |s| s.0);
+                let a = if a >= start && a - start <= SLACK {
+                    start
+                } else {
+                    a
+                };
+                std::borrow::Cow::Owned(super::intervals::subtract(&self.spans, (a, b)))
+            }
         }
     }
 
