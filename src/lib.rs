@@ -26,3 +26,16 @@ pub(crate) mod repeat;
 pub mod report;
 pub mod source;
 pub mod ui;
+/// A huge build keeps one step, one vertex and one parsed name per line of its log: their size
+/// is most of the report's memory (see the README's benchmarks), so it may only shrink.
+#[cfg(test)]
+mod footprint {
+    use std::mem::size_of;
+
+    #[test]
+    fn what_a_huge_build_keeps_per_step_stays_small() {
+        assert!(size_of::<crate::graph::Step>() <= 152);
+        assert!(size_of::<crate::model::Vertex>() <= 104);
+        assert!(size_of::<crate::model::StepName>() <= 64);
+    }
+}

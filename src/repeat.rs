@@ -262,7 +262,7 @@ fn failure_reason(build: &Build, a: &Analysis) -> String {
         Some(s) => format!(
             "{} failed: {}",
             short_name(s),
-            s.error.clone().unwrap_or_default()
+            s.error().unwrap_or_default()
         ),
         None => build
             .error_message()

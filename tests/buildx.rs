@@ -612,7 +612,7 @@ fn a_multi_platform_race_is_told_per_platform() {
             panic!("no hazard for {p}: {}", b.show());
         };
         for s in [h.writer.step, h.reader.step] {
-            assert_eq!(a.steps[s].platform.as_deref(), Some(p), "{}", b.show());
+            assert_eq!(a.steps[s].platform(), Some(p), "{}", b.show());
         }
         reader_first |= h.first == Some(h.reader.step);
         let stage2 = format!("stage-2 · {p}");
@@ -742,7 +742,7 @@ fn a_live_build_keeps_its_record_and_history_opens_it_with_its_lock_waits() {
         h.writer.step
     };
     let (held, waited) = (&a.steps[first], &a.steps[waiter]);
-    let created = |s: &buildx_gantt::analysis::Step| s.wait.expect("an exec span in the trace").1;
+    let created = |s: &buildx_gantt::analysis::Step| s.wait().expect("an exec span in the trace").1;
     assert!(created(held) < created(waited), "{}", b.show());
     assert!(
         created(waited) + 50_000_000 >= held.end().unwrap(),

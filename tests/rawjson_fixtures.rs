@@ -134,8 +134,7 @@ fn failed_build_error_logs_cancellation_and_never_started() {
     let bad = &a.steps[step(&a, "[bad 1/1]")];
     assert_eq!(bad.state, State::Failed);
     assert!(bad
-        .error
-        .as_deref()
+        .error()
         .unwrap()
         .ends_with("did not complete successfully: exit code: 1"));
     let log = b.vertex(bad.vertexes[0]).log.lines();
@@ -271,7 +270,7 @@ fn summary(b: &Build) -> Vec<String> {
                 v.state(),
                 v.inputs,
                 v.log.lines(),
-                v.statuses
+                v.statuses()
             )
         })
         .collect();
@@ -677,7 +676,7 @@ fn multiplat_each_platform_races_its_own_builder() {
             .find(|h| h.cache_id == format!("mp.{arch}"))
             .unwrap_or_else(|| panic!("no hazard mp.{arch}: {:#?}", a.hazards));
         for s in [h.writer.step, h.reader.step] {
-            assert_eq!(a.steps[s].platform.as_deref(), Some(p), "{}", name(&a, s));
+            assert_eq!(a.steps[s].platform(), Some(p), "{}", name(&a, s));
         }
         let first = buildx_gantt::analysis::short_name(&a.steps[h.first.unwrap()]);
         assert_eq!(first, format!("[{p} stage-2 2/4]"));
@@ -716,7 +715,7 @@ fn bake_targets_from_two_dockerfiles_keep_their_stages_apart() {
     assert_eq!(a.hazards.len(), 1, "{:#?}", a.hazards);
     let h = &a.hazards[0];
     let mut origins =
-        [h.writer.step, h.reader.step].map(|s| a.steps[s].origin.as_deref().unwrap().to_string());
+        [h.writer.step, h.reader.step].map(|s| a.steps[s].origin().unwrap().to_string());
     origins.sort();
     assert_eq!(origins, ["Dockerfile.api", "Dockerfile.worker"]);
     assert!(h.fix.contains("contexts = {"), "{}", h.fix);

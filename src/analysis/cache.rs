@@ -51,7 +51,7 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Hazards {
     let mut by_id: Vec<(String, Vec<CacheUse>)> = Vec::new();
     let mut slot: HashMap<String, usize> = HashMap::new();
     for s in steps {
-        let Some(i) = s.parsed.instruction.as_ref() else {
+        let Some(i) = s.parsed.instruction() else {
             continue;
         };
         for mount in i.mounts() {
@@ -88,7 +88,7 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Hazards {
 fn add_use(uses: &mut Vec<CacheUse>, steps: &[Step], u: CacheUse) {
     let same = |e: &CacheUse| {
         let (a, b) = (&steps[e.step], &steps[u.step]);
-        a.name == b.name && a.platform == b.platform && a.origin == b.origin
+        a.name == b.name && a.platform() == b.platform() && a.origin() == b.origin()
     };
     match uses.iter_mut().find(|e| same(e)) {
         Some(e) if steps[e.step].state == State::Cached && steps[u.step].state != State::Cached => {
@@ -192,7 +192,7 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
         (None, None) => (None, None),
     };
     // A build record's trace proves it: whose container was made first held the cache first.
-    let first = match (w.wait, r.wait) {
+    let first = match (w.wait(), r.wait()) {
         (Some(ww), Some(rw)) => Some(if rw.1 < ww.1 { r.id } else { w.id }),
         _ => first,
     };
@@ -221,7 +221,7 @@ fn lock_proof(
     (w, r): (&Step, &Step),
     first: Option<StepId>,
 ) -> Option<String> {
-    let (_, _) = (w.wait?, r.wait?);
+    let (_, _) = (w.wait()?, r.wait()?);
     let holder = &steps[first?];
     let waiter = if holder.id == w.id { r } else { w };
     Some(format!(
@@ -308,8 +308,8 @@ fn same_dockerfile(w: &Step, r: &Step) -> String {
 /// The fix when the two steps are in different Dockerfiles of one bake: the reader's target
 /// gets the writer's stage as a named context (a bake target of its own).
 fn cross_dockerfile(w: &Step, r: &Step) -> Option<String> {
-    let (wo, ro) = (w.origin.as_deref()?, r.origin.as_deref()?);
-    let (wt, rt) = (w.targets.first()?, r.targets.first()?);
+    let (wo, ro) = (w.origin()?, r.origin()?);
+    let (wt, rt) = (w.targets().first()?, r.targets().first()?);
     if wo == ro {
         return None;
     }
@@ -336,12 +336,12 @@ pub fn short_name(s: &Step) -> String {
         Some(i) if s.parsed.is_dockerfile_step() => s.name[..=i].to_string(),
         _ => s.name.to_string(),
     };
-    let short = match (&s.platform, short.strip_prefix('[')) {
-        (Some(p), Some(rest)) if !short.contains(&**p) => format!("[{p} {rest}"),
+    let short = match (s.platform(), short.strip_prefix('[')) {
+        (Some(p), Some(rest)) if !short.contains(p) => format!("[{p} {rest}"),
         _ => short,
     };
     // Stages of different Dockerfiles in one bake: named with the target, as bake does.
-    match (&s.origin, s.targets.first(), short.strip_prefix('[')) {
+    match (s.origin(), s.targets().first(), short.strip_prefix('[')) {
         (Some(_), Some(t), Some(rest)) => format!("[{t} {rest}"),
         _ => short,
     }

@@ -36,7 +36,7 @@ pub fn find(steps: &[Step]) -> Vec<LockWait> {
 }
 
 fn caches(s: &Step) -> Vec<String> {
-    let Some(i) = s.parsed.instruction.as_ref() else {
+    let Some(i) = s.parsed.instruction() else {
         return Vec::new();
     };
     i.mounts()
@@ -46,7 +46,7 @@ fn caches(s: &Step) -> Vec<String> {
 }
 
 fn wait_of(steps: &[Step], s: &Step) -> LockWait {
-    let (from, until) = s.wait.unwrap_or_default();
+    let (from, until) = s.wait().unwrap_or_default();
     let mine = caches(s);
     let held = |o: &Step| -> Option<(Nanos, String)> {
         let shared = caches(o).into_iter().find(|c| mine.contains(c))?;

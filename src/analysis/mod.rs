@@ -133,7 +133,7 @@ impl Analysis {
     /// The platforms of a multi-platform build, in the order first seen (empty otherwise).
     pub fn platforms(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for p in self.steps.iter().filter_map(|s| s.platform.as_deref()) {
+        for p in self.steps.iter().filter_map(|s| s.platform()) {
             if !out.contains(&p) {
                 out.push(p);
             }
@@ -162,7 +162,7 @@ impl Analysis {
 
 fn targets_of<'a>(steps: impl Iterator<Item = &'a Step>) -> Vec<&'a str> {
     let mut out: Vec<&str> = Vec::new();
-    for t in steps.flat_map(|s| &s.targets) {
+    for t in steps.flat_map(|s| s.targets()) {
         if !out.contains(&t.as_str()) {
             out.push(t);
         }

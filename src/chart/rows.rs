@@ -215,10 +215,7 @@ fn walk(a: &Analysis, c: &Choices, mut f: impl FnMut(Item)) {
         if stage.steps.is_empty() && c.finished {
             continue;
         }
-        let platform = stage
-            .steps
-            .first()
-            .and_then(|&s| a.steps[s].platform.as_deref());
+        let platform = stage.steps.first().and_then(|&s| a.steps[s].platform());
         if platform.is_some() && c.platform.is_some() && platform != c.platform.as_deref() {
             continue;
         }
@@ -355,7 +352,7 @@ impl<'a> Ctx<'a> {
         let mut segments: Vec<Segment> = state_segments(&s.spans, s.state).collect();
         // A wait of a few milliseconds is mounting; only a longer one is drawn (and said).
         let waited = s
-            .wait
+            .wait()
             .filter(|_| s.lock_wait() >= crate::analysis::WORTH_SAYING);
         segments.extend(waited.map(|span| Segment {
             span,

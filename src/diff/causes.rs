@@ -138,7 +138,7 @@ fn root(
         Some((b, Match::Changed)) => return changed(b, s, args, dockerfile),
         _ => {}
     }
-    let Some(i) = s.parsed.instruction.as_ref() else {
+    let Some(i) = s.parsed.instruction() else {
         return unknown("it is not an instruction of the Dockerfile");
     };
     let from_context = match i.keyword.as_ref() {
@@ -158,7 +158,7 @@ fn root(
     if i.keyword == "ADD" && remote(&i.args) {
         return unknown("it ADDs from a URL or a repository: what it fetched may have changed");
     }
-    if let Some(v) = variable(&s.parsed.text) {
+    if let Some(v) = variable(s.parsed.text()) {
         return Cause::Arg {
             detail: format!("it uses ${v}, a build argument or environment value that differs"),
         };
@@ -187,7 +187,7 @@ fn unknown(detail: &str) -> Cause {
 /// Same stage and index, another instruction: an edit, or the value of a build argument the
 /// frontend expanded into it (an `id=` of a mount, a `COPY` path).
 fn changed(b: &Step, s: &Step, args: &Args, dockerfile: Option<&Dockerfile>) -> Cause {
-    let (old, new) = (&b.parsed.text, &s.parsed.text);
+    let (old, new) = (b.parsed.text(), s.parsed.text());
     if let Some(detail) = dockerfile.and_then(|df| templated(df, s, old, new)) {
         return Cause::Arg { detail };
     }
@@ -203,8 +203,8 @@ fn changed(b: &Step, s: &Step, args: &Args, dockerfile: Option<&Dockerfile>) -> 
         .collect();
     let rewritten = swaps
         .iter()
-        .fold(old.clone(), |t, (_, v, w)| t.replace(v.as_str(), w));
-    if !swaps.is_empty() && rewritten == *new {
+        .fold(old.to_string(), |t, (_, v, w)| t.replace(v.as_str(), w));
+    if !swaps.is_empty() && rewritten == new {
         let said: Vec<String> = swaps
             .iter()
             .map(|(k, v, w)| format!("{k}: {v:?} → {w:?}"))
@@ -214,7 +214,7 @@ fn changed(b: &Step, s: &Step, args: &Args, dockerfile: Option<&Dockerfile>) -> 
         }
     } else {
         Cause::Definition {
-            before: Some(old.clone()),
+            before: Some(old.to_string()),
         }
     }
 }

@@ -43,7 +43,7 @@ fn index(s: &Step) -> Option<u32> {
 
 fn text(s: &Step) -> &str {
     if s.parsed.is_dockerfile_step() {
-        &s.parsed.text
+        s.parsed.text()
     } else {
         &s.name
     }
@@ -113,7 +113,7 @@ pub fn pair(before: &[Step], after: &[Step]) -> Vec<Pair> {
 fn most_like(before: &[Step], taken: &[bool], a: &Step) -> Option<StepId> {
     let words =
         |s: &Step| -> HashSet<String> { text(s).split_whitespace().map(str::to_string).collect() };
-    let keyword = |s: &Step| s.parsed.instruction.as_ref().map(|i| i.keyword.clone());
+    let keyword = |s: &Step| s.parsed.instruction().map(|i| i.keyword.clone());
     let mine = words(a);
     let score = |b: &Step| {
         let theirs = words(b);

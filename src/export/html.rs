@@ -287,7 +287,7 @@ fn sections(w: &mut dyn io::Write, build: &Build, a: &Analysis) -> io::Result<()
                 out,
                 "<p>{} failed{}</p>",
                 link(s.id),
-                s.error
+                s.error()
                     .as_ref()
                     .map(|e| format!(": {}", escape(e)))
                     .unwrap_or_default()

@@ -345,10 +345,10 @@ fn vertex<'a>(c: &Clock, v: &'a Vertex) -> JVertex<'a> {
         name: &v.name,
         state: v.state(),
         cached: v.cached,
-        error: v.error.as_deref(),
+        error: v.error(),
         inputs: &v.inputs,
         intervals: v.intervals.iter().map(interval).collect(),
-        progress_group: v.progress_group.as_deref(),
+        progress_group: v.progress_group(),
         log: JLog {
             stdout_bytes: v.log.total_bytes()[0],
             stderr_bytes: v.log.total_bytes()[1],
@@ -365,7 +365,7 @@ fn step<'a>(c: &Clock, s: &'a Step) -> JStep<'a> {
             .filter_map(|i| i.end)
             .max_by_key(|e| e.best)
     });
-    let cache_mounts = s.parsed.instruction.as_ref().map(|i| {
+    let cache_mounts = s.parsed.instruction().map(|i| {
         let mounts = i.mounts().into_iter();
         mounts.filter(|m| m.is_cache()).collect()
     });
@@ -382,9 +382,9 @@ fn step<'a>(c: &Clock, s: &'a Step) -> JStep<'a> {
         active: secs(s.active()),
         vertexes: &s.vertexes,
         inputs: &s.inputs,
-        error: s.error.as_deref(),
+        error: s.error(),
         cache_mounts: cache_mounts.unwrap_or_default(),
-        lock_wait: s.wait.map(|_| secs(s.lock_wait())),
+        lock_wait: s.wait().map(|_| secs(s.lock_wait())),
     }
 }
 

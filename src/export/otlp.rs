@@ -135,7 +135,7 @@ fn step(ids: &Ids, a: &Analysis, s: &Step, t1: Nanos) -> Option<Span> {
         .map_or_else(|| ids.span(0, 0), |i| ids.span(1, i));
     let mounts: Vec<String> = s
         .parsed
-        .instruction
+        .instruction()
         .iter()
         .flat_map(|i| i.mounts())
         .filter_map(|m| m.cache_id().map(str::to_string))
@@ -156,7 +156,7 @@ fn step(ids: &Ids, a: &Analysis, s: &Step, t1: Nanos) -> Option<Span> {
     if !mounts.is_empty() {
         attributes.push(kv("buildkit.cache_mounts", mounts));
     }
-    if s.wait.is_some() {
+    if s.wait().is_some() {
         attributes.push(kv("buildkit.lock_wait_seconds", s.lock_wait() as f64 / 1e9));
     }
     let events = a
@@ -181,7 +181,7 @@ fn step(ids: &Ids, a: &Analysis, s: &Step, t1: Nanos) -> Option<Span> {
         events,
         status: Some(status_of(
             s.state == State::Failed,
-            s.error.as_deref().map(str::to_string),
+            s.error().map(str::to_string),
         )),
         ..span_of(ids)
     })

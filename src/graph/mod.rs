@@ -3,14 +3,13 @@
 //! Both the analysis (what the build means) and the plain-log reader (which needs the build's
 //! order to reconstruct its timeline) stand on this; it stands on the model alone.
 
-mod few;
 mod intervals;
 mod origins;
 mod platforms;
 mod stages;
 mod steps;
 
-pub use few::Few;
+pub use crate::model::Few;
 pub use intervals::{intersect, measure, merge, Span, Spans};
 pub use stages::{
     collect as stages, dependencies, dockerfile_name, Dependency, Evidence, Stage, StageGraph,

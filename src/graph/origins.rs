@@ -13,10 +13,13 @@ pub fn attribute(steps: &mut [Step]) {
     // (the Dockerfile, the targets that loaded it)
     let defs: Vec<(String, Vec<String>)> = steps
         .iter()
-        .filter(|s| matches!(s.parsed.kind, StepKind::Internal) && !s.targets.is_empty())
+        .filter(|s| matches!(s.parsed.kind, StepKind::Internal) && !s.targets().is_empty())
         .filter_map(|s| {
-            let file = s.parsed.text.strip_prefix("load build definition from ")?;
-            Some((file.trim().to_string(), s.targets.clone()))
+            let file = s
+                .parsed
+                .text()
+                .strip_prefix("load build definition from ")?;
+            Some((file.trim().to_string(), s.targets().to_vec()))
         })
         .collect();
     // Targets loading files of the same name load the same Dockerfile (older BuildKit sends one
@@ -31,13 +34,13 @@ pub fn attribute(steps: &mut [Step]) {
     let labels: Vec<String> = defs.iter().map(|d| d.0.clone()).collect();
     for s in steps.iter_mut().filter(|s| s.parsed.is_dockerfile_step()) {
         let def = s
-            .targets
+            .targets()
             .iter()
             .find_map(|t| defs.iter().position(|d| d.1.contains(t)));
         let (Some(d), Some(stage)) = (def, &mut s.stage) else {
             continue;
         };
         *stage = format!("{stage} · {}", labels[d]).into();
-        s.origin = Some(labels[d].as_str().into());
+        s.rare_mut().origin = Some(labels[d].as_str().into());
     }
 }

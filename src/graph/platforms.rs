@@ -8,7 +8,6 @@
 //! the platform of its inputs (`[stage-2 4/4]` after `[linux/amd64 stage-2 3/4]`).
 
 use super::steps::Step;
-use crate::model::StepKind;
 
 /// At most this many platforms are told apart (one bit each).
 const MAX_PLATFORMS: usize = 64;
@@ -19,12 +18,7 @@ pub fn attribute(steps: &mut [Step]) {
     let mut names: Vec<String> = Vec::new();
     let own: Vec<u64> = steps
         .iter()
-        .map(|s| match &s.parsed.kind {
-            StepKind::Dockerfile {
-                platform: Some(p), ..
-            } => bit(&mut names, p),
-            _ => 0,
-        })
+        .map(|s| s.parsed.platform().map_or(0, |p| bit(&mut names, p)))
         .collect();
     if names.is_empty() {
         return;
@@ -53,7 +47,7 @@ pub fn attribute(steps: &mut [Step]) {
         if let Some(stage) = &mut s.stage {
             *stage = format!("{stage} · {p}").into();
         }
-        s.platform = Some(p.into());
+        s.rare_mut().platform = Some(p.into());
     }
 }
 

@@ -160,9 +160,9 @@ fn resolve(
         reference.to_lowercase()
     };
     // The source in the same Dockerfile and on the same platform, else one they share.
-    let origin = step.origin.as_deref().map(|o| format!("{base} · {o}"));
+    let origin = step.origin().map(|o| format!("{base} · {o}"));
     let with = |k: &Option<String>, p: Option<&str>| Some(format!("{} · {}", k.as_deref()?, p?));
-    let platform = step.platform.as_deref();
+    let platform = step.platform();
     let keys = [
         with(&origin, platform),
         origin.clone(),
@@ -203,7 +203,7 @@ pub fn dependencies(
             continue;
         };
         let mut named: Vec<(String, DepKind)> = Vec::new();
-        if let Some(instr) = &step.parsed.instruction {
+        if let Some(instr) = step.parsed.instruction() {
             if let Some(src) = instr
                 .copy_from()
                 .and_then(|r| resolve(r, step, stages, dockerfile))

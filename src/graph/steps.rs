@@ -4,10 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::few::Few;
 use super::intervals::{merge, Span};
 use crate::dockerfile::Dockerfile;
-use crate::model::{Build, Interval, Nanos, State, StepKind, StepName, VertexId};
+use crate::model::{Build, Few, Interval, Nanos, State, StepName, VertexId};
 
 pub type StepId = usize;
 
@@ -26,6 +25,13 @@ pub struct Step {
     pub spans: Few<Span>,
     pub state: State,
     pub inputs: Few<StepId>,
+    /// What few steps have, kept apart so that the many without it cost a pointer.
+    rare: Option<Box<Rare>>,
+}
+
+/// A step's fields that most steps leave empty.
+#[derive(Debug, Clone, Default)]
+pub struct Rare {
     pub error: Option<Box<str>>,
     /// The bake targets that needed it (its vertexes'), empty outside bake.
     pub targets: Vec<String>,
@@ -39,6 +45,47 @@ pub struct Step {
 }
 
 impl Step {
+    /// A step of these vertexes, not yet read: no runs, no inputs, waiting.
+    pub fn new(id: StepId, name: Arc<str>, parsed: Arc<StepName>, vertexes: Few<VertexId>) -> Step {
+        Step {
+            id,
+            name,
+            parsed,
+            vertexes,
+            stage: None,
+            intervals: Arc::new([]),
+            spans: Few::Empty,
+            state: State::Waiting,
+            inputs: Few::Empty,
+            rare: None,
+        }
+    }
+
+    /// Its rare fields, to be set (made when first needed).
+    pub fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        self.rare.as_ref()?.error.as_deref()
+    }
+
+    pub fn targets(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| &r.targets)
+    }
+
+    pub fn platform(&self) -> Option<&str> {
+        self.rare.as_ref()?.platform.as_deref()
+    }
+
+    pub fn origin(&self) -> Option<&str> {
+        self.rare.as_ref()?.origin.as_deref()
+    }
+
+    pub fn wait(&self) -> Option<Span> {
+        self.rare.as_ref()?.wait
+    }
+
     pub fn start(&self) -> Option<Nanos> {
         self.spans
             .first()
@@ -68,7 +115,7 @@ impl Step {
 
     /// How long it waited for its mounts (0 without a trace).
     pub fn lock_wait(&self) -> Nanos {
-        self.wait.map_or(0, |(a, b)| (b - a).max(0))
+        self.wait().map_or(0, |(a, b)| (b - a).max(0))
     }
 
     /// When it executed: its spans without the time it waited for its mounts. The trace's clock
@@ -76,7 +123,7 @@ impl Step {
     /// begins at it (no sliver of "execution" before the wait).
     pub fn executing(&self) -> std::borrow::Cow<'_, [Span]> {
         const SLACK: Nanos = 10_000_000;
-        match self.wait.filter(|(a, b)| b > a) {
+        match self.wait().filter(|(a, b)| b > a) {
             None => std::borrow::Cow::Borrowed(&self.spans),
             Some((a, b)) => {
                 let start = self.spans.first().map_or(a, |s| s.0);
@@ -99,11 +146,11 @@ impl Step {
 /// Dockerfile's only stage or `stage-0`. In a multi-platform build the platform is added later,
 /// from the graph (see `platforms`).
 pub fn stage_key(parsed: &StepName, dockerfile: Option<&Dockerfile>) -> Option<String> {
-    let StepKind::Dockerfile { stage, .. } = &parsed.kind else {
+    if !parsed.is_dockerfile_step() {
         return None;
-    };
-    Some(match stage {
-        Some(s) => s.clone(),
+    }
+    Some(match parsed.stage() {
+        Some(s) => s.to_string(),
         None => dockerfile
             .filter(|d| d.stages.len() == 1)
             .map(|d| d.stages[0].label())
@@ -145,12 +192,12 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         if v.name.is_empty() {
             continue; // only seen through a log or status; never announced
         }
-        let group = v.progress_group.as_deref();
+        let group = v.progress_group();
         if let Some(&sid) = group.and_then(|g| by_group.get(g.id.as_str())) {
             steps[sid].vertexes.push(vid);
-            for t in &v.targets {
-                if !steps[sid].targets.contains(t) {
-                    steps[sid].targets.push(t.clone());
+            for t in v.targets() {
+                if !steps[sid].targets().contains(t) {
+                    steps[sid].rare_mut().targets.push(t.clone());
                 }
             }
             of_vertex[vid] = Some(sid);
@@ -159,34 +206,28 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         let id = steps.len();
         // A group is named after its plain member (`COPY --link …`, not `LINK COPY …`).
         let (name, parsed) = match group.map(|g| &g.name).filter(|n| !n.is_empty()) {
-            Some(n) => (Arc::from(n.as_str()), Arc::new(StepName::parse(n))),
+            Some(n) => {
+                let name: Arc<str> = Arc::from(n.as_str());
+                (Arc::clone(&name), Arc::new(StepName::of(name)))
+            }
             // The vertex's own name was parsed when it arrived.
             None => (v.name.clone(), v.step.clone()),
         };
-        steps.push(Step {
-            id,
-            stage: stage_key(&parsed, dockerfile).map(|k| intern(&mut stage_names, k)),
-            name,
-            parsed,
-            vertexes: Few::One(vid),
-            intervals: Arc::new([]),
-            spans: Few::Empty,
-            state: State::Waiting,
-            inputs: Few::Empty,
-            error: None,
-            targets: v.targets.clone(),
-            platform: None,
-            origin: None,
-            wait: None,
-        });
+        let mut step = Step::new(id, name, Arc::clone(&parsed), Few::One(vid));
+        step.stage = stage_key(&parsed, dockerfile).map(|k| intern(&mut stage_names, k));
+        if !v.targets().is_empty() {
+            step.rare_mut().targets = v.targets().to_vec();
+        }
+        steps.push(step);
         if let Some(g) = group {
             by_group.insert(g.id.as_str(), id);
         }
         of_vertex[vid] = Some(id);
     }
     for step in &mut steps {
-        let members = step.vertexes.iter().map(|&v| build.vertex(v));
-        let intervals = runs(build, &step.vertexes);
+        let vertexes = step.vertexes.clone();
+        let members = vertexes.iter().map(|&v| build.vertex(v));
+        let intervals = runs(build, &vertexes);
         step.spans = merge(
             intervals
                 .iter()
@@ -196,14 +237,17 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         .into();
         step.intervals = intervals;
         step.state = combine(members.clone().map(|v| v.state()));
-        step.wait = members
+        let wait = members
             .clone()
-            .filter_map(|v| v.exec.as_deref())
+            .filter_map(|v| v.exec())
             .map(|x| (x.started, x.created))
             .max_by_key(|(a, b)| b - a);
-        step.error = members
-            .clone()
-            .find_map(|v| v.error.as_deref().map(Box::from));
+        if wait.is_some() {
+            step.rare_mut().wait = wait;
+        }
+        if let Some(e) = members.clone().find_map(|v| v.error()) {
+            step.rare_mut().error = Some(Box::from(e));
+        }
         let mut inputs: Vec<StepId> = members
             .flat_map(|v| v.inputs.iter())
             .filter_map(|d| build.find(d).and_then(|vid| of_vertex[vid]))

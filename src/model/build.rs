@@ -7,6 +7,7 @@ use super::event::{
     Event, EventKind, ExecTimes, LogChunk, ProgressGroup, RecordInfo, StatusUpdate, VertexUpdate,
     Warning,
 };
+use super::few::Few;
 use super::interval::Interval;
 use super::log::{LogRetention, VertexLog};
 use super::proof::Proofs;
@@ -71,20 +72,27 @@ pub struct Vertex {
     pub name: Arc<str>,
     pub step: Arc<StepName>,
     /// Digests of the LLB inputs (some may never be announced).
-    pub inputs: Vec<Arc<str>>,
+    pub inputs: Few<Arc<str>>,
     /// Every started/completed interval, in the order BuildKit reported them. Shared, so that a
     /// step of one vertex (most are) holds the same runs rather than a copy.
     pub intervals: Arc<[Interval]>,
     pub cached: bool,
-    pub error: Option<String>,
-    pub progress_group: Option<Box<ProgressGroup>>,
-    pub statuses: Vec<StatusEntry>,
     pub log: VertexLog,
+    /// What few vertexes have, kept apart so that the many without it cost a pointer.
+    rare: Option<Box<RareVertex>>,
+}
+
+/// A vertex's fields that most vertexes leave empty.
+#[derive(Debug, Clone, Default)]
+struct RareVertex {
+    error: Option<String>,
+    progress_group: Option<ProgressGroup>,
+    statuses: Vec<StatusEntry>,
     /// The bake targets it was sent for (`[api deps 1/1]` and `[worker deps 1/1]`: one vertex
-    /// both targets need), in the order seen; empty outside bake.
-    pub targets: Vec<String>,
+    /// both targets need), in the order seen.
+    targets: Vec<String>,
     /// From a build record's trace: when its container was asked for and made.
-    pub exec: Option<Box<ExecTimes>>,
+    exec: Option<ExecTimes>,
 }
 
 impl Vertex {
@@ -93,16 +101,41 @@ impl Vertex {
             digest,
             name: Arc::from(""),
             step: Arc::new(StepName::parse("")),
-            inputs: Vec::new(),
+            inputs: Few::Empty,
             intervals: Arc::new([]),
             cached: false,
-            error: None,
-            progress_group: None,
-            statuses: Vec::new(),
             log: VertexLog::default(),
-            targets: Vec::new(),
-            exec: None,
+            rare: None,
         }
+    }
+
+    fn rare_mut(&mut self) -> &mut RareVertex {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    /// Its error, when it failed or was cancelled.
+    pub fn error(&self) -> Option<&str> {
+        self.rare.as_ref()?.error.as_deref()
+    }
+
+    /// The progress group it belongs to (`COPY --link`'s two vertexes are one).
+    pub fn progress_group(&self) -> Option<&ProgressGroup> {
+        self.rare.as_ref()?.progress_group.as_ref()
+    }
+
+    /// The newest report of each of its statuses, in the order first seen.
+    pub fn statuses(&self) -> &[StatusEntry] {
+        self.rare.as_ref().map_or(&[], |r| &r.statuses)
+    }
+
+    /// The bake targets it was sent for, in the order seen; empty outside bake.
+    pub fn targets(&self) -> &[String] {
+        self.rare.as_ref().map_or(&[], |r| &r.targets)
+    }
+
+    /// From a build record's trace: when its container was asked for and made.
+    pub fn exec(&self) -> Option<&ExecTimes> {
+        self.rare.as_ref()?.exec.as_ref()
     }
 
     /// Takes the name an update sent: shown, never acted on, cut to a bound; a bake target
@@ -110,17 +143,17 @@ impl Vertex {
     fn rename(&mut self, sent: &str) {
         let shown = visible(&bounded(sent, MAX_NAME)).into_owned();
         let (name, target) = split_target(&shown);
-        if let Some(t) = target.filter(|t| !self.targets.contains(t)) {
-            self.targets.push(t);
+        if let Some(t) = target.filter(|t| !self.targets().contains(t)) {
+            self.rare_mut().targets.push(t);
         }
         if *name != *self.name {
-            self.step = Arc::new(StepName::parse(&name));
             self.name = Arc::from(name.as_ref());
+            self.step = Arc::new(StepName::of(Arc::clone(&self.name)));
         }
     }
 
     pub fn state(&self) -> State {
-        if let Some(e) = &self.error {
+        if let Some(e) = self.error() {
             return if is_cancellation(e) {
                 State::Cancelled
             } else {
@@ -286,7 +319,7 @@ impl Build {
         self.vertexes
             .iter()
             .find(|v| v.state() == State::Failed)
-            .and_then(|v| v.error.clone())
+            .and_then(|v| v.error().map(str::to_string))
     }
 
     pub fn apply(&mut self, event: Event) {
@@ -297,7 +330,7 @@ impl Build {
             EventKind::Record(r) => self.record = Some(bounded_record(*r)),
             EventKind::Exec(x) => {
                 if let Some(id) = self.find(&x.vertex) {
-                    self.vertexes[id].exec = Some(Box::new(x.times));
+                    self.vertexes[id].rare_mut().exec = Some(x.times);
                 }
             }
             EventKind::Warning(w) => {
@@ -393,16 +426,16 @@ impl Build {
             v.rename(&name);
         }
         if !u.inputs.is_empty() {
-            let inputs = u.inputs.iter().map(|i| self.digest_of(i)).collect();
-            self.vertexes[id].inputs = inputs;
+            let inputs: Vec<Arc<str>> = u.inputs.iter().map(|i| self.digest_of(i)).collect();
+            self.vertexes[id].inputs = inputs.into();
         }
         let v = &mut self.vertexes[id];
         v.cached |= u.cached;
         if let Some(e) = u.error {
-            v.error = Some(visible(&bounded(&e, MAX_ERROR)).into_owned());
+            v.rare_mut().error = Some(visible(&bounded(&e, MAX_ERROR)).into_owned());
         }
         if u.progress_group.is_some() {
-            v.progress_group = u.progress_group.map(Box::new);
+            v.rare_mut().progress_group = u.progress_group;
         }
         if let Some(runs) = u.estimated {
             for i in &runs {
@@ -467,7 +500,7 @@ impl Build {
             started: s.started,
             completed: s.completed,
         };
-        let statuses = &mut self.vertexes[id].statuses;
+        let statuses = &mut self.vertexes[id].rare_mut().statuses;
         match statuses.iter().position(|e| e.id == entry.id) {
             Some(i) => statuses[i] = entry,
             None if statuses.len() < MAX_STATUSES => statuses.push(entry),
@@ -684,6 +717,6 @@ mod tests {
         b.apply(e);
         let v = b.vertex(0);
         assert_eq!(&*v.name, "[a 1/1] RUN ^[]0;x^G");
-        assert_eq!(v.error.as_deref(), Some("boom^[[2J"));
+        assert_eq!(v.error(), Some("boom^[[2J"));
     }
 }

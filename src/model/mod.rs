@@ -3,6 +3,7 @@
 
 mod build;
 mod event;
+mod few;
 mod interval;
 mod log;
 mod proof;
@@ -18,6 +19,7 @@ pub use event::{
     Event, EventKind, ExecTimes, ExecUpdate, LogChunk, ProgressGroup, RecordInfo, StatusUpdate,
     TextLine, VertexUpdate, Warning,
 };
+pub use few::Few;
 pub use interval::Interval;
 pub use log::{LogLine, LogRetention, VertexLog};
 pub use proof::{IntervalPoints, PointId, Proofs};

@@ -1,92 +1,80 @@
 //! Parsing BuildKit vertex names: `[builder 6/7] RUN …`, `[stage-10  2/11] …`,
 //! `[linux/arm64 builder 2/7] …`, single-stage `[2/5] …`, `[internal] load …`, `exporting to image`.
 
+use std::sync::Arc;
+
 use crate::instruction::Instruction;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepKind {
     /// A Dockerfile instruction: `[platform stage i/n] INSTRUCTION`.
-    Dockerfile {
-        platform: Option<String>,
-        /// `None` in a single-stage build, where BuildKit drops the stage name.
-        stage: Option<String>,
-        index: u32,
-        total: u32,
-    },
+    Dockerfile { index: u32, total: u32 },
     /// `[internal] …` (loading the definition, metadata, context).
     Internal,
     /// Anything else: `exporting to image`, `importing to docker`, `[auth] …`, ….
     Other,
 }
 
+/// Where a part of the name is: `(start, end)` byte offsets.
+type Part = (u32, u32);
+
+/// A parsed name. It keeps the name and where its parts are rather than copies of them (a huge
+/// build has one per step); the instruction is parsed from it when asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepName {
+    full: Arc<str>,
+    /// Where the text after the bracket starts (0 for [`StepKind::Other`]).
+    text_at: Part,
+    /// `None` in a single-stage build, where BuildKit drops the stage name.
+    stage_at: Option<Part>,
+    platform_at: Option<Part>,
     pub kind: StepKind,
-    /// The text after the bracket (the whole name for [`StepKind::Other`]).
-    pub text: String,
-    pub instruction: Option<Instruction>,
 }
 
 impl StepName {
     pub fn parse(name: &str) -> StepName {
-        let name = name.trim();
-        let other = || StepName {
-            kind: StepKind::Other,
-            text: name.to_string(),
-            instruction: None,
-        };
-        let Some(rest) = name.strip_prefix('[') else {
-            return other();
-        };
-        let Some(close) = rest.find(']') else {
-            return other();
-        };
-        let inside = &rest[..close];
-        let text = rest[close + 1..].trim().to_string();
-        let words: Vec<&str> = inside.split_whitespace().collect();
-        if words.len() == 1 && words[0] == "internal" {
-            return StepName {
-                kind: StepKind::Internal,
-                text,
-                instruction: None,
-            };
-        }
-        let Some((&last, before)) = words.split_last() else {
-            return other();
-        };
-        let Some((index, total)) = parse_fraction(last) else {
-            return other();
-        };
-        let (platform, stage) = match before {
-            [] => (None, None),
-            [one] if one.contains('/') => (Some(one.to_string()), None),
-            [one] => (None, Some(one.to_string())),
-            [p, s] => (Some(p.to_string()), Some(s.to_string())),
-            _ => return other(),
-        };
-        let instruction = Some(Instruction::parse(&text));
+        StepName::of(Arc::from(name))
+    }
+
+    /// Parses a name kept elsewhere too, sharing it.
+    pub fn of(full: Arc<str>) -> StepName {
+        let (kind, text_at, stage_at, platform_at) = parts(&full);
         StepName {
-            kind: StepKind::Dockerfile {
-                platform,
-                stage,
-                index,
-                total,
-            },
-            text,
-            instruction,
+            full,
+            text_at,
+            stage_at,
+            platform_at,
+            kind,
         }
+    }
+
+    fn part(&self, (a, b): Part) -> &str {
+        &self.full[a as usize..b as usize]
+    }
+
+    /// The text after the bracket (the whole name, trimmed, for [`StepKind::Other`]).
+    pub fn text(&self) -> &str {
+        self.part(self.text_at)
+    }
+
+    /// The instruction of a Dockerfile step, parsed from its text.
+    pub fn instruction(&self) -> Option<Instruction> {
+        self.is_dockerfile_step()
+            .then(|| Instruction::parse(self.text()))
     }
 
     pub fn stage(&self) -> Option<&str> {
-        match &self.kind {
-            StepKind::Dockerfile { stage, .. } => stage.as_deref(),
-            _ => None,
-        }
+        self.stage_at.map(|p| self.part(p))
+    }
+
+    /// The platform a multi-platform build's name starts with (`[linux/arm64 builder 2/7]`).
+    pub fn platform(&self) -> Option<&str> {
+        self.platform_at.map(|p| self.part(p))
     }
 
     pub fn index(&self) -> Option<(u32, u32)> {
-        match &self.kind {
-            StepKind::Dockerfile { index, total, .. } => Some((*index, *total)),
+        match self.kind {
+            StepKind::Dockerfile { index, total } => Some((index, total)),
             _ => None,
         }
     }
@@ -94,6 +82,45 @@ impl StepName {
     pub fn is_dockerfile_step(&self) -> bool {
         matches!(self.kind, StepKind::Dockerfile { .. })
     }
+}
+
+/// The kind of a name and where its text, stage and platform are.
+fn parts(full: &str) -> (StepKind, Part, Option<Part>, Option<Part>) {
+    let at = |s: &str| {
+        let a = s.as_ptr() as usize - full.as_ptr() as usize;
+        (a as u32, (a + s.len()) as u32)
+    };
+    let name = full.trim();
+    let other = (StepKind::Other, at(name), None, None);
+    if full.len() > u32::MAX as usize {
+        return (StepKind::Other, (0, 0), None, None);
+    }
+    let Some(rest) = name.strip_prefix('[') else {
+        return other;
+    };
+    let Some(close) = rest.find(']') else {
+        return other;
+    };
+    let inside = &rest[..close];
+    let text = at(rest[close + 1..].trim());
+    let words: Vec<&str> = inside.split_whitespace().collect();
+    if words.len() == 1 && words[0] == "internal" {
+        return (StepKind::Internal, text, None, None);
+    }
+    let Some((&last, before)) = words.split_last() else {
+        return other;
+    };
+    let Some((index, total)) = parse_fraction(last) else {
+        return other;
+    };
+    let (platform, stage) = match before {
+        [] => (None, None),
+        [one] if one.contains('/') => (Some(at(one)), None),
+        [one] => (None, Some(at(one))),
+        [p, s] => (Some(at(p)), Some(at(s))),
+        _ => return other,
+    };
+    (StepKind::Dockerfile { index, total }, text, stage, platform)
 }
 
 /// A name as `docker buildx bake` sends it, without its target: `[api deps 1/1] RUN …` is step
@@ -135,13 +162,15 @@ mod tests {
 
     fn df(name: &str) -> (Option<String>, Option<String>, u32, u32, String) {
         let s = StepName::parse(name);
+        let own = |p: Option<&str>| p.map(str::to_string);
         match s.kind {
-            StepKind::Dockerfile {
-                platform,
-                stage,
+            StepKind::Dockerfile { index, total } => (
+                own(s.platform()),
+                own(s.stage()),
                 index,
                 total,
-            } => (platform, stage, index, total, s.text),
+                s.text().to_string(),
+            ),
             k => panic!("{name}: {k:?}"),
         }
     }
@@ -218,6 +247,8 @@ mod tests {
             assert_eq!(StepName::parse(other).kind, StepKind::Other, "{other}");
         }
         let link = StepName::parse("[stage-3 2/4] LINK COPY --link --from=other /out/other /app/");
-        assert_eq!(link.instruction.unwrap().copy_from(), Some("other"));
+        assert_eq!(link.instruction().unwrap().copy_from(), Some("other"));
+        let spaced = StepName::parse("  exporting to image ");
+        assert_eq!(spaced.text(), "exporting to image");
     }
 }

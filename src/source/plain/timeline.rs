@@ -214,8 +214,8 @@ fn earliest(n: usize, edges: &[(PointId, PointId, Nanos)]) -> Option<Vec<Nanos>>
 }
 
 /// A step name's instruction keyword.
-fn keyword(step: &StepName) -> Option<&str> {
-    step.instruction.as_ref().map(|i| i.keyword.as_ref())
+fn keyword(step: &StepName) -> Option<std::borrow::Cow<'static, str>> {
+    step.instruction().map(|i| i.keyword)
 }
 
 /// The build's steps, stages and dependencies, as the step names tell them.
@@ -252,8 +252,7 @@ fn graph_order(log: &PlainLog, dockerfile: Option<&Dockerfile>) -> Vec<(usize, u
     let linked = |step: usize| {
         a.steps[step]
             .parsed
-            .instruction
-            .as_ref()
+            .instruction()
             .is_some_and(|i| i.flags.iter().any(|(k, _)| k == "link"))
     };
     let mut out = Vec::new();
@@ -332,10 +331,9 @@ fn graph_order(log: &PlainLog, dockerfile: Option<&Dockerfile>) -> Vec<(usize, u
         }
         let v = vertex_of(s.id);
         out.extend(frontend.iter().map(|&f| (f, v, false)));
-        let from_context = matches!(keyword(&s.parsed), Some("COPY" | "ADD"))
+        let from_context = matches!(keyword(&s.parsed).as_deref(), Some("COPY" | "ADD"))
             && s.parsed
-                .instruction
-                .as_ref()
+                .instruction()
                 .is_some_and(|i| i.copy_from().is_none());
         if from_context {
             out.extend(context.iter().map(|&c| (c, v, true)));
@@ -369,8 +367,9 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
 
     for (vi, v) in log.vertexes.iter().enumerate() {
         let step = StepName::parse(&v.name);
-        let tight =
-            v.runs.len() == 1 && step.is_dockerfile_step() && keyword(&step) != Some("FROM");
+        let tight = v.runs.len() == 1
+            && step.is_dockerfile_step()
+            && keyword(&step).as_deref() != Some("FROM");
         let mut total = 0;
         for (ri, run) in v.runs.iter().enumerate() {
             let (s, e) = pts[vi][ri];

@@ -1,4 +1,4 @@
-//! A list that is almost always one item long (a step's vertexes, runs, inputs), kept inline
+//! A list that is almost always one item long (a step's vertexes, runs, inputs; a vertex's inputs), kept inline
 //! when it is: a huge build has one of each per step, and a one-item `Vec` costs a heap block.
 
 use std::ops::Deref;
