@@ -268,7 +268,10 @@ fn summary(b: &Build) -> Vec<String> {
                 v.name,
                 v.intervals,
                 v.state(),
-                v.inputs,
+                v.inputs
+                    .iter()
+                    .map(|&d| b.digest(d).to_string())
+                    .collect::<Vec<_>>(),
                 v.log.lines(),
                 v.statuses()
             )

@@ -230,10 +230,7 @@ fn sections(w: &mut dyn io::Write, build: &Build, a: &Analysis) -> io::Result<()
                     link(pair.source_step),
                     secs(pair.duration)
                 );
-                if out.len() > 1 << 16 {
-                    w.write_all(out.as_bytes())?;
-                    out.clear();
-                }
+                spill(w, out)?;
             }
             out.push_str("</ul>\n");
         }
@@ -263,21 +260,19 @@ fn sections(w: &mut dyn io::Write, build: &Build, a: &Analysis) -> io::Result<()
         out.push_str("</ul>\n");
     }
     if let Some(cp) = &a.critical_path {
-        let chain: Vec<String> = cp
-            .steps
-            .iter()
-            .map(|&s| {
-                let words = path_step(&a.steps[s]);
-                let name = short_name(&a.steps[s]);
-                format!("{}{}", link(s), escape(&words[name.len()..]))
-            })
-            .collect();
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "<h2 class=\"critical\">Critical path ({})</h2>\n<p>{}</p>",
-            secs(cp.end - cp.start),
-            chain.join(" → ")
+            "<h2 class=\"critical\">Critical path ({})</h2>\n<p>",
+            secs(cp.end - cp.start)
         );
+        for (i, &s) in cp.steps.iter().enumerate() {
+            let words = path_step(&a.steps[s]);
+            let name = short_name(&a.steps[s]);
+            let arrow = if i > 0 { " → " } else { "" };
+            let _ = write!(out, "{arrow}{}{}", link(s), escape(&words[name.len()..]));
+            spill(w, out)?;
+        }
+        out.push_str("</p>\n");
     }
     let failed = failed_steps(a);
     if !failed.is_empty() || !build.error_text.is_empty() {
@@ -320,6 +315,15 @@ fn sections(w: &mut dyn io::Write, build: &Build, a: &Analysis) -> io::Result<()
     }
     out.push_str("</section>\n");
     w.write_all(out.as_bytes())
+}
+
+/// Writes out what `out` holds once it is large (a huge build's lists are never whole in memory).
+fn spill(w: &mut dyn io::Write, out: &mut String) -> io::Result<()> {
+    if out.len() > 1 << 16 {
+        w.write_all(out.as_bytes())?;
+        out.clear();
+    }
+    Ok(())
 }
 
 /// The page's script: zoom and pan by rewriting the time-positioned shapes (`data-t="start end"`,

@@ -11,8 +11,8 @@ use crate::analysis::{
 use crate::dockerfile::DepKind;
 use crate::instruction::Mount;
 use crate::model::{
-    format_rfc3339, Build, Diagnostic, Estimate, Interval, Nanos, ProgressGroup, RecordInfo, State,
-    Vertex, Warning,
+    format_rfc3339, Build, Diagnostic, Digest, Estimate, Interval, Nanos, ProgressGroup,
+    RecordInfo, State, Vertex, Warning,
 };
 
 pub const SCHEMA: &str = "buildx-gantt/report";
@@ -95,12 +95,12 @@ pub struct JLog {
 /// Borrowed from the model, as [`JStep`]: a large build's report is not a second copy of it.
 #[derive(Serialize)]
 pub struct JVertex<'a> {
-    pub digest: &'a str,
+    pub digest: &'a Digest,
     pub name: &'a str,
     pub state: State,
     pub cached: bool,
     pub error: Option<&'a str>,
-    pub inputs: &'a [std::sync::Arc<str>],
+    pub inputs: Vec<&'a Digest>,
     pub intervals: Vec<JInterval>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_group: Option<&'a ProgressGroup>,
@@ -280,7 +280,7 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &'a Analysis) -> Report<
         counts: counts(a),
         error: build.error_message(),
         error_text: &build.error_text,
-        vertexes: Each::new(move || build.vertexes().iter().map(move |v| vertex(&c, v))),
+        vertexes: Each::new(move || build.vertexes().iter().map(move |v| vertex(&c, build, v))),
         steps: Each::new(move || a.steps.iter().map(move |s| step(&c, s))),
         stages: a.stages.iter().map(|s| stage(&c, s)).collect(),
         dependencies: a.dependencies.iter().map(dependency).collect(),
@@ -325,7 +325,7 @@ fn cache(a: &Analysis) -> Option<JCache> {
     })
 }
 
-fn vertex<'a>(c: &Clock, v: &'a Vertex) -> JVertex<'a> {
+fn vertex<'a>(c: &Clock, build: &'a Build, v: &'a Vertex) -> JVertex<'a> {
     let interval = |i: &Interval| JInterval {
         start: c.rel(i.start.best),
         end: i.end.map(|e| c.rel(e.best)),
@@ -341,12 +341,12 @@ fn vertex<'a>(c: &Clock, v: &'a Vertex) -> JVertex<'a> {
         Vec::new()
     };
     JVertex {
-        digest: &v.digest,
+        digest: build.digest(v.digest),
         name: &v.name,
         state: v.state(),
         cached: v.cached,
         error: v.error(),
-        inputs: &v.inputs,
+        inputs: v.inputs.iter().map(|&d| build.digest(d)).collect(),
         intervals: v.intervals.iter().map(interval).collect(),
         progress_group: v.progress_group(),
         log: JLog {

@@ -405,8 +405,14 @@ fn critical(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
         p.bold("Critical path"),
         secs(cp.end - cp.start)
     );
-    let chain: Vec<String> = cp.steps.iter().map(|&s| path_step(&a.steps[s])).collect();
-    out.push_str(&wrap(&chain.join(" → "), opt.width, "  "));
+    let mut chain = String::new();
+    for (i, &s) in cp.steps.iter().enumerate() {
+        if i > 0 {
+            chain.push_str(" → ");
+        }
+        chain.push_str(&path_step(&a.steps[s]));
+    }
+    out.push_str(&wrap(&chain, opt.width, "  "));
     out.push('\n');
 }
 

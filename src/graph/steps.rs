@@ -250,7 +250,7 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         }
         let mut inputs: Vec<StepId> = members
             .flat_map(|v| v.inputs.iter())
-            .filter_map(|d| build.find(d).and_then(|vid| of_vertex[vid]))
+            .filter_map(|&d| build.vertex_with(d).and_then(|vid| of_vertex[vid]))
             .filter(|&s| s != step.id)
             .collect();
         inputs.sort_unstable();

@@ -1,8 +1,8 @@
 //! `Build`: everything a build's progress stream said, folded by vertex digest.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::digests::{Digest, DigestId, Digests};
 use super::event::{
     Event, EventKind, ExecTimes, LogChunk, ProgressGroup, RecordInfo, StatusUpdate, VertexUpdate,
     Warning,
@@ -16,6 +16,9 @@ use super::text::{bounded, clean, visible};
 use super::time::{Estimate, Nanos};
 
 pub type VertexId = usize;
+
+/// No vertex (yet) for a digest: it was only named as an input.
+const NONE: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -68,11 +71,12 @@ pub struct StatusEntry {
 
 #[derive(Debug, Clone)]
 pub struct Vertex {
-    pub digest: Arc<str>,
+    /// Its digest's number in the build ([`Build::digest`]).
+    pub digest: DigestId,
     pub name: Arc<str>,
     pub step: Arc<StepName>,
-    /// Digests of the LLB inputs (some may never be announced).
-    pub inputs: Few<Arc<str>>,
+    /// Digests of the LLB inputs (some may never be announced), by number.
+    pub inputs: Few<DigestId>,
     /// Every started/completed interval, in the order BuildKit reported them. Shared, so that a
     /// step of one vertex (most are) holds the same runs rather than a copy.
     pub intervals: Arc<[Interval]>,
@@ -96,7 +100,7 @@ struct RareVertex {
 }
 
 impl Vertex {
-    fn new(digest: Arc<str>) -> Self {
+    fn new(digest: DigestId) -> Self {
         Vertex {
             digest,
             name: Arc::from(""),
@@ -211,7 +215,9 @@ const MAX_STATUSES: usize = 1_000;
 #[derive(Debug, Clone, Default)]
 pub struct Build {
     vertexes: Vec<Vertex>,
-    by_digest: HashMap<Arc<str>, VertexId>,
+    digests: Digests,
+    /// The vertex of each digest, by its number (`NONE` for a digest only seen as an input).
+    vertex_of: Vec<u32>,
     pub warnings: Vec<Warning>,
     /// buildx's own `WARNING: …` lines.
     pub tool_warnings: Vec<String>,
@@ -243,6 +249,8 @@ impl Build {
     /// build's memory).
     pub fn settle(&mut self) {
         self.vertexes.shrink_to_fit();
+        self.digests.settle();
+        self.vertex_of.shrink_to_fit();
     }
 
     pub fn vertexes(&self) -> &[Vertex] {
@@ -254,9 +262,19 @@ impl Build {
     }
 
     pub fn find(&self, digest: &str) -> Option<VertexId> {
-        self.by_digest
-            .get(bounded(digest, MAX_KEY).as_ref())
-            .copied()
+        let id = self.digests.find(&bounded(digest, MAX_KEY))?;
+        self.vertex_with(id)
+    }
+
+    /// The vertex whose digest has this number, if it was announced.
+    pub fn vertex_with(&self, digest: DigestId) -> Option<VertexId> {
+        let v = *self.vertex_of.get(digest as usize)?;
+        (v != NONE).then_some(v as VertexId)
+    }
+
+    /// A digest, by its number.
+    pub fn digest(&self, id: DigestId) -> &Digest {
+        self.digests.get(id)
     }
 
     pub fn diagnostics(&self) -> &[Diagnostic] {
@@ -396,25 +414,23 @@ impl Build {
     }
 
     fn id_for(&mut self, digest: &str) -> VertexId {
-        let digest = bounded(digest, MAX_KEY);
-        if let Some(&id) = self.by_digest.get(digest.as_ref()) {
+        let digest = self.digest_of(digest);
+        if let Some(id) = self.vertex_with(digest) {
             return id;
         }
         let id = self.vertexes.len();
-        let digest: Arc<str> = Arc::from(digest.as_ref());
-        self.vertexes.push(Vertex::new(Arc::clone(&digest)));
-        self.by_digest.insert(digest, id);
+        self.vertexes.push(Vertex::new(digest));
+        self.vertex_of[digest as usize] = id as u32;
         id
     }
 
-    /// A digest as kept: the announced vertex's own copy when there is one (a huge build's
-    /// inputs cost a pointer each, not a string).
-    fn digest_of(&self, digest: &str) -> Arc<str> {
-        let digest = bounded(digest, MAX_KEY);
-        match self.by_digest.get_key_value(digest.as_ref()) {
-            Some((kept, _)) => Arc::clone(kept),
-            None => Arc::from(digest.as_ref()),
+    /// A digest's number, given it one if it is new.
+    fn digest_of(&mut self, digest: &str) -> DigestId {
+        let id = self.digests.intern(&bounded(digest, MAX_KEY));
+        if id as usize == self.vertex_of.len() {
+            self.vertex_of.push(NONE);
         }
+        id
     }
 
     fn apply_vertex(&mut self, u: VertexUpdate) {
@@ -426,7 +442,7 @@ impl Build {
             v.rename(&name);
         }
         if !u.inputs.is_empty() {
-            let inputs: Vec<Arc<str>> = u.inputs.iter().map(|i| self.digest_of(i)).collect();
+            let inputs: Vec<DigestId> = u.inputs.iter().map(|i| self.digest_of(i)).collect();
             self.vertexes[id].inputs = inputs.into();
         }
         let v = &mut self.vertexes[id];

@@ -2,6 +2,7 @@
 //! [`Build::apply`] is the only way in.
 
 mod build;
+mod digests;
 mod event;
 mod few;
 mod interval;
@@ -15,6 +16,7 @@ pub use build::{
     excerpt, is_cancellation, Build, Diagnostic, DiagnosticKind, State, StatusEntry, Vertex,
     VertexId,
 };
+pub use digests::{Digest, DigestId};
 pub use event::{
     Event, EventKind, ExecTimes, ExecUpdate, LogChunk, ProgressGroup, RecordInfo, StatusUpdate,
     TextLine, VertexUpdate, Warning,
