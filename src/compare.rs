@@ -154,20 +154,20 @@ pub fn compare(ta: &Analysis, ea: &Analysis) -> Comparison {
         let (Some(ts), Some(te)) = (t.start(), t.end()) else {
             continue;
         };
-        let Some(e) = ea.steps.iter().find(|e| e.name == t.name) else {
-            unmatched.push(t.name.to_string());
+        let Some(e) = ea.steps.iter().find(|e| e.name() == t.name()) else {
+            unmatched.push(t.name().to_string());
             continue;
         };
         let (Some(first), Some(last)) = (e.intervals.first(), e.intervals.last()) else {
-            unmatched.push(t.name.to_string());
+            unmatched.push(t.name().to_string());
             continue;
         };
         let Some(end) = last.end else {
-            unmatched.push(t.name.to_string());
+            unmatched.push(t.name().to_string());
             continue;
         };
         steps.push(StepComparison {
-            name: t.name.to_string(),
+            name: t.name().to_string(),
             truth: (ts - t0, te - t0),
             estimate: (first.start.best - e0, end.best - e0),
             start_bounds: (rel(first.start.earliest, e0), rel(first.start.latest, e0)),
@@ -175,8 +175,8 @@ pub fn compare(ta: &Analysis, ea: &Analysis) -> Comparison {
         });
     }
     for e in &ea.steps {
-        if e.start().is_some() && !ta.steps.iter().any(|t| t.name == e.name) {
-            unmatched.push(e.name.to_string());
+        if e.start().is_some() && !ta.steps.iter().any(|t| t.name() == e.name()) {
+            unmatched.push(e.name().to_string());
         }
     }
     Comparison {

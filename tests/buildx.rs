@@ -216,7 +216,7 @@ fn the_race_on_both_drivers_says_what_happened() {
             .iter()
             .find(|o| o.stage == "stage-2")
             .expect("stage-2 overlaps");
-        assert!(o.duration > 0 && o.pairs.iter().all(|p| p.duration > 0));
+        assert!(o.duration > 0 && o.pairs.iter().all(|p| p.duration() > 0));
         live_chart_is_the_recordings_report(&b, &ctx);
     }
 }
@@ -520,7 +520,7 @@ fn the_bake_race_as_it_happened(out: &Output, rec: &Path, cache_id: &str) {
     let deps = a
         .steps
         .iter()
-        .find(|s| s.name.contains("[deps 1/1]"))
+        .find(|s| s.name().contains("[deps 1/1]"))
         .map(|s| s.id);
     let in_stage = |id: usize, stage: &str| a.steps[id].stage.as_deref() == Some(stage);
     for stage in ["api", "worker"] {
@@ -770,7 +770,7 @@ fn a_live_build_keeps_its_record_and_history_opens_it_with_its_lock_waits() {
     // Both steps' waits are in it (a slow mount under load may add a wait held by nobody).
     // (By name: the record's steps are numbered without buildx's own client-side ones.)
     let step_wait = |id: usize| {
-        let name = &*a.steps[id].name;
+        let name = &**a.steps[id].name();
         let steps = r["steps"].as_array().unwrap();
         let s = steps.iter().find(|s| s["name"] == name).unwrap();
         s["lock_wait"].as_f64()

@@ -107,18 +107,18 @@ fn check_trace(r: &ExportTraceServiceRequest, a: &Analysis) {
     for step in a.steps.iter().filter(|s| s.start().is_some()) {
         let span = spans
             .iter()
-            .find(|s| s.name == *step.name)
-            .unwrap_or_else(|| panic!("no span for {}", step.name));
+            .find(|s| *s.name == **step.name())
+            .unwrap_or_else(|| panic!("no span for {}", step.name()));
         assert_eq!(
             span.start_time_unix_nano,
             step.start().unwrap() as u64,
             "{}",
-            step.name
+            step.name()
         );
         let parent = by_id[span.parent_span_id.as_slice()];
         match step.stage.as_deref() {
-            Some(stage) => assert_eq!(parent.name, format!("stage {stage}"), "{}", step.name),
-            None => assert_eq!(parent.span_id, root.span_id, "{}", step.name),
+            Some(stage) => assert_eq!(parent.name, format!("stage {stage}"), "{}", step.name()),
+            None => assert_eq!(parent.span_id, root.span_id, "{}", step.name()),
         }
         let state = attr(span, "buildkit.state");
         assert_eq!(state, Some(Value::StringValue(step.state.word().into())));

@@ -46,7 +46,7 @@ fn bug_log_every_fact_of_the_seed_report() {
         .iter()
         .any(|p| p.step == five && p.certainty == Certainty::Possible));
     // Every pair runs together for more than zero time.
-    assert!(o.pairs.iter().all(|p| p.duration > 0));
+    assert!(o.pairs.iter().all(|p| p.duration() > 0));
     // The hazard on the node-modules cache, [stage-1 5/8] completing first.
     assert_eq!(a.hazards.len(), 1);
     let h = &a.hazards[0];
@@ -70,7 +70,7 @@ fn bug_log_every_fact_of_the_seed_report() {
     assert_eq!(
         a.steps
             .iter()
-            .filter(|s| s.name.starts_with("[builder 1/7]"))
+            .filter(|s| s.name().starts_with("[builder 1/7]"))
             .count(),
         1
     );
@@ -110,7 +110,7 @@ fn race_plain_fail_reader_wins_and_build_fails() {
     // A plain log of the race proves the order of the cache steps, not that stage-2's steps
     // executed at the same time as builder's: only possible.
     assert_eq!(o.certainty, Certainty::Possible);
-    assert!(o.pairs.iter().all(|p| p.duration > 0));
+    assert!(o.pairs.iter().all(|p| p.duration() > 0));
 }
 
 #[test]
@@ -152,7 +152,7 @@ fn other_plain_fixtures_read_like_their_rawjson() {
                 .steps
                 .iter()
                 .filter(|s| s.state != State::Waiting && s.parsed.is_dockerfile_step())
-                .map(|s| s.name.to_string())
+                .map(|s| s.name().to_string())
                 .collect();
             v.sort();
             v
@@ -307,7 +307,7 @@ fn plain_and_rawjson_of_one_build_give_the_same_overlap_pairs() {
         assert!(c.verdicts_match(), "{report}");
         for o in ta.overlaps.iter().chain(&ea.overlaps) {
             assert!(
-                o.duration > 0 && o.pairs.iter().all(|p| p.duration > 0),
+                o.duration > 0 && o.pairs.iter().all(|p| p.duration() > 0),
                 "{o:?}"
             );
         }

@@ -66,7 +66,7 @@ fn race_fail_stage2_overlaps_builder_and_reader_wins() {
         .steps
         .iter()
         .filter(|s| s.state == State::Failed)
-        .map(|s| &*s.name)
+        .map(|s| &**s.name())
         .collect();
     assert_eq!(failed.len(), 1);
     assert!(failed[0].starts_with("[stage-2 4/4]"));
@@ -120,7 +120,7 @@ fn docker_driver_buildkit_v08_reads_like_the_modern_one() {
             .steps
             .iter()
             .filter(|s| !s.is_internal())
-            .map(|s| s.name.to_string())
+            .map(|s| s.name().to_string())
             .collect();
         v.sort();
         v
@@ -152,7 +152,7 @@ fn failed_build_error_logs_cancellation_and_never_started() {
         .steps
         .iter()
         .filter(|s| s.state == State::Waiting)
-        .map(|s| &*s.name)
+        .map(|s| &**s.name())
         .collect();
     assert_eq!(waiting.len(), 3, "{waiting:?}");
     for w in waiting {
@@ -223,16 +223,16 @@ fn linkwarn_warnings_decoded_and_link_copy_is_one_step() {
         b.warnings[0].detail,
         vec!["The 'as' keyword should match the case of the 'from' keyword"]
     );
-    assert!(!a.steps.iter().any(|s| s.name.contains("LINK COPY")));
+    assert!(!a.steps.iter().any(|s| s.name().contains("LINK COPY")));
     for prefix in ["[stage-3 1/4]", "[stage-3 2/4]", "[stage-3 3/4]"] {
         let s = &a.steps[step(&a, prefix)];
         assert_eq!(s.vertexes.len(), 2, "{prefix}");
-        assert!(s.name.contains("COPY --link"));
+        assert!(s.name().contains("COPY --link"));
     }
     assert_eq!(
         a.steps
             .iter()
-            .filter(|s| s.name.starts_with("[stage-3 "))
+            .filter(|s| s.name().starts_with("[stage-3 "))
             .count(),
         4
     );
@@ -265,7 +265,7 @@ fn summary(b: &Build) -> Vec<String> {
         .map(|v| {
             format!(
                 "{} {:?} {:?} {:?} {:?} {:?}",
-                v.name,
+                v.name(),
                 v.intervals,
                 v.state(),
                 v.inputs
@@ -460,7 +460,7 @@ fn no_overlap_is_reported_for_zero_time() {
         let (_, a) = analyse(rel);
         for o in &a.overlaps {
             assert!(o.duration > 0 && !o.pairs.is_empty(), "{rel}: {o:?}");
-            assert!(o.pairs.iter().all(|p| p.duration > 0), "{rel}: {o:?}");
+            assert!(o.pairs.iter().all(|p| p.duration() > 0), "{rel}: {o:?}");
         }
     }
 }

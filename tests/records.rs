@@ -20,8 +20,8 @@ fn same_build(record: &str, live: &str) {
         let mut n: Vec<String> = a
             .steps
             .iter()
-            .filter(|s| s.name.starts_with('['))
-            .map(|s| s.name.to_string())
+            .filter(|s| s.name().starts_with('['))
+            .map(|s| s.name().to_string())
             .collect();
         n.sort();
         n
@@ -100,7 +100,7 @@ fn red_leaves_out_the_time_a_step_waited_for_the_lock() {
             .iter()
             .flat_map(|o| &o.pairs)
             .filter(|p| p.step == r && p.source_step == b)
-            .map(|p| p.duration)
+            .map(|p| p.duration())
             .sum::<i64>()
     };
     // Live, the two "ran" together for ~3 s; the trace shows [stage-2 2/4] was waiting for the

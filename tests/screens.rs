@@ -99,7 +99,7 @@ fn the_race_at_the_moment_the_red_first_shows() {
         .analysis
         .steps
         .iter()
-        .any(|s| s.name.starts_with("[builder") && s.is_open()));
+        .any(|s| s.name().starts_with("[builder") && s.is_open()));
     insta::assert_snapshot!(t.backend());
 }
 

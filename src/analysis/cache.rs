@@ -88,7 +88,7 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Hazards {
 fn add_use(uses: &mut Vec<CacheUse>, steps: &[Step], u: CacheUse) {
     let same = |e: &CacheUse| {
         let (a, b) = (&steps[e.step], &steps[u.step]);
-        a.name == b.name && a.platform() == b.platform() && a.origin() == b.origin()
+        a.name() == b.name() && a.platform() == b.platform() && a.origin() == b.origin()
     };
     match uses.iter_mut().find(|e| same(e)) {
         Some(e) if steps[e.step].state == State::Cached && steps[u.step].state != State::Cached => {
@@ -332,9 +332,9 @@ fn cross_dockerfile(w: &Step, r: &Step) -> Option<String> {
 /// does for only some of them, and one of a bake whose targets loaded different Dockerfiles its
 /// target (`[api builder 2/2]`).
 pub fn short_name(s: &Step) -> String {
-    let short = match s.name.find(']') {
-        Some(i) if s.parsed.is_dockerfile_step() => s.name[..=i].to_string(),
-        _ => s.name.to_string(),
+    let short = match s.name().find(']') {
+        Some(i) if s.parsed.is_dockerfile_step() => s.name()[..=i].to_string(),
+        _ => s.name().to_string(),
     };
     let short = match (s.platform(), short.strip_prefix('[')) {
         (Some(p), Some(rest)) if !short.contains(p) => format!("[{p} {rest}"),

@@ -26,8 +26,14 @@ pub struct StepPair {
     pub source_step: StepId,
     /// When both executed (best estimates).
     pub spans: Spans,
-    pub duration: Nanos,
     pub certainty: Certainty,
+}
+
+impl StepPair {
+    /// How long both executed.
+    pub fn duration(&self) -> Nanos {
+        measure(&self.spans)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,13 +101,11 @@ fn pair(a: &Step, b: &Step, proofs: Option<&Proofs>) -> Option<StepPair> {
     }
     // Waiting for a lock is not running: only the time both executed is red.
     let spans = intersect(&a.executing(), &b.executing());
-    let duration = measure(&spans);
     let certainty = pair_certainty(&a.intervals, &b.intervals, proofs)?;
-    (duration > 0).then_some(StepPair {
+    (measure(&spans) > 0).then_some(StepPair {
         step: a.id,
         source_step: b.id,
         spans: spans.into(),
-        duration,
         certainty,
     })
 }

@@ -153,7 +153,7 @@ impl Ghost {
     fn of(&self, steps: &[&Step]) -> Vec<Segment> {
         let spans = steps
             .iter()
-            .filter_map(|s| self.spans.get(&s.name))
+            .filter_map(|s| self.spans.get(s.name()))
             .flatten()
             .copied()
             .collect();
@@ -362,7 +362,7 @@ impl<'a> Ctx<'a> {
         let critical = self.critical[id];
         let ghost = self.c.ghost.as_deref();
         segments.extend(ghost.map_or(Vec::new(), |g| g.of(&[s])));
-        let marker = if ghost.is_some_and(|g| g.causes.contains(&s.name)) {
+        let marker = if ghost.is_some_and(|g| g.causes.contains(s.name())) {
             Some(Marker::Cause)
         } else if self.hazard[id] {
             Some(Marker::Hazard)
@@ -370,7 +370,7 @@ impl<'a> Ctx<'a> {
             critical.then_some(Marker::Critical)
         };
         Row {
-            key: RowKey::Step(Arc::clone(&s.name)),
+            key: RowKey::Step(Arc::clone(s.name())),
             kind: RowKind::Step(id),
             depth: 1,
             open: None,

@@ -183,7 +183,7 @@ pub fn tick_label(t: f64, step: f64) -> String {
 pub fn step_label(s: &Step) -> String {
     match s.parsed.index() {
         Some((n, t)) => format!("{n}/{t} {}", s.parsed.text()),
-        None => s.name.to_string(),
+        None => s.name().to_string(),
     }
 }
 
@@ -338,7 +338,7 @@ pub fn cache_break_line(a: &Analysis, b: &CacheBreak) -> String {
         0 => "it ran".to_string(),
         n => format!("it and the {n} step{} after it ran", plural(n)),
     };
-    format!("{hits}broke at {}: {rest}", s.name)
+    format!("{hits}broke at {}: {rest}", s.name())
 }
 
 /// `» critical path: 5 steps, 3.90s`.
@@ -444,7 +444,7 @@ pub fn hazard_verdict(a: &Analysis, h: &CacheHazard, wide: bool) -> String {
 pub fn overlap_sentence(a: &Analysis, o: &Overlap) -> String {
     let via = o
         .via_step
-        .map(|s| format!(" It waits for {} only at {}.", o.source, a.steps[s].name))
+        .map(|s| format!(" It waits for {} only at {}.", o.source, a.steps[s].name()))
         .unwrap_or_default();
     let sure = match o.certainty {
         Certainty::Certain => "",
@@ -607,16 +607,16 @@ pub fn step_facts(
             if let Some(b) = s.pair.before.filter(|_| s.pair.how == Match::Changed) {
                 lines.push(format!(
                     "before, it read: {}",
-                    visible(&before.steps[b].name)
+                    visible(before.steps[b].name())
                 ));
             }
             let why = match &s.cause {
                 Some(c) => cause_words(c, after),
                 None if s.pair.how == Match::New => "new: not in the build before".into(),
-                None => return Some((std::sync::Arc::clone(&a.name), lines)),
+                None => return Some((std::sync::Arc::clone(a.name()), lines)),
             };
             lines.push(format!("why it ran: {why}"));
-            Some((std::sync::Arc::clone(&a.name), lines))
+            Some((std::sync::Arc::clone(a.name()), lines))
         })
         .collect()
 }

@@ -45,7 +45,7 @@ fn text(s: &Step) -> &str {
     if s.parsed.is_dockerfile_step() {
         s.parsed.text()
     } else {
-        &s.name
+        s.name()
     }
 }
 

@@ -74,7 +74,7 @@ fn causes(out: &mut String, d: &Diff, after: &Analysis) {
         let _ = writeln!(
             out,
             "<li{class}>{} — {}{}</li>",
-            escape(&after.steps[a].name),
+            escape(after.steps[a].name()),
             escape(&cause_words(c, after)),
             escape(&from)
         );
@@ -94,7 +94,7 @@ fn steps(out: &mut String, d: &Diff, before: &Side, after: &Side) {
     for s in rows {
         let b = s.pair.before.map(|i| &before.a.steps[i]);
         let a = s.pair.after.map(|i| &after.a.steps[i]);
-        let Some(name) = a.or(b).map(|x| x.name.to_string()) else {
+        let Some(name) = a.or(b).map(|x| x.name().to_string()) else {
             continue;
         };
         let mark = match s.pair.how {

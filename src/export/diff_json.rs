@@ -104,7 +104,7 @@ pub fn render(d: &Diff, before: &Side, after: &Side) -> String {
         wall_time_change: d.before.wall.zip(d.after.wall).map(|(b, a)| secs(a - b)),
         root_causes: d
             .root_causes()
-            .filter_map(|(s, _)| Some(after.a.steps[s.pair.after?].name.to_string()))
+            .filter_map(|(s, _)| Some(after.a.steps[s.pair.after?].name().to_string()))
             .collect(),
         steps: d.steps.iter().map(|s| step(s, before.a, after.a)).collect(),
         races: d
@@ -164,7 +164,7 @@ fn step(s: &StepDiff, before: &Analysis, after: &Analysis) -> JStep {
         })
     };
     JStep {
-        name: st.map_or(String::new(), |s| s.name.to_string()),
+        name: st.map_or(String::new(), |s| s.name().to_string()),
         stage: st.and_then(|s| s.stage.as_deref().map(str::to_string)),
         index: st.and_then(|s| s.parsed.index().map(|i| i.0)),
         how: s.pair.how,

@@ -78,7 +78,7 @@ fn causes(out: &mut String, d: &Diff, after: &Analysis, width: usize) {
         .iter()
         .filter_map(|s| Some((*s, s.cause.as_ref().filter(|c| c.is_root())?)))
         .filter_map(|(s, c)| {
-            let name = visible(&after.steps[s.pair.after?].name);
+            let name = visible(after.steps[s.pair.after?].name());
             Some(format!("{name} — {}", cause_words(c, after)))
         })
         .collect();
@@ -206,8 +206,8 @@ fn table(out: &mut String, d: &Diff, before: &Analysis, after: &Analysis, width:
     );
     for s in rows.iter().take(TABLE_ROWS) {
         let name = match (s.pair.after, s.pair.before) {
-            (Some(a), _) => visible(&after.steps[a].name),
-            (None, Some(b)) => visible(&before.steps[b].name),
+            (Some(a), _) => visible(after.steps[a].name()),
+            (None, Some(b)) => visible(before.steps[b].name()),
             _ => continue,
         };
         let mark = match s.pair.how {

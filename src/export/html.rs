@@ -228,7 +228,7 @@ fn sections(w: &mut dyn io::Write, build: &Build, a: &Analysis) -> io::Result<()
                     "<li>{} ran alongside {} for {}</li>",
                     link(pair.step),
                     link(pair.source_step),
-                    secs(pair.duration)
+                    secs(pair.duration())
                 );
                 spill(w, out)?;
             }

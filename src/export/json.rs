@@ -342,7 +342,7 @@ fn vertex<'a>(c: &Clock, build: &'a Build, v: &'a Vertex) -> JVertex<'a> {
     };
     JVertex {
         digest: build.digest(v.digest),
-        name: &v.name,
+        name: v.name(),
         state: v.state(),
         cached: v.cached,
         error: v.error(),
@@ -371,7 +371,7 @@ fn step<'a>(c: &Clock, s: &'a Step) -> JStep<'a> {
     });
     JStep {
         id: s.id,
-        name: &s.name,
+        name: s.name(),
         stage: s.stage.as_deref(),
         index: s.parsed.index().map(|(i, n)| [i, n]),
         state: s.state,
@@ -417,7 +417,7 @@ fn overlap(c: &Clock, o: &Overlap) -> JOverlap {
     let pair = |p: &StepPair| JPair {
         step: p.step,
         source_step: p.source_step,
-        duration: secs(p.duration),
+        duration: secs(p.duration()),
         certainty: p.certainty,
     };
     JOverlap {
@@ -444,7 +444,7 @@ fn hazard(a: &Analysis, h: &CacheHazard) -> JHazard {
             h.reader.mount.sharing.clone(),
         ],
         first: h.first,
-        first_name: h.first.map(|f| a.steps[f].name.to_string()),
+        first_name: h.first.map(|f| a.steps[f].name().to_string()),
         margin: h.margin.map(secs),
         explanation: h.explanation.clone(),
         fix: h.fix.clone(),

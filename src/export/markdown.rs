@@ -153,7 +153,7 @@ fn task(a: &Analysis, id: usize, zero: i64, red: bool) -> Option<String> {
     let text = if s.parsed.is_dockerfile_step() {
         format!("{} {}", crate::analysis::short_name(s), s.parsed.text())
     } else {
-        s.name.to_string()
+        s.name().to_string()
     };
     Some(format!(
         "{} :{tags}s{id}, {}, {}",

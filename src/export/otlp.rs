@@ -172,7 +172,7 @@ fn step(ids: &Ids, a: &Analysis, s: &Step, t1: Nanos) -> Option<Span> {
         })
         .collect();
     Some(Span {
-        name: s.name.to_string(),
+        name: s.name().to_string(),
         span_id: ids.span(2, s.id),
         parent_span_id: parent,
         start_time_unix_nano: ids.at(start),

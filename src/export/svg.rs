@@ -615,7 +615,7 @@ fn tooltip(a: &Analysis, row: &Row) -> String {
             };
             // The name cut, so a long RUN line cannot swell the file.
             let state = state_word(row.state, true);
-            format!("{} — {state}: {when}", cut(&st.name, 300))
+            format!("{} — {state}: {when}", cut(st.name(), 300))
         }
         RowKind::Stage(si) => {
             let when = row.when(a.start.unwrap_or(0));

@@ -330,9 +330,9 @@ fn concurrency(
             let _ = writeln!(
                 out,
                 "    {} ⇄ {} {}",
-                fit(&a.steps[pair.step].name, pw.saturating_sub(4)),
-                fit(&a.steps[pair.source_step].name, pw.saturating_sub(4)),
-                secs(pair.duration)
+                fit(a.steps[pair.step].name(), pw.saturating_sub(4)),
+                fit(a.steps[pair.source_step].name(), pw.saturating_sub(4)),
+                secs(pair.duration())
             );
         }
         spill(out, flush, 1 << 16)?;
@@ -423,7 +423,7 @@ fn errors(out: &mut String, build: &Build, a: &Analysis, opt: &TextOptions, p: &
     }
     let _ = writeln!(out, "{}", p.bold(&p.red("Build error")));
     for s in failed {
-        out.push_str(&p.red(&wrap(&format!("{} failed:", s.name), opt.width, "  ")));
+        out.push_str(&p.red(&wrap(&format!("{} failed:", s.name()), opt.width, "  ")));
         if let Some(e) = &s.error() {
             out.push_str(&wrap(e, opt.width, "    "));
         }

@@ -13,8 +13,7 @@ pub type StepId = usize;
 #[derive(Debug, Clone)]
 pub struct Step {
     pub id: StepId,
-    /// The name as BuildKit shows it (`[builder 2/3] RUN …`).
-    pub name: Arc<str>,
+    /// The name as BuildKit shows it (`[builder 2/3] RUN …`), parsed.
     pub parsed: Arc<StepName>,
     pub vertexes: Few<VertexId>,
     /// The stage this step is named after (with the platform first in multi-platform builds).
@@ -46,10 +45,9 @@ pub struct Rare {
 
 impl Step {
     /// A step of these vertexes, not yet read: no runs, no inputs, waiting.
-    pub fn new(id: StepId, name: Arc<str>, parsed: Arc<StepName>, vertexes: Few<VertexId>) -> Step {
+    pub fn new(id: StepId, parsed: Arc<StepName>, vertexes: Few<VertexId>) -> Step {
         Step {
             id,
-            name,
             parsed,
             vertexes,
             stage: None,
@@ -59,6 +57,11 @@ impl Step {
             inputs: Few::Empty,
             rare: None,
         }
+    }
+
+    /// The name as BuildKit shows it (`[builder 2/3] RUN …`).
+    pub fn name(&self) -> &Arc<str> {
+        self.parsed.full()
     }
 
     /// Its rare fields, to be set (made when first needed).
@@ -189,7 +192,7 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
     let mut by_group: HashMap<&str, StepId> = HashMap::new();
     let mut stage_names = HashMap::new();
     for (vid, v) in build.vertexes().iter().enumerate() {
-        if v.name.is_empty() {
+        if v.name().is_empty() {
             continue; // only seen through a log or status; never announced
         }
         let group = v.progress_group();
@@ -205,15 +208,12 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         }
         let id = steps.len();
         // A group is named after its plain member (`COPY --link …`, not `LINK COPY …`).
-        let (name, parsed) = match group.map(|g| &g.name).filter(|n| !n.is_empty()) {
-            Some(n) => {
-                let name: Arc<str> = Arc::from(n.as_str());
-                (Arc::clone(&name), Arc::new(StepName::of(name)))
-            }
+        let parsed = match group.map(|g| &g.name).filter(|n| !n.is_empty()) {
+            Some(n) => Arc::new(StepName::parse(n)),
             // The vertex's own name was parsed when it arrived.
-            None => (v.name.clone(), v.step.clone()),
+            None => v.step.clone(),
         };
-        let mut step = Step::new(id, name, Arc::clone(&parsed), Few::One(vid));
+        let mut step = Step::new(id, Arc::clone(&parsed), Few::One(vid));
         step.stage = stage_key(&parsed, dockerfile).map(|k| intern(&mut stage_names, k));
         if !v.targets().is_empty() {
             step.rare_mut().targets = v.targets().to_vec();

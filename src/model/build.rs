@@ -73,7 +73,7 @@ pub struct StatusEntry {
 pub struct Vertex {
     /// Its digest's number in the build ([`Build::digest`]).
     pub digest: DigestId,
-    pub name: Arc<str>,
+    /// Its name as last sent, parsed ([`Vertex::name`] for the name itself).
     pub step: Arc<StepName>,
     /// Digests of the LLB inputs (some may never be announced), by number.
     pub inputs: Few<DigestId>,
@@ -103,7 +103,6 @@ impl Vertex {
     fn new(digest: DigestId) -> Self {
         Vertex {
             digest,
-            name: Arc::from(""),
             step: Arc::new(StepName::parse("")),
             inputs: Few::Empty,
             intervals: Arc::new([]),
@@ -111,6 +110,11 @@ impl Vertex {
             log: VertexLog::default(),
             rare: None,
         }
+    }
+
+    /// Its name as last sent (empty until one was).
+    pub fn name(&self) -> &Arc<str> {
+        self.step.full()
     }
 
     fn rare_mut(&mut self) -> &mut RareVertex {
@@ -150,9 +154,8 @@ impl Vertex {
         if let Some(t) = target.filter(|t| !self.targets().contains(t)) {
             self.rare_mut().targets.push(t);
         }
-        if *name != *self.name {
-            self.name = Arc::from(name.as_ref());
-            self.step = Arc::new(StepName::of(Arc::clone(&self.name)));
+        if *name != **self.name() {
+            self.step = Arc::new(StepName::parse(&name));
         }
     }
 
@@ -479,7 +482,7 @@ impl Build {
         (started, completed, cached): (Option<Nanos>, Option<Nanos>, bool),
         bad: Option<&str>,
     ) -> (Option<Nanos>, Option<Nanos>) {
-        let name = &self.vertexes[id].name;
+        let name = &self.vertexes[id].name();
         let mut said = bad.map(|t| format!("`{name}`: the time `{t}` cannot be right; left out"));
         let mut end = completed;
         if let (Some(s), Some(e)) = (started, completed) {
@@ -732,7 +735,7 @@ mod tests {
         }
         b.apply(e);
         let v = b.vertex(0);
-        assert_eq!(&*v.name, "[a 1/1] RUN ^[]0;x^G");
+        assert_eq!(&**v.name(), "[a 1/1] RUN ^[]0;x^G");
         assert_eq!(v.error(), Some("boom^[[2J"));
     }
 }

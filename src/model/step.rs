@@ -48,6 +48,11 @@ impl StepName {
         }
     }
 
+    /// The whole name, as given.
+    pub fn full(&self) -> &Arc<str> {
+        &self.full
+    }
+
     fn part(&self, (a, b): Part) -> &str {
         &self.full[a as usize..b as usize]
     }

@@ -106,11 +106,11 @@ impl Comparing {
                 .map(|x| (x.0 + shift, x.1 + shift));
             ghost
                 .spans
-                .insert(Arc::clone(&a.a.steps[ai].name), spans.collect());
+                .insert(Arc::clone(a.a.steps[ai].name()), spans.collect());
         }
         for (s, _) in d.root_causes() {
             if let Some(ai) = s.pair.after {
-                ghost.causes.insert(Arc::clone(&a.a.steps[ai].name));
+                ghost.causes.insert(Arc::clone(a.a.steps[ai].name()));
             }
         }
         Comparing {

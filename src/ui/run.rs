@@ -415,11 +415,11 @@ impl Narrator {
             .steps
             .iter()
             .filter(|s| !matches!(s.state, State::Waiting | State::Running))
-            .filter(|s| !self.steps.contains(&*s.name))
+            .filter(|s| !self.steps.contains(&**s.name()))
             .collect();
         finished.sort_by_key(|s| (s.end().or(s.start()).unwrap_or(0), s.id));
         for s in finished {
-            self.steps.insert(s.name.to_string());
+            self.steps.insert(s.name().to_string());
             let at = s.end().or(s.start()).map_or(0, |t| t - zero);
             let took = match s.state {
                 State::Cached => String::new(),
@@ -431,7 +431,7 @@ impl Narrator {
                 "{:>8} {:<9} {}{took}",
                 format!("+{}", secs(at)),
                 s.state.word(),
-                s.name
+                s.name()
             )?;
             if let (State::Failed, Some(e)) = (s.state, &s.error()) {
                 writeln!(out, "{:>8} {:<9} {e}", "", "")?;

@@ -379,7 +379,7 @@ fn internal_details<'a>(app: &App, ids: &[StepId], room: usize, th: &Theme) -> V
         lines.push(Line::from(format!(
             "{} {word:<9} {}",
             glyph(s.state),
-            s.name
+            s.name()
         )));
     }
     lines
@@ -457,7 +457,7 @@ fn step_facts<'a>(app: &App, id: StepId, th: &Theme) -> Vec<Line<'a>> {
         inputs.join(", ")
     };
     let mut lines = vec![
-        Line::styled(s.name.to_string(), th.bold()),
+        Line::styled(s.name().to_string(), th.bold()),
         Line::styled(facts.join(" · "), th.state(s.state)),
         Line::from(format!("inputs: {inputs}")),
     ];
@@ -480,7 +480,7 @@ fn step_facts<'a>(app: &App, id: StepId, th: &Theme) -> Vec<Line<'a>> {
     if let Some(e) = &s.error() {
         lines.push(Line::styled(format!("error: {e}"), th.state(s.state)));
     }
-    let compared = app.compare.as_ref().and_then(|c| c.facts.get(&s.name));
+    let compared = app.compare.as_ref().and_then(|c| c.facts.get(s.name()));
     lines.extend(
         compared
             .into_iter()
@@ -532,7 +532,7 @@ fn overlap_lines(a: &crate::analysis::Analysis, id: StepId) -> Vec<String> {
                 short_name(&a.steps[p.source_step]),
                 o.source,
                 o.kind.instruction(),
-                secs(p.duration)
+                secs(p.duration())
             )
         })
         .collect()

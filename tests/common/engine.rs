@@ -77,7 +77,7 @@ pub fn dockerfile_steps(a: &Analysis, cache_id: &str) -> Vec<String> {
         .steps
         .iter()
         .filter(|s| s.parsed.is_dockerfile_step())
-        .map(|s| s.name.replace(cache_id, "demo.mods.v1"))
+        .map(|s| s.name().replace(cache_id, "demo.mods.v1"))
         .collect();
     v.sort();
     v

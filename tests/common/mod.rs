@@ -36,14 +36,14 @@ pub fn analyse(rel: &str) -> (Build, Analysis) {
 
 /// The name of a step, by id.
 pub fn name(a: &Analysis, id: usize) -> &str {
-    &a.steps[id].name
+    a.steps[id].name()
 }
 
 /// The id of the step whose name starts with `prefix` (`[stage-2 2/4]`).
 pub fn step(a: &Analysis, prefix: &str) -> usize {
     a.steps
         .iter()
-        .find(|s| s.name.starts_with(prefix))
+        .find(|s| s.name().starts_with(prefix))
         .unwrap_or_else(|| panic!("no step {prefix}"))
         .id
 }
