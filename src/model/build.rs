@@ -482,7 +482,7 @@ impl Build {
         (started, completed, cached): (Option<Nanos>, Option<Nanos>, bool),
         bad: Option<&str>,
     ) -> (Option<Nanos>, Option<Nanos>) {
-        let name = &self.vertexes[id].name();
+        let name = self.vertexes[id].name();
         let mut said = bad.map(|t| format!("`{name}`: the time `{t}` cannot be right; left out"));
         let mut end = completed;
         if let (Some(s), Some(e)) = (started, completed) {

@@ -23,7 +23,7 @@ type Part = (u32, u32);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepName {
     full: Arc<str>,
-    /// Where the text after the bracket starts (0 for [`StepKind::Other`]).
+    /// Where the text after the bracket is (the whole name, trimmed, for [`StepKind::Other`]).
     text_at: Part,
     /// `None` in a single-stage build, where BuildKit drops the stage name.
     stage_at: Option<Part>,
@@ -33,11 +33,7 @@ pub struct StepName {
 
 impl StepName {
     pub fn parse(name: &str) -> StepName {
-        StepName::of(Arc::from(name))
-    }
-
-    /// Parses a name kept elsewhere too, sharing it.
-    pub fn of(full: Arc<str>) -> StepName {
+        let full: Arc<str> = Arc::from(name);
         let (kind, text_at, stage_at, platform_at) = parts(&full);
         StepName {
             full,
