@@ -51,7 +51,7 @@ pub fn find(steps: &[Step], deps: &[Dependency]) -> Hazards {
     let mut by_id: Vec<(String, Vec<CacheUse>)> = Vec::new();
     let mut slot: HashMap<String, usize> = HashMap::new();
     for s in steps {
-        let Some(i) = s.parsed.instruction() else {
+        let Some(i) = s.parsed.flagged_instruction() else {
             continue;
         };
         for mount in i.mounts() {

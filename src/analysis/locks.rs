@@ -36,7 +36,7 @@ pub fn find(steps: &[Step]) -> Vec<LockWait> {
 }
 
 fn caches(s: &Step) -> Vec<String> {
-    let Some(i) = s.parsed.instruction() else {
+    let Some(i) = s.parsed.flagged_instruction() else {
         return Vec::new();
     };
     i.mounts()

@@ -203,7 +203,7 @@ pub fn dependencies(
             continue;
         };
         let mut named: Vec<(String, DepKind)> = Vec::new();
-        if let Some(instr) = step.parsed.instruction() {
+        if let Some(instr) = step.parsed.flagged_instruction() {
             if let Some(src) = instr
                 .copy_from()
                 .and_then(|r| resolve(r, step, stages, dockerfile))

@@ -64,6 +64,15 @@ impl StepName {
             .then(|| Instruction::parse(self.text()))
     }
 
+    /// The instruction when it may have `--flags`, for what only flags say (`--mount`, `--from`):
+    /// the many steps without any are not parsed for them (the analysis asks on every frame).
+    pub fn flagged_instruction(&self) -> Option<Instruction> {
+        if !self.text().contains("--") {
+            return None;
+        }
+        self.instruction()
+    }
+
     pub fn stage(&self) -> Option<&str> {
         self.stage_at.map(|p| self.part(p))
     }
@@ -249,6 +258,11 @@ mod tests {
         }
         let link = StepName::parse("[stage-3 2/4] LINK COPY --link --from=other /out/other /app/");
         assert_eq!(link.instruction().unwrap().copy_from(), Some("other"));
+        assert!(link.flagged_instruction().is_some());
+        assert!(StepName::parse("[a 1/2] RUN make")
+            .flagged_instruction()
+            .is_none());
+        assert!(StepName::parse("[a 1/2] RUN make").instruction().is_some());
         let spaced = StepName::parse("  exporting to image ");
         assert_eq!(spaced.text(), "exporting to image");
     }
