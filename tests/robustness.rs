@@ -187,10 +187,24 @@ fn hostile_log(evil: &str) -> String {
     let name = serde_json::to_string(&format!("[stage-2 4/4] RUN {evil}")).unwrap();
     let err = serde_json::to_string(&format!("exit {evil}")).unwrap();
     let data = base64_of(&format!("out {evil}\n"));
+    // A `COPY --link`'s two vertexes, one progress group: the group's name is the step's.
+    let group = serde_json::to_string(&serde_json::json!({
+        "id": format!("pg {evil}"),
+        "name": format!("[stage-2 3/4] COPY --link {evil} /a /b"),
+    }))
+    .unwrap();
+    let status = serde_json::to_string(&serde_json::json!({
+        "id": format!("st {evil}"), "vertex": digest, "name": format!("st {evil}"),
+        "current": 1, "timestamp": "2026-11-22T12:52:29.6Z",
+    }))
+    .unwrap();
     let mut text = std::fs::read_to_string(common::fixture("race/rawjson-fail.jsonl")).unwrap();
     text.push_str(&format!(
         "{{\"vertexes\":[{{\"digest\":\"{digest}\",\"name\":{name},\"started\":\"2026-11-22T12:52:29Z\",\"completed\":\"2026-11-22T12:52:30Z\",\"error\":{err}}}]}}\n\
          {{\"logs\":[{{\"vertex\":\"{digest}\",\"stream\":1,\"data\":\"{data}\",\"timestamp\":\"2026-11-22T12:52:29.5Z\"}}]}}\n\
+         {{\"statuses\":[{status}]}}\n\
+         {{\"vertexes\":[{{\"digest\":\"sha256:02\",\"name\":\"[stage-2 3/4] COPY --link x /a /b\",\"progressGroup\":{group},\"started\":\"2026-11-22T12:52:29Z\",\"completed\":\"2026-11-22T12:52:30Z\"}}]}}\n\
+         {{\"vertexes\":[{{\"digest\":\"sha256:03\",\"name\":\"[stage-2 3/4] LINK COPY x /a /b\",\"progressGroup\":{group},\"started\":\"2026-11-22T12:52:29Z\",\"completed\":\"2026-11-22T12:52:30Z\"}}]}}\n\
          ERROR: failed to solve: {evil}\n"
     ));
     text
@@ -246,12 +260,16 @@ fn escape_sequences_from_the_build_never_reach_the_terminal() {
         for args in [
             vec!["report", p, "--color", "always"],
             vec!["report", p, "--color", "never"],
+            vec!["report", p, "--format", "markdown"],
             vec!["replay", "--instant", p],
         ] {
             let o = common::run(&args, None);
             let out = common::stdout(&o);
             let err = common::stderr(&o);
-            assert!(out.contains("RUN "), "{args:?}: {out}");
+            assert!(
+                out.contains("RUN ") && out.contains("COPY --link"),
+                "{args:?}: {out}"
+            );
             only_our_colours(&out).unwrap_or_else(|e| panic!("{args:?} stdout: {e}\n{out}"));
             only_our_colours(&err).unwrap_or_else(|e| panic!("{args:?} stderr: {e}\n{err}"));
         }

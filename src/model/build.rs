@@ -178,6 +178,17 @@ impl Vertex {
     }
 }
 
+/// A progress group as kept: its id a bounded key, and its name, which names the step its vertexes
+/// make (`COPY --link …`), shown like a vertex's name (cut, escapes visible, no bake target).
+fn kept_group(g: ProgressGroup) -> ProgressGroup {
+    let shown = visible(&bounded(&g.name, MAX_NAME)).into_owned();
+    ProgressGroup {
+        id: visible(&bounded(&g.id, MAX_KEY)).into_owned(),
+        name: split_target(&shown).0.into_owned(),
+        weak: g.weak,
+    }
+}
+
 /// A vertex error that means "stopped because something else failed", not a failure of its own.
 pub fn is_cancellation(error: &str) -> bool {
     let e = error.trim_end();
@@ -453,8 +464,8 @@ impl Build {
         if let Some(e) = u.error {
             v.rare_mut().error = Some(visible(&bounded(&e, MAX_ERROR)).into_owned());
         }
-        if u.progress_group.is_some() {
-            v.rare_mut().progress_group = u.progress_group;
+        if let Some(g) = u.progress_group {
+            v.rare_mut().progress_group = Some(kept_group(g));
         }
         if let Some(runs) = u.estimated {
             for i in &runs {
@@ -512,8 +523,8 @@ impl Build {
         };
         let id = self.id_for(vertex);
         let entry = StatusEntry {
-            id: bounded(&s.id, MAX_KEY).into_owned(),
-            name: s.name.map(|n| bounded(&n, MAX_KEY).into_owned()),
+            id: visible(&bounded(&s.id, MAX_KEY)).into_owned(),
+            name: s.name.map(|n| visible(&bounded(&n, MAX_KEY)).into_owned()),
             current: s.current,
             total: s.total,
             started: s.started,
