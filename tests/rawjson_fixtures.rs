@@ -738,3 +738,29 @@ fn bake_on_the_docker_driver_reads_as_one_dockerfile() {
     assert_eq!(stages, ["api", "base", "deps", "worker"]);
     assert_eq!(a.hazards.len(), 3, "{:#?}", a.hazards);
 }
+
+#[test]
+fn heredocs_are_one_line_steps_and_their_stages_still_race() {
+    // BuildKit names a heredoc by its first line (`RUN <<EOT (mkdir -p /out...)`) and writes its
+    // documents in an `[internal] preparing inline document` step; the Dockerfile's heredoc bodies
+    // are not instructions.
+    let (b, a) = with_dockerfile("heredoc/rawjson.jsonl", "heredoc");
+    assert!(b.vertexes().iter().all(|v| !v.name().contains('\n')));
+    let names: Vec<&str> = a.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["base", "builder", "stage-2"]);
+    assert!(a
+        .steps
+        .iter()
+        .any(|s| s.is_internal() && &**s.name() == "[internal] preparing inline document"));
+    let d = a
+        .dependencies
+        .iter()
+        .find(|d| d.stage == "stage-2" && d.source == "builder" && d.kind == DepKind::CopyFrom)
+        .unwrap();
+    assert_eq!(d.line, Some(19));
+    let pairs = overlap_pairs(&a, "stage-2", "builder");
+    assert!(
+        pairs.contains(&("[stage-2 1/3]".into(), "[builder 1/1]".into())),
+        "{pairs:?}"
+    );
+}
