@@ -319,6 +319,17 @@ fn every_fixture_reads_the_same_streamed_or_buffered() {
     }
 }
 
+/// The race's shape (the race and the heredoc fixture): stages `base`, `builder`, `stage-2`, and
+/// `stage-2`'s `COPY --from=builder`.
+fn stage2_copies_from_builder(a: &Analysis) -> &buildx_gantt::analysis::Dependency {
+    let names: Vec<&str> = a.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["base", "builder", "stage-2"]);
+    a.dependencies
+        .iter()
+        .find(|d| d.stage == "stage-2" && d.source == "builder" && d.kind == DepKind::CopyFrom)
+        .unwrap()
+}
+
 #[test]
 fn dockerfile_adds_dependencies_and_stage_order() {
     let df = Dockerfile::parse(
@@ -327,13 +338,7 @@ fn dockerfile_adds_dependencies_and_stage_order() {
     );
     let b = load("race/rawjson-fail.jsonl");
     let a = Analysis::of(&b, Some(&df));
-    let names: Vec<&str> = a.stages.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["base", "builder", "stage-2"]);
-    let d = a
-        .dependencies
-        .iter()
-        .find(|d| d.stage == "stage-2" && d.source == "builder" && d.kind == DepKind::CopyFrom)
-        .unwrap();
+    let d = stage2_copies_from_builder(&a);
     assert_eq!(d.line, Some(19));
     assert_eq!(
         d.evidence.len(),
@@ -746,17 +751,11 @@ fn heredocs_are_one_line_steps_and_their_stages_still_race() {
     // are not instructions.
     let (b, a) = with_dockerfile("heredoc/rawjson.jsonl", "heredoc");
     assert!(b.vertexes().iter().all(|v| !v.name().contains('\n')));
-    let names: Vec<&str> = a.stages.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["base", "builder", "stage-2"]);
     assert!(a
         .steps
         .iter()
         .any(|s| s.is_internal() && &**s.name() == "[internal] preparing inline document"));
-    let d = a
-        .dependencies
-        .iter()
-        .find(|d| d.stage == "stage-2" && d.source == "builder" && d.kind == DepKind::CopyFrom)
-        .unwrap();
+    let d = stage2_copies_from_builder(&a);
     assert_eq!(d.line, Some(19));
     let pairs = overlap_pairs(&a, "stage-2", "builder");
     assert!(
