@@ -399,7 +399,7 @@ pub fn path_step(s: &Step) -> String {
 /// `✗ [stage-2 4/4] failed: process … did not complete successfully: exit code: 1`.
 pub fn failure_line(a: &Analysis) -> Option<String> {
     failed_steps(a).first().map(|s| {
-        let error = s.error().as_ref().map(|e| format!(": {e}"));
+        let error = s.error().map(|e| format!(": {e}"));
         format!("✗ {} failed{}", short_name(s), error.unwrap_or_default())
     })
 }

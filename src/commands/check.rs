@@ -45,7 +45,7 @@ fn explanation(build: &Build, a: &Analysis, on: FailOn, code: Exit) -> String {
         ));
         match failed_steps(a).first() {
             Some(f) => {
-                let why = f.error().as_ref().map(|e| format!(" ({e})"));
+                let why = f.error().map(|e| format!(" ({e})"));
                 s.push_str(&format!(
                     ": {} failed{}.",
                     short_name(f),

@@ -424,7 +424,7 @@ fn errors(out: &mut String, build: &Build, a: &Analysis, opt: &TextOptions, p: &
     let _ = writeln!(out, "{}", p.bold(&p.red("Build error")));
     for s in failed {
         out.push_str(&p.red(&wrap(&format!("{} failed:", s.name()), opt.width, "  ")));
-        if let Some(e) = &s.error() {
+        if let Some(e) = s.error() {
             out.push_str(&wrap(e, opt.width, "    "));
         }
         let mut lines = Vec::new();

@@ -433,7 +433,7 @@ impl Narrator {
                 s.state.word(),
                 s.name()
             )?;
-            if let (State::Failed, Some(e)) = (s.state, &s.error()) {
+            if let (State::Failed, Some(e)) = (s.state, s.error()) {
                 writeln!(out, "{:>8} {:<9} {e}", "", "")?;
             }
         }

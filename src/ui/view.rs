@@ -477,7 +477,7 @@ fn step_facts<'a>(app: &App, id: StepId, th: &Theme) -> Vec<Line<'a>> {
             .into_iter()
             .map(|l| Line::styled(l, th.overlap())),
     );
-    if let Some(e) = &s.error() {
+    if let Some(e) = s.error() {
         lines.push(Line::styled(format!("error: {e}"), th.state(s.state)));
     }
     let compared = app.compare.as_ref().and_then(|c| c.facts.get(s.name()));
