@@ -96,15 +96,16 @@ impl StepName {
 
 /// The kind of a name and where its text, stage and platform are.
 fn parts(full: &str) -> (StepKind, Part, Option<Part>, Option<Part>) {
+    if full.len() > u32::MAX as usize {
+        return (StepKind::Other, (0, 0), None, None);
+    }
+    // Where `s`, a slice of `full`, is in it.
     let at = |s: &str| {
         let a = s.as_ptr() as usize - full.as_ptr() as usize;
         (a as u32, (a + s.len()) as u32)
     };
     let name = full.trim();
     let other = (StepKind::Other, at(name), None, None);
-    if full.len() > u32::MAX as usize {
-        return (StepKind::Other, (0, 0), None, None);
-    }
     let Some(rest) = name.strip_prefix('[') else {
         return other;
     };
