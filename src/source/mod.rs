@@ -51,7 +51,7 @@ fn format_of(line: &[u8]) -> Option<Format> {
     let t = text.trim_start();
     if is_record_start(crate::model::strip_ansi(t).trim_start()) {
         Some(Format::RawJson)
-    } else if plain::is_progress_line(&text) {
+    } else if plain::is_pasted_progress(&text) {
         Some(Format::Plain)
     } else {
         None

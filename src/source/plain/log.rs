@@ -150,8 +150,20 @@ impl PlainLog {
 
     /// Takes one line (without its newline). `arrival` is when it arrived, for live builds.
     pub fn push(&mut self, raw: &str, arrival: Option<Nanos>) -> (u64, Immediate) {
+        self.push_at(raw, arrival, None)
+    }
+
+    /// [`Self::push`] for a line that began on input line `line` (a paste's lines are numbered
+    /// as in the file, whatever was joined or dropped).
+    pub fn push_at(
+        &mut self,
+        raw: &str,
+        arrival: Option<Nanos>,
+        line: Option<u64>,
+    ) -> (u64, Immediate) {
         self.seq += 1;
         let seq = self.seq;
+        let line_no = line.unwrap_or(seq);
         let text = strip_ansi(raw);
         let line = text.trim_end_matches(['\r', '\n']);
         let Some((n, rest)) = split_number(line) else {
@@ -163,7 +175,7 @@ impl PlainLog {
             return (
                 seq,
                 Immediate::Event(Box::new(EventKind::Text(TextLine {
-                    line: seq,
+                    line: line_no,
                     text: line.to_string(),
                 }))),
             );

@@ -17,6 +17,7 @@ use std::io::{self, BufRead};
 use std::sync::Arc;
 
 mod log;
+pub mod paste;
 pub mod timeline;
 
 pub use log::{is_progress_line, Completion, Finish, LogMark, PlainLog, PlainVertex, Run};
@@ -72,7 +73,7 @@ fn each_line<R: BufRead>(
         let Seen {
             text, nul, unread, ..
         } = seen;
-        let progress = is_progress_line(&text);
+        let progress = is_pasted_progress(&text);
         let stop = watch.see(summary.lines, seen_bytes, progress, nul);
         if let Some(stop) = stop.or(unread.then_some(GaveUp::Nul {
             line: summary.lines,
@@ -84,6 +85,11 @@ fn each_line<R: BufRead>(
         line(&text);
     };
     (result, summary, complete)
+}
+
+/// Whether a line is a `#N …` line once a CI system's prefix is read through.
+pub fn is_pasted_progress(line: &str) -> bool {
+    matches!(paste::strip(line), paste::Stripped::Text(t) if is_progress_line(t))
 }
 
 /// One line as read: its text, its size, and whether it showed binary data.
@@ -146,11 +152,14 @@ pub fn read<R: BufRead>(
     let mut log = PlainLog::new(true);
     // Lines emitted as they are (text, warnings), with the seq they came at.
     let mut immediate: Vec<(u64, EventKind)> = Vec::new();
-    let (result, summary, complete) = each_line(input, &mut |text| {
-        if let (seq, Immediate::Event(kind)) = log.push(text, None) {
+    let mut unpaste = paste::Unpaste::default();
+    let mut take = |text: &str, line: u64| {
+        if let (seq, Immediate::Event(kind)) = log.push_at(text, None, Some(line)) {
             immediate.push((seq, *kind));
         }
-    });
+    };
+    let (result, summary, complete) = each_line(input, &mut |text| unpaste.push(text, &mut take));
+    unpaste.flush(&mut take);
     log.close();
     let solved = timeline::solve(&log, dockerfile, Clock::Relative);
     let arrived = super::now();
