@@ -49,6 +49,8 @@ pub struct Run {
     pub busy: Vec<(u64, Option<Nanos>)>,
     /// Log text (saved logs only), with each line's offset.
     pub text: Vec<(Nanos, String)>,
+    /// Clock times BuildKit ≤ v0.5 printed (`started:` / `completed:`), as Unix nanoseconds.
+    pub clock: (Option<Nanos>, Option<Nanos>),
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +83,8 @@ pub struct PlainLog {
     seq: u64,
     /// Keep log text for emitting later (saved logs) or not (live: emitted on arrival).
     keep_text: bool,
+    /// The earliest clock time the log printed (BuildKit ≤ v0.5 prints `started:` times).
+    pub clock_origin: Option<Nanos>,
 }
 
 /// What one line means for the events emitted right away.
@@ -138,7 +142,10 @@ impl PlainLog {
     /// The run a line of vertex `v` belongs to: the open one, or a new one after a completion.
     fn run_for(&mut self, v: usize, seq: u64, arrival: Option<Nanos>) -> usize {
         let runs = &mut self.vertexes[v].runs;
-        if runs.last().is_none_or(|r| r.end.is_some()) {
+        // A vertex with clock times (BuildKit ≤ v0.5) runs from each `started:` to its
+        // `completed:`; its other lines belong to the run they follow.
+        let clocked = runs.iter().any(|r| r.clock.0.is_some());
+        if runs.last().is_none_or(|r| r.end.is_some()) && !clocked {
             runs.push(Run {
                 first_seq: seq,
                 first_arrival: arrival,
@@ -204,6 +211,7 @@ impl PlainLog {
         let v = self.vertex_for(n, None);
         match kind {
             Kind::Switch => (seq, Immediate::None),
+            Kind::Detail(key, value) => self.detail(v, seq, key, value),
             Kind::Digest(d) => {
                 // A saved log is emitted after it is read: its vertexes can be keyed by digest.
                 // A live one has already been announced under `plain#N`, which stays.
@@ -285,6 +293,75 @@ impl PlainLog {
         }
     }
 
+    /// A line of BuildKit ≤ v0.5's block: `name: "…"`, `started: <time>`, `completed: <time>`,
+    /// `cached: true`, `error: "…"` (`digest:` as the newer `#N sha256:` line; `duration:` says
+    /// nothing more).
+    fn detail(&mut self, v: usize, seq: u64, key: &str, value: &str) -> (u64, Immediate) {
+        match key {
+            "name" => {
+                let name = unquote(value);
+                if !name.is_empty() {
+                    self.vertexes[v].name = name;
+                }
+            }
+            "digest" => {
+                let d = value.to_string();
+                if self.keep_text && !self.vertexes.iter().any(|x| x.key == d) {
+                    self.vertexes[v].key = d;
+                }
+            }
+            "started" => {
+                let Some(t) = go_time(value) else {
+                    return (seq, Immediate::None);
+                };
+                self.clock_origin = Some(self.clock_origin.map_or(t, |o| o.min(t)));
+                let runs = &mut self.vertexes[v].runs;
+                match runs
+                    .last_mut()
+                    .filter(|r| r.end.is_none() && r.clock.0.is_none())
+                {
+                    Some(open) => open.clock.0 = Some(t),
+                    None => runs.push(Run {
+                        first_seq: seq,
+                        clock: (Some(t), None),
+                        ..Default::default()
+                    }),
+                }
+            }
+            "completed" => return self.completed(v, seq, go_time(value)),
+            "cached" | "error" => {
+                let finish = match key {
+                    "cached" if value == "true" => Finish::Cached,
+                    "error" if unquote(value).ends_with("context canceled") => Finish::Canceled,
+                    "error" => Finish::Error(unquote(value)),
+                    _ => return (seq, Immediate::None),
+                };
+                let last = self.vertexes[v].runs.last_mut();
+                if let Some(end) = last.and_then(|r| r.end.as_mut()) {
+                    end.finish = finish;
+                }
+            }
+            _ => return (seq, Immediate::None),
+        }
+        (seq, Immediate::Structure)
+    }
+
+    /// `completed: <time>` ends the vertex's open run.
+    fn completed(&mut self, v: usize, seq: u64, at: Option<Nanos>) -> (u64, Immediate) {
+        let runs = &mut self.vertexes[v].runs;
+        let Some(r) = runs.iter().rposition(|r| r.end.is_none()) else {
+            return (seq, Immediate::None);
+        };
+        runs[r].clock.1 = at;
+        runs[r].end = Some(Completion {
+            seq,
+            finish: Finish::Done(None),
+            arrival: None,
+        });
+        self.completions.push((seq, v, r));
+        (seq, Immediate::Completed)
+    }
+
     /// Forgets a run opened by a re-printed header after the last completion when the log ended
     /// without another one: late output of a finished vertex, not a new run.
     pub fn close(&mut self) {
@@ -302,6 +379,8 @@ impl PlainLog {
 
 enum Kind<'a> {
     Switch,
+    /// BuildKit ≤ v0.5's `     started: 2019-03-22 19:46:01.06 +0000 UTC` (key, value).
+    Detail(&'a str, &'a str),
     Digest(&'a str),
     Warn(&'a str),
     Status,
@@ -331,6 +410,9 @@ fn split_number(line: &str) -> Option<(u32, &str)> {
 fn classify(rest: &str) -> Kind<'_> {
     if rest == "..." {
         return Kind::Switch;
+    }
+    if let Some(detail) = old_detail(rest) {
+        return detail;
     }
     if rest == "CACHED" {
         return Kind::Finish(Finish::Cached);
@@ -367,6 +449,55 @@ fn classify(rest: &str) -> Kind<'_> {
         }
     }
     Kind::Status
+}
+
+/// BuildKit ≤ v0.5 printed each vertex's facts right-aligned under its header:
+/// `#2       digest: sha256:…`, `#2    completed: 2019-03-22 19:46:01.07 +0000 UTC`.
+fn old_detail(rest: &str) -> Option<Kind<'_>> {
+    const KEYS: [&str; 7] = [
+        "digest",
+        "name",
+        "started",
+        "completed",
+        "duration",
+        "cached",
+        "error",
+    ];
+    if !rest.starts_with(' ') {
+        return None;
+    }
+    let (key, value) = rest.trim_start().split_once(": ")?;
+    KEYS.contains(&key).then(|| Kind::Detail(key, value.trim()))
+}
+
+/// A Go `%q` string's text (`"[1/2] FROM x"` → `[1/2] FROM x`); as it is when not quoted.
+fn unquote(s: &str) -> String {
+    let Some(inner) = s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else {
+        return s.to_string();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// Go's `time.Time` as printed: `2019-03-22 19:46:01.065994531 +0000 UTC` → Unix nanoseconds.
+fn go_time(s: &str) -> Option<Nanos> {
+    let mut words = s.split_whitespace();
+    let text = format!("{} {} {}", words.next()?, words.next()?, words.next()?);
+    let t = chrono::DateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f %z").ok()?;
+    t.timestamp_nanos_opt()
 }
 
 /// `12.345` → (nanoseconds, half a unit of its last digit).
@@ -439,6 +570,19 @@ mod tests {
             classify("transferring context: 1.98MB 0.0s done"),
             Kind::Status
         ));
+        assert!(matches!(
+            classify("     started: 2019-03-22 19:46:01.065994531 +0000 UTC"),
+            Kind::Detail("started", "2019-03-22 19:46:01.065994531 +0000 UTC")
+        ));
+        assert!(matches!(classify("started: x"), Kind::Status));
+        assert_eq!(
+            go_time("2019-03-22 19:46:01.065994531 +0000 UTC"),
+            Some(1_553_283_961_065_994_531)
+        );
+        assert_eq!(
+            unquote(r#""[1/2] RUN echo \"hi\"""#),
+            r#"[1/2] RUN echo "hi""#
+        );
         assert_eq!(split_number("#12 DONE 0.1s"), Some((12, "DONE 0.1s")));
         assert_eq!(split_number("#x"), None);
         assert_eq!(split_number("#12abc"), None);

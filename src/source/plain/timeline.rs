@@ -348,9 +348,12 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
     sys.point(); // ORIGIN
     sys.point(); // END
     let (base, live) = match clock {
-        Clock::Relative => (RELATIVE_ORIGIN, None),
+        // BuildKit ≤ v0.5 printed clock times: the log's own clock is the origin.
+        Clock::Relative => (log.clock_origin.unwrap_or(RELATIVE_ORIGIN), None),
         Clock::Live { origin, now } => (origin, Some(now - origin)),
     };
+    // Old logs print vertexes in no particular order: only their clock times order them.
+    let print_order = log.clock_origin.is_none();
     let rel = |a: Option<Nanos>| a.map(|a| a - base);
 
     // Points of every run: (start, end).
@@ -379,6 +382,12 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
                 sys.after(Set::Proven, ps, s, 0);
                 if let Some(pe) = pe {
                     sys.after(Set::Nominal, pe, s, 0);
+                }
+            }
+            for (point, at) in [(Some(s), run.clock.0), (e, run.clock.1)] {
+                if let (Some(p), Some(t)) = (point, rel(at)) {
+                    sys.after(Set::Proven, ORIGIN, p, t);
+                    sys.within(Set::Proven, ORIGIN, p, t);
                 }
             }
             if let Some(e) = e {
@@ -442,7 +451,7 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
                     sys.within(Set::Proven, ORIGIN, s, a);
                 }
             }
-            for (idx, lag) in before_next {
+            for (idx, lag) in before_next.into_iter().filter(|_| print_order) {
                 let Some(&(_, cv, cr)) = log.completions.get(idx) else {
                     continue;
                 };
@@ -456,7 +465,7 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
         }
     }
     // Completion order.
-    for w in log.completions.windows(2) {
+    for w in log.completions.windows(2).filter(|_| print_order) {
         let (_, av, ar) = w[0];
         let (_, bv, br) = w[1];
         if let (Some(a), Some(b)) = (pts[av][ar].1, pts[bv][br].1) {
@@ -584,7 +593,12 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
     Solved {
         runs,
         inputs,
-        proofs: Arc::new(Proofs::new(n, &proven, lower, live.is_some())),
+        proofs: Arc::new(Proofs::new(
+            n,
+            &proven,
+            lower,
+            live.is_some() || log.clock_origin.is_some(),
+        )),
         start: base,
         problem,
     }
