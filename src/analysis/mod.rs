@@ -14,7 +14,10 @@ pub use cache::{short_name, CacheHazard, CacheUse};
 pub use critical::CriticalPath;
 pub use locks::{LockWait, WORTH_SAYING};
 pub use overlap::{Certainty, Overlap, StepPair};
-pub use summary::{cache_breaks, counts, failed_steps, outcome, CacheBreak, Counts, Outcome};
+pub use summary::{
+    cache_breaks, could_hit, counts, failed_steps, is_from, nothing_ran, outcome, CacheBreak,
+    Counts, Outcome,
+};
 
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -81,36 +81,88 @@ pub fn failed_steps(analysis: &Analysis) -> Vec<&Step> {
     v
 }
 
-/// A stage in a build that used the cache: how many of its steps were cache hits, and the first
-/// that executed (where its cache chain broke), if one did.
+/// A stage in a build that used the cache: how many of its steps were cache hits, and where its
+/// cache chain broke, if it did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheBreak {
     pub stage: String,
     pub steps: usize,
     pub hits: usize,
+    /// Its first step after its last hit that executed and could have been a hit.
     pub broke_at: Option<super::StepId>,
+    /// Steps that executed although a later step of the stage was a hit (BuildKit matches a
+    /// `COPY`'s cache by content: a step can run and the next hit again).
+    pub ran_between_hits: Vec<super::StepId>,
+    /// `FROM` steps that executed: they resolve or pull an image, never a cache miss.
+    pub resolved: usize,
+}
+
+/// Whether a step could have been a cache hit: a Dockerfile step that is not `FROM`.
+pub fn could_hit(s: &Step) -> bool {
+    s.parsed.is_dockerfile_step() && !is_from(s)
+}
+
+/// A `FROM` step (resolving or pulling the base image).
+pub fn is_from(s: &Step) -> bool {
+    let text = s.parsed.text();
+    text.get(..5)
+        .is_some_and(|k| k.eq_ignore_ascii_case("FROM "))
+}
+
+/// Whether a step executed (rather than being a hit, or never starting).
+fn ran(s: &Step) -> bool {
+    !matches!(s.state, State::Cached | State::Waiting)
 }
 
 /// Where each stage's cache chain broke, for a build with any cache hit (none for a cold build).
+/// The chain breaks at the first step that executed and could have been a hit, with no hit
+/// after it; a pulled or resolved `FROM` is not a miss.
 pub fn cache_breaks(analysis: &Analysis) -> Vec<CacheBreak> {
     if counts(analysis).cached == 0 {
         return Vec::new();
     }
     let steps = &analysis.steps;
-    let ran = |s: &Step| !matches!(s.state, State::Cached | State::Waiting);
     analysis
         .stages
         .iter()
         .filter(|st| !st.steps.is_empty())
-        .map(|st| CacheBreak {
-            stage: st.name.clone(),
-            steps: st.steps.len(),
-            hits: st
+        .map(|st| {
+            let of = |s: &usize| &steps[*s];
+            let missed: Vec<usize> = st
                 .steps
                 .iter()
-                .filter(|&&s| steps[s].state == State::Cached)
-                .count(),
-            broke_at: st.steps.iter().copied().find(|&s| ran(&steps[s])),
+                .copied()
+                .filter(|s| ran(of(s)) && could_hit(of(s)))
+                .collect();
+            let last_hit = st.steps.iter().rposition(|s| of(s).state == State::Cached);
+            let at = |m: usize| st.steps.iter().position(|&s| s == m);
+            let (between, after): (Vec<usize>, Vec<usize>) = missed
+                .into_iter()
+                .partition(|&m| last_hit.is_some_and(|h| at(m) < Some(h)));
+            CacheBreak {
+                stage: st.name.clone(),
+                steps: st.steps.len(),
+                hits: st
+                    .steps
+                    .iter()
+                    .filter(|s| of(s).state == State::Cached)
+                    .count(),
+                broke_at: after.first().copied(),
+                ran_between_hits: between,
+                resolved: st
+                    .steps
+                    .iter()
+                    .filter(|s| ran(of(s)) && is_from(of(s)))
+                    .count(),
+            }
         })
         .collect()
+}
+
+/// Whether a build with cache hits ran nothing that could have been one (its `FROM`s aside).
+pub fn nothing_ran(breaks: &[CacheBreak]) -> bool {
+    !breaks.is_empty()
+        && breaks
+            .iter()
+            .all(|b| b.broke_at.is_none() && b.ran_between_hits.is_empty())
 }

@@ -3,8 +3,8 @@
 //! the SVG and the HTML all read them from here, so a state is called the same thing everywhere.
 
 use crate::analysis::{
-    cache_breaks, counts, failed_steps, short_name, Analysis, CacheBreak, CacheHazard, Certainty,
-    LockWait, Outcome, Overlap, Stage, Step,
+    cache_breaks, counts, failed_steps, nothing_ran, short_name, Analysis, CacheBreak, CacheHazard,
+    Certainty, LockWait, Outcome, Overlap, Stage, Step,
 };
 use crate::diff::{Cause, Diff, Match, Seen};
 use crate::model::{visible, Build, Nanos, State};
@@ -290,9 +290,23 @@ pub fn cache_summary(a: &Analysis, wide: bool) -> Option<String> {
             c.steps
         ));
     }
-    let mut breaks: Vec<&Step> = cache_breaks(a)
+    let all = cache_breaks(a);
+    if nothing_ran(&all) {
+        let resolved: usize = all.iter().map(|b| b.resolved).sum();
+        return Some(format!(
+            "Fully cached: {} of {} steps were cache hits and the other {} only resolved {} base \
+             image{} (FROM); nothing ran.",
+            c.cached,
+            c.steps,
+            c.steps - c.cached,
+            if resolved == 1 { "its" } else { "their" },
+            if resolved == 1 { "" } else { "s" },
+        ));
+    }
+    let mut breaks: Vec<&Step> = all
         .iter()
-        .filter_map(|b| b.broke_at.map(|s| &a.steps[s]))
+        .filter_map(|b| b.broke_at.or(b.ran_between_hits.first().copied()))
+        .map(|s| &a.steps[s])
         .collect();
     breaks.sort_by_key(|s| s.start());
     let shown = if wide { breaks.len() } else { 1 };
@@ -303,8 +317,13 @@ pub fn cache_summary(a: &Analysis, wide: bool) -> Option<String> {
     } else {
         String::new()
     };
+    let said = if all.iter().any(|b| b.broke_at.is_some()) {
+        "the cache broke at"
+    } else {
+        "steps ran between hits from"
+    };
     Some(format!(
-        "Rebuild: {} of {} steps were cache hits; the cache broke at {}{more}",
+        "Rebuild: {} of {} steps were cache hits; {said} {}{more}",
         c.cached,
         c.steps,
         names.join(", ")
@@ -315,28 +334,58 @@ pub fn cache_summary(a: &Analysis, wide: bool) -> Option<String> {
 /// at [app 1/2] COPY …: it and the 1 step after it ran`.
 pub fn cache_break_line(a: &Analysis, b: &CacheBreak) -> String {
     let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let between = b.ran_between_hits.first().map(|&first| {
+        let n = b.ran_between_hits.len();
+        format!(
+            "{} cache hit{}; {n} step{} ran between hits, from {} (a later step still hit: its \
+             cache is matched by content)",
+            b.hits,
+            plural(b.hits),
+            plural(n),
+            a.steps[first].name()
+        )
+    });
     let Some(id) = b.broke_at else {
-        return format!("all {} step{} cache hits", b.steps, plural(b.steps));
+        if let Some(between) = between {
+            return between;
+        }
+        return match b.resolved {
+            0 => format!("all {} step{} cache hits", b.steps, plural(b.steps)),
+            r => format!(
+                "all {} cache hit{} (FROM only resolved its image{})",
+                b.hits,
+                plural(b.hits),
+                if r == 1 { "" } else { "s" }
+            ),
+        };
     };
     let s = &a.steps[id];
-    let after = a
+    // The steps after it: how many ran, how many never started (after a failure).
+    let (after, never) = a
         .stages
         .iter()
         .find(|st| st.name == b.stage)
-        .map_or(0, |st| {
-            st.steps
-                .iter()
-                .skip_while(|&&x| x != id)
-                .count()
-                .saturating_sub(1)
+        .map_or((0, 0), |st| {
+            let rest = st.steps.iter().skip_while(|&&x| x != id).skip(1);
+            let never = rest
+                .clone()
+                .filter(|&&x| a.steps[x].state == State::Waiting);
+            (rest.count(), never.count())
         });
-    let hits = match b.hits {
-        0 => String::new(),
-        n => format!("{n} cache hit{}, then ", plural(n)),
+
+    let hits = match (between, b.hits) {
+        (Some(between), _) => format!("{between}; then "),
+        (None, 0) => String::new(),
+        (None, n) => format!("{n} cache hit{}, then ", plural(n)),
     };
     let rest = match after {
         0 => "it ran".to_string(),
-        n => format!("it and the {n} step{} after it ran", plural(n)),
+        n if never == 0 => format!("it and the {n} step{} after it ran", plural(n)),
+        n => format!(
+            "it and {} of the {n} step{} after it ran ({never} never started)",
+            n - never,
+            plural(n)
+        ),
     };
     format!("{hits}broke at {}: {rest}", s.name())
 }

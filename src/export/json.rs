@@ -3,7 +3,7 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::analysis::{cache_breaks, counts, outcome, Counts};
+use crate::analysis::{cache_breaks, counts, nothing_ran, outcome, Counts};
 use crate::analysis::{
     Analysis, CacheHazard, Certainty, Dependency, Evidence, LockWait, Overlap, Stage, Step,
     StepPair,
@@ -212,8 +212,11 @@ pub struct JCacheStage {
     pub stage: String,
     pub steps: usize,
     pub hits: usize,
-    /// The step (id) where the stage's cache chain broke: its first that executed.
+    /// The step (id) where the stage's cache chain broke: its first that executed and could
+    /// have been a hit (not a `FROM`), with no hit after it.
     pub broke_at: Option<usize>,
+    /// Steps that executed although a later step of the stage was a hit.
+    pub ran_between_hits: Vec<usize>,
 }
 
 #[derive(Serialize)]
@@ -311,16 +314,19 @@ fn lock_wait(w: &LockWait) -> JLockWait {
 
 fn cache(a: &Analysis) -> Option<JCache> {
     let c = counts(a);
-    let stages = cache_breaks(a).into_iter().map(|b| JCacheStage {
+    let breaks = cache_breaks(a);
+    let fully_cached = nothing_ran(&breaks);
+    let stages = breaks.into_iter().map(|b| JCacheStage {
         stage: b.stage,
         steps: b.steps,
         hits: b.hits,
         broke_at: b.broke_at,
+        ran_between_hits: b.ran_between_hits,
     });
     (c.cached > 0).then(|| JCache {
         hits: c.cached,
         steps: c.steps,
-        fully_cached: c.cached == c.steps,
+        fully_cached,
         stages: stages.collect(),
     })
 }
