@@ -63,6 +63,11 @@ pub struct PlainVertex {
     pub runs: Vec<Run>,
     pub kept_log: usize,
     pub dropped_log: u64,
+    /// Where its header was first printed: the printer prints a vertex once it has started.
+    pub header_seq: Option<u64>,
+    /// The same vertex's name as sent for other bake targets (`[backend builder 1/10] …` after
+    /// `[agent builder 1/10] …`: one vertex the targets share).
+    pub other_names: Vec<String>,
 }
 
 impl PlainVertex {
@@ -108,6 +113,14 @@ impl PlainLog {
     fn vertex_for(&mut self, n: u32, name: Option<&str>) -> usize {
         if let Some(&i) = self.by_number.get(&n) {
             match name {
+                // The same step sent for another bake target: the vertex they share.
+                Some(name) if same_step_other_target(&self.vertexes[i].name, name) => {
+                    let v = &mut self.vertexes[i];
+                    if !v.other_names.iter().any(|o| o == name) && v.other_names.len() < 64 {
+                        v.other_names.push(name.to_string());
+                    }
+                    return i;
+                }
                 // The same number with another name: a second build in the same output.
                 Some(name)
                     if !self.vertexes[i].name.is_empty() && self.vertexes[i].name != name => {}
@@ -134,6 +147,8 @@ impl PlainLog {
             runs: Vec::new(),
             kept_log: 0,
             dropped_log: 0,
+            header_seq: None,
+            other_names: Vec::new(),
         });
         self.by_number.insert(n, i);
         i
@@ -197,8 +212,10 @@ impl PlainLog {
         let kind = classify(rest);
         if header && matches!(kind, Kind::Status) {
             let v = self.vertex_for(n, Some(rest));
-            // A header shows the vertex is known, not that it started: it only opens a run if
-            // it is printed again after a completion (a vertex that ran again).
+            if self.vertexes[v].runs.is_empty() {
+                self.vertexes[v].header_seq.get_or_insert(seq);
+            }
+            // A header re-printed after a completion opens a run (a vertex that ran again).
             if self.vertexes[v]
                 .runs
                 .last()
@@ -365,7 +382,17 @@ impl PlainLog {
     /// Forgets a run opened by a re-printed header after the last completion when the log ended
     /// without another one: late output of a finished vertex, not a new run.
     pub fn close(&mut self) {
+        let saved = self.keep_text;
         for v in &mut self.vertexes {
+            // A saved log that ends with a vertex printed and never finished: it had started
+            // (the printer prints a vertex once it starts) and the log ends before it did.
+            if let (true, true, Some(h)) = (saved, v.runs.is_empty(), v.header_seq) {
+                v.runs.push(Run {
+                    first_seq: h,
+                    busy: vec![(h, None)],
+                    ..Default::default()
+                });
+            }
             let trailing = v.runs.len() > 1
                 && v.runs
                     .last()
@@ -390,6 +417,15 @@ enum Kind<'a> {
         text: &'a str,
     },
     Finish(Finish),
+}
+
+/// Whether two names are one step sent for two bake targets (`[agent builder 1/10] FROM x`,
+/// `[backend builder 1/10] FROM x`). A target's own steps (`[api] exporting to image`) are
+/// never shared.
+fn same_step_other_target(a: &str, b: &str) -> bool {
+    use crate::model::split_target;
+    let ((a, ta), (b, tb)) = (split_target(a), split_target(b));
+    ta.is_some() && tb.is_some() && ta != tb && a == b
 }
 
 /// `#12 rest` → (12, "rest").

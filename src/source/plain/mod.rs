@@ -215,6 +215,15 @@ fn events_of(
         out.push((at_seq(seq), seq, 0, kind));
     }
     for (vi, v) in log.vertexes.iter().enumerate() {
+        // Its names for other bake targets first, so the model knows every target it served.
+        for other in &v.other_names {
+            let named = VertexUpdate {
+                digest: v.key.clone(),
+                name: Some(other.clone()),
+                ..Default::default()
+            };
+            out.push((Nanos::MIN, 0, 2, EventKind::Vertex(named)));
+        }
         let runs = &solved.runs[vi];
         if runs.is_empty() {
             // Printed but never ran (a header only): announce it.
