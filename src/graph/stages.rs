@@ -120,7 +120,11 @@ pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
         let candidates: Vec<&Stage> = stages
             .iter()
             .enumerate()
-            .filter(|&(j, st)| j != i && (1..k).all(|n| present(st, n)))
+            .filter(|&(j, st)| {
+                j != i
+                    && (1..k).all(|n| present(st, n))
+                    && can_share(runs_on(steps, &stages[i]), runs_on(steps, st))
+            })
             .map(|(_, st)| st)
             .collect();
         if let [only] = candidates[..] {
@@ -136,6 +140,25 @@ pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
         stages.sort_by_key(|s| (s.start().is_none(), s.start(), s.index, s.name.clone()));
     }
     stages
+}
+
+/// The platform a stage's steps run on, as their names say (`linux/arm64`; the build platform
+/// of a cross-build `linux/amd64->arm64`), when they say one.
+fn runs_on<'a>(steps: &'a [Step], stage: &Stage) -> Option<&'a str> {
+    let named = stage
+        .steps
+        .iter()
+        .find_map(|&s| steps[s].parsed.platform())?;
+    Some(named.split("->").next().unwrap_or(named))
+}
+
+/// Two stages can share steps (BuildKit ran them once for both) only on one platform: a step
+/// run for `linux/arm64` is never the one run for `linux/amd64`.
+fn can_share(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
 }
 
 /// A stage's name as its Dockerfile says it: `builder · linux/386` is `builder`.
