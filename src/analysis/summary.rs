@@ -56,18 +56,72 @@ impl Outcome {
     }
 }
 
+/// How the build ended. Failed and cancelled are what the log says; otherwise it succeeded when
+/// its result was exported last (whatever an old printer left unfinished), or when nothing is
+/// left unfinished: no step running or never started, no stage without its last step, no cut.
 pub fn outcome(build: &Build, analysis: &Analysis) -> Outcome {
+    let steps = &analysis.steps;
     if build.failed() {
         Outcome::Failed
-    } else if build.cancelled() || analysis.steps.iter().any(|s| s.state == State::Cancelled) {
+    } else if build.cancelled() || steps.iter().any(|s| s.state == State::Cancelled) {
         Outcome::Cancelled
-    } else if analysis.steps.iter().any(|s| s.state == State::Running)
-        || build.ended() == Some(false)
+    } else if exported_last(steps) {
+        Outcome::Succeeded
+    } else if steps.iter().any(|s| {
+        s.state == State::Running || (s.state == State::Waiting && s.parsed.is_dockerfile_step())
+    }) || build.ended() == Some(false)
+        || build.cut().is_some()
+        || analysis.stages.iter().any(|st| lacks_last_step(steps, st))
     {
         Outcome::Incomplete
     } else {
         Outcome::Succeeded
     }
+}
+
+/// Whether the step that finished last exported the build's result, and every export finished:
+/// nothing comes after the export.
+fn exported_last(steps: &[Step]) -> bool {
+    let exports: Vec<&Step> = steps.iter().filter(|s| is_export(s)).collect();
+    let last = steps.iter().filter_map(|s| Some((s.end()?, s.id))).max();
+    !exports.is_empty()
+        && exports.iter().all(|s| s.state == State::Done)
+        && last.is_some_and(|(_, id)| is_export(&steps[id]))
+}
+
+/// A step that runs once the result exists: its export, its cache's, buildx's provenance.
+pub fn is_export(s: &Step) -> bool {
+    if s.parsed.is_dockerfile_step() {
+        return false;
+    }
+    let text = s.parsed.text();
+    // `[frontend] exporting to image`: a bake target's own step.
+    let text = match text.strip_prefix('[').and_then(|r| r.split_once("] ")) {
+        Some((target, rest)) if !target.contains(' ') => rest,
+        _ => text,
+    };
+    [
+        "exporting ",
+        "writing image",
+        "naming to",
+        "pushing ",
+        "resolving provenance",
+        "preparing build cache for export",
+        "importing to docker",
+        "sending tarball",
+    ]
+    .iter()
+    .any(|p| text.starts_with(p))
+}
+
+/// A stage some of whose steps ran and whose last step (`n/n`) never showed: the log ends
+/// before it was built (a stage is always built to its last step).
+fn lacks_last_step(steps: &[Step], stage: &crate::graph::Stage) -> bool {
+    let indexes = || stage.steps.iter().filter_map(|&s| steps[s].parsed.index());
+    let Some(total) = indexes().map(|(_, n)| n).max() else {
+        return false;
+    };
+    !indexes().any(|(i, n)| i == n && n == total)
 }
 
 /// The steps that failed on their own (not cancelled), in order of failure.

@@ -244,6 +244,7 @@ pub struct Build {
     first_time: Option<Nanos>,
     last_time: Option<Nanos>,
     ended: Option<bool>,
+    cut: Option<u64>,
     in_error_block: bool,
     in_warning_list: bool,
     proofs: Option<Arc<Proofs>>,
@@ -331,16 +332,25 @@ impl Build {
         self.ended
     }
 
-    /// Whether the recorded build failed: a vertex failed, or buildx or the docker CLI said so.
+    /// Whether the recorded build failed: a vertex failed, or buildx or the docker CLI said so
+    /// (not only that it was cancelled: `ERROR: failed to solve: Canceled: context canceled`).
     pub fn failed(&self) -> bool {
         self.vertexes.iter().any(|v| v.state() == State::Failed)
-            || self.error_text.iter().any(|l| is_fatal(l))
+            || self
+                .error_text
+                .iter()
+                .any(|l| is_fatal(l) && !says_cancelled(l))
     }
 
     /// Whether the build was interrupted: the docker CLI or buildx said `context canceled` (or
-    /// `canceled`) as its last word, and no step failed.
+    /// `canceled`), and no step failed.
     pub fn cancelled(&self) -> bool {
-        !self.failed() && self.error_text.iter().any(|l| is_cancellation(l))
+        !self.failed() && self.error_text.iter().any(|l| says_cancelled(l))
+    }
+
+    /// Where a pasted log was cut by whoever pasted it (its last line, `...` or `<skipped>`).
+    pub fn cut(&self) -> Option<u64> {
+        self.cut
     }
 
     /// The build's own error message: buildx's `ERROR:` line, else the first failed vertex's error.
@@ -398,6 +408,17 @@ impl Build {
                     format!("{message}: {excerpt}")
                 },
             }),
+            EventKind::Cut { line, marker } => {
+                self.diagnose(Diagnostic {
+                    kind: DiagnosticKind::Truncated,
+                    line: Some(line),
+                    message: format!(
+                        "the paste ends with {:?}: it was cut before the build's end",
+                        clean(&bounded(&marker, 40))
+                    ),
+                });
+                self.cut = Some(line);
+            }
             EventKind::End { complete } => {
                 if !complete {
                     self.diagnose(Diagnostic {
@@ -638,6 +659,12 @@ fn with_run(runs: &[Interval], start: Nanos, end: Option<Nanos>) -> Vec<Interval
         }
     }
     runs
+}
+
+/// A line that says the build was cancelled (`ERROR: failed to solve: Canceled: context
+/// canceled`, even with a paste's next line glued on).
+fn says_cancelled(t: &str) -> bool {
+    is_cancellation(t) || t.contains("Canceled: context canceled")
 }
 
 fn is_fatal(t: &str) -> bool {

@@ -31,6 +31,12 @@ pub enum EventKind {
         message: String,
         excerpt: String,
     },
+    /// A pasted log ends with its paster's elision (`...`, `<skipped>`) at `line`: what came
+    /// after was left out.
+    Cut {
+        line: u64,
+        marker: String,
+    },
     /// The stream ended. `complete` is false when its last line was cut off.
     End {
         complete: bool,

@@ -153,7 +153,12 @@ pub fn read<R: BufRead>(
     // Lines emitted as they are (text, warnings), with the seq they came at.
     let mut immediate: Vec<(u64, EventKind)> = Vec::new();
     let mut unpaste = paste::Unpaste::default();
+    // The last line with something on it: the paste may end with its paster's `...`.
+    let mut last: Option<(u64, String)> = None;
     let mut take = |text: &str, line: u64| {
+        if !text.trim().is_empty() {
+            last = Some((line, text.trim().to_string()));
+        }
         if let (seq, Immediate::Event(kind)) = log.push_at(text, None, Some(line)) {
             immediate.push((seq, *kind));
         }
@@ -168,6 +173,12 @@ pub fn read<R: BufRead>(
     }
     if let Some(e) = gave_up_event(&summary) {
         emit(e);
+    }
+    if let Some((line, marker)) = last.filter(|(_, t)| paste::is_elision(t)) {
+        emit(Event {
+            arrived,
+            kind: EventKind::Cut { line, marker },
+        });
     }
     emit(Event {
         arrived,

@@ -259,6 +259,32 @@ fn without_glued_timestamp(s: &str) -> &str {
     s
 }
 
+/// A line with which a person left part of a log out: `...`, `…`, `(...)`, `[...]`,
+/// `<skipped>`, `[snip]`, `<truncated>`.
+pub fn is_elision(line: &str) -> bool {
+    let t = line.trim();
+    let inner = [("(", ")"), ("[", "]"), ("<", ">"), ("{", "}")]
+        .iter()
+        .find_map(|(a, b)| t.strip_prefix(a)?.strip_suffix(b))
+        .unwrap_or(t)
+        .trim();
+    let dots = !inner.is_empty() && inner.chars().all(|c| c == '.' || c == '…');
+    let dots = dots && (inner.contains('…') || inner.len() >= 3);
+    let words = [
+        "skipped",
+        "snip",
+        "snipped",
+        "truncated",
+        "omitted",
+        "elided",
+        "cut",
+    ];
+    let said = words.iter().any(|w| {
+        inner.trim_matches('.').trim().eq_ignore_ascii_case(w) || inner.eq_ignore_ascii_case(w)
+    });
+    dots || said
+}
+
 /// Undoes a paste line by line (see the module's doc): strips prefixes, drops or blanks
 /// timestamp-only lines, joins wrapped lines. Each output line comes with the number of the
 /// input line it began on.
@@ -448,6 +474,25 @@ mod tests {
                 ("#2 x".into(), 3)
             ]
         );
+    }
+
+    #[test]
+    fn elisions_are_told_from_lines() {
+        for l in [
+            "...",
+            "(...)",
+            "<skipped>",
+            "[snip]",
+            "…",
+            "  ....  ",
+            "<truncated>",
+            "[...]",
+        ] {
+            assert!(is_elision(l), "{l}");
+        }
+        for l in ["#3 ...", "..", "skipped 3 files", "", "ERROR: ..."] {
+            assert!(!is_elision(l), "{l}");
+        }
     }
 
     #[test]
