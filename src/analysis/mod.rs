@@ -5,6 +5,7 @@ mod cache;
 mod critical;
 mod locks;
 mod overlap;
+mod spent;
 mod summary;
 
 pub use crate::graph::{
@@ -14,6 +15,7 @@ pub use cache::{short_name, CacheHazard, CacheUse};
 pub use critical::CriticalPath;
 pub use locks::{LockWait, WORTH_SAYING};
 pub use overlap::{Certainty, Overlap, StepPair};
+pub use spent::{time_breakdown, KindTime, TimeBreakdown};
 pub use summary::{
     cache_breaks, could_hit, counts, failed_steps, is_from, nothing_ran, outcome, CacheBreak,
     Counts, Outcome,

@@ -734,3 +734,63 @@ mod tests {
         assert_eq!(fit("ab", 4), "ab  ");
     }
 }
+
+/// "Where the time went", in lines: the wall time against the steps' time, how parallel, idle
+/// time and lock waits; the time by kind of step; the cache hits. Text, HTML and the screen say
+/// these same lines.
+pub fn time_lines(t: &crate::analysis::TimeBreakdown) -> Vec<String> {
+    let parallel = t
+        .parallelism()
+        .map_or(String::new(), |p| format!(" ({p:.2}× parallel)"));
+    let mut first = format!(
+        "wall time {}; steps executed for {} in all{parallel}; nothing executed for {} (idle)",
+        secs(t.wall),
+        secs(t.work),
+        secs(t.idle)
+    );
+    if t.lock_wait > 0 {
+        first.push_str(&format!(
+            "; steps waited {} for locked caches",
+            secs(t.lock_wait)
+        ));
+    }
+    let kinds: Vec<String> = t
+        .by_kind
+        .iter()
+        .map(|k| {
+            let share = if t.work > 0 {
+                format!(", {:.0}%", 100.0 * k.time as f64 / t.work as f64)
+            } else {
+                String::new()
+            };
+            let n = if k.steps == 1 { "step" } else { "steps" };
+            format!(
+                "{} {} ({} {n}{share})",
+                k.kind.words(),
+                secs(k.time),
+                k.steps
+            )
+        })
+        .collect();
+    let mut out = vec![first];
+    if !kinds.is_empty() {
+        out.push(format!("by kind: {}", kinds.join(" · ")));
+    }
+    if let Some(share) = t.cache_hit_share() {
+        out.push(format!(
+            "cache hits: {} of {} steps ({:.0}%)",
+            t.cached,
+            t.cached + t.executed,
+            100.0 * share
+        ));
+    }
+    out
+}
+
+/// The breakdown in one short line, for the screen's status line.
+pub fn time_short(t: &crate::analysis::TimeBreakdown) -> String {
+    let parallel = t
+        .parallelism()
+        .map_or(String::new(), |p| format!(", {p:.2}× parallel"));
+    format!("{} of steps{parallel}, idle {}", secs(t.work), secs(t.idle))
+}

@@ -274,6 +274,13 @@ fn sections(w: &mut dyn io::Write, build: &Build, a: &Analysis) -> io::Result<()
         }
         out.push_str("</p>\n");
     }
+    if let Some(t) = crate::analysis::time_breakdown(a) {
+        out.push_str("<h2>Where the time went</h2>\n<ul id=\"time\">\n");
+        for line in crate::chart::words::time_lines(&t) {
+            let _ = writeln!(out, "<li>{}</li>", escape(&line));
+        }
+        out.push_str("</ul>\n");
+    }
     let failed = failed_steps(a);
     if !failed.is_empty() || !build.error_text.is_empty() {
         out.push_str("<h2 class=\"red\">Build error</h2>\n");

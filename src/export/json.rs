@@ -49,6 +49,8 @@ pub struct Report<'a> {
     pub lock_waits: Vec<JLockWait>,
     /// What the cache did, for a build with any cache hit (null for a cold build).
     pub cache: Option<JCache>,
+    /// Where the time went (null before any step started).
+    pub time: Option<JTime>,
     pub warnings: &'a [Warning],
     pub tool_warnings: &'a [String],
     pub diagnostics: &'a [Diagnostic],
@@ -296,10 +298,56 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &'a Analysis) -> Report<
         }),
         lock_waits: a.lock_waits.iter().map(lock_wait).collect(),
         cache: cache(a),
+        time: crate::analysis::time_breakdown(a).map(|t| time(&t)),
         warnings: &build.warnings,
         tool_warnings: &build.tool_warnings,
         diagnostics: build.diagnostics(),
         diagnostics_dropped: build.diagnostics_dropped(),
+    }
+}
+
+/// `time`: seconds, and how they add up (`busy + idle = wall`, the kinds' seconds = `work`).
+#[derive(Serialize)]
+pub struct JTime {
+    pub wall: f64,
+    pub work: f64,
+    pub busy: f64,
+    pub idle: f64,
+    pub parallelism: Option<f64>,
+    pub lock_wait: f64,
+    pub by_kind: Vec<JKindTime>,
+    pub executed: usize,
+    pub cached: usize,
+    pub cache_hit_share: Option<f64>,
+}
+
+#[derive(Serialize)]
+pub struct JKindTime {
+    pub kind: &'static str,
+    pub steps: usize,
+    pub seconds: f64,
+}
+
+fn time(t: &crate::analysis::TimeBreakdown) -> JTime {
+    JTime {
+        wall: secs(t.wall),
+        work: secs(t.work),
+        busy: secs(t.busy),
+        idle: secs(t.idle),
+        parallelism: t.parallelism().map(round),
+        lock_wait: secs(t.lock_wait),
+        by_kind: t
+            .by_kind
+            .iter()
+            .map(|k| JKindTime {
+                kind: k.kind.key(),
+                steps: k.steps,
+                seconds: secs(k.time),
+            })
+            .collect(),
+        executed: t.executed,
+        cached: t.cached,
+        cache_hit_share: t.cache_hit_share().map(round),
     }
 }
 

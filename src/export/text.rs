@@ -160,11 +160,12 @@ fn emit(
     out.push('\n');
     chart(&mut out, a, opt, &p, flush)?;
     concurrency(&mut out, a, opt, &p, flush)?;
-    let sections: [&dyn Fn(&mut String); 6] = [
+    let sections: [&dyn Fn(&mut String); 7] = [
         &|out| hazards(out, a, opt, &p),
         &|out| lock_waits(out, a, opt, &p),
         &|out| cache(out, a, opt, &p),
         &|out| critical(out, a, opt, &p),
+        &|out| time_spent(out, a, opt, &p),
         &|out| errors(out, build, a, opt, &p),
         &|out| notes(out, build, opt, &p),
     ];
@@ -413,6 +414,18 @@ fn critical(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
         chain.push_str(&path_step(&a.steps[s]));
     }
     out.push_str(&wrap(&chain, opt.width, "  "));
+    out.push('\n');
+}
+
+/// Where the time went: wall time against the steps' time, by kind, the cache hits.
+fn time_spent(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
+    let Some(t) = crate::analysis::time_breakdown(a) else {
+        return;
+    };
+    let _ = writeln!(out, "{}", p.bold("Where the time went"));
+    for line in crate::chart::words::time_lines(&t) {
+        out.push_str(&wrap(&line, opt.width, "  "));
+    }
     out.push('\n');
 }
 

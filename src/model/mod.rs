@@ -11,6 +11,7 @@ mod proof;
 mod step;
 mod text;
 mod time;
+mod work;
 
 pub use build::{
     excerpt, is_cancellation, Build, Diagnostic, DiagnosticKind, State, StatusEntry, Vertex,
@@ -28,3 +29,4 @@ pub use proof::{IntervalPoints, PointId, Proofs};
 pub use step::{split_target, StepKind, StepName};
 pub use text::{bounded, clean, strip_ansi, visible};
 pub use time::{format_rfc3339, parse_rfc3339, Estimate, Nanos};
+pub use work::WorkKind;

@@ -634,12 +634,18 @@ fn status(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
         (Some(s), Some(e)) => secs(e - s),
         _ => "0s".into(),
     };
-    let spans = vec![
-        Span::styled(format!(" {state} "), style),
-        Span::raw(format!(
-            "· {elapsed} · {finished}/{total} steps · {cached} cached"
-        )),
-    ];
+    let mut said = format!("· {elapsed} · {finished}/{total} steps · {cached} cached");
+    // Once it is over: where the time went, when there is room beside the help.
+    if app.finished() {
+        if let Some(t) = crate::analysis::time_breakdown(a) {
+            let more = format!(" · {}", crate::chart::words::time_short(&t));
+            let room = (area.width as usize).saturating_sub(state.chars().count() + 20);
+            if said.chars().count() + more.chars().count() <= room {
+                said.push_str(&more);
+            }
+        }
+    }
+    let spans = vec![Span::styled(format!(" {state} "), style), Span::raw(said)];
     Line::from(spans).render(area, buf);
     let help = " ? help  q quit ";
     let w = help.chars().count() as u16;
