@@ -56,6 +56,11 @@ pub enum Command {
     /// Open a past build of a builder from its build history (`docker buildx history export
     /// --finalize`), with the lock waits its trace shows; `--list` lists them.
     History(HistoryArgs),
+    /// Many builds of one Dockerfile at once (folders and files of build records and logs, zips
+    /// of CI artifacts, a builder's history): failures and wall time over time, who took each
+    /// shared cache first and how often the build failed when it did, each step's runs, cache
+    /// hits, median and p90, trend and time on the critical path.
+    Trends(TrendsArgs),
     /// Run `docker buildx bake --progress=rawjson` (a bake file or a compose file: every target
     /// it builds) and draw it live, as a build is drawn.
     Bake(BakeArgs),
@@ -413,6 +418,64 @@ pub enum Format {
     Markdown,
     /// The build as one OpenTelemetry trace, in OTLP's JSON (what `--otlp` sends).
     Otlp,
+    /// Chrome trace-event JSON, for Perfetto, chrome://tracing and speedscope: stages as
+    /// processes, one track per concurrent step, hazards and lock waits as instant events.
+    Trace,
+}
+
+/// `trends`' output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrendsFormat {
+    /// A table with sparklines (on a terminal: the screen first, unless --no-screen).
+    Text,
+    /// For tools (schema buildx-gantt/trends).
+    Json,
+    /// For $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// One self-contained page.
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct TrendsArgs {
+    /// Build records (`.dockerbuild`), logs (rawjson or plain), folders of them (walked), or zips
+    /// of CI artifacts. A log beside a record of the same name is the same build: the record is
+    /// read.
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
+
+    /// Also read the build records this builder keeps (`docker buildx history`).
+    #[arg(long, value_name = "NAME")]
+    pub builder: Option<String>,
+
+    /// With --builder: its latest N records only.
+    #[arg(long, value_name = "N", requires = "builder")]
+    pub last: Option<usize>,
+
+    #[command(flatten)]
+    pub bin: DockerBin,
+
+    #[command(flatten)]
+    pub df: DockerfileArgs,
+
+    #[arg(long, value_enum, default_value_t = TrendsFormat::Text)]
+    pub format: TrendsFormat,
+
+    /// Write it to FILE instead of standard output (written whole or not at all).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<String>,
+
+    /// Text width (default: the terminal's, else $COLUMNS, else 100).
+    #[arg(long, value_name = "COLUMNS")]
+    pub width: Option<usize>,
+
+    /// On a terminal, print the text without first showing the builds on the screen.
+    #[arg(long)]
+    pub no_screen: bool,
+
+    /// Builds read at once (default: the machine's cores, at most 8).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub jobs: Option<u32>,
 }
 
 /// `repeat`'s summary.

@@ -25,6 +25,7 @@ pub mod plugin;
 pub(crate) mod repeat;
 pub mod report;
 pub mod source;
+pub mod trends;
 pub mod ui;
 /// A huge build keeps one step, one vertex and one parsed name per line of its log: their size
 /// is most of the report's memory (see the README's benchmarks), so it may only shrink.

@@ -83,7 +83,25 @@ pub struct Pick {
 
 /// [`open`], reading the record `pick` asks for when it is a bundle.
 pub fn open_record(path: &str, pick: &Pick) -> Result<(String, Box<dyn Read + Send>), LoadError> {
-    let (name, mut input) = open_unzipped(path)?;
+    let (name, input) = open_unzipped(path)?;
+    open_stream(name, input, pick)
+}
+
+/// What `input` (named `name`: a zip's entry, say) holds: a log as it is, a build record's
+/// progress as rawjson.
+pub fn open_reader(
+    name: String,
+    input: Box<dyn Read + Send>,
+    pick: &Pick,
+) -> Result<(String, Box<dyn Read + Send>), LoadError> {
+    open_stream(name, BufReader::with_capacity(1 << 16, input), pick)
+}
+
+fn open_stream(
+    name: String,
+    mut input: Input,
+    pick: &Pick,
+) -> Result<(String, Box<dyn Read + Send>), LoadError> {
     let head = input
         .fill_buf()
         .map_err(|e| LoadError::Io(name.clone(), e))?;

@@ -18,6 +18,7 @@ mod repeat;
 mod replay;
 mod report;
 mod session;
+mod trends;
 mod verify_layers;
 
 use color_eyre::eyre::Result;
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Compare(args)) => compare::run(args),
         Some(Command::Demo(args)) => demo::run(args),
         Some(Command::Repeat(args)) => repeat::run(args),
+        Some(Command::Trends(args)) => trends::run(args),
         Some(Command::Doctor(args)) => doctor::run(args),
         Some(Command::VerifyLayers(args)) => verify_layers::run(args),
         Some(Command::Completions(args)) => generate::completions(args),

@@ -15,7 +15,7 @@ use crate::cli::{Format, ReportArgs};
 use crate::compare;
 use crate::dockerfile::Dockerfile;
 use crate::exit::Exit;
-use crate::export::{html, json, markdown, svg, text};
+use crate::export::{html, json, markdown, svg, text, trace};
 use crate::model::LogRetention;
 use crate::report::{self, Loaded};
 use crate::source::runner::human_bytes;
@@ -116,6 +116,7 @@ fn render(
         }
         Format::Markdown => w.write_all(markdown::render(title, build, analysis).as_bytes()),
         Format::Otlp => w.write_all(otlp::json(title, build, analysis).as_bytes()),
+        Format::Trace => trace::write(w, title, build, analysis),
         Format::Svg => {
             let opts = svg::SvgOptions {
                 theme: args.theme.into(),

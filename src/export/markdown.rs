@@ -27,7 +27,7 @@ pub fn render(title: &str, build: &Build, a: &Analysis) -> String {
 }
 
 /// Text from the build in a Markdown line: nothing in it starts markup or breaks a table.
-fn inline(s: &str) -> String {
+pub(crate) fn inline(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

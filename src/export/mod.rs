@@ -12,3 +12,5 @@ pub mod otlp;
 pub mod otlp_http;
 pub mod svg;
 pub mod text;
+pub mod trace;
+pub mod trends;

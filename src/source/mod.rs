@@ -12,6 +12,7 @@ pub mod garbage;
 pub mod history;
 pub mod job;
 pub mod lines;
+pub mod pile;
 pub mod plain;
 pub mod rawjson;
 pub mod record;

@@ -11,6 +11,7 @@ pub mod rows;
 pub mod run;
 pub(crate) mod session;
 pub(crate) mod terminal;
+pub(crate) mod trends_screen;
 pub mod view;
 pub mod window;
 

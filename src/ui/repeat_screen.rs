@@ -366,7 +366,7 @@ impl Session for Table {
 }
 
 /// A run's recording in the full chart, at its final state, on the table's terminal.
-async fn open_chart(
+pub(super) async fn open_chart(
     ctx: &mut session::Ctx<'_>,
     path: &std::path::Path,
     name: String,
