@@ -59,8 +59,9 @@ fn chrome(browser: &Path, name: &str, extra: &[&str], url: &str) -> Output {
         "--disable-extensions",
         "--no-first-run",
         "--hide-scrollbars",
-        // Offline: the page must need nothing from anywhere.
-        "--host-resolver-rules=MAP * ~NOTFOUND",
+        // Offline: the page must need nothing from anywhere (but this machine's loopback, where
+        // a test serves what a page fetches).
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
         "--enable-logging=stderr",
         "--v=0",
         "--virtual-time-budget=5000",
@@ -397,4 +398,210 @@ fn the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps() {
         svg.contains("[stage-2 2/4]"),
         "the red step is named in the picture"
     );
+}
+
+/// A file server on loopback for one test: speedscope loads its profile with `fetch`, which a
+/// `file://` page may not. Serves `GET /NAME` from `dir`, each answer closing its connection;
+/// stops after 90 s or 200 requests.
+fn serve(dir: PathBuf) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let t = Instant::now();
+        let mut served = 0;
+        while t.elapsed() < Duration::from_secs(90) && served < 200 {
+            let Ok((stream, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            };
+            served += 1;
+            let _ = stream.set_nonblocking(false);
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut reader = BufReader::new(stream);
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let path = first.split_whitespace().nth(1).unwrap_or("/");
+            let name = path
+                .trim_start_matches('/')
+                .split(['?', '#'])
+                .next()
+                .unwrap_or("");
+            let file = dir.join(if name.is_empty() { "index.html" } else { name });
+            let mut stream = reader.into_inner();
+            let ok = !name.contains("..") && file.is_file();
+            let body = if ok {
+                std::fs::read(&file).unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            let kind = match file.extension().and_then(|e| e.to_str()) {
+                Some("html") => "text/html",
+                Some("js") => "text/javascript",
+                Some("css") => "text/css",
+                Some("json") => "application/json",
+                Some("wasm") => "application/wasm",
+                _ => "application/octet-stream",
+            };
+            let status = if ok { "200 OK" } else { "404 Not Found" };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    port
+}
+
+/// What speedscope made of a trace: the name it shows, how many profiles (tracks) it found, the
+/// total time of each, and its console's warnings.
+struct Speedscope {
+    dom: String,
+    log: String,
+}
+
+fn speedscope(browser: &Path, rel: &str, name: &str) -> Option<(Speedscope, serde_json::Value)> {
+    let release = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/speedscope/node_modules/speedscope/dist/release");
+    if !release.join("index.html").is_file() {
+        let why = "no speedscope (run `npm ci` in tests/speedscope)";
+        if std::env::var_os("BUILDX_GANTT_REQUIRE_BROWSER").is_some_and(|v| v == "1") {
+            panic!("{name}: {why}, and BUILDX_GANTT_REQUIRE_BROWSER=1");
+        }
+        eprintln!("SKIPPED {name}: {why}");
+        return None;
+    }
+    // The viewer and the trace from one origin.
+    let site = tmp_dir(&format!("speedscope-{name}"));
+    for e in std::fs::read_dir(&release).unwrap().flatten() {
+        std::fs::copy(e.path(), site.join(e.file_name())).unwrap();
+    }
+    let o = run(
+        &[
+            "report",
+            fixture(rel).to_str().unwrap(),
+            "--format",
+            "trace",
+            "-o",
+            site.join("trace.json").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
+    let trace: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.join("trace.json")).unwrap()).unwrap();
+    let port = serve(site);
+    let url =
+        format!("http://127.0.0.1:{port}/index.html#profileURL=http://127.0.0.1:{port}/trace.json");
+    let o = chrome(browser, name, &["--dump-dom"], &url);
+    assert!(o.status.success(), "{}", stderr(&o));
+    Some((
+        Speedscope {
+            dom: stdout(&o),
+            log: stderr(&o),
+        },
+        trace,
+    ))
+}
+
+/// Seconds as speedscope prints a duration (`9.48ms`, `3.47s`, `812.00µs`).
+fn speedscope_secs(s: &str) -> Option<f64> {
+    let s = s.trim();
+    for (unit, scale) in [("ms", 1e-3), ("µs", 1e-6), ("s", 1.0)] {
+        if let Some(n) = s.strip_suffix(unit) {
+            return n.trim().parse::<f64>().ok().map(|x| x * scale);
+        }
+    }
+    None
+}
+
+/// `report --format trace` opened in a real viewer: speedscope (from npm, `npm ci` in
+/// tests/speedscope) in the system's Chromium imports it as Chrome trace events, finds one profile
+/// per track, and each track's total is the sum of its steps: nothing overlapped on a track (an
+/// overlap makes speedscope drop or cut slices, and say so on its console).
+#[test]
+fn the_trace_opens_in_speedscope_with_a_profile_per_track() {
+    let test = "the_trace_opens_in_speedscope_with_a_profile_per_track";
+    let Some(browser) = chromium_or_skip(test) else {
+        return;
+    };
+    for (rel, name) in [
+        ("records/race-pass.dockerbuild", "race-pass"),
+        ("seed/bug.log", "seed"),
+        ("bake/rawjson-fail.jsonl", "bake"),
+    ] {
+        let Some((got, trace)) = speedscope(&browser, rel, name) else {
+            return;
+        };
+        let events = trace["traceEvents"].as_array().unwrap();
+        // Our tracks, and the time of each: its steps' slices (a lock wait nests inside one).
+        let mut tracks: Vec<((u64, u64), f64)> = Vec::new();
+        for e in events
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["cat"] != "lock wait")
+        {
+            let key = (e["pid"].as_u64().unwrap(), e["tid"].as_u64().unwrap());
+            let dur = e["dur"].as_f64().unwrap() / 1e6;
+            match tracks.iter_mut().find(|t| t.0 == key) {
+                Some(t) => t.1 += dur,
+                None => tracks.push((key, dur)),
+            }
+        }
+        tracks.sort_by_key(|t| t.0);
+        assert!(
+            got.log.contains("Importing as Trace Event Format profile"),
+            "{name}: {}",
+            got.log
+        );
+        for bad in ["Tried to end", "still open", "Unexpected", "Uncaught"] {
+            assert!(
+                !got.log.contains(bad),
+                "{name}: speedscope said {bad}: {}",
+                got.log
+            );
+        }
+        let n = tracks.len();
+        assert!(
+            got.dom.contains(&format!("(1/{n})")),
+            "{name}: {n} profiles: {}",
+            got.dom
+        );
+        // The first profile is the first track of the first process, named as we named them.
+        let first = events
+            .iter()
+            .find(|e| e["name"] == "process_name" && e["pid"] == tracks[0].0 .0)
+            .unwrap()["args"]["name"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            got.dom.contains(&format!(
+                "{first} (pid {}), track 1 (tid 1)",
+                tracks[0].0 .0
+            )),
+            "{name}: {}",
+            got.dom
+        );
+        // Its list of profiles: each one's total time, in our order.
+        let totals: Vec<f64> = got
+            .dom
+            .split("<td class=\"")
+            .filter_map(|c| c.split_once('>').map(|x| x.1))
+            .filter_map(|c| speedscope_secs(c.split('<').next().unwrap_or("")))
+            .collect();
+        assert_eq!(totals.len(), n, "{name}: {totals:?} {}", got.dom);
+        for (t, (key, ours)) in totals.iter().zip(&tracks) {
+            assert!(
+                (t - ours).abs() <= ours * 0.01 + 2e-5,
+                "{name} {key:?}: speedscope {t} vs ours {ours}"
+            );
+        }
+    }
 }

@@ -108,3 +108,134 @@ fn where_the_time_went_adds_up() {
         "{section}"
     );
 }
+
+/// `report --format trace`: one process per stage (and one for BuildKit's own steps), steps as
+/// complete events on tracks where nothing overlaps (a lock wait nests inside its step), cache
+/// hits, hazards and lock waits as instants.
+#[test]
+fn the_trace_has_a_process_per_stage_and_no_overlap_on_a_track() {
+    for rel in [
+        "race/rawjson-fail.jsonl",
+        "records/race-pass.dockerbuild",
+        "ctxchange/rawjson-rebuild.jsonl",
+        "bake/rawjson-fail.jsonl",
+        "multiplat/rawjson.jsonl",
+        "seed/bug.log",
+        "chatty/rawjson.jsonl",
+    ] {
+        let t = json_of(&[
+            "report",
+            fixture(rel).to_str().unwrap(),
+            "--format",
+            "trace",
+        ]);
+        let events = t["traceEvents"].as_array().unwrap();
+        let mut slices: Vec<(u64, u64, f64, f64, bool)> = Vec::new();
+        for e in events {
+            match e["ph"].as_str().unwrap() {
+                "X" => {
+                    let (ts, dur) = (f(&e["ts"]), f(&e["dur"]));
+                    assert!(ts >= 0.0 && dur >= 0.0, "{rel}: {e}");
+                    let nested = e["cat"] == "lock wait";
+                    slices.push((
+                        e["pid"].as_u64().unwrap(),
+                        e["tid"].as_u64().unwrap(),
+                        ts,
+                        ts + dur,
+                        nested,
+                    ));
+                }
+                "M" | "i" => {}
+                other => panic!("{rel}: event {other}"),
+            }
+        }
+        let mut own: Vec<_> = slices.iter().filter(|s| !s.4).collect();
+        own.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then(a.2.total_cmp(&b.2)));
+        for w in own.windows(2) {
+            if (w[0].0, w[0].1) == (w[1].0, w[1].1) {
+                assert!(w[1].2 >= w[0].3 - 1e-3, "{rel}: overlap on a track: {w:?}");
+            }
+        }
+        for n in slices.iter().filter(|s| s.4) {
+            assert!(
+                own.iter()
+                    .any(|o| (o.0, o.1) == (n.0, n.1) && o.2 <= n.2 + 1e-3 && n.3 <= o.3 + 1e-3),
+                "{rel}: a lock wait outside its step: {n:?}"
+            );
+        }
+        let report = json_of(&["report", fixture(rel).to_str().unwrap(), "--format", "json"]);
+        let names: Vec<&str> = events
+            .iter()
+            .filter(|e| e["name"] == "process_name")
+            .map(|e| e["args"]["name"].as_str().unwrap())
+            .collect();
+        for s in report["stages"].as_array().unwrap() {
+            let want = format!("stage {}", s["name"].as_str().unwrap());
+            assert!(names.contains(&want.as_str()), "{rel}: {want} in {names:?}");
+        }
+        // Every step is there: its runs as slices, or an instant for a cache hit.
+        for s in report["steps"].as_array().unwrap() {
+            if s["state"] == "waiting" {
+                continue;
+            }
+            assert!(
+                events.iter().any(|e| e["name"] == s["name"]),
+                "{rel}: {}",
+                s["name"]
+            );
+        }
+        let hazards = events
+            .iter()
+            .filter(|e| e["cat"] == "cache hazard" && e["ph"] == "i")
+            .count();
+        let said = report["hazards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| !h["first"].is_null())
+            .count();
+        assert_eq!(hazards, said, "{rel}");
+    }
+    // A build record's lock wait: a slice inside the waiting step, and an instant that says it.
+    let t = json_of(&[
+        "report",
+        fixture("records/race-pass.dockerbuild").to_str().unwrap(),
+        "--format",
+        "trace",
+    ]);
+    let events = t["traceEvents"].as_array().unwrap();
+    let wait = events
+        .iter()
+        .find(|e| e["cat"] == "lock wait" && e["ph"] == "X")
+        .expect("the wait as a slice");
+    assert_eq!(
+        wait["name"],
+        "waiting for cache demo.mods.v1 (locked, held by [builder 2/3])"
+    );
+    assert!((f(&wait["dur"]) / 1e6 - 3.085).abs() < 0.01, "{wait}");
+    assert!(events.iter().any(|e| e["ph"] == "i"
+        && e["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("[stage-2 2/4] waited 3.09s for cache demo.mods.v1")));
+    assert!(events.iter().any(|e| e["ph"] == "i"
+        && e["name"]
+            .as_str()
+            .unwrap()
+            .contains("[builder 2/3] took the cache first")));
+    assert_eq!(t["otherData"]["outcome"], "succeeded");
+    // A rebuild's cache hits are instants.
+    let t = json_of(&[
+        "report",
+        fixture("ctxchange/rawjson-rebuild.jsonl").to_str().unwrap(),
+        "--format",
+        "trace",
+    ]);
+    let hits = t["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["cat"] == "cache hit")
+        .count();
+    assert_eq!(hits, 5);
+}

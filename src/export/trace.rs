@@ -11,7 +11,7 @@ use std::io;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::analysis::{Analysis, Step, StepId};
+use crate::analysis::{short_name, Analysis, LockWait, Step, StepId};
 use crate::chart::words::{hazard_title, lock_wait_sentence};
 use crate::model::{Build, Nanos, State, WorkKind};
 
@@ -53,7 +53,13 @@ pub fn write(w: &mut dyn io::Write, title: &str, build: &Build, a: &Analysis) ->
         }
         for &(id, tid) in &tracks {
             place[id] = Some((pid, tid));
-            for e in step_events(&a.steps[id], pid, tid, critical.contains(&id), &us) {
+            let wait = a.lock_waits.iter().find(|l| l.step == id);
+            let on = Track {
+                pid,
+                tid,
+                critical: critical.contains(&id),
+            };
+            for e in step_events(a, &a.steps[id], &on, wait, &us) {
                 put(w, &e)?;
             }
         }
@@ -128,21 +134,29 @@ fn tracks(a: &Analysis, steps: &[StepId]) -> Vec<(StepId, usize)> {
     out
 }
 
-/// A step's slices (one per run), its lock wait inside them, or its instant when a cache hit.
-fn step_events(
-    s: &Step,
+/// Where a step is drawn, and whether it is on the critical path.
+struct Track {
     pid: usize,
     tid: usize,
     critical: bool,
+}
+
+/// A step's slices (one per run), its lock wait inside them, or its instant when a cache hit.
+fn step_events(
+    a: &Analysis,
+    s: &Step,
+    on: &Track,
+    wait: Option<&LockWait>,
     us: &dyn Fn(Nanos) -> f64,
 ) -> Vec<Value> {
-    let mut args = json!({
-        "state": s.state,
-        "kind": WorkKind::of(&s.parsed).key(),
-        "critical_path": critical,
-    });
+    let (pid, tid) = (on.pid, on.tid);
+    let kind = WorkKind::of(&s.parsed).key();
+    let mut args = json!({"state": s.state, "kind": kind, "critical_path": on.critical});
     if let Some(e) = s.error() {
         args["error"] = json!(e);
+    }
+    if let Some(w) = wait {
+        args["lock_wait_seconds"] = json!(w.wait as f64 / 1e9);
     }
     let name = s.name().as_ref();
     if s.state == State::Cached {
@@ -151,7 +165,6 @@ fn step_events(
             json!({"name": name, "cat": "cache hit", "ph": "i", "s": "t", "ts": at, "pid": pid, "tid": tid, "args": args}),
         ];
     }
-    let kind = WorkKind::of(&s.parsed).key();
     let mut out: Vec<Value> = s
         .spans
         .iter()
@@ -159,16 +172,23 @@ fn step_events(
         .collect();
     // The wait, inside the step's own slice (clipped to it: the trace's clock is not the
     // progress's), so that it nests there.
-    if let Some((a, b)) = s.wait() {
+    if let (Some(w), Some((from, until))) = (wait, s.wait()) {
         let within = s
             .spans
             .iter()
-            .find(|x| x.0 <= a && a < x.1)
+            .find(|x| x.0 <= from && from < x.1)
             .or(s.spans.first());
         if let Some(&(x, y)) = within {
-            let (a, b) = (a.max(x), b.min(y));
-            if b > a {
-                out.push(json!({"name": "waiting for its mounts (a locked cache)", "cat": "lock wait", "ph": "X", "ts": us(a), "dur": (b - a) as f64 / 1e3, "pid": pid, "tid": tid}));
+            let (from, until) = (from.max(x), until.min(y));
+            let holder = w
+                .holder
+                .map(|h| format!(", held by {}", short_name(&a.steps[h])));
+            let what = w
+                .cache
+                .as_deref()
+                .map_or("its mounts".to_string(), |c| format!("cache {c}"));
+            if until > from {
+                out.push(json!({"name": format!("waiting for {what} (locked{})", holder.unwrap_or_default()), "cat": "lock wait", "ph": "X", "ts": us(from), "dur": (until - from) as f64 / 1e3, "pid": pid, "tid": tid}));
             }
         }
     }
