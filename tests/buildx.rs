@@ -836,3 +836,82 @@ fn the_docker_driver_keeps_no_history_and_says_what_works_instead() {
     assert!(!ctx.join("race.dockerbuild").exists(), "{}", b.show());
     assert!(!stderr(&b.out).contains("build record"), "{}", b.show());
 }
+
+/// `trends --builder NAME`: the builder's history, exported record by record and read as a pile.
+/// Two races built here are in it (other builds may be too: the builder is shared), each as its
+/// record says; the docker driver keeps no history, and says so.
+#[test]
+fn trends_reads_a_builders_history() {
+    let test = "trends_reads_a_builders_history";
+    let Some(cli) = buildx_or_skip(test) else {
+        return;
+    };
+    let mut ours: Vec<(String, serde_json::Value)> = Vec::new();
+    {
+        let _one = one_at_a_time();
+        for i in 0..2 {
+            let ctx = context("race", &format!("buildx-trends-{i}"));
+            let arg = format!("CACHE_ID={}", unique("trends"));
+            let b = build(
+                &cli,
+                &ctx,
+                "race.jsonl",
+                "buildkit-remote",
+                &["--no-cache", "--build-arg", &arg],
+            );
+            assert!(matches!(b.code(), Some(0 | 1)), "{}", b.show());
+            let kept = ctx.join("race.dockerbuild");
+            let o = run(
+                &["report", kept.to_str().unwrap(), "--format", "json"],
+                None,
+            );
+            let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            ours.push((r["record"]["ref"].as_str().unwrap().to_string(), r));
+        }
+    }
+    let o = bin()
+        .args([
+            "trends",
+            "--docker",
+            &cli,
+            "--builder",
+            "buildkit-remote",
+            "--last",
+            "20",
+            "--format",
+            "json",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let list = t["build_list"].as_array().unwrap();
+    assert!(
+        t["builds"].as_u64().unwrap() >= 2 && list.len() <= 20,
+        "{t}"
+    );
+    for (reference, r) in &ours {
+        let b = list
+            .iter()
+            .find(|b| b["reference"] == reference.as_str())
+            .unwrap_or_else(|| panic!("{reference} not in {list:?}"));
+        assert_eq!(b["outcome"], r["outcome"], "{b}");
+        let cache = r["hazards"][0]["cache_id"].as_str().unwrap();
+        let first = r["hazards"][0]["first_name"].as_str().unwrap();
+        let short = &first[..=first.find(']').unwrap()];
+        assert_eq!(b["first"][cache], short, "{b}");
+    }
+    // A builder that keeps no history: said, with what works instead.
+    let o = bin()
+        .args(["trends", "--docker", &cli, "--builder", "default"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("default keeps no build history"),
+        "{}",
+        stderr(&o)
+    );
+}
