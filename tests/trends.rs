@@ -242,7 +242,11 @@ fn the_trace_has_a_process_per_stage_and_no_overlap_on_a_track() {
 
 /// What `report` says of each build of a folder: (outcome, who took each cache first, whether
 /// the record's trace proves it), one build at a time — what `trends` must add up.
-fn one_by_one(dir: &std::path::Path) -> Vec<(String, Vec<(String, String)>, bool)> {
+/// One build as `report` says it: its outcome, (cache, who took it first) for each shared cache,
+/// and whether its record's trace proves them.
+type Said = (String, Vec<(String, String)>, bool);
+
+fn one_by_one(dir: &std::path::Path) -> Vec<Said> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
@@ -291,7 +295,7 @@ fn trends(sources: &[&str]) -> Value {
 }
 
 /// The pile's counts, as `trends` says them and as the builds say them one by one.
-fn assert_counts(t: &Value, each: &[(String, Vec<(String, String)>, bool)], proven: bool) {
+fn assert_counts(t: &Value, each: &[Said], proven: bool) {
     let n = each.len();
     let failed = each.iter().filter(|b| b.0 == "failed").count();
     assert_eq!(t["builds"], n);
@@ -304,8 +308,7 @@ fn assert_counts(t: &Value, each: &[(String, Vec<(String, String)>, bool)], prov
     assert_eq!(h["cache"], "demo.mods.v1");
     assert_eq!(t["hazards"].as_array().unwrap().len(), 1);
     for who in ["[stage-2 2/4]", "[builder 2/3]"] {
-        let first: Vec<&(String, Vec<(String, String)>, bool)> =
-            each.iter().filter(|b| b.1[0].1 == who).collect();
+        let first: Vec<&Said> = each.iter().filter(|b| b.1[0].1 == who).collect();
         assert_eq!(h["first"][who], first.len(), "{who}: {h}");
         let lost = first.iter().filter(|b| b.0 == "failed").count();
         assert_eq!(h["failed_when_first"][who], lost, "{who}: {h}");

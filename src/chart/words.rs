@@ -697,44 +697,6 @@ pub fn overlap_change(o: &crate::diff::OverlapDiff) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_at_every_scale() {
-        assert_eq!(secs(12_000_000), "12ms");
-        assert_eq!(secs(320_000_000), "0.32s");
-        assert_eq!(secs(12_300_000_000), "12.3s");
-        assert_eq!(secs(123_000_000_000), "123s");
-    }
-
-    #[test]
-    fn a_waiting_step_never_ran_once_the_build_is_over() {
-        assert_eq!(state_word(State::Waiting, false), "waiting");
-        assert_eq!(state_word(State::Waiting, true), "never ran");
-        assert_eq!(info(State::Waiting, 0, true, false), "never ran");
-        assert_eq!(info(State::Waiting, 2_000_000_000, false, true), "2.00s ·");
-        assert_eq!(info(State::Done, 190_000_000, true, false), "0.19s ✓");
-    }
-
-    #[test]
-    fn ticks_are_one_two_or_five_times_a_power_of_ten() {
-        assert_eq!(tick_step(0.9e9), 1.0);
-        assert_eq!(tick_step(1.1e9), 2.0);
-        assert_eq!(tick_step(0.15e9), 0.2);
-        assert_eq!(tick_label(1.0, 1.0), "1s");
-        assert_eq!(tick_label(0.2, 0.2), "0.2s");
-        assert_eq!(tick_label(0.015, 0.005), "15ms");
-    }
-
-    #[test]
-    fn cut_marks_the_cut() {
-        assert_eq!(cut("abcdef", 4), "abc…");
-        assert_eq!(fit("ab", 4), "ab  ");
-    }
-}
-
 /// "Where the time went", in lines: the wall time against the steps' time, how parallel, idle
 /// time and lock waits; the time by kind of step; the cache hits. Text, HTML and the screen say
 /// these same lines.
@@ -793,4 +755,42 @@ pub fn time_short(t: &crate::analysis::TimeBreakdown) -> String {
         .parallelism()
         .map_or(String::new(), |p| format!(", {p:.2}× parallel"));
     format!("{} of steps{parallel}, idle {}", secs(t.work), secs(t.idle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_at_every_scale() {
+        assert_eq!(secs(12_000_000), "12ms");
+        assert_eq!(secs(320_000_000), "0.32s");
+        assert_eq!(secs(12_300_000_000), "12.3s");
+        assert_eq!(secs(123_000_000_000), "123s");
+    }
+
+    #[test]
+    fn a_waiting_step_never_ran_once_the_build_is_over() {
+        assert_eq!(state_word(State::Waiting, false), "waiting");
+        assert_eq!(state_word(State::Waiting, true), "never ran");
+        assert_eq!(info(State::Waiting, 0, true, false), "never ran");
+        assert_eq!(info(State::Waiting, 2_000_000_000, false, true), "2.00s ·");
+        assert_eq!(info(State::Done, 190_000_000, true, false), "0.19s ✓");
+    }
+
+    #[test]
+    fn ticks_are_one_two_or_five_times_a_power_of_ten() {
+        assert_eq!(tick_step(0.9e9), 1.0);
+        assert_eq!(tick_step(1.1e9), 2.0);
+        assert_eq!(tick_step(0.15e9), 0.2);
+        assert_eq!(tick_label(1.0, 1.0), "1s");
+        assert_eq!(tick_label(0.2, 0.2), "0.2s");
+        assert_eq!(tick_label(0.015, 0.005), "15ms");
+    }
+
+    #[test]
+    fn cut_marks_the_cut() {
+        assert_eq!(cut("abcdef", 4), "abc…");
+        assert_eq!(fit("ab", 4), "ab  ");
+    }
 }

@@ -255,8 +255,8 @@ fn failed_list(out: &mut String, t: &Trends, width: usize) {
     let _ = writeln!(out, "Failed builds ({})", t.failed);
     for (why, sources) in &groups {
         let n = sources.len();
-        out.push_str(&wrap(&format!("{n} × {why}"), width, "    "));
-        out.push_str(&wrap(&examples(sources), width, "      "));
+        out.push_str(&wrap(&format!("{n} × {why}"), width, "  "));
+        out.push_str(&wrap(&examples(sources), width, "    "));
     }
     out.push('\n');
 }

@@ -54,7 +54,7 @@ pub fn row(i: usize, b: &BuildFacts, longest: i64) -> String {
         seconds(b.wall as f64 / 1e9),
         "█".repeat(len.min(BAR)),
         firsts.join("; "),
-        b.source
+        b.source.rsplit(['/', ':']).next().unwrap_or(&b.source)
     )
 }
 
@@ -93,7 +93,7 @@ pub fn render(t: &Trends, v: &TrendsView, area: Rect, buf: &mut Buffer) {
     }
     y += 1;
     let head = format!(
-        "{:>5}  {:<4}  {:>7}  {:<BAR$}  who took each shared cache first · source",
+        "{:>5}  {:<4}  {:>7}  {:<BAR$}  who took each shared cache first · file",
         "build", "", "wall", "wall time"
     );
     line(buf, &mut y, &head, dim);
