@@ -698,6 +698,23 @@ fn bake_repeat_runs_the_bake_and_tells_each_run() {
     assert_eq!(out.status.code(), Some((failed > 0) as i32), "{all}");
 }
 
+/// The race built cold on `buildkit-remote` with a cache id of its own (its record kept beside
+/// the recording `race.jsonl`): the context, the build, the cache id.
+fn cold_race(cli: &str, name: &str, tag: &str) -> (PathBuf, Built, String) {
+    let ctx = context("race", name);
+    let cache_id = unique(tag);
+    let arg = format!("CACHE_ID={cache_id}");
+    let b = build(
+        cli,
+        &ctx,
+        "race.jsonl",
+        "buildkit-remote",
+        &["--no-cache", "--build-arg", &arg],
+    );
+    assert!(matches!(b.code(), Some(0 | 1)), "{}", b.show());
+    (ctx, b, cache_id)
+}
+
 /// `buildx-gantt history ARGS…` against the real builders.
 fn history(cli: &str, args: &[&str]) -> Output {
     bin()
@@ -716,17 +733,7 @@ fn a_live_build_keeps_its_record_and_history_opens_it_with_its_lock_waits() {
         return;
     };
     let _one = one_at_a_time();
-    let ctx = context("race", "buildx-keeps-record");
-    let cache_id = unique("kept");
-    let arg = format!("CACHE_ID={cache_id}");
-    let b = build(
-        &cli,
-        &ctx,
-        "race.jsonl",
-        "buildkit-remote",
-        &["--no-cache", "--build-arg", &arg],
-    );
-    assert!(matches!(b.code(), Some(0 | 1)), "{}", b.show());
+    let (ctx, b, cache_id) = cold_race(&cli, "buildx-keeps-record", "kept");
     // The record beside the recording, said on stderr; its trace's facts in the live report.
     let kept = ctx.join("race.dockerbuild");
     assert!(kept.is_file(), "{}", b.show());
@@ -850,16 +857,7 @@ fn trends_reads_a_builders_history() {
     {
         let _one = one_at_a_time();
         for i in 0..2 {
-            let ctx = context("race", &format!("buildx-trends-{i}"));
-            let arg = format!("CACHE_ID={}", unique("trends"));
-            let b = build(
-                &cli,
-                &ctx,
-                "race.jsonl",
-                "buildkit-remote",
-                &["--no-cache", "--build-arg", &arg],
-            );
-            assert!(matches!(b.code(), Some(0 | 1)), "{}", b.show());
+            let (ctx, _, _) = cold_race(&cli, &format!("buildx-trends-{i}"), "trends");
             let kept = ctx.join("race.dockerbuild");
             let o = run(
                 &["report", kept.to_str().unwrap(), "--format", "json"],

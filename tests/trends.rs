@@ -242,17 +242,23 @@ fn the_trace_has_a_process_per_stage_and_no_overlap_on_a_track() {
 
 /// What `report` says of each build of a folder: (outcome, who took each cache first, whether
 /// the record's trace proves it), one build at a time — what `trends` must add up.
-/// One build as `report` says it: its outcome, (cache, who took it first) for each shared cache,
-/// and whether its record's trace proves them.
-type Said = (String, Vec<(String, String)>, bool);
-
-fn one_by_one(dir: &std::path::Path) -> Vec<Said> {
+/// The files of a folder, by name.
+fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
         .map(|e| e.path())
         .collect();
     files.sort();
+    files
+}
+
+/// One build as `report` says it: its outcome, (cache, who took it first) for each shared cache,
+/// and whether its record's trace proves them.
+type Said = (String, Vec<(String, String)>, bool);
+
+fn one_by_one(dir: &std::path::Path) -> Vec<Said> {
+    let files = files_in(dir);
     files
         .iter()
         .map(|p| {
@@ -409,12 +415,7 @@ fn trends_of_the_race_pile_from_records_logs_and_zips() {
 fn trends_of_any_twelve_records_adds_them_up() {
     let records = fixture("trends/records");
     let each = one_by_one(&records);
-    let mut files: Vec<_> = std::fs::read_dir(&records)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
+    let files = files_in(&records);
     let (fail, pass): (Vec<usize>, Vec<usize>) =
         (0..files.len()).partition(|&i| each[i].0 == "failed");
     let pick: Vec<usize> = fail
@@ -449,12 +450,7 @@ fn trends_of_any_twelve_records_adds_them_up() {
 /// A zip of the files of `dir` (deflate), as an Actions artifact download is.
 fn write_zip(path: &std::path::Path, dir: &std::path::Path) {
     use std::io::Write;
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .collect();
-    files.sort();
+    let files = files_in(dir);
     let (mut out, mut central) = (Vec::new(), Vec::new());
     let count = files.len() as u16;
     for f in files {

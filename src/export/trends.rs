@@ -14,7 +14,7 @@ use crate::model::format_rfc3339;
 use crate::trends::words::{
     headline, race_evidence, race_sentence, seconds, signed_seconds, sparkline,
 };
-use crate::trends::{BuildFacts, Trends};
+use crate::trends::{BuildFacts, StepTrend, Trends};
 
 pub const SCHEMA: &str = "buildx-gantt/trends";
 pub const VERSION: u32 = 1;
@@ -214,6 +214,18 @@ pub fn text(t: &Trends, title: &str, width: usize) -> String {
     out
 }
 
+/// A step's numbers as every table shows them: runs, cached, median, p90, critical.
+fn cells(s: &StepTrend) -> [String; 5] {
+    let opt = |v: Option<f64>| v.map_or("-".to_string(), seconds);
+    [
+        s.runs.to_string(),
+        s.cached.to_string(),
+        opt(s.stats.median),
+        opt(s.stats.p90),
+        s.critical.to_string(),
+    ]
+}
+
 /// `[builder 2/3]` of `[builder 2/3] RUN …`; BuildKit's own steps whole.
 fn short(name: &str) -> &str {
     match name.find(']') {
@@ -230,17 +242,12 @@ fn steps_table(out: &mut String, t: &Trends, width: usize) {
         "{:<name_w$}  {:>5} {:>6} {:>8} {:>8} {:>5}  trend (oldest → newest)",
         "Steps", "runs", "cached", "median", "p90", "crit"
     );
-    let opt = |v: Option<f64>| v.map_or("-".to_string(), seconds);
     for s in &t.steps {
+        let [runs, cached, median, p90, critical] = cells(s);
         let _ = writeln!(
             out,
-            "{:<name_w$}  {:>5} {:>6} {:>8} {:>8} {:>5}  {}",
+            "{:<name_w$}  {runs:>5} {cached:>6} {median:>8} {p90:>8} {critical:>5}  {}",
             cut(&s.name, name_w),
-            s.runs,
-            s.cached,
-            opt(s.stats.median),
-            opt(s.stats.p90),
-            s.critical,
             sparkline(&s.series, SPARK)
         );
     }
@@ -303,18 +310,13 @@ pub fn markdown(t: &Trends, title: &str) -> String {
         out.push('\n');
     }
     out.push_str("### Steps\n\n| step | runs | cached | median | p90 | critical | trend |\n|---|---:|---:|---:|---:|---:|---|\n");
-    let opt = |v: Option<f64>| v.map_or("-".to_string(), seconds);
     for s in &t.steps {
+        let [runs, cached, median, p90, critical] = cells(s);
+        let name = inline(&cut(&s.name, 80));
+        let spark = sparkline(&s.series, SPARK);
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | `{}` |",
-            inline(&cut(&s.name, 80)),
-            s.runs,
-            s.cached,
-            opt(s.stats.median),
-            opt(s.stats.p90),
-            s.critical,
-            sparkline(&s.series, SPARK)
+            "| {name} | {runs} | {cached} | {median} | {p90} | {critical} | `{spark}` |"
         );
     }
     out.push('\n');
@@ -357,17 +359,13 @@ pub fn html(t: &Trends, title: &str) -> String {
         out.push_str("</ul>\n");
     }
     out.push_str("<h2>Steps</h2>\n<table id=\"steps\"><tr><th>step</th><th>runs</th><th>cached</th><th>median</th><th>p90</th><th>critical</th><th>trend</th></tr>\n");
-    let opt = |v: Option<f64>| v.map_or("-".to_string(), seconds);
     for s in &t.steps {
+        let cells: Vec<String> = cells(s).iter().map(|c| format!("<td>{c}</td>")).collect();
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"spark\">{}</td></tr>",
+            "<tr><td>{}</td>{}<td class=\"spark\">{}</td></tr>",
             escape(&s.name),
-            s.runs,
-            s.cached,
-            opt(s.stats.median),
-            opt(s.stats.p90),
-            s.critical,
+            cells.concat(),
             sparkline(&s.series, 48)
         );
     }

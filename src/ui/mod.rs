@@ -17,6 +17,18 @@ pub mod window;
 
 pub use app::{App, Effect, Mode, Replay};
 
+/// Moves a list's selection for ↑ ↓ Home End (`last`: the last index); other actions leave it.
+pub(crate) fn select(selected: &mut usize, last: usize, action: keys::Action) {
+    use keys::Action;
+    match action {
+        Action::Up => *selected = selected.saturating_sub(1),
+        Action::Down => *selected = (*selected + 1).min(last),
+        Action::Top => *selected = 0,
+        Action::Bottom => *selected = last,
+        _ => {}
+    }
+}
+
 /// Colour is wanted unless `NO_COLOR` is set to something (https://no-color.org).
 pub fn no_color_unset() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())

@@ -321,10 +321,9 @@ impl Session for Table {
         let last = self.view.results.len().saturating_sub(1);
         let v = &mut self.view;
         match action {
-            Action::Up => v.selected = v.selected.saturating_sub(1),
-            Action::Down => v.selected = (v.selected + 1).min(last),
-            Action::Top => v.selected = 0,
-            Action::Bottom => v.selected = last,
+            Action::Up | Action::Down | Action::Top | Action::Bottom => {
+                super::select(&mut v.selected, last, action);
+            }
             Action::Toggle => return self.open(),
             Action::CriticalPath => return self.compare(),
             Action::Help => self.help = !self.help,

@@ -170,10 +170,9 @@ impl Session for Screen<'_> {
         let last = self.trends.builds.len().saturating_sub(1);
         let v = &mut self.view;
         match action {
-            Action::Up => v.selected = v.selected.saturating_sub(1),
-            Action::Down => v.selected = (v.selected + 1).min(last),
-            Action::Top => v.selected = 0,
-            Action::Bottom => v.selected = last,
+            Action::Up | Action::Down | Action::Top | Action::Bottom => {
+                super::select(&mut v.selected, last, action);
+            }
             Action::Toggle => {
                 let b = &self.trends.builds[v.selected.min(last)];
                 if let Some(recording) = (self.open)(b.index) {
