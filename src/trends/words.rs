@@ -54,11 +54,14 @@ pub fn race_sentence(h: &HazardTrend) -> String {
             (0, _) => String::new(),
             (1, 1) => ", and it failed".into(),
             (1, 0) => ", and it passed".into(),
+            (2, 2) => ", and both failed".into(),
             (n, f) if f == n => format!(", and all {n} failed"),
             (_, 0) => ", none failed".into(),
             (_, f) => format!(", {f} of them failed"),
         };
-        parts.push(if i == 0 {
+        parts.push(if *n == 0 {
+            format!("{step} never first")
+        } else if i == 0 {
             format!(
                 "{step} took {} first in {n} of {} build{}{outcome}",
                 h.cache,
