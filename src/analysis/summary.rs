@@ -158,9 +158,7 @@ pub fn could_hit(s: &Step) -> bool {
 
 /// A `FROM` step (resolving or pulling the base image).
 pub fn is_from(s: &Step) -> bool {
-    let text = s.parsed.text();
-    text.get(..5)
-        .is_some_and(|k| k.eq_ignore_ascii_case("FROM "))
+    s.parsed.is_from()
 }
 
 /// Whether a step executed (rather than being a hit, or never starting).

@@ -67,10 +67,16 @@ pub fn attribute(steps: &mut [Step]) {
         .flat_map(|(g, ts)| ts.iter().map(move |t| (t.as_str(), g)))
         .collect();
     for s in steps.iter_mut().filter(|s| s.parsed.is_dockerfile_step()) {
-        let g = s
-            .targets()
-            .iter()
-            .find_map(|t| group_of.get(t.as_str()).copied());
+        // A step several targets share belongs where its step count fits (`[builder 1/10]`
+        // shared by a 10-step and an 11-step builder is the 10-step one's).
+        let fits = |t: &&String| {
+            let (Some(stage), Some((_, n))) = (s.stage.as_deref(), s.parsed.index()) else {
+                return false;
+            };
+            evidence[*t].totals.get(stage).is_some_and(|ns| ns == &[n])
+        };
+        let target = s.targets().iter().find(fits).or(s.targets().first());
+        let g = target.and_then(|t| group_of.get(t.as_str()).copied());
         let (Some(g), Some(stage)) = (g, &mut s.stage) else {
             continue;
         };

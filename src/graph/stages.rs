@@ -259,7 +259,8 @@ pub fn dependencies(
             let Some(source) = steps[input].stage.as_deref() else {
                 continue;
             };
-            if source == stage {
+            // A base image two stages pulled once is shared, not a dependency.
+            if source == stage || steps[input].parsed.is_from() {
                 continue;
             }
             // An edge the name explains is that dependency; any other cross-stage edge means the

@@ -92,6 +92,16 @@ impl StepName {
     pub fn is_dockerfile_step(&self) -> bool {
         matches!(self.kind, StepKind::Dockerfile { .. })
     }
+
+    /// A `FROM` step: it resolves or pulls a base image (never a cache miss, and a vertex
+    /// stages built on the same image share without depending on each other).
+    pub fn is_from(&self) -> bool {
+        self.is_dockerfile_step()
+            && self
+                .text()
+                .get(..5)
+                .is_some_and(|k| k.eq_ignore_ascii_case("FROM "))
+    }
 }
 
 /// The kind of a name and where its text, stage and platform are.
