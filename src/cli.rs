@@ -549,8 +549,8 @@ pub struct CheckArgs {
     pub check: bool,
 
     /// What makes --check fail: hazard (a cache mount shared by steps nothing orders), overlap
-    /// (any stage proven to run alongside its COPY --from source) or never (the build's own exit
-    /// code). Implies --check.
+    /// (any stage proven to run alongside its COPY --from source), incomplete (a saved log that
+    /// ends before its build did) or never (the build's own exit code). Implies --check.
     #[arg(long, value_enum, value_name = "WHAT")]
     pub fail_on: Option<FailOn>,
 }
@@ -579,6 +579,9 @@ pub enum FailOn {
     Hazard,
     /// Any stage running at the same time as its COPY --from / from= source.
     Overlap,
+    /// A log that ends before its build did (a truncated paste): nothing in it can be trusted
+    /// to be the whole build.
+    Incomplete,
     /// Only the build's own outcome.
     Never,
 }

@@ -1,6 +1,7 @@
 //! The process's exit codes, one type for every command: 0 ok, 1 the build failed, 2 usage,
 //! unreadable input or a build that cannot start, 3 `--check` found what it was told to fail on,
-//! 129 the terminal went away, 130 interrupted. A live build's own status passes through as it is.
+//! 4 a saved log ends before its build did (a truncated paste), 129 the terminal went away, 130
+//! interrupted. A live build's own status passes through as it is.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Exit(u8);
@@ -10,6 +11,8 @@ impl Exit {
     pub const BUILD_FAILED: Exit = Exit(1);
     pub const BAD_INPUT: Exit = Exit(2);
     pub const CHECK: Exit = Exit(3);
+    /// A saved log that ends before its build did: neither success nor failure is known.
+    pub const INCOMPLETE: Exit = Exit(4);
     pub const INTERRUPTED: Exit = Exit(130);
     /// The terminal went away (SIGHUP, or its input ended).
     pub const HUNG_UP: Exit = Exit(129);

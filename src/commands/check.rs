@@ -1,17 +1,18 @@
 //! `--check` / `--fail-on` for CI: whether the build has what the user fails on, the exit code
 //! that follows, and the one paragraph on stderr that says why.
 
-use crate::analysis::{failed_steps, short_name, Analysis, Certainty};
+use crate::analysis::{failed_steps, outcome, short_name, Analysis, Certainty, Outcome};
 use crate::chart::words::overlap_sentence;
 use crate::cli::FailOn;
 use crate::exit::Exit;
 use crate::model::Build;
 
 /// Whether the build has what `on` names.
-fn violates(a: &Analysis, on: FailOn) -> bool {
+fn violates(build: &Build, a: &Analysis, on: FailOn) -> bool {
     match on {
         FailOn::Hazard => !a.hazards.is_empty(),
         FailOn::Overlap => a.overlaps.iter().any(|o| o.certainty == Certainty::Certain),
+        FailOn::Incomplete => outcome(build, a) == Outcome::Incomplete,
         FailOn::Never => false,
     }
 }
@@ -19,7 +20,7 @@ fn violates(a: &Analysis, on: FailOn) -> bool {
 /// The exit code under `--check` (`on`), given the build's own `code`; a violation is explained
 /// in one paragraph on stderr. An interrupted build keeps its 130, with the explanation.
 pub fn apply(on: Option<FailOn>, build: &Build, a: &Analysis, code: Exit) -> Exit {
-    let Some(on) = on.filter(|&on| violates(a, on)) else {
+    let Some(on) = on.filter(|&on| violates(build, a, on)) else {
         return code;
     };
     eprintln!("{}", explanation(build, a, on, code));
@@ -34,10 +35,18 @@ fn explanation(build: &Build, a: &Analysis, on: FailOn, code: Exit) -> String {
     let mut s = String::from("buildx-gantt --check: ");
     match on {
         FailOn::Hazard => s.push_str(&hazards(a)),
+        FailOn::Incomplete => s.push_str(
+            "the log ends before the build did (--fail-on incomplete): it is not the whole \
+             build, so what it shows may not be what the build did.",
+        ),
         _ => s.push_str(&overlaps(a)),
     }
     if code == Exit::INTERRUPTED {
         s.push_str(" The build was interrupted before it ended.");
+    } else if code == Exit::INCOMPLETE {
+        if on != FailOn::Incomplete {
+            s.push_str(" The log also ends before the build did.");
+        }
     } else if code != Exit::OK || build.failed() {
         s.push_str(&format!(
             " The build itself also failed (exit {})",

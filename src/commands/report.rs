@@ -161,11 +161,13 @@ fn write(
     }
 }
 
-/// What a recorded build's outcome makes the exit code: 1 failed, 130 interrupted, else 0.
+/// What a recorded build's outcome makes the exit code: 1 failed, 130 interrupted, 4 the log
+/// ends before the build did, else 0.
 pub(super) fn exit_of(build: &crate::model::Build, a: &Analysis) -> Exit {
     match crate::analysis::outcome(build, a) {
         crate::analysis::Outcome::Failed => Exit::BUILD_FAILED,
         crate::analysis::Outcome::Cancelled => Exit::INTERRUPTED,
-        _ => Exit::OK,
+        crate::analysis::Outcome::Incomplete => Exit::INCOMPLETE,
+        crate::analysis::Outcome::Succeeded => Exit::OK,
     }
 }

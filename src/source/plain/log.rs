@@ -419,6 +419,30 @@ enum Kind<'a> {
     Finish(Finish),
 }
 
+impl PlainLog {
+    /// The printer's numbers the log lacks, as ranges, where it can tell: BuildKit ≥ v0.9 numbers
+    /// the vertexes it shows 1, 2, 3… in the order it first shows them, so a number that never
+    /// shows is a vertex left out of the paste (older printers number vertexes as they are
+    /// announced, shown or not: nothing is said of theirs).
+    pub fn missing_numbers(&self) -> Vec<(u32, u32)> {
+        let old = self.clock_origin.is_some()
+            || self.vertexes.iter().any(|v| v.key.starts_with("sha256:"));
+        let firsts: Vec<u32> = self.vertexes.iter().map(|v| v.number).collect();
+        if old || firsts.is_empty() || !firsts.windows(2).all(|w| w[0] < w[1]) {
+            return Vec::new();
+        }
+        let mut gaps = Vec::new();
+        let mut expected = 1;
+        for n in firsts {
+            if n > expected {
+                gaps.push((expected, n - 1));
+            }
+            expected = n + 1;
+        }
+        gaps
+    }
+}
+
 /// Whether two names are one step sent for two bake targets (`[agent builder 1/10] FROM x`,
 /// `[backend builder 1/10] FROM x`). A target's own steps (`[api] exporting to image`) are
 /// never shared.

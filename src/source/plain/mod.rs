@@ -174,6 +174,16 @@ pub fn read<R: BufRead>(
     if let Some(e) = gave_up_event(&summary) {
         emit(e);
     }
+    for (a, b) in log.missing_numbers() {
+        emit(Event {
+            arrived,
+            kind: EventKind::Unreadable {
+                line: 0,
+                message: missing_words(a, b),
+                excerpt: String::new(),
+            },
+        });
+    }
     if let Some((line, marker)) = last.filter(|(_, t)| paste::is_elision(t)) {
         emit(Event {
             arrived,
@@ -185,6 +195,26 @@ pub fn read<R: BufRead>(
         kind: EventKind::End { complete },
     });
     result.map(|()| summary)
+}
+
+/// What a gap in the printer's numbering means.
+fn missing_words(a: u32, b: u32) -> String {
+    let which = if a == b {
+        format!("#{a} is")
+    } else {
+        format!("#{a}–#{b} are")
+    };
+    let n = b - a + 1;
+    let what = if a == 1 {
+        "the log starts in the middle of the build; what came before is unknown".to_string()
+    } else {
+        format!(
+            "{n} vertex{} left out of the paste; what {} did is unknown",
+            if n == 1 { " was" } else { "es were" },
+            if n == 1 { "it" } else { "they" }
+        )
+    };
+    format!("{which} not in the log (the printer numbers what it shows 1, 2, 3…): {what}")
 }
 
 /// The whole reconstructed build as events in time order.
