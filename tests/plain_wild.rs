@@ -271,3 +271,117 @@ fn ci_prefixes_and_wrapped_lines_read_as_the_printers_own_lines() {
         }
     }
 }
+
+/// The logs that came as the printer wrote them: ours, and the pasted ones without a CI's dress.
+fn clean_logs() -> Vec<String> {
+    let ours = [
+        "chatty/plain.log",
+        "cmp-plain/plain-first.log",
+        "cmp-plain/plain-rebuild.log",
+        "fail/plain-dockerd20.log",
+        "fail/plain.log",
+        "linkwarn/plain.log",
+        "race/paired-plain.log",
+        "race/plain-dockerd20-cancelled.log",
+        "race/plain-fail.log",
+        "seed/bug.log",
+        "workaround/plain.log",
+    ];
+    let dressed = ["01-", "02-", "04-", "14-", "22-", "26-", "27-"];
+    let mut logs: Vec<String> = ours.iter().map(|s| s.to_string()).collect();
+    logs.extend(
+        truth()
+            .keys()
+            .filter(|f| !dressed.iter().any(|d| f.starts_with(d)))
+            .map(|f| format!("{DIR}/{f}")),
+    );
+    logs
+}
+
+/// A log dressed as a CI system or a console would show it.
+fn dress(text: &str, how: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let stamp = format!(
+            "2025-11-07T22:19:{:02}.{:07}Z",
+            i % 60,
+            i * 7919 % 10_000_000
+        );
+        match how {
+            "github" => out.push_str(&format!("{stamp} {line}")),
+            "gitlab" => out.push_str(&format!("{stamp} 01O {line}")),
+            "jenkins" => out.push_str(&format!("[{stamp}] {line}")),
+            "codespaces" if i % 3 == 0 => {
+                out.push_str(&format!("2025-03-09 15:44:11.997Z: {line}"))
+            }
+            "coolify" => out.push_str(&format!("2026-Feb-28 01:44:00.{i:06}\n{line}")),
+            "terminal" => out.push_str(&cut_at(line, 100)),
+            "powershell" => out.push_str(&word_wrap(line, 120)),
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A terminal's wrap: every 100 characters a new line.
+fn cut_at(line: &str, width: usize) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let pieces: Vec<String> = chars.chunks(width).map(|c| c.iter().collect()).collect();
+    if pieces.is_empty() {
+        String::new()
+    } else {
+        pieces.join("\n")
+    }
+}
+
+/// A console's wrap at words: the wrapped line keeps its trailing space.
+fn word_wrap(line: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut col = 0;
+    for word in line.split_inclusive(' ') {
+        let n = word.chars().count();
+        if col > 0 && col + n > width && !word.trim().is_empty() {
+            out.push('\n');
+            col = 0;
+        }
+        out.push_str(word);
+        col += n;
+    }
+    out
+}
+
+fn json_of(text: &str) -> Value {
+    use buildx_gantt::{analysis::Analysis, export::json, model::LogRetention, report};
+    let l =
+        report::load_from("log".into(), text.as_bytes(), LogRetention::default(), None).unwrap();
+    let a = Analysis::of(&l.build, None);
+    let mut v: Value = serde_json::from_str(&json::render("log", &l.build, &a)).unwrap();
+    // Lines are numbered as in the file: a dressed log's numbers differ.
+    v["diagnostics"] = Value::Null;
+    v
+}
+
+#[test]
+fn a_log_dressed_by_any_ci_reads_as_the_printers_own() {
+    let hows = [
+        "github",
+        "gitlab",
+        "jenkins",
+        "codespaces",
+        "coolify",
+        "terminal",
+        "powershell",
+    ];
+    let mut wrong = Vec::new();
+    for log in clean_logs() {
+        let text = std::fs::read_to_string(fixture(&log)).unwrap();
+        let want = json_of(&text);
+        for how in hows {
+            if json_of(&dress(&text, how)) != want {
+                wrong.push(format!("{log} as {how}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "reads differently: {wrong:?}");
+}

@@ -81,7 +81,12 @@ fn prefix(s: &str) -> Option<(usize, bool)> {
         return Some((n + sep, true));
     }
     if let Some(n) = clock(s) {
+        // Jenkins Timestamper's `10:00:00  ` (two spaces), or a clock before a progress line.
         let after = &s[n..];
+        if let Some(rest) = after.strip_prefix("  ") {
+            return Some((n + 2, true))
+                .filter(|_| !rest.starts_with(' ') || rest.trim().is_empty());
+        }
         let spaces = after.len() - after.trim_start_matches(' ').len();
         if spaces > 0 && starts_progress(&after[spaces..]) {
             return Some((n + spaces, true));
@@ -146,8 +151,13 @@ fn bracketed_time(s: &str) -> Option<usize> {
     let r = s.strip_prefix('[')?;
     let n = iso_time(r).or_else(|| clock(r))?;
     let after = r[n..].strip_prefix(']')?;
-    let spaces = after.len() - after.trim_start_matches([' ', ':', '\t']).len();
-    Some(1 + n + 1 + spaces)
+    // `] ` (Jenkins), `] :\t ` (TeamCity): the separator only, never the line's own indent.
+    let sep = if let Some(rest) = after.strip_prefix(" :") {
+        2 + (rest.len() - rest.trim_start_matches(['\t', ' ']).len()).min(2)
+    } else {
+        usize::from(after.starts_with(' '))
+    };
+    Some(1 + n + 1 + sep)
 }
 
 /// GitLab's stream and flags after its timestamp: `01O ` or `00E+ `.
@@ -305,15 +315,11 @@ impl Unpaste {
         self.line += 1;
         let raw = raw.trim_end_matches(['\r', '\n']);
         let width = raw.chars().count();
+        // How wide lines were before this one (a terminal's width shows in the lines it cut).
+        let widest = self.widest;
         if width >= self.widest.0 {
-            self.widest = (
-                width,
-                if width == self.widest.0 {
-                    self.widest.1 + 1
-                } else {
-                    1
-                },
-            );
+            let same = width == self.widest.0;
+            self.widest = (width, if same { self.widest.1 + 1 } else { 1 });
         }
         let text = match strip(raw) {
             Stripped::Timestamp if self.prefixed => "",
@@ -324,7 +330,7 @@ impl Unpaste {
             }
         };
         if let Some((held, _, last)) = &mut self.pending {
-            if continues(held, *last, text, self.widest) {
+            if continues(held, *last, text, widest) {
                 held.push_str(text);
                 *last = width;
                 return;
@@ -347,20 +353,30 @@ fn is_timestamped(raw: &str) -> bool {
     prefix(raw).is_some_and(|(_, time)| time)
 }
 
-/// Whether `next` is the rest of `held`, a line a console wrapped.
+/// Whether `next` is the rest of `held`, a line a console wrapped: at a word (`held` ends in
+/// the space it wrapped at), or at the terminal's width (`held`'s last piece is the widest line
+/// yet: a progress line, or any line once two were that wide).
 fn continues(held: &str, last_piece: usize, next: &str, widest: (usize, u32)) -> bool {
-    let starts_clean = next.chars().next().is_some_and(|c| !c.is_whitespace());
-    if !starts_clean || !is_progress_line(held) || is_progress_line(next) || is_tool_line(next) {
+    let stands_alone = next.trim().is_empty()
+        || is_progress_line(next)
+        || is_tool_line(next.trim_start())
+        || is_elision(next);
+    if stands_alone {
         return false;
     }
-    let word_wrapped = held.ends_with(' ') && !held.trim_end().is_empty();
-    let cut_at_width = last_piece >= 60 && last_piece == widest.0 && widest.1 >= 2;
+    let word_wrapped = held.ends_with(' ')
+        && !held.trim_end().is_empty()
+        && !next.starts_with(char::is_whitespace);
+    let cut_at_width = last_piece >= 60
+        && last_piece >= widest.0
+        && (is_progress_line(held) || is_tool_line(held) || widest.1 >= 2);
     word_wrapped || cut_at_width
 }
 
 /// A line buildx or the docker CLI writes after the progress (never a wrapped piece).
 fn is_tool_line(s: &str) -> bool {
-    const STARTS: [&str; 9] = [
+    const STARTS: [&str; 11] = [
+        "- ",
         "------",
         "ERROR",
         "WARNING",
@@ -369,6 +385,7 @@ fn is_tool_line(s: &str) -> bool {
         "Dockerfile",
         "View build details",
         "Canceled",
+        "context canceled",
         "target ",
     ];
     STARTS.iter().any(|p| s.starts_with(p))
