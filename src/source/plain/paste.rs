@@ -300,15 +300,19 @@ pub fn is_elision(line: &str) -> bool {
 /// input line it began on.
 #[derive(Debug, Default)]
 pub struct Unpaste {
-    /// The last line, held back in case the next continues it: (text, its first line's
-    /// number, the length of its last piece).
-    pending: Option<(String, u64, usize)>,
+    /// The last line, held back in case the next continues it (one buffer, reused).
+    held: String,
+    /// Whether a line is held: its first line's number and the width of its last piece.
+    holding: Option<(u64, usize)>,
     /// The widest line seen, and how many lines were that wide.
     widest: (usize, u32),
     /// Timestamps come before the log's lines (not on lines of their own).
     prefixed: bool,
     line: u64,
 }
+
+/// A joined line never grows past this (a hostile paste of endless "continuations").
+const MAX_JOINED: usize = 64 << 10;
 
 impl Unpaste {
     pub fn push(&mut self, raw: &str, out: &mut dyn FnMut(&str, u64)) {
@@ -329,22 +333,25 @@ impl Unpaste {
                 t
             }
         };
-        if let Some((held, _, last)) = &mut self.pending {
-            if continues(held, *last, text, widest) {
-                held.push_str(text);
+        if let Some((_, last)) = &mut self.holding {
+            let fits = self.held.len() + text.len() <= MAX_JOINED;
+            if fits && continues(&self.held, *last, text, widest) {
+                self.held.push_str(text);
                 *last = width;
                 return;
             }
         }
         self.flush(out);
-        self.pending = Some((text.to_string(), self.line, width));
+        self.held.push_str(text);
+        self.holding = Some((self.line, width));
     }
 
     /// Hands on the line held back.
     pub fn flush(&mut self, out: &mut dyn FnMut(&str, u64)) {
-        if let Some((text, line, _)) = self.pending.take() {
-            out(&text, line);
+        if let Some((line, _)) = self.holding.take() {
+            out(&self.held, line);
         }
+        self.held.clear();
     }
 }
 
