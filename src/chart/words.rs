@@ -187,21 +187,27 @@ pub fn step_label(s: &Step) -> String {
     }
 }
 
-/// `[internal] 3 steps`.
 /// A stage's label: its name, and in a bake of several targets the targets that need it
-/// (`deps (api, worker)`; not `api (api)`).
+/// (`deps (api, worker)`; not `api (api)`, nor `builder · web (web)` when the name says it).
 /// `bake_targets`: how many targets the build has (`Analysis::targets`, counted once per chart).
 pub fn stage_label(a: &Analysis, stage: &Stage, bake_targets: usize) -> String {
     if bake_targets < 2 {
         return stage.name.clone();
     }
     let targets = a.stage_targets(stage);
-    if targets == [stage.name.as_str()] {
+    let named = |t: &&str| {
+        stage
+            .name
+            .split(" · ")
+            .any(|part| part.split('+').any(|x| x == *t))
+    };
+    if targets.iter().all(named) {
         return stage.name.clone();
     }
     format!("{} ({})", stage.name, targets.join(", "))
 }
 
+/// `[internal] 3 steps`.
 pub fn internal_label(n: usize) -> String {
     format!("[internal] {n} step{}", if n == 1 { "" } else { "s" })
 }
