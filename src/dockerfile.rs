@@ -35,6 +35,40 @@ impl Stage {
             .clone()
             .unwrap_or_else(|| format!("stage-{}", self.index))
     }
+
+    /// Whether its `FROM` pulls an image, a step of its own (`[app 1/3] FROM docker.io/…`):
+    /// not `scratch`, not an earlier stage.
+    pub fn from_image(&self) -> bool {
+        self.base_stage.is_none() && !self.base.eq_ignore_ascii_case("scratch")
+    }
+
+    /// Its instructions that make a step of the build, with the step's index and the stage's
+    /// total as BuildKit names them (`[builder 2/4]`): the `FROM` of an image is step 1.
+    pub fn numbered(&self) -> Vec<(&Step, u32, u32)> {
+        let first = u32::from(self.from_image()) + 1;
+        let steps: Vec<&Step> = self
+            .instructions
+            .iter()
+            .filter(|s| s.makes_step())
+            .collect();
+        let total = steps.len() as u32 + first - 1;
+        steps
+            .into_iter()
+            .zip(first..)
+            .map(|(s, i)| (s, i, total))
+            .collect()
+    }
+}
+
+impl Step {
+    /// Whether BuildKit makes a step (a vertex) of it: `RUN`, `COPY`, `ADD`, `WORKDIR`. The rest
+    /// (`ENV`, `ARG`, `LABEL`, `CMD`, …) only change the image's configuration.
+    pub fn makes_step(&self) -> bool {
+        matches!(
+            self.instruction.keyword.as_ref(),
+            "RUN" | "COPY" | "ADD" | "WORKDIR"
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -62,6 +62,18 @@ impl Mount {
             .filter(|s| !s.is_empty())
             .or(self.target.as_deref())
     }
+
+    /// Which cache directory the mount is: its id, and for a cache seeded `from=` a stage or
+    /// image, that source too. BuildKit keys a cache mount with an input as `id:<input ref>`
+    /// (`getRefCacheDir`), so `id=x,from=builder` is another directory than `id=x`: the seed
+    /// arrives through a real edge, and the two never share data.
+    pub fn cache_key(&self) -> Option<String> {
+        let id = self.cache_id()?;
+        Some(match self.from.as_deref().filter(|f| !f.is_empty()) {
+            Some(from) => format!("{id}\u{0}from={from}"),
+            None => id.to_string(),
+        })
+    }
 }
 
 /// Splits `a=1,"b=x,y",c` on commas outside double quotes, dropping the quotes.
@@ -234,6 +246,16 @@ mod tests {
         let b = Instruction::parse("RUN --mount=target=/x,from=builder,source=/y true");
         assert_eq!(b.mounts()[0].cache_id(), None);
         assert_eq!(b.mounts()[0].from.as_deref(), Some("builder"));
+    }
+
+    #[test]
+    fn a_cache_seeded_from_a_stage_is_another_cache() {
+        let plain = Instruction::parse("RUN --mount=type=cache,id=x,target=/c true");
+        let seeded =
+            Instruction::parse("RUN --mount=type=cache,id=x,target=/c,from=builder,source=/o true");
+        assert_eq!(plain.mounts()[0].cache_key().as_deref(), Some("x"));
+        assert_eq!(seeded.mounts()[0].cache_id(), Some("x"));
+        assert_ne!(seeded.mounts()[0].cache_key(), plain.mounts()[0].cache_key());
     }
 
     #[test]

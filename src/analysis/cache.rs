@@ -47,28 +47,48 @@ pub struct Hazards {
     pub unlisted: u64,
 }
 
-pub fn find(steps: &[Step], deps: &[Dependency]) -> Hazards {
-    let mut by_id: Vec<(String, Vec<CacheUse>)> = Vec::new();
+/// The steps that mount one cache directory (its id, and its `from=` seed if any: see
+/// [`Mount::cache_key`]), once per Dockerfile step, in build order.
+#[derive(Debug, Clone)]
+pub struct SharedCache {
+    /// The id as the Dockerfile gives it (the target when it gives none).
+    pub id: String,
+    pub uses: Vec<CacheUse>,
+}
+
+/// Every cache directory the build's steps mount, with the steps that mount it.
+pub fn shared(steps: &[Step]) -> Vec<SharedCache> {
+    let mut by_key: Vec<SharedCache> = Vec::new();
     let mut slot: HashMap<String, usize> = HashMap::new();
     for s in steps {
         let Some(i) = s.parsed.flagged_instruction() else {
             continue;
         };
         for mount in i.mounts() {
-            let Some(id) = mount.cache_id().map(str::to_string) else {
+            let (Some(key), Some(id)) = (mount.cache_key(), mount.cache_id()) else {
                 continue;
             };
-            let at = *slot.entry(id.clone()).or_insert_with(|| {
-                by_id.push((id, Vec::new()));
-                by_id.len() - 1
+            let id = id.to_string();
+            let at = *slot.entry(key).or_insert_with(|| {
+                by_key.push(SharedCache {
+                    id,
+                    uses: Vec::new(),
+                });
+                by_key.len() - 1
             });
-            add_use(&mut by_id[at].1, steps, CacheUse { step: s.id, mount });
+            add_use(&mut by_key[at].uses, steps, CacheUse { step: s.id, mount });
         }
     }
+    by_key
+}
+
+/// The pairs of steps on one cache that nothing in the graph orders (their inputs, followed
+/// all the way up: the one notion of "ordered" that the build's chart and `lint` share).
+pub fn find(steps: &[Step], deps: &[Dependency], caches: &[SharedCache]) -> Hazards {
     let graph = StageGraph::new(deps);
     let mut out = Hazards::default();
     let mut reach = Reach::new(steps.len());
-    for (id, uses) in &by_id {
+    for SharedCache { id, uses } in caches {
         let checked = &uses[..uses.len().min(CHECKED_PER_CACHE)];
         out.unlisted += (uses.len() - checked.len()) as u64;
         let room = LISTED_PER_CACHE.min(LISTED_IN_ALL - out.listed.len());
@@ -184,7 +204,10 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
         (a, b, false)
     };
     let (w, r) = (&steps[writer.step], &steps[reader.step]);
+    // A cache hit did not run: it took no cache, first or last.
+    let hit = w.state == State::Cached || r.state == State::Cached;
     let (first, margin) = match (w.end(), r.end()) {
+        _ if hit => (None, None),
         (Some(we), Some(re)) if re < we => (Some(r.id), Some(we - re)),
         (Some(we), Some(re)) => (Some(w.id), Some(re - we)),
         (Some(_), None) => (Some(w.id), None),
@@ -258,6 +281,22 @@ fn explain(
         label(r)
     );
     let secs = |n: Nanos| format!("{:.2} s", n as f64 / 1e9);
+    if let Some(hit) = [w, r].into_iter().find(|s| s.state == State::Cached) {
+        let other = if hit.id == w.id { r } else { w };
+        let ran = if matches!(other.state, State::Cached | State::Waiting) {
+            String::new()
+        } else {
+            format!(
+                ", and {} read what an earlier build left in the cache",
+                label(other)
+            )
+        };
+        explanation.push_str(&format!(
+            " This time {} was a cache hit: it did not run, so it filled nothing{ran}.",
+            label(hit)
+        ));
+        return explanation;
+    }
     match (first, roles_known) {
         (Some(f), true) if f == r.id => explanation.push_str(&format!(
             " This time the reader won: {} finished{} before {} did, so it saw the cache before \

@@ -6,16 +6,18 @@ mod critical;
 mod locks;
 mod overlap;
 mod spent;
+mod stale;
 mod summary;
 
 pub use crate::graph::{
     intersect, measure, merge, Dependency, Evidence, Few, Span, Stage, Step, StepId,
 };
-pub use cache::{short_name, CacheHazard, CacheUse};
+pub use cache::{short_name, CacheHazard, CacheUse, SharedCache};
 pub use critical::CriticalPath;
 pub use locks::{LockWait, WORTH_SAYING};
 pub use overlap::{Certainty, Overlap, StepPair};
 pub use spent::{time_breakdown, KindTime, TimeBreakdown};
+pub use stale::{CachePass, StaleCache};
 pub use summary::{
     cache_breaks, could_hit, counts, failed_steps, is_from, nothing_ran, outcome, CacheBreak,
     Counts, Outcome,
@@ -37,6 +39,11 @@ pub struct Analysis {
     pub hazards: Vec<CacheHazard>,
     /// Hazard pairs not listed in `hazards` (over its limits), counted.
     pub hazards_unlisted: u64,
+    /// Data passed between stages through a cache mount, from the graph alone (what `lint`
+    /// predicts; it holds whatever the cache did).
+    pub cache_passes: Vec<CachePass>,
+    /// Readers of a cache that ran while every writer of it was a cache hit (or absent).
+    pub stale: Vec<StaleCache>,
     pub critical_path: Option<CriticalPath>,
     /// Steps that waited for a locked cache or mount, longest first (from a build record's trace).
     pub lock_waits: Vec<LockWait>,
@@ -61,7 +68,10 @@ impl Analysis {
         let stages = graph::stages(&steps, dockerfile);
         let dependencies = graph::dependencies(&steps, &stages, dockerfile);
         let overlaps = overlap::find(&steps, &dependencies, build.proofs());
-        let cache::Hazards { listed, unlisted } = cache::find(&steps, &dependencies);
+        let caches = cache::shared(&steps);
+        let cache::Hazards { listed, unlisted } = cache::find(&steps, &dependencies, &caches);
+        let cache_passes = stale::passes(&steps, &dependencies, &caches, dockerfile);
+        let stale = stale::stale(&steps, &dependencies, &cache_passes);
         let lock_waits = locks::find(&steps);
         let critical_path = critical::find(&steps, &lock_waits);
         let start = steps.iter().filter_map(|s| s.start()).min();
@@ -77,6 +87,8 @@ impl Analysis {
             overlaps,
             hazards: listed,
             hazards_unlisted: unlisted,
+            cache_passes,
+            stale,
             critical_path,
             lock_waits,
             start,
@@ -154,6 +166,19 @@ impl Analysis {
     /// The bake targets that needed a stage.
     pub fn stage_targets(&self, stage: &Stage) -> Vec<&str> {
         targets_of(stage.steps.iter().map(|&id| &self.steps[id]))
+    }
+
+    /// What `lint` says of a cache pass (why the data may not arrive) and its fix.
+    pub fn pass_words(&self, p: &CachePass) -> (String, String) {
+        (
+            stale::pass_explanation(&self.steps, p),
+            stale::fix(&self.steps, p),
+        )
+    }
+
+    /// Readers of a stale cache (the ones the chart marks ∅).
+    pub fn stale_readers(&self) -> Vec<StepId> {
+        self.stale.iter().map(|s| s.reader).collect()
     }
 
     /// Steps on either side of a cache hazard (the ones the chart marks ⚠).

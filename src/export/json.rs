@@ -5,8 +5,8 @@ use serde::{Serialize, Serializer};
 
 use crate::analysis::{cache_breaks, counts, nothing_ran, outcome, Counts};
 use crate::analysis::{
-    Analysis, CacheHazard, Certainty, Dependency, Evidence, LockWait, Overlap, Stage, Step,
-    StepPair,
+    Analysis, CacheHazard, Certainty, Dependency, Evidence, LockWait, Overlap, StaleCache, Stage,
+    Step, StepPair,
 };
 use crate::dockerfile::DepKind;
 use crate::instruction::Mount;
@@ -44,6 +44,8 @@ pub struct Report<'a> {
     pub hazards: Vec<JHazard>,
     /// Hazard pairs past those listed (20 per cache, 200 in all), counted.
     pub hazards_unlisted: u64,
+    /// Readers of a cache mount that ran while every writer of it was a cache hit (or absent).
+    pub stale_caches: Vec<JStale>,
     pub critical_path: Option<JCritical>,
     /// Steps that waited 0.1 s or more for a locked cache (a build record's trace), longest first.
     pub lock_waits: Vec<JLockWait>,
@@ -187,6 +189,8 @@ pub struct JOverlap {
 
 #[derive(Serialize)]
 pub struct JHazard {
+    /// `unordered-cache` (as `lint` calls it).
+    pub kind: &'static str,
     pub cache_id: String,
     pub writer: usize,
     pub reader: usize,
@@ -196,6 +200,25 @@ pub struct JHazard {
     pub first: Option<usize>,
     pub first_name: Option<String>,
     pub margin: Option<f64>,
+    pub explanation: String,
+    pub fix: String,
+}
+
+#[derive(Serialize)]
+pub struct JStale {
+    /// `stale-cache`.
+    pub kind: &'static str,
+    pub cache_id: String,
+    /// The step that read the cache (it ran).
+    pub reader: usize,
+    pub reader_name: String,
+    /// The steps that fill it in this build, every one a cache hit.
+    pub writers: Vec<usize>,
+    pub writer_names: Vec<String>,
+    /// Dockerfile steps that fill it in stages this build does not have.
+    pub writers_absent: Vec<String>,
+    /// The step that then failed (in the reader's stage, or one built on it), if any.
+    pub failure: Option<usize>,
     pub explanation: String,
     pub fix: String,
 }
@@ -292,6 +315,7 @@ pub fn report<'a>(source: &'a str, build: &'a Build, a: &'a Analysis) -> Report<
         overlaps: Each::new(move || a.overlaps.iter().map(move |o| overlap(&c, o))),
         hazards: a.hazards.iter().map(|h| hazard(a, h)).collect(),
         hazards_unlisted: a.hazards_unlisted,
+        stale_caches: a.stale.iter().map(|s| stale(a, s)).collect(),
         critical_path: a.critical_path.as_ref().map(|c| JCritical {
             steps: c.steps.clone(),
             duration: secs(c.end - c.start),
@@ -487,8 +511,28 @@ fn overlap(c: &Clock, o: &Overlap) -> JOverlap {
     }
 }
 
+fn stale(a: &Analysis, s: &StaleCache) -> JStale {
+    JStale {
+        kind: "stale-cache",
+        cache_id: s.cache_id.clone(),
+        reader: s.reader,
+        reader_name: a.steps[s.reader].name().to_string(),
+        writers: s.writers.clone(),
+        writer_names: s
+            .writers
+            .iter()
+            .map(|&w| a.steps[w].name().to_string())
+            .collect(),
+        writers_absent: s.absent.clone(),
+        failure: s.failure,
+        explanation: s.explanation.clone(),
+        fix: s.fix.clone(),
+    }
+}
+
 fn hazard(a: &Analysis, h: &CacheHazard) -> JHazard {
     JHazard {
+        kind: "unordered-cache",
         cache_id: h.cache_id.clone(),
         writer: h.writer.step,
         reader: h.reader.step,

@@ -1,0 +1,308 @@
+//! Cache mounts are not layers. A step that reads a cache which a step of another stage fills
+//! gets the files only when that step runs in the same build: a cache hit restores the writer's
+//! layer, never what it left in a cache mount; `--cache-to` never exports cache mounts; a prune or
+//! a fresh CI runner empties them. Here: the data one stage passes another through a cache mount
+//! (what `lint` predicts from the graph alone), and the builds in which the reader ran while no
+//! writer did (a stale cache).
+
+use std::collections::HashSet;
+
+use super::cache::{short_name, CacheUse, SharedCache};
+use crate::dockerfile::Dockerfile;
+use crate::graph::{dockerfile_name, Dependency, StageGraph, Step, StepId};
+use crate::model::State;
+
+/// Listed at most, in all (a huge build's cache users are counted in the hazards already).
+const LISTED: usize = 200;
+
+/// Data passed between stages through a cache mount: `reader`'s stage builds on the stages of
+/// `writers`, which mount the same cache (who reads and who writes follows the stages, as for a
+/// hazard: the writer is in the stage the reader's stage builds on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachePass {
+    pub cache_id: String,
+    pub reader: CacheUse,
+    pub writers: Vec<CacheUse>,
+    /// Dockerfile steps that mount the cache in stages this build does not have at all, as
+    /// `builder 2/4 (line 12)`: nothing in the build fills the cache for them.
+    pub absent: Vec<String>,
+}
+
+/// A reader of a cache that ran while every writer of that cache in the build was a cache hit
+/// (or is not in the build): it read whatever an earlier build left there, or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleCache {
+    pub cache_id: String,
+    pub reader: StepId,
+    /// The writers in the build, every one a cache hit.
+    pub writers: Vec<StepId>,
+    /// Writers the build does not have (see [`CachePass::absent`]).
+    pub absent: Vec<String>,
+    /// The first step that then failed in the reader's stage (at or after the reader) or in a
+    /// stage built on it: the failure is likely the empty cache.
+    pub failure: Option<StepId>,
+    pub explanation: String,
+    pub fix: String,
+}
+
+/// Every reader of a cache that another stage's step fills, from the graph alone.
+pub fn passes(
+    steps: &[Step],
+    deps: &[Dependency],
+    caches: &[SharedCache],
+    dockerfile: Option<&Dockerfile>,
+) -> Vec<CachePass> {
+    let graph = StageGraph::new(deps);
+    let outside = Outside::new(steps, dockerfile);
+    let mut out = Vec::new();
+    for cache in caches {
+        for reader in &cache.uses {
+            if out.len() >= LISTED {
+                return out;
+            }
+            let Some(rs) = steps[reader.step].stage.as_deref() else {
+                continue;
+            };
+            let writers: Vec<CacheUse> = cache
+                .uses
+                .iter()
+                .filter(|w| {
+                    let ws = steps[w.step].stage.as_deref();
+                    ws.is_some_and(|ws| ws != rs && graph.depends_on(rs, ws))
+                })
+                .cloned()
+                .collect();
+            let absent = outside.mounting(&reader.mount, dockerfile_name(rs));
+            if !writers.is_empty() || !absent.is_empty() {
+                out.push(CachePass {
+                    cache_id: cache.id.clone(),
+                    reader: reader.clone(),
+                    writers,
+                    absent,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The passes whose reader ran in this build while every writer was a cache hit.
+pub fn stale(steps: &[Step], deps: &[Dependency], passes: &[CachePass]) -> Vec<StaleCache> {
+    let graph = StageGraph::new(deps);
+    passes
+        .iter()
+        .filter(|p| {
+            matches!(
+                steps[p.reader.step].state,
+                State::Done | State::Failed | State::Running
+            ) && p.writers.iter().all(|w| steps[w.step].state == State::Cached)
+        })
+        .map(|p| {
+            let failure = failure_after(steps, &graph, p.reader.step);
+            StaleCache {
+                cache_id: p.cache_id.clone(),
+                reader: p.reader.step,
+                writers: p.writers.iter().map(|w| w.step).collect(),
+                absent: p.absent.clone(),
+                failure,
+                explanation: stale_explanation(steps, p, failure),
+                fix: fix(steps, p),
+            }
+        })
+        .collect()
+}
+
+/// The first failed step in the reader's stage at or after it, or in a stage built on it.
+fn failure_after(steps: &[Step], graph: &StageGraph, reader: StepId) -> Option<StepId> {
+    let r = &steps[reader];
+    let rs = r.stage.as_deref()?;
+    let at = r.parsed.index().map_or(0, |i| i.0);
+    let mut failed: Vec<&Step> = steps
+        .iter()
+        .filter(|s| s.state == State::Failed)
+        .filter(|s| match s.stage.as_deref() {
+            Some(ss) if ss == rs => s.parsed.index().map_or(0, |i| i.0) >= at,
+            Some(ss) => graph.depends_on(ss, rs),
+            None => false,
+        })
+        .collect();
+    failed.sort_by_key(|s| s.end());
+    failed.first().map(|s| s.id)
+}
+
+/// The Dockerfile's stages that have no step in the build at all, and are not needed by one
+/// that has (a stage run only under another's name, de-duplicated, is needed by something).
+struct Outside<'a> {
+    stages: Vec<&'a crate::dockerfile::Stage>,
+}
+
+impl<'a> Outside<'a> {
+    fn new(steps: &[Step], dockerfile: Option<&'a Dockerfile>) -> Outside<'a> {
+        let Some(df) = dockerfile else {
+            return Outside { stages: Vec::new() };
+        };
+        let present: HashSet<&str> = steps
+            .iter()
+            .filter_map(|s| s.stage.as_deref())
+            .map(dockerfile_name)
+            .collect();
+        let deps = df.dependencies();
+        let needed = |i: usize| {
+            let mut todo: Vec<usize> = df
+                .stages
+                .iter()
+                .filter(|s| present.contains(s.label().as_str()))
+                .map(|s| s.index)
+                .collect();
+            let mut seen: HashSet<usize> = todo.iter().copied().collect();
+            while let Some(s) = todo.pop() {
+                if s == i {
+                    return true;
+                }
+                for d in deps.iter().filter(|d| d.stage == s) {
+                    if seen.insert(d.source) {
+                        todo.push(d.source);
+                    }
+                }
+            }
+            false
+        };
+        let stages = df
+            .stages
+            .iter()
+            .filter(|s| !present.contains(s.label().as_str()) && !needed(s.index))
+            .collect();
+        Outside { stages }
+    }
+
+    /// Their steps that mount the cache `mount` mounts (`builder 2/4 (line 12)`), from stages
+    /// other than `reader_stage`.
+    fn mounting(&self, mount: &crate::instruction::Mount, reader_stage: &str) -> Vec<String> {
+        let key = mount.cache_key();
+        let mut out = Vec::new();
+        for stage in self.stages.iter().filter(|s| s.label() != reader_stage) {
+            for (step, index, total) in stage.numbered() {
+                if step.mounts.iter().any(|(m, _)| m.cache_key() == key) {
+                    out.push(format!(
+                        "{} {index}/{total} (line {})",
+                        stage.label(),
+                        step.line
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `[builder 2/4]`, `[builder 2/4] and [deps 1/1]`; the absent ones as the Dockerfile names them.
+fn writer_names(steps: &[Step], p: &CachePass) -> Vec<String> {
+    let mut names: Vec<String> = p
+        .writers
+        .iter()
+        .map(|w| short_name(&steps[w.step]))
+        .collect();
+    names.extend(p.absent.iter().map(|a| format!("{a}, not in this build")));
+    names
+}
+
+fn and_list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+const NOT_A_LAYER: &str = "A cache mount is not a layer: a cache hit restores a step's layer, \
+never what it left in a cache mount, and --cache-to/--cache-from never carry cache mounts";
+
+fn stale_explanation(steps: &[Step], p: &CachePass, failure: Option<StepId>) -> String {
+    let r = short_name(&steps[p.reader.step]);
+    let names = writer_names(steps, p);
+    let one = names.len() == 1;
+    let mut s = format!(
+        "{r} ran and read cache \"{}\", but {}, which fill{} it, did not run in this build{}: \
+         nothing put the files there. {NOT_A_LAYER}; so {r} saw whatever an earlier build on \
+         this builder left in the cache, and nothing on a fresh CI runner or after `docker \
+         buildx prune`.",
+        p.cache_id,
+        and_list(&names),
+        if one { "s" } else { "" },
+        if p.writers.is_empty() {
+            String::new()
+        } else if one {
+            " (a cache hit)".to_string()
+        } else {
+            " (cache hits)".to_string()
+        },
+    );
+    if let Some(f) = failure {
+        s.push_str(&format!(
+            " The build then failed at {}: the failure is likely the empty cache.",
+            short_name(&steps[f])
+        ));
+    }
+    s
+}
+
+/// What `lint` says of a pass: the data, and when it does not arrive.
+pub fn pass_explanation(steps: &[Step], p: &CachePass) -> String {
+    let r = short_name(&steps[p.reader.step]);
+    let rs = steps[p.reader.step]
+        .stage
+        .as_deref()
+        .map_or("its stage", dockerfile_name);
+    let names = writer_names(steps, p);
+    let fills = if names.len() == 1 { "fills" } else { "fill" };
+    let mut s = format!(
+        "{r} reads cache \"{}\", which {} {fills}",
+        p.cache_id,
+        and_list(&names)
+    );
+    if !p.writers.is_empty() {
+        s.push_str(&format!(" in a stage {rs} builds on"));
+    }
+    s.push_str(&format!(
+        ": data passed between stages through a cache mount. {NOT_A_LAYER}. So the files \
+         arrive only when the writer runs in the same build; when it is a cache hit (a rebuild \
+         that re-runs {r} but not the writer, a CI runner with --cache-from, a pruned builder), \
+         {r} reads an empty or stale cache."
+    ));
+    s
+}
+
+/// The fix that holds in CI: pass the files through the stage (a layer), never a cache mount.
+pub fn fix(steps: &[Step], p: &CachePass) -> String {
+    let r = &steps[p.reader.step];
+    let rs = r.stage.as_deref().map_or("the reader's stage", dockerfile_name);
+    let rt = p.reader.mount.target.as_deref().unwrap_or("<where it reads>");
+    let (w, ws, wt) = match p.writers.last() {
+        Some(w) => {
+            let s = &steps[w.step];
+            (
+                short_name(s),
+                s.stage
+                    .as_deref()
+                    .map_or("the writer's stage", dockerfile_name)
+                    .to_string(),
+                w.mount.target.as_deref().unwrap_or("<the cache>").to_string(),
+            )
+        }
+        None => {
+            let a = p.absent.first().map_or("the writer", String::as_str);
+            let stage = a.split(' ').next().unwrap_or(a).to_string();
+            (a.to_string(), stage, "<the cache>".to_string())
+        }
+    };
+    let out = format!("{}.out", wt.trim_end_matches('/'));
+    format!(
+        "Pass the files through the stage, never a cache mount: have {w} also copy what it \
+         leaves in the cache into its stage's filesystem (end its command with `&& mkdir -p \
+         {out} && cp -a {wt}/. {out}/`), and in {rs} replace the cache read at {} with `COPY \
+         --from={ws} {out}/ {rt}/`. A layer is cached, exported with --cache-to and restored on \
+         a cache hit; a cache mount is none of these. Keep cache mounts for what a step can do \
+         without (a download cache).",
+        short_name(r)
+    )
+}
