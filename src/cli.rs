@@ -548,9 +548,11 @@ pub struct CheckArgs {
     #[arg(long)]
     pub check: bool,
 
-    /// What makes --check fail: hazard (a cache mount shared by steps nothing orders), overlap
-    /// (any stage proven to run alongside its COPY --from source), incomplete (a saved log that
-    /// ends before its build did) or never (the build's own exit code). Implies --check.
+    /// What makes --check fail: hazard (a cache mount shared by steps nothing orders, or a stale
+    /// cache: a reader that ran while the cache's writers were cache hits), stale (only a stale
+    /// cache), overlap (any stage proven to run alongside its COPY --from source), incomplete (a
+    /// saved log that ends before its build did) or never (the build's own exit code). Implies
+    /// --check.
     #[arg(long, value_enum, value_name = "WHAT")]
     pub fail_on: Option<FailOn>,
 }
@@ -575,8 +577,10 @@ pub enum ColorChoice {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
-    /// A cache mount shared by steps nothing orders.
+    /// A cache mount shared by steps nothing orders, or a stale cache.
     Hazard,
+    /// A reader of a cache mount that ran while every writer of the cache was a cache hit.
+    Stale,
     /// Any stage running at the same time as its COPY --from / from= source.
     Overlap,
     /// A log that ends before its build did (a truncated paste): nothing in it can be trusted

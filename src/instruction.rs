@@ -255,7 +255,10 @@ mod tests {
             Instruction::parse("RUN --mount=type=cache,id=x,target=/c,from=builder,source=/o true");
         assert_eq!(plain.mounts()[0].cache_key().as_deref(), Some("x"));
         assert_eq!(seeded.mounts()[0].cache_id(), Some("x"));
-        assert_ne!(seeded.mounts()[0].cache_key(), plain.mounts()[0].cache_key());
+        assert_ne!(
+            seeded.mounts()[0].cache_key(),
+            plain.mounts()[0].cache_key()
+        );
     }
 
     #[test]

@@ -446,3 +446,53 @@ fn a_lock_wait_from_a_build_record_has_its_own_glyph_and_is_in_the_details() {
         "{text}"
     );
 }
+
+#[test]
+fn a_stale_cache_has_its_marker_its_verdict_and_its_words_in_the_details() {
+    let mut app = replay("stale/rawjson-stale.jsonl", true);
+    let t = draw(&mut app, 120, 30);
+    let rows: Vec<String> = (0..30)
+        .map(|y| {
+            (0..120)
+                .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect();
+    let all = rows.join("\n");
+    let reader = rows
+        .iter()
+        .find(|r| r.contains("4/6 RUN --mount"))
+        .unwrap_or_else(|| panic!("{all}"));
+    assert!(reader.starts_with('∅'), "{all}");
+    // The status line says why the build failed.
+    assert!(
+        all.contains("∅ stale cache: [stage-2 4/6] read demo.mods.v1; [builder 2/4] was a cache hit — likely why [stage-2 6/6] failed"),
+        "{all}"
+    );
+    // n goes to the reader; its details say what it read and why it was empty.
+    app.handle(Action::NextHazard);
+    app.refresh();
+    assert!(
+        app.selected_row()
+            .is_some_and(|r| r.label.contains("4/6 RUN --mount")),
+        "{all}"
+    );
+    app.handle(Action::Details);
+    let t = draw(&mut app, 160, 40);
+    let text: String = (0..40)
+        .map(|y| {
+            (0..160)
+                .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    assert!(
+        text.contains("∅ read cache demo.mods.v1 while its writer [builder 2/4] did not run"),
+        "{text}"
+    );
+    assert!(
+        text.contains("then [stage-2 6/6] failed: likely the empty cache"),
+        "{text}"
+    );
+}

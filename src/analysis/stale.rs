@@ -95,7 +95,10 @@ pub fn stale(steps: &[Step], deps: &[Dependency], passes: &[CachePass]) -> Vec<S
             matches!(
                 steps[p.reader.step].state,
                 State::Done | State::Failed | State::Running
-            ) && p.writers.iter().all(|w| steps[w.step].state == State::Cached)
+            ) && p
+                .writers
+                .iter()
+                .all(|w| steps[w.step].state == State::Cached)
         })
         .map(|p| {
             let failure = failure_after(steps, &graph, p.reader.step);
@@ -275,8 +278,16 @@ pub fn pass_explanation(steps: &[Step], p: &CachePass) -> String {
 /// The fix that holds in CI: pass the files through the stage (a layer), never a cache mount.
 pub fn fix(steps: &[Step], p: &CachePass) -> String {
     let r = &steps[p.reader.step];
-    let rs = r.stage.as_deref().map_or("the reader's stage", dockerfile_name);
-    let rt = p.reader.mount.target.as_deref().unwrap_or("<where it reads>");
+    let rs = r
+        .stage
+        .as_deref()
+        .map_or("the reader's stage", dockerfile_name);
+    let rt = p
+        .reader
+        .mount
+        .target
+        .as_deref()
+        .unwrap_or("<where it reads>");
     let (w, ws, wt) = match p.writers.last() {
         Some(w) => {
             let s = &steps[w.step];
@@ -286,7 +297,11 @@ pub fn fix(steps: &[Step], p: &CachePass) -> String {
                     .as_deref()
                     .map_or("the writer's stage", dockerfile_name)
                     .to_string(),
-                w.mount.target.as_deref().unwrap_or("<the cache>").to_string(),
+                w.mount
+                    .target
+                    .as_deref()
+                    .unwrap_or("<the cache>")
+                    .to_string(),
             )
         }
         None => {

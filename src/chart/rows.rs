@@ -5,7 +5,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::words::{alongside_label, info, internal_label, shared_note, stage_label, step_label};
+use super::words::{
+    alongside_label, info, internal_label, shared_note, stage_label, step_label, STALE_MARK,
+};
 use crate::analysis::{measure, merge, Analysis, Certainty, Red, Span, Step, StepId, StepRed};
 use crate::model::{Nanos, State};
 
@@ -40,6 +42,9 @@ pub enum Marker {
     Critical,
     /// `◆`: in a comparison, a root cause of what re-ran.
     Cause,
+    /// `∅`: read a cache that no step of the build filled (its writers were cache hits), or a
+    /// stage holding such a step.
+    Stale,
 }
 
 /// How a stretch of a row's bar is painted.
@@ -239,6 +244,8 @@ struct Ctx<'a> {
     c: &'a Choices,
     /// By step id: on a hazard, on the critical path, red, the cache it took first.
     hazard: Vec<bool>,
+    /// By step id: reads a stale cache (the cache id).
+    stale: Vec<Option<&'a str>>,
     critical: Vec<bool>,
     step_red: Vec<StepRed>,
     took_first: Vec<Option<&'a str>>,
@@ -256,6 +263,10 @@ impl<'a> Ctx<'a> {
         }
         let mut hazard = vec![false; n];
         a.hazard_steps().into_iter().for_each(|s| hazard[s] = true);
+        let mut stale = vec![None; n];
+        for s in &a.stale {
+            stale[s.reader] = stale[s.reader].or(Some(s.cache_id.as_str()));
+        }
         let mut took_first = vec![None; n];
         for h in &a.hazards {
             if let Some(f) = h.first {
@@ -266,6 +277,7 @@ impl<'a> Ctx<'a> {
             a,
             c,
             hazard,
+            stale,
             critical,
             step_red: a.step_overlaps(),
             took_first,
@@ -300,6 +312,8 @@ impl<'a> Ctx<'a> {
         row.open = Some(open);
         if stage.steps.iter().any(|&id| self.hazard[id]) {
             row.marker = Some(Marker::Hazard);
+        } else if stage.steps.iter().any(|&id| self.stale[id].is_some()) {
+            row.marker = Some(Marker::Stale);
         }
         row.span = stage.start().map(|s| (s, stage.end()));
         row.note = shared_note(self.a, stage);
@@ -366,6 +380,8 @@ impl<'a> Ctx<'a> {
             Some(Marker::Cause)
         } else if self.hazard[id] {
             Some(Marker::Hazard)
+        } else if self.stale[id].is_some() {
+            Some(Marker::Stale)
         } else {
             critical.then_some(Marker::Critical)
         };
@@ -386,7 +402,11 @@ impl<'a> Ctx<'a> {
             span: s.start().map(|b| (b, s.end())),
             badge: (self.took_first[id])
                 .filter(|_| s.end().is_some())
-                .map(|cache| format!("⚠ took {cache} first")),
+                .map(|cache| format!("⚠ took {cache} first"))
+                .or_else(|| {
+                    let cache = self.stale[id]?;
+                    Some(format!("{STALE_MARK} {cache}: nothing filled it"))
+                }),
             note: None,
         }
     }

@@ -4,7 +4,7 @@
 
 use crate::analysis::{
     cache_breaks, counts, failed_steps, nothing_ran, short_name, Analysis, CacheBreak, CacheHazard,
-    Certainty, LockWait, Outcome, Overlap, Stage, Step,
+    Certainty, LockWait, Outcome, Overlap, Stage, StaleCache, Step,
 };
 use crate::diff::{Cause, Diff, Match, Seen};
 use crate::model::{visible, Build, Nanos, State};
@@ -31,6 +31,9 @@ pub const HAZARD_MARK: char = '⚠';
 pub const CRITICAL_MARK: char = '»';
 pub const HAZARD_LEGEND: &str = "⚠ shares a cache mount nothing orders";
 pub const CRITICAL_LEGEND: &str = "» critical path";
+/// Marks the reader of a stale cache: one whose writers did not run in the build.
+pub const STALE_MARK: char = '∅';
+pub const STALE_LEGEND: &str = "∅ read a cache no step of this build filled";
 pub const RED_LEGEND: &str = "ran alongside its COPY --from source";
 pub const POSSIBLY_RED_LEGEND: &str = "may have (plain log)";
 
@@ -275,11 +278,101 @@ pub enum Tone {
 
 /// The one sentence that matters most about the build: the cache verdict, else the first
 /// overlap. `wide`: with the margin and every word; else the short form.
+/// A stale cache that a failure followed comes first: it says why the build failed.
 pub fn verdict(a: &Analysis, wide: bool) -> Option<(String, Tone)> {
+    let failing = a.stale.iter().find(|s| s.failure.is_some());
+    let stale = |s: &StaleCache| (stale_verdict(a, s, wide), Tone::Hazard);
+    if let Some(s) = failing {
+        return Some(stale(s));
+    }
     if let Some(h) = a.hazards.first() {
         return Some((hazard_verdict(a, h, wide), Tone::Hazard));
     }
+    if let Some(s) = a.stale.first() {
+        return Some(stale(s));
+    }
     a.overlaps.first().map(|o| (overlap_verdict(o), Tone::Red))
+}
+
+/// The writers of a stale cache: `[builder 2/4]`, or the Dockerfile's words for absent ones.
+fn stale_writers(a: &Analysis, s: &StaleCache) -> String {
+    let mut names: Vec<String> = s.writers.iter().map(|&w| short_name(&a.steps[w])).collect();
+    names.extend(s.absent.iter().cloned());
+    names.join(", ")
+}
+
+/// The stale cache in one sentence, for the status line (and the SVG's call-out):
+/// `∅ stale cache: [stage-2 4/6] read demo.mods.v1, but [builder 2/4] was a cache hit and filled
+/// nothing — likely why [stage-2 6/6] failed`.
+pub fn stale_verdict(a: &Analysis, s: &StaleCache, wide: bool) -> String {
+    let r = short_name(&a.steps[s.reader]);
+    let w = stale_writers(a, s);
+    let did = match (s.writers.len(), wide) {
+        (0, _) => "is not in this build",
+        (1, true) => "was a cache hit and filled nothing",
+        (1, false) => "was a cache hit",
+        (_, true) => "were cache hits and filled nothing",
+        (_, false) => "were cache hits",
+    };
+    let (cache, but) = if wide { ("cache ", ", but") } else { ("", ";") };
+    let failed = s
+        .failure
+        .map(|f| format!(" — likely why {} failed", short_name(&a.steps[f])))
+        .unwrap_or_default();
+    format!(
+        "{STALE_MARK} stale cache: {r} read {cache}{}{but} {w} {did}{failed}",
+        s.cache_id
+    )
+}
+
+/// A stale cache's heading: `∅ stale cache "demo.mods.v1": [stage-2 4/6] ran, its writer
+/// [builder 2/4] did not (a cache hit)`.
+pub fn stale_title(a: &Analysis, s: &StaleCache) -> String {
+    let why = if s.writers.is_empty() {
+        "not in this build"
+    } else {
+        "a cache hit"
+    };
+    let writer = if s.writers.len() + s.absent.len() == 1 {
+        "its writer"
+    } else {
+        "its writers"
+    };
+    format!(
+        "{STALE_MARK} stale cache \"{}\": {} ran, {writer} {} did not ({why})",
+        s.cache_id,
+        short_name(&a.steps[s.reader]),
+        stale_writers(a, s)
+    )
+}
+
+/// What the details pane says of a step on a stale cache: as its reader, or as a writer that
+/// did not run.
+pub fn stale_lines(a: &Analysis, id: crate::analysis::StepId) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &a.stale {
+        if s.reader == id {
+            out.push(format!(
+                "{STALE_MARK} read cache {} while its writer {} did not run: stale or empty",
+                s.cache_id,
+                stale_writers(a, s)
+            ));
+            if let Some(f) = s.failure {
+                out.push(format!(
+                    "  then {} failed: likely the empty cache",
+                    short_name(&a.steps[f])
+                ));
+            }
+            out.push(format!("  fix: {}", s.fix));
+        } else if s.writers.contains(&id) {
+            out.push(format!(
+                "{STALE_MARK} fills cache {} for {}, but was a cache hit: it filled nothing",
+                s.cache_id,
+                short_name(&a.steps[s.reader])
+            ));
+        }
+    }
+    out
 }
 
 /// What the cache did, in one line, for a build with any cache hit: `Fully cached: all 10 steps

@@ -10,7 +10,8 @@ use crate::model::Build;
 /// Whether the build has what `on` names.
 fn violates(build: &Build, a: &Analysis, on: FailOn) -> bool {
     match on {
-        FailOn::Hazard => !a.hazards.is_empty(),
+        FailOn::Hazard => !a.hazards.is_empty() || !a.stale.is_empty(),
+        FailOn::Stale => !a.stale.is_empty(),
         FailOn::Overlap => a.overlaps.iter().any(|o| o.certainty == Certainty::Certain),
         FailOn::Incomplete => outcome(build, a) == Outcome::Incomplete,
         FailOn::Never => false,
@@ -34,7 +35,10 @@ pub fn apply(on: Option<FailOn>, build: &Build, a: &Analysis, code: Exit) -> Exi
 fn explanation(build: &Build, a: &Analysis, on: FailOn, code: Exit) -> String {
     let mut s = String::from("buildx-gantt --check: ");
     match on {
-        FailOn::Hazard => s.push_str(&hazards(a)),
+        FailOn::Hazard if a.hazards.is_empty() => s.push_str(&stale(a, on)),
+        FailOn::Hazard if a.stale.is_empty() => s.push_str(&hazards(a)),
+        FailOn::Hazard => s.push_str(&format!("{} Also: {}", hazards(a), stale(a, on))),
+        FailOn::Stale => s.push_str(&stale(a, on)),
         FailOn::Incomplete => s.push_str(
             "the log ends before the build did (--fail-on incomplete): it is not the whole \
              build, so what it shows may not be what the build did.",
@@ -80,6 +84,30 @@ fn hazards(a: &Analysis) -> String {
         s.push_str(" (`buildx-gantt report` lists the others.)");
     }
     s
+}
+
+/// The first stale cache (a failure it explains first), why, and the fix.
+fn stale(a: &Analysis, on: FailOn) -> String {
+    let first = a.stale.iter().find(|s| s.failure.is_some());
+    let Some(s) = first.or(a.stale.first()) else {
+        return String::new();
+    };
+    let n = a.stale.len();
+    let flag = if on == FailOn::Stale {
+        "stale"
+    } else {
+        "hazard"
+    };
+    let mut out = format!(
+        "{n} stale cache{} (--fail-on {flag}). {} Fix: {}",
+        if n == 1 { "" } else { "s" },
+        s.explanation,
+        s.fix
+    );
+    if n > 1 {
+        out.push_str(" (`buildx-gantt report` lists the others.)");
+    }
+    out
 }
 
 fn overlaps(a: &Analysis) -> String {

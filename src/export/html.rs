@@ -17,7 +17,8 @@ use super::json;
 use super::svg::{self, escape, palette, Rows, SvgOptions, Theme};
 use crate::analysis::{failed_steps, short_name, Analysis};
 use crate::chart::words::{
-    hazard_title, hazards_unlisted, headline, lock_wait_sentence, overlap_sentence, path_step, secs,
+    hazard_title, hazards_unlisted, headline, lock_wait_sentence, overlap_sentence, path_step,
+    secs, stale_title,
 };
 use crate::model::Build;
 
@@ -248,6 +249,18 @@ fn sections(w: &mut dyn io::Write, build: &Build, a: &Analysis) -> io::Result<()
         }
         if let Some(more) = hazards_unlisted(a) {
             let _ = writeln!(out, "<p class=\"dim\">{}</p>", escape(&more));
+        }
+    }
+    if !a.stale.is_empty() {
+        out.push_str("<h2 class=\"hazard\">Stale cache (a cache mount is not a layer)</h2>\n");
+        for s in &a.stale {
+            let _ = writeln!(
+                out,
+                "<p class=\"hazard\"><b>{}</b></p>\n<p>{}</p>\n<p><b>Fix:</b> {}</p>",
+                escape(&stale_title(a, s)),
+                escape(&s.explanation),
+                escape(&s.fix)
+            );
         }
     }
     if !a.lock_waits.is_empty() {
@@ -538,6 +551,10 @@ function select(id) {
   report.hazards.forEach(function (h) {
     if (h.writer !== id && h.reader !== id) return;
     addRow(t, 'cache hazard', '⚠ ' + h.cache_id + (h.first === null ? '' : ': ' + report.steps[h.first].name + ' took it first') + '. ' + h.explanation);
+  });
+  report.stale_caches.forEach(function (c) {
+    if (c.reader === id) addRow(t, 'stale cache', '∅ ' + c.cache_id + ': ' + c.explanation);
+    else if (c.writers.indexOf(id) >= 0) addRow(t, 'stale cache', '∅ fills ' + c.cache_id + ' for ' + c.reader_name + ', but was a cache hit: it filled nothing');
   });
   details.appendChild(t);
   var log = logs ? logs[id] : null;

@@ -5,7 +5,7 @@ use serde::{Serialize, Serializer};
 
 use crate::analysis::{cache_breaks, counts, nothing_ran, outcome, Counts};
 use crate::analysis::{
-    Analysis, CacheHazard, Certainty, Dependency, Evidence, LockWait, Overlap, StaleCache, Stage,
+    Analysis, CacheHazard, Certainty, Dependency, Evidence, LockWait, Overlap, Stage, StaleCache,
     Step, StepPair,
 };
 use crate::dockerfile::DepKind;

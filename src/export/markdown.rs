@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use crate::analysis::{Analysis, Step};
 use crate::chart::words::{
-    cache_summary, hazard_title, headline, overlap_sentence, secs, state_word, verdict,
+    cache_summary, hazard_title, headline, overlap_sentence, secs, stale_title, state_word, verdict,
 };
 use crate::model::{Build, State};
 
@@ -17,6 +17,7 @@ pub fn render(title: &str, build: &Build, a: &Analysis) -> String {
         let _ = writeln!(out, "**{}**\n", inline(&v));
     }
     hazards(&mut out, a);
+    stale(&mut out, a);
     alongside(&mut out, a);
     stages(&mut out, a);
     if let Some(c) = cache_summary(a, true) {
@@ -51,6 +52,19 @@ fn hazards(out: &mut String, a: &Analysis) {
         let _ = writeln!(out, "- **{}**", inline(&hazard_title(a, h)));
         let _ = writeln!(out, "  - {}", inline(&h.explanation));
         let _ = writeln!(out, "  - **Fix:** {}", inline(&h.fix));
+    }
+    out.push('\n');
+}
+
+fn stale(out: &mut String, a: &Analysis) {
+    if a.stale.is_empty() {
+        return;
+    }
+    out.push_str("### Stale cache (a cache mount is not a layer)\n\n");
+    for s in &a.stale {
+        let _ = writeln!(out, "- **{}**", inline(&stale_title(a, s)));
+        let _ = writeln!(out, "  - {}", inline(&s.explanation));
+        let _ = writeln!(out, "  - **Fix:** {}", inline(&s.fix));
     }
     out.push('\n');
 }

@@ -14,7 +14,7 @@ use opentelemetry_proto::tonic::trace::v1::{
 };
 
 use crate::analysis::{outcome, short_name, Analysis, Outcome};
-use crate::chart::words::{hazard_title, lock_wait_sentence, overlap_sentence};
+use crate::chart::words::{hazard_title, lock_wait_sentence, overlap_sentence, stale_title};
 use crate::graph::Step;
 use crate::model::{Build, Nanos, State};
 
@@ -85,6 +85,7 @@ fn root(ids: &Ids, names: &Names, build: &Build, a: &Analysis, (t0, t1): (Nanos,
         kv("buildx_gantt.steps", a.steps.len() as i64),
         kv("buildx_gantt.hazards", a.hazards.len() as i64),
         kv("buildx_gantt.overlaps", a.overlaps.len() as i64),
+        kv("buildx_gantt.stale_caches", a.stale.len() as i64),
     ];
     if let Some(r) = &build.record {
         attributes.push(kv("buildkit.ref", r.reference.as_str()));
@@ -105,6 +106,17 @@ fn root(ids: &Ids, names: &Names, build: &Build, a: &Analysis, (t0, t1): (Nanos,
             )
         })
         .collect();
+    events.extend(a.stale.iter().map(|s| {
+        event(
+            "stale cache",
+            at(t1),
+            &[
+                ("message", stale_title(a, s)),
+                ("explanation", s.explanation.clone()),
+                ("fix", s.fix.clone()),
+            ],
+        )
+    }));
     events.extend(a.overlaps.iter().map(|o| {
         let at_start = o.spans.first().map_or(t0, |s| s.0);
         event(

@@ -22,8 +22,8 @@ use std::io;
 use crate::analysis::{counts, Analysis, Span};
 use crate::chart::words::{
     cache_summary, critical_chain, cut, failure_line, hazard_title, headline, lines_of,
-    overlap_sentence, secs, state_word, verdict, Tone, CRITICAL_LEGEND, HAZARD_LEGEND,
-    POSSIBLY_RED_LEGEND, RED_LEGEND, WAIT_WORDS,
+    overlap_sentence, secs, stale_title, state_word, verdict, Tone, CRITICAL_LEGEND, HAZARD_LEGEND,
+    POSSIBLY_RED_LEGEND, RED_LEGEND, STALE_LEGEND, STALE_MARK, WAIT_WORDS,
 };
 use crate::chart::{each_row, row_count, Axis, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, Nanos, State};
@@ -295,7 +295,8 @@ impl Page {
         let chart_top = 84.0 + verdict.len() as f64 * 20.0 + 34.0;
         let chart_h = rows.max(1) as f64 * ROW_H;
         let legend_y = chart_top + chart_h + 28.0;
-        let legend = legend_layout(&p, a.estimated, !a.lock_waits.is_empty());
+        let waits = !a.lock_waits.is_empty();
+        let legend = legend_layout(&p, a.estimated, waits, !a.stale.is_empty());
         let legend_lines = legend.last().map_or(1, |l| l.1 + 1);
         let callout = callout_lines(a, prose_chars);
         let callout_y = legend_y + legend_lines as f64 * LEGEND_LINE + 12.0;
@@ -536,6 +537,7 @@ fn label(pen: &mut Pen, row: &Row, y: f64) {
         Some(Marker::Hazard) => pen.text(MARGIN, y, r#"class="hz""#, "⚠"),
         Some(Marker::Critical) => pen.text(MARGIN, y, r#"class="cp""#, "»"),
         Some(Marker::Cause) => pen.text(MARGIN, y, r#"class="hz""#, "◆"),
+        Some(Marker::Stale) => pen.text(MARGIN, y, r#"class="hz""#, &STALE_MARK.to_string()),
         None => {}
     }
     let x = MARGIN + 14.0 * (1.0 + row.depth as f64);
@@ -657,7 +659,12 @@ struct Entry {
 }
 
 /// The legend's entries, each placed at `(x, line)`, wrapped to the width.
-fn legend_layout(p: &Palette, estimated: bool, waits: bool) -> Vec<(f64, usize, Entry)> {
+fn legend_layout(
+    p: &Palette,
+    estimated: bool,
+    waits: bool,
+    stale: bool,
+) -> Vec<(f64, usize, Entry)> {
     let bar = |fill: &str, stroke: &str, extra: &str| {
         format!(
             r#"<rect x="{{x}}" y="{{y}}" width="22" height="12" fill="{fill}" stroke="{stroke}" stroke-width="1"{extra}/>"#
@@ -720,6 +727,13 @@ fn legend_layout(p: &Palette, estimated: bool, waits: bool) -> Vec<(f64, usize, 
         words: HAZARD_LEGEND,
         colour: p.hazard,
     });
+    if stale {
+        entries.push(Entry {
+            swatch: String::new(),
+            words: STALE_LEGEND,
+            colour: p.hazard,
+        });
+    }
     entries.push(Entry {
         swatch: format!(
             r#"<rect x="{{x}}" y="{{line}}" width="22" height="3" fill="{}"/>"#,
@@ -816,6 +830,14 @@ fn header(
 /// The hazard call-out: `(line, is heading)`.
 fn callout_lines(a: &Analysis, chars: usize) -> Vec<(String, bool)> {
     let mut out = Vec::new();
+    for s in &a.stale {
+        for l in lines_of(&stale_title(a, s), chars) {
+            out.push((l, true));
+        }
+        for text in [&s.explanation, &format!("Fix: {}", s.fix)] {
+            out.extend(lines_of(text, chars).into_iter().map(|l| (l, false)));
+        }
+    }
     for h in &a.hazards {
         for l in lines_of(&hazard_title(a, h), chars) {
             out.push((l, true));

@@ -8,8 +8,9 @@ use std::io;
 use crate::analysis::{cache_breaks, counts, failed_steps, outcome, Analysis, Outcome};
 use crate::chart::words::{
     cache_break_line, cache_summary, cut, fit, glyph, hazard_title, hazards_unlisted,
-    lock_wait_sentence, outcome_words, overlap_sentence, path_step, secs, wrap, wrap_items,
-    CRITICAL_LEGEND, HAZARD_LEGEND, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH, WAIT_GLYPH, WAIT_WORDS,
+    lock_wait_sentence, outcome_words, overlap_sentence, path_step, secs, stale_title, wrap,
+    wrap_items, CRITICAL_LEGEND, HAZARD_LEGEND, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH,
+    STALE_LEGEND, STALE_MARK, WAIT_GLYPH, WAIT_WORDS,
 };
 use crate::chart::{each_row, Axis, Cells, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, State};
@@ -160,8 +161,9 @@ fn emit(
     out.push('\n');
     chart(&mut out, a, opt, &p, flush)?;
     concurrency(&mut out, a, opt, &p, flush)?;
-    let sections: [&dyn Fn(&mut String); 7] = [
+    let sections: [&dyn Fn(&mut String); 8] = [
         &|out| hazards(out, a, opt, &p),
+        &|out| stale(out, a, opt, &p),
         &|out| lock_waits(out, a, opt, &p),
         &|out| cache(out, a, opt, &p),
         &|out| critical(out, a, opt, &p),
@@ -235,7 +237,11 @@ fn chart(
     if !a.lock_waits.is_empty() {
         items.push(format!("{WAIT_GLYPH} {WAIT_WORDS}"));
     }
-    items.extend([HAZARD_LEGEND.to_string(), CRITICAL_LEGEND.to_string()]);
+    items.push(HAZARD_LEGEND.to_string());
+    if !a.stale.is_empty() {
+        items.push(STALE_LEGEND.to_string());
+    }
+    items.push(CRITICAL_LEGEND.to_string());
     out.push('\n');
     out.push_str(&p.dim(&wrap_items(
         items.iter().map(String::as_str),
@@ -253,6 +259,7 @@ fn row_line(out: &mut String, row: &Row, cells: &Cells, label_w: usize, p: &Ansi
         Some(Marker::Hazard) => p.yellow("⚠"),
         Some(Marker::Critical) => "»".to_string(),
         Some(Marker::Cause) => p.yellow("◆"),
+        Some(Marker::Stale) => p.yellow(&STALE_MARK.to_string()),
         None => " ".to_string(),
     };
     let indent = format!(" {}", "  ".repeat(row.depth as usize));
@@ -355,6 +362,26 @@ fn hazards(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
     }
     if let Some(more) = hazards_unlisted(a) {
         out.push_str(&wrap(&more, opt.width, "  "));
+    }
+    out.push('\n');
+}
+
+/// Readers of a cache whose writers did not run in the build: why, and the fix that holds in CI.
+fn stale(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
+    if a.stale.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        p.bold("Stale cache (a cache mount is not a layer)")
+    );
+    let mark = STALE_MARK.to_string();
+    for s in &a.stale {
+        let title = stale_title(a, s);
+        out.push_str(&wrap(&title, opt.width, "  ").replacen(&mark, &p.yellow(&mark), 1));
+        out.push_str(&wrap(&s.explanation, opt.width, "    "));
+        out.push_str(&wrap(&format!("Fix: {}", s.fix), opt.width, "    "));
     }
     out.push('\n');
 }

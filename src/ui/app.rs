@@ -496,11 +496,12 @@ impl App {
             .map_or(10, |d| d.height.saturating_sub(6) as usize)
     }
 
-    /// Steps to visit with n/N: both sides of every cache hazard, and every step that ran
-    /// alongside its stage's COPY --from source.
+    /// Steps to visit with n/N: both sides of every cache hazard, the readers of a stale cache,
+    /// and every step that ran alongside its stage's COPY --from source.
     pub fn hazard_steps(&self) -> Vec<StepId> {
         let a = &self.analysis;
         let mut ids = a.hazard_steps();
+        ids.extend(a.stale_readers());
         ids.extend(
             a.overlaps
                 .iter()

@@ -405,6 +405,8 @@ pub struct Narrator {
     steps: HashSet<String>,
     overlaps: HashSet<(String, String)>,
     hazards: HashSet<String>,
+    /// Stale caches told: `(cache id, reader's name)`.
+    stale: HashSet<(String, String)>,
 }
 
 impl Narrator {
@@ -460,6 +462,25 @@ impl Narrator {
                     short_name(&a.steps[h.writer.step]),
                     short_name(&a.steps[h.reader.step]),
                     h.cache_id
+                )?;
+            }
+        }
+        for c in &a.stale {
+            let reader = short_name(&a.steps[c.reader]);
+            if self.stale.insert((c.cache_id.clone(), reader.clone())) {
+                let writers: Vec<String> =
+                    c.writers.iter().map(|&w| short_name(&a.steps[w])).collect();
+                writeln!(
+                    out,
+                    "{:>8} {:<9} {reader} reads cache {}, but {} did not run (stale cache)",
+                    "",
+                    "STALE",
+                    c.cache_id,
+                    if writers.is_empty() {
+                        "its writer".to_string()
+                    } else {
+                        writers.join(", ")
+                    }
                 )?;
             }
         }

@@ -20,8 +20,8 @@ use super::layout::{self, Areas, MIN_HEIGHT, MIN_WIDTH};
 use super::window::ViewMode;
 use crate::analysis::{short_name, Certainty, StepId};
 use crate::chart::words::{
-    cache_summary, critical_summary, cut, glyph, lock_wait_sentence, secs, since, state_word, Tone,
-    LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH, WAIT_GLYPH, WAIT_WORDS,
+    cache_summary, critical_summary, cut, glyph, lock_wait_sentence, secs, since, stale_lines,
+    state_word, Tone, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH, STALE_MARK, WAIT_GLYPH, WAIT_WORDS,
 };
 use crate::chart::{Axis, Cells, Marker, Paint, Row, RowKind};
 use crate::exit::Exit;
@@ -263,6 +263,7 @@ fn label(row: &Row, selected: bool, x: u16, y: u16, w: u16, buf: &mut Buffer, th
         Some(Marker::Hazard) => buf.set_string(x, y, "⚠", th.hazard()),
         Some(Marker::Critical) => buf.set_string(x, y, "»", th.critical()),
         Some(Marker::Cause) => buf.set_string(x, y, "◆", th.hazard()),
+        Some(Marker::Stale) => buf.set_string(x, y, STALE_MARK.to_string(), th.hazard()),
         None => {}
     }
     let text = match row.open {
@@ -463,6 +464,11 @@ fn step_facts<'a>(app: &App, id: StepId, th: &Theme) -> Vec<Line<'a>> {
     ];
     lines.extend(
         hazard_lines(a, id)
+            .into_iter()
+            .map(|l| Line::styled(l, th.hazard())),
+    );
+    lines.extend(
+        stale_lines(a, id)
             .into_iter()
             .map(|l| Line::styled(l, th.hazard())),
     );
@@ -719,7 +725,9 @@ fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
         ]),
         Line::from(vec![
             Span::styled(" ⚠", th.hazard()),
-            Span::raw(" shares a cache mount nothing orders   » critical path"),
+            Span::raw(" shares a cache mount nothing orders  "),
+            Span::styled(STALE_MARK.to_string(), th.hazard()),
+            Span::raw(" read a stale cache  » critical path"),
         ]),
     ];
     super::help::render(area, buf, &super::help::Offer::All, extra);
