@@ -27,7 +27,8 @@ buildx-gantt demo                             # a bundled recording of the race\
 buildx-gantt replay build.jsonl --speed 4\n  \
 buildx-gantt --check Dockerfile .             # CI: exit 3 on a cache hazard, with why\n  \
 buildx-gantt report build.jsonl --check\n  \
-buildx-gantt report build.jsonl --format html -o build.html   # an artifact to open"
+buildx-gantt report build.jsonl --format html -o build.html   # an artifact to open\n  \
+buildx-gantt lint Dockerfile                  # before any build: both cache hazards, exit 1"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -73,6 +74,11 @@ pub enum Command {
     /// Check an image in the daemon has a layer for every RUN/COPY/ADD of its Dockerfile's
     /// target stage (what --verify-layers does after a build).
     VerifyLayers(VerifyLayersArgs),
+    /// Before any build, read the Dockerfile(s) (or a bake or compose file) and predict both
+    /// cache hazards from the build graph: a cache mounted by steps that nothing orders
+    /// (unordered-cache) and data passed between stages through a cache mount
+    /// (cache-passes-data). Exit 0: no finding; 1: findings; 2: a file cannot be read.
+    Lint(LintArgs),
     /// Print a shell completion script (`buildx-gantt completions bash >
     /// /etc/bash_completion.d/buildx-gantt`).
     Completions(CompletionsArgs),
@@ -688,6 +694,61 @@ pub struct RepeatArgs {
     /// Send each run as a trace over OTLP/HTTP (see the live build's --otlp).
     #[command(flatten)]
     pub otlp: OtlpArgs,
+}
+
+/// `lint [DOCKERFILE…]` or `lint --bake FILE`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+buildx-gantt lint                                  # ./Dockerfile\n  \
+buildx-gantt lint Dockerfile --target app --build-arg CACHE_ID=x\n  \
+buildx-gantt lint --platform linux/amd64,linux/arm64\n  \
+buildx-gantt lint --bake docker-bake.hcl           # or compose.yaml, or bake's JSON\n  \
+buildx-gantt lint --format json | jq .findings\n\n\
+Exit status: 0 no finding, 1 findings, 2 a file cannot be read.")]
+pub struct LintArgs {
+    /// The Dockerfiles to read, each on its own (`-`: standard input). Default: ./Dockerfile.
+    #[arg(value_name = "DOCKERFILE")]
+    pub dockerfiles: Vec<String>,
+
+    /// Read a bake file (docker-bake.hcl, docker-bake.json, what `docker buildx bake --print`
+    /// writes) or a compose file instead: the targets of its `default` group (else all of them),
+    /// each target's Dockerfile, stage, args, platforms and `target:` contexts.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["dockerfiles", "target"])]
+    pub bake: Option<String>,
+
+    /// With --bake: only these targets (or groups). Repeatable.
+    #[arg(long = "bake-target", value_name = "TARGET", requires = "bake")]
+    pub bake_targets: Vec<String>,
+
+    /// A build argument (`NAME=VALUE`), as the build will get it; with --bake, for every
+    /// target. Repeatable.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
+    pub build_args: Vec<(String, String)>,
+
+    /// The stage to build (default: the last): only the stages it needs are in the build.
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+
+    /// The platforms to build for (comma-separated or repeated; default: this machine's):
+    /// `${TARGETARCH}` and friends are expanded per platform, and each platform's steps are
+    /// told apart. With --bake, overrides the targets' own.
+    #[arg(long, value_name = "PLATFORMS", value_delimiter = ',')]
+    pub platform: Vec<String>,
+
+    /// text (`FILE:LINE: …`, why, the fix) or json (`{"findings": [{kind, cache, steps, lines,
+    /// fix}]}`).
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+
+    /// Text width in columns (default: the terminal's, else $COLUMNS, else 100).
+    #[arg(long, value_name = "COLUMNS")]
+    pub width: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Args)]

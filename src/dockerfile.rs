@@ -23,6 +23,8 @@ pub struct Stage {
     pub base: String,
     /// The earlier stage this one is built `FROM`, if any.
     pub base_stage: Option<usize>,
+    /// `FROM --platform=…`, expanded (`$BUILDPLATFORM` for a cross-compiling stage).
+    pub platform: Option<String>,
     /// 1-based line of the `FROM`.
     pub line: usize,
     pub instructions: Vec<Step>,
@@ -84,6 +86,9 @@ pub struct Step {
     pub copy_from: Option<usize>,
     /// `RUN --mount`s, with `from=` resolved to a stage where it names one.
     pub mounts: Vec<(Mount, Option<usize>)>,
+    /// The build arguments and environment a `RUN` sees (sorted; empty for other instructions):
+    /// part of what makes two `RUN`s of the same text one step of the build or two.
+    pub scope: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -117,9 +122,65 @@ pub struct StageDep {
     pub line: usize,
 }
 
+/// A platform as BuildKit writes it (`linux/amd64`, `linux/arm/v7`), and the automatic build
+/// arguments it gives a Dockerfile (`TARGETPLATFORM`, `TARGETOS`, `TARGETARCH`, `TARGETVARIANT`,
+/// and the same for `BUILD…`, the machine that builds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Platforms {
+    /// The platform the build is for.
+    pub target: String,
+    /// The platform of the machine that builds (what `$BUILDPLATFORM` means).
+    pub build: String,
+}
+
+impl Platforms {
+    /// This machine's platform, as Docker names it (`linux/amd64` on x86_64).
+    pub fn host() -> String {
+        let arch = match std::env::consts::ARCH {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            "x86" => "386",
+            "arm" => "arm/v7",
+            "powerpc64" => "ppc64le",
+            other => other,
+        };
+        format!("linux/{arch}")
+    }
+
+    /// The automatic build arguments.
+    pub fn args(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (prefix, p) in [("TARGET", &self.target), ("BUILD", &self.build)] {
+            let mut parts = p.splitn(3, '/');
+            let os = parts.next().unwrap_or_default();
+            let arch = parts.next().unwrap_or_default();
+            let variant = parts.next().unwrap_or_default();
+            for (k, v) in [
+                ("PLATFORM", p.as_str()),
+                ("OS", os),
+                ("ARCH", arch),
+                ("VARIANT", variant),
+            ] {
+                out.push((format!("{prefix}{k}"), v.to_string()));
+            }
+        }
+        out
+    }
+}
+
 impl Dockerfile {
     /// Reads a Dockerfile. `build_args` are `--build-arg NAME=VALUE` overrides.
     pub fn parse(text: &str, build_args: &[(String, String)]) -> Dockerfile {
+        Self::parse_for(text, build_args, None)
+    }
+
+    /// Reads a Dockerfile as a build for `platforms` reads it: its automatic arguments
+    /// (`TARGETARCH`, …) known to `FROM` lines and to every `ARG` that declares one.
+    pub fn parse_for(
+        text: &str,
+        build_args: &[(String, String)],
+        platforms: Option<&Platforms>,
+    ) -> Dockerfile {
         let overrides: HashMap<&str, &str> = build_args
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -128,7 +189,11 @@ impl Dockerfile {
             stages: Vec::new(),
             global_args: Vec::new(),
         };
-        let mut globals: HashMap<String, String> = HashMap::new();
+        let mut globals: HashMap<String, String> = platforms
+            .map(|p| p.args())
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         let mut scope: HashMap<String, String> = HashMap::new();
         let mut stage_env: Vec<HashMap<String, String>> = Vec::new();
         for (line, raw) in logical_lines(text) {
@@ -166,11 +231,13 @@ impl Dockerfile {
                     let base_stage = resolve(&df.stages, &base);
                     scope = base_stage.map(|s| stage_env[s].clone()).unwrap_or_default();
                     stage_env.push(scope.clone());
+                    let platform = instr.flag("platform").map(|p| expand(p, &globals));
                     df.stages.push(Stage {
                         index: df.stages.len(),
                         name,
                         base,
                         base_stage,
+                        platform,
                         line,
                         instructions: Vec::new(),
                     });
@@ -206,6 +273,14 @@ impl Dockerfile {
                             (m, from)
                         })
                         .collect();
+                    let scope = if keyword == "RUN" {
+                        let mut seen: Vec<(String, String)> =
+                            scope.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                        seen.sort();
+                        seen
+                    } else {
+                        Vec::new()
+                    };
                     if let Some(stage) = df.stages.last_mut() {
                         stage.instructions.push(Step {
                             line,
@@ -213,6 +288,7 @@ impl Dockerfile {
                             instruction: instr,
                             copy_from,
                             mounts,
+                            scope,
                         });
                     }
                 }

@@ -190,6 +190,25 @@ impl Instruction {
     }
 }
 
+/// The instruction as BuildKit names its step: `RUN --mount=type=cache,id=x,target=/c make`
+/// (flags as parsed, a value with a space in quotes, a flag without a value bare: `--link`).
+impl std::fmt::Display for Instruction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.keyword)?;
+        for (k, v) in &self.flags {
+            match v.as_str() {
+                "" => write!(f, " --{k}")?,
+                v if v.contains(char::is_whitespace) => write!(f, " --{k}=\"{v}\"")?,
+                v => write!(f, " --{k}={v}")?,
+            }
+        }
+        if !self.args.is_empty() {
+            write!(f, " {}", self.args)?;
+        }
+        Ok(())
+    }
+}
+
 fn split_word(s: &str) -> (&str, &str) {
     let s = s.trim_start();
     match s.find(char::is_whitespace) {
@@ -271,5 +290,19 @@ mod tests {
         assert_eq!(q.flag("chown"), Some("a b"));
         assert_eq!(q.copy_from(), Some("builder"));
         assert_eq!(Instruction::parse("").keyword, "");
+    }
+
+    #[test]
+    fn an_instruction_reads_back_as_written() {
+        for text in [
+            "RUN --mount=type=cache,sharing=locked,id=demo.mods.v1,target=/m cp -r /m/. /app/",
+            "COPY --link --from=builder /src/index /app/",
+            r#"COPY --chown="a b" /x /y"#,
+            "WORKDIR /app",
+        ] {
+            let i = Instruction::parse(text);
+            assert_eq!(i.to_string(), text);
+            assert_eq!(Instruction::parse(&i.to_string()), i);
+        }
     }
 }

@@ -20,6 +20,7 @@ pub mod export;
 pub(crate) mod graph;
 pub(crate) mod instruction;
 pub(crate) mod layers;
+pub mod lint;
 pub mod model;
 pub mod plugin;
 pub(crate) mod repeat;

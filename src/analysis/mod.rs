@@ -17,7 +17,7 @@ pub use critical::CriticalPath;
 pub use locks::{LockWait, WORTH_SAYING};
 pub use overlap::{Certainty, Overlap, StepPair};
 pub use spent::{time_breakdown, KindTime, TimeBreakdown};
-pub use stale::{CachePass, StaleCache};
+pub use stale::{absent_names, CachePass, StaleCache};
 pub use summary::{
     cache_breaks, could_hit, counts, failed_steps, is_from, nothing_ran, outcome, CacheBreak,
     Counts, Outcome,

@@ -24,8 +24,8 @@ pub struct CachePass {
     pub reader: CacheUse,
     pub writers: Vec<CacheUse>,
     /// Dockerfile steps that mount the cache in stages this build does not have at all, as
-    /// `builder 2/4 (line 12)`: nothing in the build fills the cache for them.
-    pub absent: Vec<String>,
+    /// (`[builder 2/4]`, line): nothing in the build fills the cache for them.
+    pub absent: Vec<(String, usize)>,
 }
 
 /// A reader of a cache that ran while every writer of that cache in the build was a cache hit
@@ -37,7 +37,7 @@ pub struct StaleCache {
     /// The writers in the build, every one a cache hit.
     pub writers: Vec<StepId>,
     /// Writers the build does not have (see [`CachePass::absent`]).
-    pub absent: Vec<String>,
+    pub absent: Vec<(String, usize)>,
     /// The first step that then failed in the reader's stage (at or after the reader) or in a
     /// stage built on it: the failure is likely the empty cache.
     pub failure: Option<StepId>,
@@ -178,19 +178,19 @@ impl<'a> Outside<'a> {
         Outside { stages }
     }
 
-    /// Their steps that mount the cache `mount` mounts (`builder 2/4 (line 12)`), from stages
+    /// Their steps that mount the cache `mount` mounts (`[builder 2/4]`, line), from stages
     /// other than `reader_stage`.
-    fn mounting(&self, mount: &crate::instruction::Mount, reader_stage: &str) -> Vec<String> {
+    fn mounting(
+        &self,
+        mount: &crate::instruction::Mount,
+        reader_stage: &str,
+    ) -> Vec<(String, usize)> {
         let key = mount.cache_key();
         let mut out = Vec::new();
         for stage in self.stages.iter().filter(|s| s.label() != reader_stage) {
             for (step, index, total) in stage.numbered() {
                 if step.mounts.iter().any(|(m, _)| m.cache_key() == key) {
-                    out.push(format!(
-                        "{} {index}/{total} (line {})",
-                        stage.label(),
-                        step.line
-                    ));
+                    out.push((format!("[{} {index}/{total}]", stage.label()), step.line));
                 }
             }
         }
@@ -205,8 +205,16 @@ fn writer_names(steps: &[Step], p: &CachePass) -> Vec<String> {
         .iter()
         .map(|w| short_name(&steps[w.step]))
         .collect();
-    names.extend(p.absent.iter().map(|a| format!("{a}, not in this build")));
+    names.extend(absent_names(&p.absent));
     names
+}
+
+/// `[builder 2/4] (line 12, not in this build)`.
+pub fn absent_names(absent: &[(String, usize)]) -> Vec<String> {
+    absent
+        .iter()
+        .map(|(name, line)| format!("{name} (line {line}, not in this build)"))
+        .collect()
 }
 
 fn and_list(names: &[String]) -> String {
@@ -305,9 +313,9 @@ pub fn fix(steps: &[Step], p: &CachePass) -> String {
             )
         }
         None => {
-            let a = p.absent.first().map_or("the writer", String::as_str);
-            let stage = a.split(' ').next().unwrap_or(a).to_string();
-            (a.to_string(), stage, "<the cache>".to_string())
+            let a = p.absent.first().map_or("[the writer]", |a| a.0.as_str());
+            let stage = a.trim_start_matches('[').split(' ').next().unwrap_or(a);
+            (a.to_string(), stage.to_string(), "<the cache>".to_string())
         }
     };
     let out = format!("{}.out", wt.trim_end_matches('/'));

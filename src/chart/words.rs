@@ -297,7 +297,7 @@ pub fn verdict(a: &Analysis, wide: bool) -> Option<(String, Tone)> {
 /// The writers of a stale cache: `[builder 2/4]`, or the Dockerfile's words for absent ones.
 fn stale_writers(a: &Analysis, s: &StaleCache) -> String {
     let mut names: Vec<String> = s.writers.iter().map(|&w| short_name(&a.steps[w])).collect();
-    names.extend(s.absent.iter().cloned());
+    names.extend(crate::analysis::absent_names(&s.absent));
     names.join(", ")
 }
 

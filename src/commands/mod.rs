@@ -11,6 +11,7 @@ mod doctor;
 mod generate;
 mod history;
 mod keep_record;
+mod lint;
 mod live;
 mod otlp;
 mod output;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> Exit {
         Some(Command::Trends(args)) => trends::run(args),
         Some(Command::Doctor(args)) => doctor::run(args),
         Some(Command::VerifyLayers(args)) => verify_layers::run(args),
+        Some(Command::Lint(args)) => lint::run(args),
         Some(Command::Completions(args)) => generate::completions(args),
         Some(Command::Man) => generate::man(),
         Some(Command::InstallPlugin(args)) => generate::install_plugin(args),

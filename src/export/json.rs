@@ -523,7 +523,7 @@ fn stale(a: &Analysis, s: &StaleCache) -> JStale {
             .iter()
             .map(|&w| a.steps[w].name().to_string())
             .collect(),
-        writers_absent: s.absent.clone(),
+        writers_absent: crate::analysis::absent_names(&s.absent),
         failure: s.failure,
         explanation: s.explanation.clone(),
         fix: s.fix.clone(),

@@ -2,6 +2,7 @@
 //! knows anything about drawing.
 
 pub mod bake;
+pub mod bakefile;
 pub mod child;
 pub mod context;
 pub mod docker_cli;
@@ -14,6 +15,7 @@ pub mod job;
 pub mod lines;
 pub mod pile;
 pub mod plain;
+pub mod predict;
 pub mod rawjson;
 pub mod record;
 pub mod replay;
