@@ -137,12 +137,17 @@ fn failure_after(steps: &[Step], graph: &StageGraph, reader: StepId) -> Option<S
 /// that has (a stage run only under another's name, de-duplicated, is needed by something).
 struct Outside<'a> {
     stages: Vec<&'a crate::dockerfile::Stage>,
+    /// Every stage's label, in Dockerfile order.
+    labels: Vec<String>,
 }
 
 impl<'a> Outside<'a> {
     fn new(steps: &[Step], dockerfile: Option<&'a Dockerfile>) -> Outside<'a> {
         let Some(df) = dockerfile else {
-            return Outside { stages: Vec::new() };
+            return Outside {
+                stages: Vec::new(),
+                labels: Vec::new(),
+            };
         };
         let present: HashSet<&str> = steps
             .iter()
@@ -175,11 +180,16 @@ impl<'a> Outside<'a> {
             .iter()
             .filter(|s| !present.contains(s.label().as_str()) && !needed(s.index))
             .collect();
-        Outside { stages }
+        Outside {
+            stages,
+            labels: df.stages.iter().map(|s| s.label()).collect(),
+        }
     }
 
-    /// Their steps that mount the cache `mount` mounts (`[builder 2/4]`, line), from stages
-    /// other than `reader_stage`.
+    /// Their steps that mount the cache `mount` mounts (`[builder 2/4]`, line), in stages that
+    /// come before `reader_stage` in the Dockerfile: what the reader's stage presumably expects
+    /// filled (nothing in the graph says who fills and who reads between stages that do not
+    /// build on each other; a Dockerfile is written in that order).
     fn mounting(
         &self,
         mount: &crate::instruction::Mount,
@@ -187,7 +197,10 @@ impl<'a> Outside<'a> {
     ) -> Vec<(String, usize)> {
         let key = mount.cache_key();
         let mut out = Vec::new();
-        for stage in self.stages.iter().filter(|s| s.label() != reader_stage) {
+        let Some(before) = self.labels.iter().position(|l| l == reader_stage) else {
+            return out;
+        };
+        for stage in self.stages.iter().filter(|s| s.index < before) {
             for (step, index, total) in stage.numbered() {
                 if step.mounts.iter().any(|(m, _)| m.cache_key() == key) {
                     out.push((format!("[{} {index}/{total}]", stage.label()), step.line));

@@ -68,6 +68,7 @@ fn dockerfiles(args: &LintArgs) -> Result<Vec<(String, Vec<Target>, bool)>> {
                 stage: args.target.clone(),
                 platforms: args.platform.clone(),
                 contexts: Vec::new(),
+                context_only: false,
             };
             Ok((target.file.clone(), vec![target], false))
         })

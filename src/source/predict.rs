@@ -32,6 +32,8 @@ pub struct Target {
     pub platforms: Vec<String>,
     /// Named contexts that are other targets of the bake: (name, target).
     pub contexts: Vec<(String, String)>,
+    /// Built only as another target's context (`target:NAME`), not asked for itself.
+    pub context_only: bool,
 }
 
 /// The predicted build, and where each of its steps comes from.
@@ -60,12 +62,18 @@ pub fn predict(targets: &[Target], bake: bool) -> Result<Prediction, String> {
     };
     for (i, t) in targets.iter().enumerate() {
         if bake {
+            // Each target loads its Dockerfile (a context's too): told apart by its name.
+            let file = std::path::Path::new(&t.file)
+                .file_name()
+                .map_or(t.file.clone(), |f| f.to_string_lossy().into_owned());
             let name = format!(
-                "[{} internal] load build definition from {}",
+                "[{} internal] load build definition from {file}",
                 t.name.as_deref().unwrap_or("default"),
-                t.file
             );
             p.announce(format!("lint:definition:{i}"), name, Vec::new(), None);
+        }
+        if t.context_only {
+            continue;
         }
         for platform in platforms_of(t) {
             p.target_tip(i, &platform)?;
@@ -259,7 +267,7 @@ impl Predictor<'_> {
     }
 
     /// `[api linux/amd64 builder 2/3] RUN …`: the target in a bake, the platform when there are
-    /// several, the stage unless the Dockerfile has only one (BuildKit drops it then).
+    /// several, the stage unless the Dockerfile has only one outside bake (BuildKit drops it).
     fn name(&self, cx: &Cx, stage: &Stage, index: u32, total: u32, text: &str) -> String {
         let mut head: Vec<String> = Vec::new();
         if self.bake {
@@ -268,7 +276,8 @@ impl Predictor<'_> {
         if self.multi {
             head.push(cx.platform.clone());
         }
-        if cx.df.stages.len() > 1 {
+        // bake names even a single stage (`[api stage-0 2/2]`).
+        if cx.df.stages.len() > 1 || self.bake {
             head.push(stage.label());
         }
         head.push(format!("{index}/{total}"));

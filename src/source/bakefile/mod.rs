@@ -138,7 +138,25 @@ impl BakeFile {
         for n in &wanted {
             self.expand(n, &mut order, 0)?;
         }
-        order.iter().map(|n| self.target(n, base)).collect()
+        let mut out: Vec<Target> = order
+            .iter()
+            .map(|n| self.target(n, base))
+            .collect::<Result<_, _>>()?;
+        // The targets they take as contexts (`target:NAME`), built only as such.
+        let mut i = 0;
+        while i < out.len() {
+            let refs: Vec<String> = out[i].contexts.iter().map(|c| c.1.clone()).collect();
+            for r in refs {
+                if self.targets.contains_key(&r) && !out.iter().any(|t| t.name.as_ref() == Some(&r))
+                {
+                    let mut t = self.target(&r, base)?;
+                    t.context_only = true;
+                    out.push(t);
+                }
+            }
+            i += 1;
+        }
+        Ok(out)
     }
 
     fn expand(&self, name: &str, out: &mut Vec<String>, depth: usize) -> Result<(), String> {
@@ -188,14 +206,10 @@ impl BakeFile {
         let attrs = Value::Map(self.attributes(name, 0)?);
         let get = |k: &str| attrs.get(k).and_then(Value::str);
         let context = get("context").unwrap_or_else(|| ".".into());
-        let dir = base.join(&context);
+        let dir = tidy(&base.join(&context));
         let inline = get("dockerfile-inline").or_else(|| get("dockerfile_inline"));
         let file = get("dockerfile").unwrap_or_else(|| "Dockerfile".into());
-        let path = if Path::new(&file).is_absolute() {
-            Path::new(&file).to_path_buf()
-        } else {
-            dir.join(&file)
-        };
+        let path = tidy(&dir.join(&file));
         let text = match inline {
             Some(t) => t,
             None => std::fs::read_to_string(&path)
@@ -216,21 +230,28 @@ impl BakeFile {
             .collect();
         Ok(Target {
             name: Some(name.to_string()),
-            file: if Path::new(&file).is_absolute() {
-                file
-            } else {
-                path.strip_prefix(".")
-                    .unwrap_or(&path)
-                    .display()
-                    .to_string()
-            },
+            file: path.display().to_string(),
             text,
             context,
             args: attrs.get("args").map(Value::pairs).unwrap_or_default(),
             stage: get("target"),
             platforms: attrs.get("platforms").map(Value::list).unwrap_or_default(),
             contexts,
+            context_only: false,
         })
+    }
+}
+
+/// `a/./b` as `a/b` (the `.` of a context), and `./x` as `x`.
+fn tidy(p: &Path) -> std::path::PathBuf {
+    let out: std::path::PathBuf = p
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if out.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        out
     }
 }
 
