@@ -1,0 +1,278 @@
+//! The stale cache, live: a private BuildKit (its own buildkitd, root and buildx builder, made
+//! here and removed at the end, so emptying its cache mounts touches no other test's builder)
+//! builds the workaround with an `ARG APPVER` step in stage-2 through the real binary, its cache
+//! mounts are pruned, and it is rebuilt with another APPVER: the writer is a cache hit, the reader
+//! runs, the build fails, and the live report, the recording and the build record it kept all
+//! say why. Without buildx, buildkitd or root this says SKIPPED and why;
+//! BUILDX_GANTT_REQUIRE_BUILDX=1 (set by .ci/run) makes that a failure.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+/// buildkitd, as ../shared/buildkit/setup.sh installs it (BUILDKIT_TEST_BIN to move it).
+fn buildkitd() -> PathBuf {
+    let dir = std::env::var("BUILDKIT_TEST_BIN")
+        .unwrap_or_else(|_| "/usr/local/lib/buildkit-test".into());
+    Path::new(&dir).join("buildkitd")
+}
+
+/// The docker CLI with buildx and what a private builder needs, or why there is none.
+fn ready() -> Result<String, String> {
+    let cli = std::env::var("BUILDX_GANTT_TEST_DOCKER").unwrap_or_else(|_| "docker".into());
+    let version = Command::new(&cli)
+        .args(["buildx", "version"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {cli}: {e}"))?;
+    if !version.status.success() {
+        return Err(format!(
+            "`{cli} buildx` is not available (run ../shared/buildkit/setup.sh)"
+        ));
+    }
+    if !buildkitd().exists() {
+        return Err(format!(
+            "no buildkitd at {} (run ../shared/buildkit/setup.sh)",
+            buildkitd().display()
+        ));
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err("buildkitd needs root".into());
+    }
+    if !Path::new("/usr/bin/busybox").exists() {
+        return Err("busybox-static is not installed (the test context is made from it)".into());
+    }
+    Ok(cli)
+}
+
+fn ready_or_skip(test: &str) -> Option<String> {
+    match ready() {
+        Ok(cli) => Some(cli),
+        Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_BUILDX").is_some() => {
+            panic!("{test}: BUILDX_GANTT_REQUIRE_BUILDX is set but {why}")
+        }
+        Err(why) => {
+            eprintln!(
+                "SKIPPED {test}: {why} (set BUILDX_GANTT_REQUIRE_BUILDX=1 to make this a failure)"
+            );
+            None
+        }
+    }
+}
+
+/// A buildkitd and a buildx builder of our own; both gone when dropped.
+struct PrivateBuilder {
+    cli: String,
+    name: String,
+    daemon: Child,
+    root: PathBuf,
+    run: PathBuf,
+}
+
+impl PrivateBuilder {
+    fn start(cli: &str) -> PrivateBuilder {
+        let name = format!("gantt-stale-{}", std::process::id());
+        let run = PathBuf::from(format!("/run/buildkit-{name}"));
+        let root = PathBuf::from(format!("/var/lib/buildkit-{name}"));
+        std::fs::create_dir_all(&run).unwrap();
+        std::fs::create_dir_all(&root).unwrap();
+        let sock = format!("unix://{}/buildkitd.sock", run.display());
+        let log = std::fs::File::create(run.join("buildkitd.log")).unwrap();
+        let daemon = Command::new(buildkitd())
+            .args(["--addr", &sock, "--root"])
+            .arg(&root)
+            .args(["--oci-worker=true", "--containerd-worker=false"])
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start buildkitd");
+        let b = PrivateBuilder {
+            cli: cli.to_string(),
+            name,
+            daemon,
+            root,
+            run,
+        };
+        let created = b.docker(&[
+            "buildx", "create", "--name", &b.name, "--driver", "remote", &sock,
+        ]);
+        assert!(
+            created.status.success(),
+            "buildx create: {}",
+            stderr(&created)
+        );
+        // buildkitd takes a moment to answer; bootstrap waits for it, a few tries at most.
+        let until = Instant::now() + Duration::from_secs(60);
+        loop {
+            let up = b.docker(&["buildx", "inspect", "--bootstrap", &b.name]);
+            if up.status.success() && stdout(&up).contains("running") {
+                break;
+            }
+            assert!(
+                Instant::now() < until,
+                "the private builder never came up: {}",
+                b.log()
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        b
+    }
+
+    fn docker(&self, args: &[&str]) -> Output {
+        Command::new(&self.cli)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.run.join("buildkitd.log")).unwrap_or_default()
+    }
+
+    /// Empties the cache mounts, and only them (the layers stay): a fresh CI runner with
+    /// --cache-from.
+    fn prune_cache_mounts(&self) {
+        let out = self.docker(&[
+            "buildx",
+            "prune",
+            "--builder",
+            &self.name,
+            "--filter",
+            "type=exec.cachemount",
+            "-f",
+        ]);
+        assert!(out.status.success(), "prune: {}", stderr(&out));
+    }
+}
+
+impl Drop for PrivateBuilder {
+    fn drop(&mut self) {
+        let _ = self.docker(&["buildx", "rm", "--force", &self.name]);
+        // Our own daemon, by its id: SIGTERM lets it unmount what it mounted.
+        // SAFETY: kill has no preconditions; the pid is our child's.
+        unsafe { libc::kill(self.daemon.id() as i32, libc::SIGTERM) };
+        let until = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < until && self.daemon.try_wait().ok().flatten().is_none() {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+        let _ = std::fs::remove_dir_all(&self.root);
+        let _ = std::fs::remove_dir_all(&self.run);
+    }
+}
+
+/// `buildx-gantt --record REC Dockerfile CTX -- --builder B ARGS…`, without a terminal.
+fn gantt(b: &PrivateBuilder, ctx: &Path, rec: &str, extra: &[&str], args: &[&str]) -> Output {
+    bin()
+        .args(["--docker", &b.cli, "--engine", "cli", "--record"])
+        .arg(ctx.join(rec))
+        .args(extra)
+        .arg(ctx.join("Dockerfile"))
+        .arg(ctx)
+        .args(["--", "--builder", &b.name])
+        .args(args)
+        .env("COLUMNS", "120")
+        .env_remove("NO_COLOR")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        stdout(o),
+        stderr(o)
+    )
+}
+
+fn stale_of(file: &Path) -> Vec<Value> {
+    let out = run(
+        &["report", file.to_str().unwrap(), "--format", "json"],
+        None,
+    );
+    let j: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{}: {e}\n{}", file.display(), stderr(&out)));
+    j["stale_caches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            s["reader_name"] = j["steps"][s["reader"].as_u64().unwrap() as usize]["name"].clone();
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn a_rebuild_after_the_cache_mounts_were_pruned_reads_a_stale_cache_and_says_so() {
+    let test = "a_rebuild_after_the_cache_mounts_were_pruned_reads_a_stale_cache_and_says_so";
+    let Some(cli) = ready_or_skip(test) else {
+        return;
+    };
+    let b = PrivateBuilder::start(&cli);
+    let ctx = tmp_dir("stale-live");
+    std::fs::copy(fixture("stale/Dockerfile"), ctx.join("Dockerfile")).unwrap();
+    common::engine::make_context(&ctx);
+
+    // The first build: the writer runs, the build passes, nothing stale.
+    let first = gantt(&b, &ctx, "first.jsonl", &[], &["--build-arg", "APPVER=1"]);
+    assert_eq!(first.status.code(), Some(0), "{}", show(&first));
+    assert!(!stdout(&first).contains("Stale cache"), "{}", show(&first));
+    assert!(stale_of(&ctx.join("first.jsonl")).is_empty());
+
+    // What a fresh CI runner with --cache-from has: layers cached, cache mounts empty.
+    b.prune_cache_mounts();
+    let second = gantt(
+        &b,
+        &ctx,
+        "stale.jsonl",
+        &["--check"],
+        &["--build-arg", "APPVER=2"],
+    );
+    // The check fails on the stale cache (3), and says why on stderr.
+    assert_eq!(second.status.code(), Some(3), "{}", show(&second));
+    let said = stderr(&second);
+    assert!(
+        said.contains("stale cache") && said.contains("[builder 2/4]"),
+        "{}",
+        show(&second)
+    );
+    // The live report names reader, cache, the writer that did not run, and the failure.
+    let live = stdout(&second);
+    assert!(
+        live.contains("∅ stale cache \"demo.mods.v1\": [stage-2 4/6] ran, its writer [builder 2/4] did not (a cache hit)"),
+        "{}",
+        show(&second)
+    );
+    assert!(
+        live.contains("The build then failed at [stage-2 6/6]"),
+        "{}",
+        show(&second)
+    );
+    assert!(live.contains("modules missing"), "{}", show(&second));
+    // So do the recording and the build record the live build kept beside it.
+    for file in [ctx.join("stale.jsonl"), ctx.join("stale.dockerbuild")] {
+        assert!(file.exists(), "{}: {}", file.display(), show(&second));
+        let stale = stale_of(&file);
+        assert_eq!(stale.len(), 1, "{}: {stale:?}", file.display());
+        assert_eq!(stale[0]["cache_id"], "demo.mods.v1");
+        assert!(stale[0]["reader_name"]
+            .as_str()
+            .unwrap()
+            .starts_with("[stage-2 4/6]"));
+        assert!(stale[0]["failure"].is_u64(), "{}", file.display());
+    }
+    drop(b);
+}
