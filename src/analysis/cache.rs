@@ -339,7 +339,8 @@ fn same_dockerfile(w: &Step, r: &Step) -> String {
         "Order them with a real dependency: in {ws}, after {}, write a marker (`RUN touch /.{ws}-cache-ready`), \
          and in {rs}, before {}, add `COPY --from={ws} /.{ws}-cache-ready /tmp/`. Or pass the files \
          through the stage instead of the cache: copy them to a path in {ws} and `COPY --from={ws}` that path. \
-         Only that holds when {w} is a cache hit (a rebuild, a CI runner with --cache-from): a cache \
+         Only passing the files holds when {w} is a cache hit (a rebuild, a CI runner with \
+         --cache-from): a cache \
          mount is not a layer, and a cache hit fills nothing.",
         short_name(w),
         short_name(r),
