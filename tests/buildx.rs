@@ -42,18 +42,7 @@ fn docker() -> Result<String, String> {
 }
 
 fn buildx_or_skip(test: &str) -> Option<String> {
-    match docker() {
-        Ok(cli) => Some(cli),
-        Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_BUILDX").is_some() => {
-            panic!("{test}: BUILDX_GANTT_REQUIRE_BUILDX is set but {why}")
-        }
-        Err(why) => {
-            eprintln!(
-                "SKIPPED {test}: {why} (set BUILDX_GANTT_REQUIRE_BUILDX=1 to make this a failure)"
-            );
-            None
-        }
-    }
+    found_or_skip(test, "BUILDX_GANTT_REQUIRE_BUILDX", docker())
 }
 
 /// One build at a time: the race needs the machine to itself to be a race, and the cache tests

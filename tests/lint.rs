@@ -234,7 +234,7 @@ fn exit_codes_text_and_standard_input() {
     }
     let dir = tmp_dir("lint-bad-bake");
     let bad = dir.join("docker-bake.hcl");
-    std::fs::write(&bad, "target \"a\" {\n  tags = [join(\",\", x)]\n}\n").unwrap();
+    std::fs::write(&bad, "target \"a\" {\n  args = [join(\",\", x)]\n}\n").unwrap();
     let out = run(&["lint", "--bake", bad.to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));

@@ -62,6 +62,19 @@ fn step_until_red(app: &mut App) {
     panic!("the red never showed");
 }
 
+/// The screen drawn at `w`×`h`, as text, a line a row.
+fn screen_text(app: &mut App, w: u16, h: u16) -> String {
+    let t = draw(app, w, h);
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
 /// The row of the screen whose text contains `needle`.
 fn row_of(buf: &Buffer, needle: &str) -> u16 {
     (0..buf.area.height)
@@ -432,15 +445,7 @@ fn a_lock_wait_from_a_build_record_has_its_own_glyph_and_is_in_the_details() {
         app.refresh();
     }
     app.handle(Action::Details);
-    let t = draw(&mut app, 160, 40);
-    let text: String = (0..40)
-        .map(|y| {
-            (0..160)
-                .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect();
+    let text = screen_text(&mut app, 160, 40);
     assert!(
         text.contains("╌ [stage-2 2/4] waited 3.09s for cache demo.mods.v1, held by [builder 2/3]"),
         "{text}"
@@ -450,15 +455,8 @@ fn a_lock_wait_from_a_build_record_has_its_own_glyph_and_is_in_the_details() {
 #[test]
 fn a_stale_cache_has_its_marker_its_verdict_and_its_words_in_the_details() {
     let mut app = replay("stale/rawjson-stale.jsonl", true);
-    let t = draw(&mut app, 120, 30);
-    let rows: Vec<String> = (0..30)
-        .map(|y| {
-            (0..120)
-                .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
-                .collect()
-        })
-        .collect();
-    let all = rows.join("\n");
+    let all = screen_text(&mut app, 120, 30);
+    let rows: Vec<&str> = all.lines().collect();
     let reader = rows
         .iter()
         .find(|r| r.contains("4/6 RUN --mount"))
@@ -478,15 +476,7 @@ fn a_stale_cache_has_its_marker_its_verdict_and_its_words_in_the_details() {
         "{all}"
     );
     app.handle(Action::Details);
-    let t = draw(&mut app, 160, 40);
-    let text: String = (0..40)
-        .map(|y| {
-            (0..160)
-                .map(|x| t.backend().buffer()[(x, y)].symbol().to_string())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect();
+    let text = screen_text(&mut app, 160, 40);
     assert!(
         text.contains("∅ read cache demo.mods.v1 while its writer [builder 2/4] did not run"),
         "{text}"

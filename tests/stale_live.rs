@@ -52,18 +52,7 @@ fn ready() -> Result<String, String> {
 }
 
 fn ready_or_skip(test: &str) -> Option<String> {
-    match ready() {
-        Ok(cli) => Some(cli),
-        Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_BUILDX").is_some() => {
-            panic!("{test}: BUILDX_GANTT_REQUIRE_BUILDX is set but {why}")
-        }
-        Err(why) => {
-            eprintln!(
-                "SKIPPED {test}: {why} (set BUILDX_GANTT_REQUIRE_BUILDX=1 to make this a failure)"
-            );
-            None
-        }
-    }
+    found_or_skip(test, "BUILDX_GANTT_REQUIRE_BUILDX", ready())
 }
 
 /// A buildkitd and a buildx builder of our own; both gone when dropped.

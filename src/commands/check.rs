@@ -73,12 +73,20 @@ fn explanation(build: &Build, a: &Analysis, on: FailOn, code: Exit) -> String {
 
 fn hazards(a: &Analysis) -> String {
     let h = &a.hazards[0];
-    let n = a.hazards.len();
+    first_of(
+        a.hazards.len(),
+        "cache hazard",
+        "hazard",
+        &h.explanation,
+        &h.fix,
+    )
+}
+
+/// `2 cache hazards (--fail-on hazard). WHY Fix: FIX (`buildx-gantt report` lists the others.)`
+fn first_of(n: usize, what: &str, flag: &str, explanation: &str, fix: &str) -> String {
     let mut s = format!(
-        "{n} cache hazard{} (--fail-on hazard). {} Fix: {}",
+        "{n} {what}{} (--fail-on {flag}). {explanation} Fix: {fix}",
         if n == 1 { "" } else { "s" },
-        h.explanation,
-        h.fix
     );
     if n > 1 {
         s.push_str(" (`buildx-gantt report` lists the others.)");
@@ -92,22 +100,12 @@ fn stale(a: &Analysis, on: FailOn) -> String {
     let Some(s) = first.or(a.stale.first()) else {
         return String::new();
     };
-    let n = a.stale.len();
     let flag = if on == FailOn::Stale {
         "stale"
     } else {
         "hazard"
     };
-    let mut out = format!(
-        "{n} stale cache{} (--fail-on {flag}). {} Fix: {}",
-        if n == 1 { "" } else { "s" },
-        s.explanation,
-        s.fix
-    );
-    if n > 1 {
-        out.push_str(" (`buildx-gantt report` lists the others.)");
-    }
-    out
+    first_of(a.stale.len(), "stale cache", flag, &s.explanation, &s.fix)
 }
 
 fn overlaps(a: &Analysis) -> String {

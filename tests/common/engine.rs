@@ -31,18 +31,7 @@ pub fn docker() -> Result<String, String> {
 
 /// `Some(cli)`, or prints why the test is skipped (and fails if the engine is required).
 pub fn engine_or_skip(test: &str) -> Option<String> {
-    match docker() {
-        Ok(cli) => Some(cli),
-        Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_ENGINE").is_some() => {
-            panic!("{test}: BUILDX_GANTT_REQUIRE_ENGINE is set but {why}")
-        }
-        Err(why) => {
-            eprintln!(
-                "SKIPPED {test}: {why} (set BUILDX_GANTT_REQUIRE_ENGINE=1 to make this a failure)"
-            );
-            None
-        }
-    }
+    super::found_or_skip(test, "BUILDX_GANTT_REQUIRE_ENGINE", docker())
 }
 
 /// `Dockerfiles/WHICH` with a busybox root filesystem next to it, in a new directory.

@@ -48,6 +48,21 @@ pub fn step(a: &Analysis, prefix: &str) -> usize {
         .id
 }
 
+/// `Some(found)`, or why the test is skipped, said on stderr as `SKIPPED test: why`; when the
+/// environment variable `require` is set (`.ci/run` sets them), a failure instead.
+pub fn found_or_skip<T>(test: &str, require: &str, found: Result<T, String>) -> Option<T> {
+    match found {
+        Ok(t) => Some(t),
+        Err(why) if std::env::var_os(require).is_some() => {
+            panic!("{test}: {require} is set but {why}")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED {test}: {why} (set {require}=1 to make this a failure)");
+            None
+        }
+    }
+}
+
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_buildx-gantt"))
 }

@@ -68,11 +68,12 @@ fn lex(text: &str) -> Result<Vec<(Tok, usize)>, String> {
                 }
                 out.push((Tok::Ident(word), line));
             }
-            '{' | '}' | '[' | ']' | '=' | ',' | ':' | '(' | ')' => {
+            c => {
+                // Operators and the like: kept, so an expression this does not read can be
+                // skipped whole (see `Parser::rest_of`).
                 lx.chars.next();
                 out.push((Tok::Punct(c), line));
             }
-            c => return Err(format!("line {line}: unexpected `{c}`")),
         }
     }
     Ok(out)
@@ -213,7 +214,11 @@ enum Expr {
     Word(String),
     List(Vec<Expr>),
     Map(Vec<(String, Expr)>),
+    /// What is not read here (a function call, an operator): why, said only if it is used.
+    Unread(String),
 }
+
+const PRINT: &str = "`docker buildx bake --print > bake.json` resolves it; lint that";
 
 struct Parser {
     toks: Vec<(Tok, usize)>,
@@ -245,6 +250,52 @@ impl Parser {
         }
     }
 
+    /// Whether the attribute begun on `line` ends here (what follows starts another one, or
+    /// closes the block).
+    fn ends_here(&self, line: usize) -> bool {
+        match self.toks.get(self.at) {
+            None | Some((Tok::Punct('}'), _)) => true,
+            Some((_, l)) => *l > line && matches!(self.peek(), Some(Tok::Ident(_))),
+        }
+    }
+
+    /// Skips the rest of an expression begun on `line`: to the end of the line, brackets
+    /// balanced.
+    fn rest_of(&mut self, line: usize) {
+        let mut depth = 0usize;
+        while let Some((t, l)) = self.toks.get(self.at) {
+            if depth == 0 && *l > line && !matches!(t, Tok::Punct(_)) {
+                break;
+            }
+            match t {
+                Tok::Punct('(' | '[' | '{') => depth += 1,
+                Tok::Punct(')' | ']' | '}') if depth == 0 => break,
+                Tok::Punct(')' | ']' | '}') => depth -= 1,
+                _ => {}
+            }
+            self.at += 1;
+        }
+    }
+
+    /// Skips `( … )`, nested brackets included.
+    fn balanced(&mut self) -> Result<(), String> {
+        let start = self.line();
+        let mut depth = 0usize;
+        while let Some(t) = self.next() {
+            match t {
+                Tok::Punct('(' | '[' | '{') => depth += 1,
+                Tok::Punct(')' | ']' | '}') => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Err(format!("line {start}: a `(` is never closed"))
+    }
+
     fn body(&mut self, depth: usize, top: bool) -> Result<Body, String> {
         if depth > MAX_DEPTH {
             return Err(format!("line {}: nested too deep", self.line()));
@@ -271,7 +322,11 @@ impl Parser {
             };
             if matches!(self.peek(), Some(Tok::Punct('='))) {
                 self.next();
-                let e = self.expr(depth + 1)?;
+                let mut e = self.expr(depth + 1)?;
+                if !self.ends_here(line) {
+                    self.rest_of(line);
+                    e = Expr::Unread(format!("line {line}: `{name}` is an expression; {PRINT}"));
+                }
                 body.attributes.push((name, e, line));
                 continue;
             }
@@ -302,10 +357,10 @@ impl Parser {
             Some(Tok::Str(parts)) => Expr::Str(parts),
             Some(Tok::Ident(w)) => {
                 if matches!(self.peek(), Some(Tok::Punct('('))) {
-                    return Err(format!(
-                        "line {line}: `{w}(…)`: functions are not read here (`docker buildx bake \
-                         --print > bake.json` resolves them; lint that)"
-                    ));
+                    self.balanced()?;
+                    return Ok(Expr::Unread(format!(
+                        "line {line}: `{w}(…)`: functions are not read here; {PRINT}"
+                    )));
                 }
                 Expr::Word(w)
             }
@@ -374,9 +429,8 @@ impl Vars {
                             Some(Value::Str(v)) => s.push_str(v),
                             Some(_) | None => {
                                 return Err(format!(
-                                    "line {line}: `${{{name}}}`: only variables are read \
-                                     here (`docker buildx bake --print > bake.json` resolves \
-                                     the rest; lint that)"
+                                    "line {line}: `${{{name}}}`: only variables are read here; \
+                                     {PRINT}"
                                 ))
                             }
                         },
@@ -401,9 +455,23 @@ impl Vars {
                     .map(|(k, v)| Ok((k.clone(), self.value(v, line)?)))
                     .collect::<Result<_, String>>()?,
             ),
+            Expr::Unread(why) => return Err(why.clone()),
         })
     }
 }
+
+/// The attributes `lint` reads: one it cannot read is an error; any other is left out.
+const USED: [&str; 9] = [
+    "targets",
+    "context",
+    "dockerfile",
+    "dockerfile-inline",
+    "target",
+    "args",
+    "platforms",
+    "contexts",
+    "inherits",
+];
 
 pub fn read(text: &str) -> Result<BakeFile, String> {
     let mut p = Parser {
@@ -419,7 +487,8 @@ pub fn read(text: &str) -> Result<BakeFile, String> {
         let value = match std::env::var(name) {
             Ok(v) => Value::Str(v),
             Err(_) => match b.body.attributes.iter().find(|a| a.0 == "default") {
-                Some((_, e, line)) => vars.value(e, *line)?,
+                // A default this cannot read fails only the attributes that use it.
+                Some((_, e, line)) => vars.value(e, *line).unwrap_or(Value::Null),
                 None => Value::Str(String::new()),
             },
         };
@@ -430,12 +499,16 @@ pub fn read(text: &str) -> Result<BakeFile, String> {
         let Some(name) = b.labels.first().cloned() else {
             continue;
         };
-        let attrs: Vec<(String, Value)> = b
-            .body
-            .attributes
-            .iter()
-            .map(|(k, e, line)| Ok((k.clone(), vars.value(e, *line)?)))
-            .collect::<Result<_, String>>()?;
+        let mut attrs: Vec<(String, Value)> = Vec::new();
+        for (k, e, line) in &b.body.attributes {
+            match vars.value(e, *line) {
+                Ok(v) => attrs.push((k.clone(), v)),
+                // What the build graph needs must be read; the rest (tags, outputs, cache
+                // exports…) may be anything.
+                Err(e) if USED.contains(&k.as_str()) => return Err(e),
+                Err(_) => {}
+            }
+        }
         match b.kind.as_str() {
             "group" => {
                 let targets = attrs
@@ -523,28 +596,55 @@ mod tests {
     }
 
     #[test]
+    fn what_the_graph_does_not_need_may_be_anything() {
+        let text = r#"
+            variable "V" { default = upper("x") }
+            function "f" {
+              params = [a]
+              result = "${a}-x"
+            }
+            target "app" {
+              tags = [join(",", ["a", "b"]), "x:${V}"]
+              output = V == "x" ? ["type=docker"] : []
+              dockerfile = "Dockerfile.app"
+            }
+        "#;
+        let b = read(text).unwrap();
+        let app = &b.targets["app"];
+        assert_eq!(
+            app.get("dockerfile").and_then(Value::str).as_deref(),
+            Some("Dockerfile.app")
+        );
+        assert!(app.get("tags").is_none() && app.get("output").is_none());
+    }
+
+    #[test]
     fn what_it_cannot_read_is_refused_with_its_line() {
-        for (text, says) in [
+        let cases: [(&str, &str); 6] = [
             (
-                "target \"a\" {\n  tags = [join(\",\", x)]\n}",
+                "target \"a\" {\n  args = [join(\",\", x)]\n}",
                 "line 2: `join(…)`",
             ),
             (
-                "target \"a\" {\n  x = \"${upper(Y)}\"\n}",
+                "target \"a\" {\n  target = \"${upper(Y)}\"\n}",
                 "line 2: `${upper(Y)}`",
+            ),
+            (
+                "target \"a\" {\n  target = X ? \"a\" : \"b\"\n}",
+                "line 2: `target` is an expression",
             ),
             (
                 "target \"a\" {\n  x = \"never closed\n}",
                 "line 2: a string is never closed",
             ),
-            ("target \"a\" {", "`}`"),
-            (&format!("x = {}", "[".repeat(10_000)), "nested too deep"),
-        ] {
+            ("target \"a\" {", "an attribute or a block expected"),
+            ("x = f(", "a `(` is never closed"),
+        ];
+        for (text, says) in cases {
             let e = read(text).unwrap_err();
-            assert!(
-                e.contains(says) || e.contains("expected") || e.contains("deep"),
-                "{text:.40}: {e}"
-            );
+            assert!(e.contains(says), "{text:.40}: {e}");
         }
+        let deep = format!("x = {}", "[".repeat(10_000));
+        assert!(read(&deep).unwrap_err().contains("nested too deep"));
     }
 }
