@@ -174,3 +174,58 @@ fn markdown_html_and_svg_say_it_too() {
         );
     }
 }
+
+#[test]
+fn a_writer_the_progress_does_not_show_is_named_from_the_dockerfile() {
+    // The stale build's recording without any sign of [builder 2/4]: the Dockerfile says stage-2
+    // builds on builder, whose step 2/4 mounts the cache, and the build shows no such step.
+    let text = std::fs::read_to_string(fixture("stale/rawjson-stale.jsonl")).unwrap();
+    let mut out = String::new();
+    for line in text.lines() {
+        match serde_json::from_str::<Value>(line) {
+            Ok(mut j) if j.is_object() => {
+                if let Some(vs) = j["vertexes"].as_array_mut() {
+                    vs.retain(|v| {
+                        !v["name"]
+                            .as_str()
+                            .unwrap_or("")
+                            .starts_with("[builder 2/4]")
+                    });
+                }
+                out.push_str(&j.to_string());
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    let dir = tmp_dir("stale-absent");
+    let rec = dir.join("no-writer.jsonl");
+    std::fs::write(&rec, out).unwrap();
+    let df = fixture("stale/Dockerfile");
+    let o = run(
+        &[
+            "report",
+            rec.to_str().unwrap(),
+            "-f",
+            df.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let s = &j["stale_caches"][0];
+    assert_eq!(s["writers"].as_array().unwrap().len(), 0, "{s}");
+    assert_eq!(
+        s["writers_absent"][0],
+        "[builder 2/4] (line 14, not in this build)"
+    );
+    assert!(s["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("[builder 2/4] (line 14, not in this build), which fills it, did not run"));
+    // Without the Dockerfile nothing says there was a writer.
+    let o = run(&["report", rec.to_str().unwrap(), "--format", "json"], None);
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["stale_caches"].as_array().unwrap().len(), 0);
+}

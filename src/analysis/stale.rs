@@ -133,82 +133,78 @@ fn failure_after(steps: &[Step], graph: &StageGraph, reader: StepId) -> Option<S
     failed.first().map(|s| s.id)
 }
 
-/// The Dockerfile's stages that have no step in the build at all, and are not needed by one
-/// that has (a stage run only under another's name, de-duplicated, is needed by something).
+/// Writers the Dockerfile has that the build does not show: steps of a stage the reader's stage
+/// builds on (so BuildKit needed them) that no step of the build stands for, by its stage and
+/// index or by its instruction (BuildKit runs a step identical in two stages once, under one
+/// name: that one is in the build).
 struct Outside<'a> {
-    stages: Vec<&'a crate::dockerfile::Stage>,
-    /// Every stage's label, in Dockerfile order.
-    labels: Vec<String>,
+    df: Option<&'a Dockerfile>,
+    /// (stage as the Dockerfile names it, index) of every step in the build.
+    present: HashSet<(&'a str, u32)>,
+    /// The text of every step in the build.
+    texts: HashSet<&'a str>,
 }
 
 impl<'a> Outside<'a> {
-    fn new(steps: &[Step], dockerfile: Option<&'a Dockerfile>) -> Outside<'a> {
-        let Some(df) = dockerfile else {
-            return Outside {
-                stages: Vec::new(),
-                labels: Vec::new(),
-            };
-        };
-        let present: HashSet<&str> = steps
-            .iter()
-            .filter_map(|s| s.stage.as_deref())
-            .map(dockerfile_name)
-            .collect();
-        let deps = df.dependencies();
-        let needed = |i: usize| {
-            let mut todo: Vec<usize> = df
-                .stages
-                .iter()
-                .filter(|s| present.contains(s.label().as_str()))
-                .map(|s| s.index)
-                .collect();
-            let mut seen: HashSet<usize> = todo.iter().copied().collect();
-            while let Some(s) = todo.pop() {
-                if s == i {
-                    return true;
-                }
-                for d in deps.iter().filter(|d| d.stage == s) {
-                    if seen.insert(d.source) {
-                        todo.push(d.source);
-                    }
-                }
-            }
-            false
-        };
-        let stages = df
-            .stages
-            .iter()
-            .filter(|s| !present.contains(s.label().as_str()) && !needed(s.index))
-            .collect();
+    fn new(steps: &'a [Step], df: Option<&'a Dockerfile>) -> Outside<'a> {
         Outside {
-            stages,
-            labels: df.stages.iter().map(|s| s.label()).collect(),
+            df,
+            present: steps
+                .iter()
+                .filter_map(|s| Some((dockerfile_name(s.stage.as_deref()?), s.parsed.index()?.0)))
+                .collect(),
+            texts: steps.iter().map(|s| s.parsed.text()).collect(),
         }
     }
 
-    /// Their steps that mount the cache `mount` mounts (`[builder 2/4]`, line), in stages that
-    /// come before `reader_stage` in the Dockerfile: what the reader's stage presumably expects
-    /// filled (nothing in the graph says who fills and who reads between stages that do not
-    /// build on each other; a Dockerfile is written in that order).
+    /// Those steps that mount the cache `mount` mounts, for a reader in `reader_stage`, as
+    /// (`[builder 2/4]`, line).
     fn mounting(
         &self,
         mount: &crate::instruction::Mount,
         reader_stage: &str,
     ) -> Vec<(String, usize)> {
+        let Some(df) = self.df else {
+            return Vec::new();
+        };
         let key = mount.cache_key();
         let mut out = Vec::new();
-        let Some(before) = self.labels.iter().position(|l| l == reader_stage) else {
-            return out;
-        };
-        for stage in self.stages.iter().filter(|s| s.index < before) {
+        for i in upstream(df, reader_stage) {
+            let stage = &df.stages[i];
+            let label = stage.label();
             for (step, index, total) in stage.numbered() {
-                if step.mounts.iter().any(|(m, _)| m.cache_key() == key) {
+                let mounts_it = step.mounts.iter().any(|(m, _)| m.cache_key() == key);
+                let shown = self.present.contains(&(label.as_str(), index))
+                    || self.texts.contains(step.instruction.to_string().as_str());
+                if mounts_it && !shown {
                     out.push((format!("[{} {index}/{total}]", stage.label()), step.line));
                 }
             }
         }
         out
     }
+}
+
+/// The stages the stage labelled `label` builds on, directly or not, by the Dockerfile.
+fn upstream(df: &Dockerfile, label: &str) -> Vec<usize> {
+    let Some(start) = df.stages.iter().position(|s| s.label() == label) else {
+        return Vec::new();
+    };
+    let deps = df.dependencies();
+    let mut seen = vec![false; df.stages.len()];
+    let mut todo = vec![start];
+    let mut out = Vec::new();
+    while let Some(s) = todo.pop() {
+        for d in deps.iter().filter(|d| d.stage == s) {
+            if !seen[d.source] {
+                seen[d.source] = true;
+                out.push(d.source);
+                todo.push(d.source);
+            }
+        }
+    }
+    out.sort_unstable();
+    out
 }
 
 /// `[builder 2/4]`, `[builder 2/4] and [deps 1/1]`; the absent ones as the Dockerfile names them.
