@@ -313,6 +313,11 @@ fn what_lint_predicts_is_what_the_report_of_a_real_build_shows() {
             "{rec}"
         );
     }
+    // The seed bug report's plain log, and its Dockerfile as the log shows it (its first three
+    // stage-1 steps are builder's, run once: predicted so too).
+    let predicted = lint_pairs(&[&path("lint/seed.Dockerfile")]);
+    assert_eq!(predicted.len(), 1);
+    assert_eq!(pairs(&recorded("seed/bug.log", None)), predicted);
     // Two platforms (recorded with --platform linux/amd64,linux/386).
     let predicted = lint_pairs(&[
         &path("multiplat/Dockerfile"),
