@@ -89,9 +89,9 @@ fn passes_data(p: &Prediction, a: &Analysis, c: &CachePass) -> Finding {
     let (explanation, fix) = a.pass_words(c);
     let mut steps = Vec::new();
     let mut places = Vec::new();
-    for w in &c.writers {
-        steps.push(short_name(&a.steps[w.step]));
-        places.push(place(p, a, w.step));
+    for &w in c.writers.iter() {
+        steps.push(short_name(&a.steps[w]));
+        places.push(place(p, a, w));
     }
     let reader_file = place(p, a, c.reader.step);
     for (name, line) in &c.absent {

@@ -153,12 +153,13 @@ fn check_fails_on_a_stale_cache_and_says_why() {
 }
 
 #[test]
-fn markdown_html_and_svg_say_it_too() {
+fn markdown_html_svg_and_the_trace_say_it_too() {
     let dir = tmp_dir("stale-views");
     for (format, needle) in [
         ("markdown", "### Stale cache"),
         ("html", "Stale cache (a cache mount is not a layer)"),
         ("svg", "∅ stale cache"),
+        ("trace", "\"cat\":\"stale cache\""),
     ] {
         let out = dir.join(format!("r.{format}"));
         let o = report(

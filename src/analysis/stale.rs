@@ -5,7 +5,8 @@
 //! (what `lint` predicts from the graph alone), and the builds in which the reader ran while no
 //! writer did (a stale cache).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::cache::{short_name, CacheUse, SharedCache};
 use crate::dockerfile::Dockerfile;
@@ -22,7 +23,11 @@ const LISTED: usize = 200;
 pub struct CachePass {
     pub cache_id: String,
     pub reader: CacheUse,
-    pub writers: Vec<CacheUse>,
+    /// The writers' steps (shared by the readers of one stage: a cache a thousand steps mount
+    /// is not copied a thousand times).
+    pub writers: Arc<[StepId]>,
+    /// Where the last writer mounts the cache (`target=`), for the fix.
+    pub writer_target: Option<String>,
     /// Dockerfile steps that mount the cache in stages this build does not have at all, as
     /// (`[builder 2/4]`, line): nothing in the build fills the cache for them.
     pub absent: Vec<(String, usize)>,
@@ -56,6 +61,8 @@ pub fn passes(
     let outside = Outside::new(steps, dockerfile);
     let mut out = Vec::new();
     for cache in caches {
+        // What each stage that mounts the cache stands on, looked up once for its readers.
+        let mut upstream: HashMap<&str, Upstream> = HashMap::new();
         for reader in &cache.uses {
             if out.len() >= LISTED {
                 return out;
@@ -63,27 +70,41 @@ pub fn passes(
             let Some(rs) = steps[reader.step].stage.as_deref() else {
                 continue;
             };
-            let writers: Vec<CacheUse> = cache
-                .uses
-                .iter()
-                .filter(|w| {
-                    let ws = steps[w.step].stage.as_deref();
-                    ws.is_some_and(|ws| ws != rs && graph.depends_on(rs, ws))
-                })
-                .cloned()
-                .collect();
-            let absent = outside.mounting(&reader.mount, dockerfile_name(rs));
-            if !writers.is_empty() || !absent.is_empty() {
+            let up = upstream.entry(rs).or_insert_with(|| {
+                let above = graph.upstream(rs);
+                let writers: Vec<&CacheUse> = cache
+                    .uses
+                    .iter()
+                    .filter(|w| {
+                        let ws = steps[w.step].stage.as_deref();
+                        ws.is_some_and(|ws| ws != rs && above.contains(ws))
+                    })
+                    .collect();
+                Upstream {
+                    writers: writers.iter().map(|w| w.step).collect(),
+                    target: writers.last().and_then(|w| w.mount.target.clone()),
+                    absent: outside.mounting(&reader.mount, dockerfile_name(rs)),
+                }
+            });
+            if !up.writers.is_empty() || !up.absent.is_empty() {
                 out.push(CachePass {
                     cache_id: cache.id.clone(),
                     reader: reader.clone(),
-                    writers,
-                    absent,
+                    writers: Arc::clone(&up.writers),
+                    writer_target: up.target.clone(),
+                    absent: up.absent.clone(),
                 });
             }
         }
     }
     out
+}
+
+/// The writers a stage's readers of one cache have.
+struct Upstream {
+    writers: Arc<[StepId]>,
+    target: Option<String>,
+    absent: Vec<(String, usize)>,
 }
 
 /// The passes whose reader ran in this build while every writer was a cache hit.
@@ -95,17 +116,14 @@ pub fn stale(steps: &[Step], deps: &[Dependency], passes: &[CachePass]) -> Vec<S
             matches!(
                 steps[p.reader.step].state,
                 State::Done | State::Failed | State::Running
-            ) && p
-                .writers
-                .iter()
-                .all(|w| steps[w.step].state == State::Cached)
+            ) && p.writers.iter().all(|&w| steps[w].state == State::Cached)
         })
         .map(|p| {
             let failure = failure_after(steps, &graph, p.reader.step);
             StaleCache {
                 cache_id: p.cache_id.clone(),
                 reader: p.reader.step,
-                writers: p.writers.iter().map(|w| w.step).collect(),
+                writers: p.writers.to_vec(),
                 absent: p.absent.clone(),
                 failure,
                 explanation: stale_explanation(steps, p, failure),
@@ -209,11 +227,7 @@ fn upstream(df: &Dockerfile, label: &str) -> Vec<usize> {
 
 /// `[builder 2/4]`, `[builder 2/4] and [deps 1/1]`; the absent ones as the Dockerfile names them.
 fn writer_names(steps: &[Step], p: &CachePass) -> Vec<String> {
-    let mut names: Vec<String> = p
-        .writers
-        .iter()
-        .map(|w| short_name(&steps[w.step]))
-        .collect();
+    let mut names: Vec<String> = p.writers.iter().map(|&w| short_name(&steps[w])).collect();
     names.extend(absent_names(&p.absent));
     names
 }
@@ -306,16 +320,15 @@ pub fn fix(steps: &[Step], p: &CachePass) -> String {
         .as_deref()
         .unwrap_or("<where it reads>");
     let (w, ws, wt) = match p.writers.last() {
-        Some(w) => {
-            let s = &steps[w.step];
+        Some(&w) => {
+            let s = &steps[w];
             (
                 short_name(s),
                 s.stage
                     .as_deref()
                     .map_or("the writer's stage", dockerfile_name)
                     .to_string(),
-                w.mount
-                    .target
+                p.writer_target
                     .as_deref()
                     .unwrap_or("<the cache>")
                     .to_string(),

@@ -3,8 +3,8 @@
 //! steps one more), its steps complete events (`X`) on numbered tracks — a step takes the first
 //! track free when it starts, so nothing overlaps on a track and every viewer draws it as it ran —
 //! a cache hit an instant, a wait for a locked cache a slice inside its step's plus an instant,
-//! and each cache hazard an instant where the first step took the cache. Times are microseconds
-//! from the build's first step.
+//! each cache hazard an instant where the first step took the cache, and each stale cache one where
+//! its reader started. Times are microseconds from the build's first step.
 
 use std::io;
 
@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::analysis::{short_name, Analysis, LockWait, Step, StepId};
-use crate::chart::words::{hazard_title, lock_wait_sentence};
+use crate::chart::words::{hazard_title, lock_wait_sentence, stale_title};
 use crate::model::{Build, Nanos, State, WorkKind};
 
 /// Serialised as it is made: a huge build's events are never all in memory at once.
@@ -195,7 +195,8 @@ fn step_events(
     out
 }
 
-/// Instants: each hazard where its first step finished, each lock wait where it ended.
+/// Instants: each hazard where its first step finished, each stale cache where its reader
+/// started, each lock wait where it ended.
 fn marks(a: &Analysis, place: &[Option<(usize, usize)>], us: &dyn Fn(Nanos) -> f64) -> Vec<Value> {
     let mut out = Vec::new();
     for h in &a.hazards {
@@ -204,6 +205,13 @@ fn marks(a: &Analysis, place: &[Option<(usize, usize)>], us: &dyn Fn(Nanos) -> f
             continue;
         };
         out.push(json!({"name": hazard_title(a, h), "cat": "cache hazard", "ph": "i", "s": "p", "ts": us(at), "pid": pid, "tid": tid, "args": {"cache": h.cache_id, "explanation": h.explanation, "fix": h.fix}}));
+    }
+    for c in &a.stale {
+        let r = &a.steps[c.reader];
+        let (Some((pid, tid)), Some(at)) = (place[c.reader], r.start()) else {
+            continue;
+        };
+        out.push(json!({"name": stale_title(a, c), "cat": "stale cache", "ph": "i", "s": "p", "ts": us(at), "pid": pid, "tid": tid, "args": {"cache": c.cache_id, "explanation": c.explanation, "fix": c.fix}}));
     }
     for l in &a.lock_waits {
         let s = &a.steps[l.step];

@@ -312,6 +312,18 @@ impl<'a> StageGraph<'a> {
         StageGraph { needs }
     }
 
+    /// Every stage `stage` depends on, directly or not (itself not included).
+    pub fn upstream(&self, stage: &str) -> std::collections::HashSet<&'a str> {
+        let mut seen: std::collections::HashSet<&'a str> = Default::default();
+        let mut todo: Vec<&'a str> = self.needs.get(stage).cloned().unwrap_or_default();
+        while let Some(s) = todo.pop() {
+            if seen.insert(s) {
+                todo.extend(self.needs.get(s).map_or(&[][..], |v| v.as_slice()));
+            }
+        }
+        seen
+    }
+
     /// Whether `upstream` is `stage` or something it depends on, directly or not.
     pub fn depends_on(&self, stage: &str, upstream: &str) -> bool {
         let mut seen: std::collections::HashSet<&str> = [stage].into();
