@@ -1,7 +1,7 @@
-//! The process's exit codes, one type for every command: 0 ok, 1 the build failed, 2 usage,
-//! unreadable input or a build that cannot start, 3 `--check` found what it was told to fail on,
-//! 4 a saved log ends before its build did (a truncated paste), 129 the terminal went away, 130
-//! interrupted. A live build's own status passes through as it is.
+//! The process's exit codes, one type for every command: 0 ok, 1 the build failed (or `lint`
+//! found something), 2 usage, unreadable input or a build that cannot start, 3 `--check` found
+//! what it was told to fail on, 4 a saved log ends before its build did (a truncated paste), 129
+//! the terminal went away, 130 interrupted. A live build's own status passes through as it is.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Exit(u8);
@@ -9,6 +9,9 @@ pub struct Exit(u8);
 impl Exit {
     pub const OK: Exit = Exit(0);
     pub const BUILD_FAILED: Exit = Exit(1);
+    /// `lint` found something (the build's "failed" code: what a pre-commit hook or CI step
+    /// stops on).
+    pub const FINDINGS: Exit = Exit(1);
     pub const BAD_INPUT: Exit = Exit(2);
     pub const CHECK: Exit = Exit(3);
     /// A saved log that ends before its build did: neither success nor failure is known.

@@ -38,7 +38,7 @@ pub fn run(args: LintArgs) -> Outcome {
     };
     print!("{out}");
     let found = all.iter().any(|l| !l.findings.is_empty());
-    Ok(if found { Exit::BUILD_FAILED } else { Exit::OK })
+    Ok(if found { Exit::FINDINGS } else { Exit::OK })
 }
 
 /// Each Dockerfile named (default ./Dockerfile) as a build of its own.
