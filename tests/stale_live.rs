@@ -263,5 +263,21 @@ fn a_rebuild_after_the_cache_mounts_were_pruned_reads_a_stale_cache_and_says_so(
             .starts_with("[stage-2 4/6]"));
         assert!(stale[0]["failure"].is_u64(), "{}", file.display());
     }
+
+    // A cache seeded `from=` a stage is another cache than the same id without it: the lint
+    // fixture's reader sees the seed, not what `builder` wrote to `id=seeded` (lint finds nothing
+    // there, and this is why).
+    let seeded = tmp_dir("stale-live-seeded");
+    let df = std::fs::read_to_string(fixture("lint/seeded.Dockerfile"))
+        .unwrap()
+        .replace(
+            "cat /c/x",
+            "sh -c 'ls -la /c; test -e /c/x && test ! -e /c/written'",
+        )
+        .replace("cp /out/x /c/", "touch /c/written");
+    std::fs::write(seeded.join("Dockerfile"), df).unwrap();
+    common::engine::make_context(&seeded);
+    let out = gantt(&b, &seeded, "seeded.jsonl", &[], &["--no-cache"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     drop(b);
 }
