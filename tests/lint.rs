@@ -253,6 +253,15 @@ fn exit_codes_text_and_standard_input() {
         text.ends_with("(1 unordered-cache, 1 cache-passes-data)\n"),
         "{text}"
     );
+    // As a pre-commit hook runs it: the staged Dockerfiles, each read on its own.
+    let quiet = path("ctxchange/Dockerfile");
+    let both = run(&["lint", &quiet, &race], None);
+    assert_eq!(both.status.code(), Some(1));
+    assert!(stdout(&both).ends_with(&format!(
+        "lint: 2 findings in {quiet}, {race} (1 unordered-cache, 1 cache-passes-data)\n"
+    )));
+    let (code, f) = lint(&[&quiet, &path("workaround/Dockerfile")]);
+    assert_eq!((code, f.len()), (Some(1), 1));
     let piped = run(
         &["lint", "-"],
         Some(&std::fs::read(fixture("race/Dockerfile")).unwrap()),
