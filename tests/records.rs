@@ -493,3 +493,37 @@ fn a_slow_mount_is_a_wait_held_by_nobody() {
         "{text}"
     );
 }
+
+/// The fixture's files with the record's config (the blob with a `Ref`) changed by `edit`.
+fn with_config(rel: &str, edit: impl Fn(&mut serde_json::Value)) -> Vec<(String, Vec<u8>)> {
+    unpacked(rel)
+        .into_iter()
+        .map(
+            |(p, b)| match serde_json::from_slice::<serde_json::Value>(&b) {
+                Ok(mut v) if v.get("Ref").is_some() => {
+                    edit(&mut v);
+                    (p, serde_json::to_vec(&v).unwrap())
+                }
+                _ => (p, b),
+            },
+        )
+        .collect()
+}
+
+#[test]
+fn a_record_time_out_of_range_is_unknown_not_wrapped() {
+    // 9e18 seconds: times 10^9 it overflows 64 bits (it was listed as a year 1680 — or panicked).
+    for seconds in [9_000_000_000_000_000_000i64, i64::MAX, -5] {
+        let files = with_config("records/race-pass.dockerbuild", |v| {
+            v["CreatedAt"]["seconds"] = seconds.into();
+        });
+        let path = tmp_dir("overflow").join("r.dockerbuild");
+        std::fs::write(&path, packed(&files)).unwrap();
+        let out = run(&["report", path.to_str().unwrap(), "--list"], None);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let line = stdout(&out);
+        assert!(line.contains("completed  ?"), "{seconds}: {line}");
+        let out = run(&["report", path.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+}

@@ -266,6 +266,19 @@ struct Stamp {
     nanos: i64,
 }
 
+impl Stamp {
+    /// The instant, when it is one our clock can hold (after 1970, before 2262): a record's
+    /// numbers are the file's, and seconds × 10⁹ must not overflow.
+    fn nanos(&self) -> Option<Nanos> {
+        let nanos = u32::try_from(self.nanos)
+            .ok()
+            .filter(|n| *n < 1_000_000_000)?;
+        chrono::DateTime::from_timestamp(self.seconds, nanos)?
+            .timestamp_nanos_opt()
+            .filter(|t| *t > 0)
+    }
+}
+
 #[derive(Deserialize)]
 struct RpcError {
     #[serde(default)]
@@ -297,11 +310,7 @@ fn record(m: &Descriptor, blobs: &HashMap<String, Vec<u8>>) -> Result<Record, St
         .map_err(|e| format!("a record's manifest is not an OCI manifest: {e}"))?;
     let h: HistoryRecord = serde_json::from_slice(blob(blobs, &manifest.config.digest)?)
         .map_err(|e| format!("a record's config is not a BuildKit history record: {e}"))?;
-    let stamp = |s: &Option<Stamp>| {
-        s.as_ref()
-            .filter(|s| s.seconds > 0)
-            .map(|s| s.seconds * 1_000_000_000 + s.nanos)
-    };
+    let stamp = |s: &Option<Stamp>| s.as_ref().and_then(Stamp::nanos);
     let reference = m
         .annotations
         .get("vnd.buildkit.history.reference")
