@@ -527,3 +527,18 @@ fn a_record_time_out_of_range_is_unknown_not_wrapped() {
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn a_gzip_checksum_or_length_that_does_not_match_is_refused() {
+    let whole = std::fs::read(fixture("records/race-pass.dockerbuild")).unwrap();
+    // The gzip trailer: CRC-32 of the data, then its length, little-endian.
+    for (at, what) in [(8, "crc"), (4, "size")] {
+        let mut bad = whole.clone();
+        let i = bad.len() - at;
+        bad[i] ^= 0x55;
+        let out = report_of(&bad, &format!("gz-{what}"));
+        refused(&out, "not a readable build record");
+        let out = run(&["report", "-", "--list"], Some(&bad));
+        refused(&out, "not a readable build record");
+    }
+}

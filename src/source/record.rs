@@ -187,6 +187,9 @@ fn unpack(input: impl Read) -> Result<HashMap<String, Vec<u8>>, String> {
         entry.take(MAX_BLOB).read_to_end(&mut bytes).map_err(bad)?;
         blobs.insert(path, bytes);
     }
+    // The tar ends before the gzip stream does: reading it to its end checks its CRC-32 and
+    // length, which a damaged download fails.
+    io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(bad)?;
     Ok(blobs)
 }
 
