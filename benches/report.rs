@@ -2,6 +2,8 @@
 //! throughput and peak memory on generated large logs, and wall time on a real fixture.
 //! Run with `cargo bench --bench report`; the numbers go into the README.
 
+#[path = "../tests/common/bombs.rs"]
+mod bombs;
 #[path = "gen.rs"]
 mod gen;
 
@@ -38,22 +40,7 @@ struct Run {
 }
 
 fn report(file: &Path, format: &str) -> Run {
-    let t = Instant::now();
-    let o = Command::new(env!("CARGO_BIN_EXE_buildx-gantt"))
-        .args(["report", file.to_str().unwrap(), "--format", format])
-        .env("BUILDX_GANTT_STATS", "1")
-        .stdout(Stdio::null())
-        .output()
-        .unwrap();
-    let wall_ms = t.elapsed().as_secs_f64() * 1e3;
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{err}");
-    let peak_kib = err
-        .split("peak_rss_kib=")
-        .nth(1)
-        .and_then(|v| v.trim().parse().ok())
-        .expect("stats line");
-    Run { wall_ms, peak_kib }
+    run_on(&["report", "--format", format], file)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -127,7 +114,72 @@ fn bench_huge(quick: bool) {
     }
 }
 
+/// Build records made to cost far more than they weigh (tests/record_bombs.rs reads each within
+/// 256 MiB): each one's size, and `report`'s and `--list`'s time and peak memory on it.
+fn bench_bombs() {
+    let base =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/records/race-pass.dockerbuild");
+    let stranger = format!("sha256:{}", "ab".repeat(32));
+    let made: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "index listing its manifest 300 times, trace padded to 100 MB",
+            bombs::shapes::listed_many_times(&base, 300, 100),
+        ),
+        (
+            "indexes nested 5 deep, 20 listings each (3.2 million)",
+            bombs::shapes::nested(&base, 20, 4),
+        ),
+        (
+            "3 × 200 MB of zeros nothing refers to",
+            bombs::shapes::unreferenced(&base, 3, 200),
+        ),
+        (
+            "a 250 MB trace",
+            bombs::shapes::big_trace(&base, 250, &stranger),
+        ),
+        ("a 200 MB progress", bombs::shapes::big_progress(&base, 200)),
+    ];
+    for (what, bytes) in made {
+        let path = data_dir().join("bomb.dockerbuild");
+        std::fs::write(&path, &bytes).unwrap();
+        let list = run_on(&["report", "--list"], &path);
+        let r = run_on(&["report"], &path);
+        println!(
+            "record bomb: {what} ({:.0} kB): report {:.2} s, peak RSS {:.1} MiB; --list {:.2} s, {:.1} MiB",
+            bytes.len() as f64 / 1e3,
+            r.wall_ms / 1e3,
+            r.peak_kib as f64 / 1024.0,
+            list.wall_ms / 1e3,
+            list.peak_kib as f64 / 1024.0
+        );
+    }
+}
+
+/// The release binary with `args` then `file`, timed, with its peak memory.
+fn run_on(args: &[&str], file: &Path) -> Run {
+    let t = Instant::now();
+    let o = Command::new(env!("CARGO_BIN_EXE_buildx-gantt"))
+        .args(args)
+        .arg(file)
+        .env("BUILDX_GANTT_STATS", "1")
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    let wall_ms = t.elapsed().as_secs_f64() * 1e3;
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(matches!(o.status.code(), Some(0 | 1)), "{err}");
+    let peak_kib = err
+        .split("peak_rss_kib=")
+        .nth(1)
+        .and_then(|v| v.trim().parse().ok())
+        .expect("stats line");
+    Run { wall_ms, peak_kib }
+}
+
 fn main() {
+    if std::env::args().any(|a| a == "bombs") {
+        return bench_bombs();
+    }
     // `cargo test --benches` runs this with --bench absent: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
     let (chunks, dag_stages) = if quick { (2_000, 5) } else { (40_000, 50) };

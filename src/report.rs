@@ -8,7 +8,8 @@ use std::path::Path;
 
 use crate::dockerfile::Dockerfile;
 use crate::model::{Build, Event, LogRetention};
-use crate::source::{self, rawjson::ReadSummary, record, zip};
+use crate::source::record::{self, bundle};
+use crate::source::{self, rawjson::ReadSummary, zip};
 
 #[derive(Debug)]
 pub enum LoadError {
@@ -84,56 +85,103 @@ pub struct Pick {
 /// [`open`], reading the record `pick` asks for when it is a bundle.
 pub fn open_record(path: &str, pick: &Pick) -> Result<(String, Box<dyn Read + Send>), LoadError> {
     let (name, input) = open_unzipped(path)?;
-    open_stream(name, input, pick)
+    open_stream(name, input, again(path), pick)
 }
 
 /// What `input` (named `name`: a zip's entry, say) holds: a log as it is, a build record's
-/// progress as rawjson.
+/// progress as rawjson (the record kept as it is read, to read its progress again).
 pub fn open_reader(
     name: String,
     input: Box<dyn Read + Send>,
     pick: &Pick,
 ) -> Result<(String, Box<dyn Read + Send>), LoadError> {
-    open_stream(name, BufReader::with_capacity(1 << 16, input), pick)
+    open_stream(name, BufReader::with_capacity(1 << 16, input), None, pick)
 }
 
 fn open_stream(
     name: String,
-    mut input: Input,
+    input: Input,
+    again: Option<Box<dyn bundle::Reopen>>,
     pick: &Pick,
 ) -> Result<(String, Box<dyn Read + Send>), LoadError> {
-    let head = input
-        .fill_buf()
-        .map_err(|e| LoadError::Io(name.clone(), e))?;
-    if !record::is_bundle(head) {
-        return Ok((name, Box::new(input)));
-    }
+    let (name, bundle) = match opened_from(name, input, again)? {
+        Opened::Log(name, input) => return Ok((name, Box::new(input))),
+        Opened::Bundle(name, bundle) => (name, bundle),
+    };
     let bad = |e: String| LoadError::Bundle(name.clone(), e);
-    let records = record::read_bundle(input).map_err(bad)?;
-    let (chosen, note) = record::pick(records, pick.reference.as_deref()).map_err(bad)?;
+    let (chosen, note) = record::pick(bundle, pick.reference.as_deref()).map_err(bad)?;
     for said in [note.as_deref(), chosen.lacks()].into_iter().flatten() {
         if pick.say {
             eprintln!("buildx-gantt: {name}: {said}");
         }
     }
-    let stream = chosen.to_stream().map_err(bad)?;
-    Ok((name, Box::new(io::Cursor::new(stream))))
+    Ok((name, chosen.into_stream()))
 }
 
 /// The records of a bundle, a line each (`--list`).
 pub fn list_records(path: &str) -> Result<Vec<String>, LoadError> {
-    let (name, mut input) = open_unzipped(path)?;
+    match opened(path)? {
+        Opened::Bundle(_, bundle) => Ok(bundle
+            .records
+            .iter()
+            .map(record::Record::summary)
+            .collect()),
+        Opened::Log(name, _) => Err(LoadError::Bundle(
+            name,
+            "not a build record (.dockerbuild): --list lists the records of one".into(),
+        )),
+    }
+}
+
+/// An input: a log as it is, or a build record (bundle) read once for its records.
+enum Opened {
+    Log(String, Input),
+    Bundle(String, record::Bundle),
+}
+
+fn opened(path: &str) -> Result<Opened, LoadError> {
+    let (name, input) = open_unzipped(path)?;
+    opened_from(name, input, again(path))
+}
+
+/// How a file is read again from its start; None for standard input.
+fn again(path: &str) -> Option<Box<dyn bundle::Reopen>> {
+    (path != "-").then(|| Box::new(Again(path.to_string())) as Box<dyn bundle::Reopen>)
+}
+
+/// What `input` holds; a bundle is read for its records, and is read again by `again` (else it
+/// is kept as it is read, for a record's progress to be read again).
+fn opened_from(
+    name: String,
+    mut input: Input,
+    again: Option<Box<dyn bundle::Reopen>>,
+) -> Result<Opened, LoadError> {
     let head = input
         .fill_buf()
         .map_err(|e| LoadError::Io(name.clone(), e))?;
     if !record::is_bundle(head) {
-        return Err(LoadError::Bundle(
-            name,
-            "not a build record (.dockerbuild): --list lists the records of one".into(),
-        ));
+        return Ok(Opened::Log(name, input));
     }
-    let records = record::read_bundle(input).map_err(|e| LoadError::Bundle(name, e))?;
-    Ok(records.iter().map(record::Record::summary).collect())
+    let (first, again): (Box<dyn Read + Send>, Box<dyn bundle::Reopen>) = match again {
+        Some(again) => (Box::new(input), again),
+        None => bundle::tee(Box::new(input)),
+    };
+    match record::read_bundle(first, again) {
+        Ok(bundle) => Ok(Opened::Bundle(name, bundle)),
+        Err(e) => Err(LoadError::Bundle(name, e)),
+    }
+}
+
+/// A file read again from its start (unzipped again when it is a zip).
+struct Again(String);
+
+impl bundle::Reopen for Again {
+    fn reopen(&mut self) -> io::Result<Box<dyn Read + Send>> {
+        match open_unzipped(&self.0) {
+            Ok((_, input)) => Ok(Box::new(input)),
+            Err(e) => Err(io::Error::other(e.to_string())),
+        }
+    }
 }
 
 type Input = BufReader<Box<dyn Read + Send>>;
@@ -197,7 +245,13 @@ pub fn load_from(
 ) -> Result<Loaded, LoadError> {
     let mut build = Build::new(retention);
     let mut apply = |e: Event| build.apply(e);
-    let io_err = |e| LoadError::Io(name.clone(), e);
+    let io_err = |e: io::Error| match e
+        .get_ref()
+        .and_then(|r| r.downcast_ref::<record::Unreadable>())
+    {
+        Some(why) => LoadError::Bundle(name.clone(), why.0.clone()),
+        None => LoadError::Io(name.clone(), e),
+    };
     let (_, summary) = source::read(
         BufReader::with_capacity(1 << 20, input),
         dockerfile,

@@ -5,9 +5,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 
 use buildx_gantt::analysis::Analysis;
+use common::bombs::{self, blob_of};
 use common::{analyse, fixture, run, stderr, stdout, step, tmp_dir};
 
 /// The facts a correct reading must find, the same from the record as from the live rawjson.
@@ -157,41 +158,7 @@ fn a_record_reads_from_stdin_and_replays() {
 
 /// The fixture's files, to rebuild damaged bundles from.
 fn unpacked(rel: &str) -> Vec<(String, Vec<u8>)> {
-    let f = std::fs::File::open(fixture(rel)).unwrap();
-    let mut a = tar::Archive::new(flate2::read::GzDecoder::new(f));
-    let mut out = Vec::new();
-    for e in a.entries().unwrap() {
-        let mut e = e.unwrap();
-        let path = e.path().unwrap().to_string_lossy().into_owned();
-        let mut bytes = Vec::new();
-        e.read_to_end(&mut bytes).unwrap();
-        out.push((path, bytes));
-    }
-    out
-}
-
-fn packed(files: &[(String, Vec<u8>)]) -> Vec<u8> {
-    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    let mut t = tar::Builder::new(gz);
-    for (path, bytes) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(bytes.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        t.append_data(&mut h, path, bytes.as_slice()).unwrap();
-    }
-    t.into_inner().unwrap().finish().unwrap()
-}
-
-/// The blob the record's config names for `key` (`logs`, `trace`).
-fn blob_of(files: &[(String, Vec<u8>)], key: &str) -> String {
-    let config = files
-        .iter()
-        .filter_map(|(_, b)| serde_json::from_slice::<serde_json::Value>(b).ok())
-        .find(|v| v.get("Ref").is_some())
-        .unwrap();
-    let digest = config[key]["digest"].as_str().unwrap();
-    format!("blobs/sha256/{}", digest.trim_start_matches("sha256:"))
+    bombs::files_of(&fixture(rel))
 }
 
 fn report_of(bytes: &[u8], name: &str) -> std::process::Output {
@@ -230,7 +197,7 @@ fn damaged_bundles_are_refused_with_a_clear_message() {
         })
         .collect();
     refused(
-        &report_of(&packed(&bad_len), "badlen"),
+        &report_of(&bombs::bundle(&bad_len), "badlen"),
         "the progress blob has a frame of 2147483647 bytes",
     );
     let trace = blob_of(&files, "trace");
@@ -248,7 +215,7 @@ fn damaged_bundles_are_refused_with_a_clear_message() {
         })
         .collect();
     refused(
-        &report_of(&packed(&bad_trace), "badtrace"),
+        &report_of(&bombs::bundle(&bad_trace), "badtrace"),
         "the record's trace is not a stream of spans",
     );
     let no_index: Vec<_> = files
@@ -257,7 +224,7 @@ fn damaged_bundles_are_refused_with_a_clear_message() {
         .cloned()
         .collect();
     refused(
-        &report_of(&packed(&no_index), "noindex"),
+        &report_of(&bombs::bundle(&no_index), "noindex"),
         "no index.json in it",
     );
 }
@@ -267,7 +234,7 @@ fn a_record_without_a_trace_reads_and_says_what_it_lacks() {
     let files = unpacked("records/race-pass.dockerbuild");
     let trace = blob_of(&files, "trace");
     let without: Vec<_> = files.iter().filter(|(p, _)| *p != trace).cloned().collect();
-    let out = report_of(&packed(&without), "notrace");
+    let out = report_of(&bombs::bundle(&without), "notrace");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("no trace in it"), "{}", stderr(&out));
     assert!(stdout(&out).contains("[builder 2/3] took the cache first"));
@@ -518,7 +485,7 @@ fn a_record_time_out_of_range_is_unknown_not_wrapped() {
             v["CreatedAt"]["seconds"] = seconds.into();
         });
         let path = tmp_dir("overflow").join("r.dockerbuild");
-        std::fs::write(&path, packed(&files)).unwrap();
+        std::fs::write(&path, bombs::bundle(&files)).unwrap();
         let out = run(&["report", path.to_str().unwrap(), "--list"], None);
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         let line = stdout(&out);

@@ -8,6 +8,7 @@ use buildx_gantt::analysis::Analysis;
 use buildx_gantt::model::{Build, LogRetention};
 use buildx_gantt::report;
 
+pub mod bombs;
 pub mod engine;
 
 pub fn fixture(rel: &str) -> PathBuf {
