@@ -197,7 +197,8 @@ impl Dockerfile {
         let mut scope: HashMap<String, String> = HashMap::new();
         let mut stage_env: Vec<HashMap<String, String>> = Vec::new();
         for (line, raw) in logical_lines(text) {
-            let instr = Instruction::parse(&raw);
+            // The file's text is shown (stage names, cache ids, advice): never acted on.
+            let instr = Instruction::parse(&crate::model::visible(&raw));
             match instr.keyword.as_ref() {
                 "ARG" => {
                     for (name, default) in parse_assignments(&instr.args, false) {
@@ -590,6 +591,16 @@ mod tests {
     use super::*;
 
     const RACE: &str = include_str!("../tests/fixtures/race/Dockerfile");
+
+    #[test]
+    fn a_dockerfiles_escapes_and_bidi_controls_are_shown_not_kept() {
+        let text = "FROM scratch AS b\u{202e}x\u{1b}]0;t\u{7}\n\
+                    RUN --mount=type=cache,id=c\u{2066}\u{1b}[2J,target=/m true\n";
+        let df = Dockerfile::parse(text, &[]);
+        assert_eq!(df.stages[0].label(), "b<u+202e>x^[]0;t^g");
+        let mount = &df.stages[0].instructions[0].mounts[0].0;
+        assert_eq!(mount.cache_id(), Some("c<U+2066>^[[2J"));
+    }
 
     #[test]
     fn race_dockerfile() {

@@ -282,3 +282,126 @@ fn escape_sequences_from_the_build_never_reach_the_terminal() {
         );
     }
 }
+
+/// Bidirectional controls (U+202E and kin) reorder what is shown around them: a step named with
+/// one can hide what it runs in a terminal, a PR comment or a page.
+const BIDI: &[char] = &[
+    '\u{202e}', '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{2066}', '\u{2067}', '\u{2068}',
+    '\u{2069}', '\u{200e}', '\u{200f}', '\u{061c}',
+];
+
+fn no_bidi(what: &str, out: &str) {
+    if let Some(c) = out.chars().find(|c| BIDI.contains(c)) {
+        panic!("{what}: {c:?} passed through:\n{out}");
+    }
+}
+
+#[test]
+fn bidi_controls_from_the_build_are_shown_in_every_format() {
+    let evil: String = BIDI.iter().collect();
+    let dir = common::tmp_dir("bidi");
+    let log = dir.join("bidi.jsonl");
+    std::fs::write(&log, hostile_log(&format!("rm -rf / {evil} # safe"))).unwrap();
+    // The race's Dockerfile with the controls (and an escape) in a stage name and a cache id.
+    let df = std::fs::read_to_string(common::fixture("race/Dockerfile"))
+        .unwrap()
+        .replace("AS builder", &format!("AS builder{evil}"))
+        .replace("demo.mods.v1", &format!("demo{evil}\u{1b}]0;x\u{7}"));
+    let dockerfile = dir.join("Dockerfile");
+    std::fs::write(&dockerfile, df).unwrap();
+    let (p, f) = (log.to_str().unwrap(), dockerfile.to_str().unwrap());
+    for format in ["text", "markdown", "svg", "html", "json"] {
+        for with_file in [false, true] {
+            let mut args = vec!["report", p, "--format", format];
+            if with_file {
+                args.extend(["-f", f]);
+            }
+            let o = common::run(&args, None);
+            let (out, err) = (common::stdout(&o), common::stderr(&o));
+            assert!(out.contains("U+202E"), "{args:?}: {out}");
+            no_bidi(&format!("{args:?} stdout"), &out);
+            no_bidi(&format!("{args:?} stderr"), &err);
+            only_our_colours(&err).unwrap_or_else(|e| panic!("{args:?} stderr: {e}\n{err}"));
+            if format != "json" {
+                only_our_colours(&out).unwrap_or_else(|e| panic!("{args:?}: {e}\n{out}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_records_reference_and_attributes_never_drive_the_terminal() {
+    use common::bombs::{bundle, files_of};
+    let evil = "x\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}]52;c;cHduZWQ=\u{7}\u{202e}".to_string();
+    let files: Vec<(String, Vec<u8>)> =
+        files_of(&common::fixture("records/bake-api-failed.dockerbuild"))
+            .into_iter()
+            .map(
+                |(p, b)| match serde_json::from_slice::<serde_json::Value>(&b) {
+                    // The (nested) index names each record by its reference too.
+                    Ok(mut v) if v.get("manifests").is_some() => {
+                        let key = "vnd.buildkit.history.reference";
+                        for m in v["manifests"].as_array_mut().unwrap() {
+                            if let Some(r) = m["annotations"][key].as_str().map(str::to_string) {
+                                m["annotations"][key] = format!("{r}{evil}").into();
+                            }
+                        }
+                        (p, serde_json::to_vec(&v).unwrap())
+                    }
+                    Ok(mut v) if v.get("Ref").is_some() => {
+                        let r = v["Ref"].as_str().unwrap().to_string();
+                        v["Ref"] = format!("{r}{evil}").into();
+                        v["FrontendAttrs"]["target"] = format!("t{evil}").into();
+                        v["FrontendAttrs"]["filename"] = format!("Dockerfile{evil}").into();
+                        v["FrontendAttrs"][format!("build-arg:A{evil}")] = evil.clone().into();
+                        v["error"] = serde_json::json!({"message": format!("failed {evil}")});
+                        (p, serde_json::to_vec(&v).unwrap())
+                    }
+                    _ => (p, b),
+                },
+            )
+            .collect();
+    let path = common::tmp_dir("evil-ref").join("evil.dockerbuild");
+    std::fs::write(&path, bundle(&files)).unwrap();
+    let p = path.to_str().unwrap();
+    for args in [
+        vec!["report", p],
+        vec!["report", p, "--list"],
+        vec!["report", p, "--ref", "nope"],
+        vec!["report", p, "--format", "markdown"],
+        vec!["replay", "--instant", p],
+    ] {
+        let o = common::run(&args, None);
+        let (out, err) = (common::stdout(&o), common::stderr(&o));
+        assert!(
+            format!("{out}{err}").contains("<U+202E>"),
+            "{args:?}: {out}{err}"
+        );
+        for (what, text) in [("stdout", &out), ("stderr", &err)] {
+            only_our_colours(text).unwrap_or_else(|e| panic!("{args:?} {what}: {e}\n{text}"));
+            no_bidi(&format!("{args:?} {what}"), text);
+        }
+    }
+}
+
+#[test]
+fn an_error_quoting_a_files_text_shows_its_escapes() {
+    use common::bombs::{bundle, files_of, index, replaced};
+    // The index names a manifest whose digest is hostile text: our error quotes it.
+    let evil = "sha256:\u{1b}]0;pwned\u{7}\u{202e}";
+    let files = files_of(&common::fixture("records/race-pass.dockerbuild"));
+    let listing = serde_json::json!({
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": evil,
+        "size": 1,
+    });
+    let files = replaced(&files, "index.json", index(&[listing]));
+    let path = common::tmp_dir("evil-error").join("evil.dockerbuild");
+    std::fs::write(&path, bundle(&files)).unwrap();
+    let o = common::run(&["report", path.to_str().unwrap()], None);
+    let err = common::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("^[]0;pwned^G<U+202E>"), "{err}");
+    only_our_colours(&err).unwrap_or_else(|e| panic!("{e}\n{err}"));
+    no_bidi("stderr", &err);
+}

@@ -54,9 +54,13 @@ pub fn run(cli: Cli) -> Exit {
     result.unwrap_or_else(|e| tell(&e))
 }
 
-/// Says what went wrong; the exit code for it.
+/// Says what went wrong; the exit code for it. An error may quote a file's text (a record's
+/// digest, a log's line): shown, never acted on.
 fn tell(e: &color_eyre::eyre::Report) -> Exit {
-    eprintln!("buildx-gantt: error: {e:#}");
+    eprintln!(
+        "buildx-gantt: error: {}",
+        crate::model::visible(&format!("{e:#}"))
+    );
     Exit::BAD_INPUT
 }
 

@@ -140,7 +140,10 @@ fn without_screen(plan: &Plan, stop: &Arc<Stop>, text: bool) -> Result<Vec<RunRe
     repeat::run(plan, stop, &mut tell);
     match error {
         Some(e) if results.is_empty() => bail!(e),
-        Some(e) => eprintln!("buildx-gantt: error: {e}"),
+        Some(e) => eprintln!(
+            "buildx-gantt: error: {}",
+            crate::model::visible(&e.to_string())
+        ),
         None => {}
     }
     Ok(results)

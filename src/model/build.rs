@@ -702,20 +702,28 @@ pub fn excerpt(s: &str, max: usize) -> String {
 
 /// A record's facts, each string and the number of build arguments bounded.
 fn bounded_record(r: RecordInfo) -> Box<RecordInfo> {
-    let b = |s: String| clean(&bounded(&s, MAX_NAME));
-    let o = |s: Option<String>| s.map(b);
-    Box::new(RecordInfo {
-        reference: b(r.reference),
-        name: o(r.name),
-        target: o(r.target),
-        dockerfile: o(r.dockerfile),
-        build_args: r
-            .build_args
-            .into_iter()
-            .take(MAX_STATUSES)
-            .map(|(k, v)| (b(k), b(v)))
-            .collect(),
-    })
+    Box::new(r.shown())
+}
+
+impl RecordInfo {
+    /// As it may be kept and shown: each text cut to a name's bound, escape sequences stripped and
+    /// control characters shown, at most as many build arguments as a step's statuses.
+    pub fn shown(self) -> RecordInfo {
+        let b = |s: String| clean(&bounded(&s, MAX_NAME));
+        let o = |s: Option<String>| s.map(b);
+        RecordInfo {
+            reference: b(self.reference),
+            name: o(self.name),
+            target: o(self.target),
+            dockerfile: o(self.dockerfile),
+            build_args: self
+                .build_args
+                .into_iter()
+                .take(MAX_STATUSES)
+                .map(|(k, v)| (b(k), b(v)))
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]

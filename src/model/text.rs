@@ -1,11 +1,12 @@
 //! Text from a build as we show it: escape sequences stripped, control characters made visible.
 
 /// `s` with every control character shown, never acted on: ESC as `^[`, BEL as `^G`, DEL as
-/// `^?`, C1 controls as `<U+009B>`; tabs and newlines stay. Text from a build (names, errors,
-/// warnings, log lines) passes through here on its way in, so no view can hand a terminal an
-/// escape sequence the build wrote.
+/// `^?`, C1 controls and bidirectional controls (U+202E…) as `<U+009B>`; tabs and newlines stay.
+/// Text from a build or a file (names, errors, warnings, log lines, a record's attributes, a
+/// Dockerfile) passes through here on its way in, so no view can hand a terminal an escape
+/// sequence the build wrote, nor reorder what a terminal, a page or a PR comment shows.
 pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
-    let shown = |c: char| matches!(c, '\t' | '\n') || !c.is_control();
+    let shown = |c: char| matches!(c, '\t' | '\n') || !(c.is_control() || is_bidi(c));
     if s.chars().all(shown) {
         return std::borrow::Cow::Borrowed(s);
     }
@@ -22,6 +23,12 @@ pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// The bidirectional formatting characters (Unicode's Bidi_Control): embeddings, overrides,
+/// isolates and marks. Invisible, they reorder the text around them ("Trojan Source").
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `s` cut to at most `max` bytes (at a character boundary), with how long it was: a build's
@@ -79,4 +86,16 @@ pub fn strip_ansi(s: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bidi_controls_and_escapes_are_shown() {
+        assert_eq!(visible("a\u{202e}b\u{2069}c"), "a<U+202E>b<U+2069>c");
+        assert_eq!(visible("x\u{1b}]0;t\u{7}"), "x^[]0;t^G");
+        assert_eq!(visible("plain é ✓\ttab"), "plain é ✓\ttab");
+    }
 }

@@ -357,6 +357,8 @@ fn info(reference: String, attrs: &HashMap<String, String>) -> RecordInfo {
         .iter()
         .filter_map(|(k, v)| Some((k.strip_prefix("build-arg:")?.to_string(), v.clone())))
         .collect();
+    // The bundle's text, shown (`--list`, the note of which record is read) before the model
+    // sees it: neutralised here as the model would.
     RecordInfo {
         reference,
         name: target.clone().or(base.filter(|b| !b.is_empty())),
@@ -364,4 +366,5 @@ fn info(reference: String, attrs: &HashMap<String, String>) -> RecordInfo {
         dockerfile: attr("filename"),
         build_args,
     }
+    .shown()
 }
