@@ -605,3 +605,40 @@ fn the_trace_opens_in_speedscope_with_a_profile_per_track() {
         }
     }
 }
+
+#[test]
+fn a_comparison_whose_step_is_named_like_markup_keeps_its_page_whole() {
+    let Some(browser) =
+        chromium_or_skip("a_comparison_whose_step_is_named_like_markup_keeps_its_page_whole")
+    else {
+        return;
+    };
+    let dir = tmp_dir("browser-compare-script");
+    let (b, a) = common::script_named_pair(&dir);
+    let page = artifacts().join("compare-script.html");
+    let o = run(
+        &[
+            "compare",
+            b.to_str().unwrap(),
+            a.to_str().unwrap(),
+            "--format",
+            "html",
+            "-o",
+            page.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = chrome(&browser, "compare-script", &["--dump-dom"], &url(&page, ""));
+    let dom = stdout(&o);
+    // Parsed as written: one script element holding the JSON, closed where we closed it (a
+    // `<!--<script>` read as markup would have kept it open to the end of the file).
+    assert_eq!(dom.matches("</script>").count(), 1, "{dom}");
+    let json = dom
+        .split("id=\"compare\">")
+        .nth(1)
+        .and_then(|r| r.split("</script>").next())
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    assert!(v["steps"].to_string().contains("<!--<script>"), "{v}");
+}

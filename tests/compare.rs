@@ -275,9 +275,50 @@ fn the_html_comparison_is_one_page_with_the_json_inside() {
         .nth(1)
         .and_then(|r| r.split("</script>").next())
         .unwrap();
-    let v: Value = serde_json::from_str(&json.replace("<\\/", "</")).unwrap();
+    let v: Value = serde_json::from_str(json).unwrap();
     assert_eq!(
         v["root_causes"][0],
         "[app 1/2] COPY src/version /app/version"
     );
+}
+
+#[test]
+fn a_step_named_like_markup_stays_inside_the_html_comparisons_json() {
+    let dir = common::tmp_dir("compare-html-script");
+    let (b, a) = common::script_named_pair(&dir);
+    let page = dir.join("compare.html");
+    let out = run(
+        &[
+            "compare",
+            b.to_str().unwrap(),
+            a.to_str().unwrap(),
+            "--format",
+            "html",
+            "-o",
+            page.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let html = std::fs::read_to_string(&page).unwrap();
+    let json = html
+        .split("<script type=\"application/json\" id=\"compare\">")
+        .nth(1)
+        .and_then(|r| r.split("</script>").next())
+        .unwrap();
+    // Inside a script element `<!--`, `<script` and `</script` change how HTML reads on: none of
+    // them, nor any `<`, may be there; the JSON still says the name as it was.
+    assert!(!json.contains('<'), "{json}");
+    let v: Value = serde_json::from_str(json).unwrap();
+    let names: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.contains(r#"echo "<!--<script>""#)),
+        "{names:?}"
+    );
+    assert!(html.trim_end().ends_with("</body></html>"));
 }

@@ -45,11 +45,12 @@ pub fn render(d: &Diff, before: &Side, after: &Side) -> String {
     causes(&mut out, d, after.a);
     steps(&mut out, d, before, after);
     races(&mut out, d, before.a, after.a);
-    let json = super::diff_json::render(d, before, after).replace("</", "<\\/");
-    let _ = write!(
-        out,
-        "<script type=\"application/json\" id=\"compare\">{json}</script>\n</body></html>\n"
-    );
+    // The JSON as the report embeds its own: nothing in it can end or reopen the element.
+    let mut script = Vec::new();
+    let json = super::diff_json::report(d, before, after);
+    let _ = super::html::json_script(&mut script, "compare", &json);
+    out.push_str(&String::from_utf8_lossy(&script));
+    out.push_str("</body></html>\n");
     out
 }
 

@@ -6,8 +6,9 @@ use crate::analysis::{short_name, Analysis};
 use crate::chart::words::cause_words;
 use crate::diff::{Cause, Diff, Match, Seen, Side, StepDiff, Totals};
 
+/// The comparison as its JSON says it.
 #[derive(Serialize)]
-struct Report<'a> {
+pub struct Report<'a> {
     schema: &'static str,
     version: u32,
     before: JSide<'a>,
@@ -96,7 +97,13 @@ fn secs(n: i64) -> f64 {
 }
 
 pub fn render(d: &Diff, before: &Side, after: &Side) -> String {
-    let r = Report {
+    let mut s = serde_json::to_string_pretty(&report(d, before, after)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+pub fn report<'a>(d: &Diff, before: &'a Side, after: &'a Side) -> Report<'a> {
+    Report {
         schema: "buildx-gantt/compare",
         version: 1,
         before: side(before, &d.before),
@@ -133,10 +140,7 @@ pub fn render(d: &Diff, before: &Side, after: &Side) -> String {
             added: names(&d.path_added, after.a),
             removed: names(&d.path_removed, before.a),
         },
-    };
-    let mut s = serde_json::to_string_pretty(&r).unwrap_or_default();
-    s.push('\n');
-    s
+    }
 }
 
 fn side<'a>(s: &'a Side, t: &Totals) -> JSide<'a> {

@@ -132,7 +132,11 @@ impl io::Write for ScriptSafe<'_> {
 }
 
 /// A `<script type="application/json">` element holding `value`, streamed.
-fn json_script(w: &mut dyn io::Write, id: &str, value: &impl Serialize) -> io::Result<()> {
+pub(super) fn json_script(
+    w: &mut dyn io::Write,
+    id: &str,
+    value: &impl Serialize,
+) -> io::Result<()> {
     write!(w, "<script type=\"application/json\" id=\"{id}\">")?;
     serde_json::to_writer(ScriptSafe(&mut *w), value)?;
     w.write_all(b"</script>\n")

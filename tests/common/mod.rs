@@ -199,3 +199,22 @@ pub fn processes() -> Vec<Proc> {
     }
     out
 }
+
+/// The context-change pair with `[app 2/2]`'s command made `echo <!--<script>` on both sides:
+/// text an HTML parser treats specially inside a script element.
+pub fn script_named_pair(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let hostile = r#"RUN echo \"\u003c!--\u003cscript\u003e\" \u0026\u0026 sleep 1"#;
+    let mut out = Vec::new();
+    for (rel, name) in [
+        ("ctxchange/rawjson-first.jsonl", "before.jsonl"),
+        ("ctxchange/rawjson-rebuild.jsonl", "after.jsonl"),
+    ] {
+        let text = std::fs::read_to_string(fixture(rel))
+            .unwrap()
+            .replace(r"RUN sleep 1 \u0026\u0026 cat", &format!("{hostile} cat"));
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        out.push(path);
+    }
+    (out.remove(0), out.remove(0))
+}
