@@ -338,12 +338,10 @@ f.onload = function () {
 /// The Markdown report's Mermaid block, drawn by the real Mermaid renderer (mermaid-cli on this
 /// Chromium; `npm ci` in tests/mermaid, which .ci/run does): every `crit` task of the block is a
 /// `crit` bar in the picture, `[stage-2 2/4]` among them.
-#[test]
-fn the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps() {
-    let test = "the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps";
-    let Some(browser) = chromium_or_skip(test) else {
-        return;
-    };
+/// The Mermaid block of `log`'s Markdown report, and what Mermaid draws of it (an SVG), or None
+/// when Mermaid's renderer is not installed (skipped, or failed under
+/// BUILDX_GANTT_REQUIRE_BROWSER=1).
+fn mermaid_of(test: &str, browser: &Path, log: &Path) -> Option<(String, String)> {
     let mmdc =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/mermaid/node_modules/.bin/mmdc");
     if !mmdc.is_file() {
@@ -352,15 +350,10 @@ fn the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps() {
             panic!("{test}: {why}, and BUILDX_GANTT_REQUIRE_BROWSER=1");
         }
         eprintln!("SKIPPED {test}: {why}");
-        return;
+        return None;
     }
     let md = run(
-        &[
-            "report",
-            fixture("race/rawjson-fail.jsonl").to_str().unwrap(),
-            "--format",
-            "markdown",
-        ],
+        &["report", log.to_str().unwrap(), "--format", "markdown"],
         None,
     );
     let md = stdout(&md);
@@ -370,12 +363,15 @@ fn the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps() {
         .unwrap()
         .split("```")
         .next()
-        .unwrap();
-    let crit = block.lines().filter(|l| l.contains(":crit,")).count();
+        .unwrap()
+        .to_string();
     let dir = artifacts();
-    let (input, picture) = (dir.join("gantt.mmd"), dir.join("gantt.svg"));
-    std::fs::write(&input, block).unwrap();
-    let config = dir.join("puppeteer.json");
+    let (input, picture) = (
+        dir.join(format!("{test}.mmd")),
+        dir.join(format!("{test}.svg")),
+    );
+    std::fs::write(&input, &block).unwrap();
+    let config = dir.join(format!("{test}-puppeteer.json"));
     let puppeteer = serde_json::json!({
         "executablePath": browser,
         "args": ["--no-sandbox", "--headless=new"],
@@ -391,7 +387,19 @@ fn the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
-    let svg = std::fs::read_to_string(&picture).unwrap();
+    Some((block, std::fs::read_to_string(&picture).unwrap()))
+}
+
+#[test]
+fn the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps() {
+    let test = "the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps";
+    let Some(browser) = chromium_or_skip(test) else {
+        return;
+    };
+    let Some((block, svg)) = mermaid_of(test, &browser, &fixture("race/rawjson-fail.jsonl")) else {
+        return;
+    };
+    let crit = block.lines().filter(|l| l.contains(":crit,")).count();
     let bars = svg.matches("class=\"task crit").count();
     assert_eq!(bars, crit, "{block}");
     assert!(
@@ -603,6 +611,30 @@ fn the_trace_opens_in_speedscope_with_a_profile_per_track() {
                 "{name} {key:?}: speedscope {t} vs ours {ours}"
             );
         }
+    }
+}
+
+#[test]
+fn steps_named_like_mermaid_statements_are_each_drawn_as_a_task() {
+    let test = "steps_named_like_mermaid_statements_are_each_drawn_as_a_task";
+    let Some(browser) = chromium_or_skip(test) else {
+        return;
+    };
+    let log = common::markup_log(&tmp_dir("mermaid-markup"));
+    let Some((block, svg)) = mermaid_of(test, &browser, &log) else {
+        return;
+    };
+    // `click …` broke the whole chart; `section …` and `excludes …` made a task vanish.
+    let tasks = block.lines().filter(|l| l.contains(" :")).count();
+    let bars = svg.matches("class=\"task ").count();
+    assert_eq!(bars, tasks, "{block}");
+    for name in [
+        "click s1 call alert(1)",
+        "section hidden",
+        "excludes weekends",
+        "title pwned",
+    ] {
+        assert!(svg.contains(name), "{name} is not drawn:\n{block}");
     }
 }
 

@@ -498,3 +498,47 @@ fn markdown_for_a_step_summary_with_a_mermaid_gantt() {
         assert_eq!(l.matches(':').count(), 1, "{l}");
     }
 }
+
+#[test]
+fn markdown_says_build_text_as_text_never_as_mentions_or_markup() {
+    let log = common::markup_log(&tmp_dir("markup-md"));
+    let md = export(log.to_str().unwrap(), "markdown", &[], 1);
+    let (prose, rest) = md.split_once("```mermaid\n").unwrap();
+    let (block, after) = rest.split_once("```").unwrap();
+    let prose = format!("{prose}{after}");
+    assert!(prose.contains("notify"), "{prose}");
+    // No mention, team, emoji or issue reference survives as GitHub reads them (a zero-width
+    // space after `@`, `:` or `#`), no entity decodes to one, and `~` and `$` are escaped.
+    for raw in ["@octocat", "@org/team", ":tada:", "#123", "&#64;"] {
+        assert!(!prose.contains(raw), "{raw} in\n{prose}");
+    }
+    assert!(prose.contains("@&#8203;octocat"), "{prose}");
+    for (i, c) in prose.char_indices() {
+        if c == '~' || c == '$' {
+            assert!(prose[..i].ends_with('\\'), "unescaped {c} at {i}:\n{prose}");
+        }
+    }
+    // Every step with a time is a task, and no task reads as one of Mermaid's statements.
+    let tasks: Vec<&str> = block
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("  section "))
+        .filter(|l| {
+            !l.trim_start().starts_with("dateFormat") && !l.trim_start().starts_with("axisFormat")
+        })
+        .collect();
+    for name in [
+        "click s1",
+        "section hidden",
+        "excludes",
+        "init",
+        "title pwned",
+        "2026-01-01",
+        "todayMarker",
+    ] {
+        assert!(tasks.iter().any(|t| t.contains(name)), "{name}: {block}");
+    }
+    for t in &tasks {
+        let first = t.trim_start().chars().next().unwrap();
+        assert!(!first.is_alphanumeric() && first != '%', "{t}");
+    }
+}

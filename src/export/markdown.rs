@@ -27,20 +27,48 @@ pub fn render(title: &str, build: &Build, a: &Analysis) -> String {
     out
 }
 
-/// Text from the build in a Markdown line: nothing in it starts markup or breaks a table.
+/// Text from the build in a Markdown line: nothing in it starts markup or breaks a table, and
+/// nothing in it is read by GitHub as a mention (`@user`, `@org/team`), an emoji (`:tada:`) or an
+/// issue reference (`#12`) — a zero-width space after the `@`, `:` or `#` — nor as an entity that
+/// would decode to one.
 pub(crate) fn inline(s: &str) -> String {
+    const ZWSP: &str = "&#8203;";
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for (i, c) in s.char_indices() {
+        let rest = &s[i + c.len_utf8()..];
         match c {
             '\n' | '\r' => out.push(' '),
-            '|' | '*' | '_' | '`' | '<' | '>' | '[' | ']' | '#' | '\\' => {
+            '&' => out.push_str("&amp;"),
+            '|' | '*' | '_' | '`' | '<' | '>' | '[' | ']' | '\\' | '~' | '$' => {
                 out.push('\\');
                 out.push(c)
+            }
+            '#' => {
+                out.push_str("\\#");
+                if rest.starts_with(|n: char| n.is_ascii_digit()) {
+                    out.push_str(ZWSP);
+                }
+            }
+            '@' if rest.starts_with(|n: char| n.is_ascii_alphanumeric()) => {
+                out.push('@');
+                out.push_str(ZWSP);
+            }
+            ':' if opens_shortcode(rest) => {
+                out.push(':');
+                out.push_str(ZWSP);
             }
             c => out.push(c),
         }
     }
     out
+}
+
+/// Whether `rest` (after a `:`) is an emoji shortcode's name and closing `:`.
+fn opens_shortcode(rest: &str) -> bool {
+    let name = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-')))
+        .unwrap_or(rest.len());
+    name > 0 && rest[name..].starts_with(':')
 }
 
 fn hazards(out: &mut String, a: &Analysis) {
@@ -171,7 +199,7 @@ fn task(a: &Analysis, id: usize, zero: i64, red: bool) -> Option<String> {
     };
     Some(format!(
         "{} :{tags}s{id}, {}, {}",
-        mermaid_text(&crate::chart::words::cut(&text, 60)),
+        task_text(&crate::chart::words::cut(&text, 60)),
         ms(start),
         ms(end).max(ms(start) + 1)
     ))
@@ -185,4 +213,16 @@ fn mermaid_text(s: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+/// A task's name, which must not begin as one of Mermaid's statements would (`click`, `section`,
+/// `excludes`, `title`, a date, a `%%` comment or directive…): every one starts with a letter, a
+/// digit or `%`, so such a name is led by a dot.
+fn task_text(s: &str) -> String {
+    let text = mermaid_text(s);
+    let text = text.trim_start();
+    match text.chars().next() {
+        Some(c) if c.is_alphanumeric() || c == '%' => format!("· {text}"),
+        _ => text.to_string(),
+    }
 }

@@ -218,3 +218,36 @@ pub fn script_named_pair(dir: &std::path::Path) -> (std::path::PathBuf, std::pat
     }
     (out.remove(0), out.remove(0))
 }
+
+/// Step names that are markup in a pull-request comment or a Mermaid chart: mentions, a team,
+/// strikethrough, math, an emoji, issue references, an entity; and internal steps named like
+/// Mermaid's own statements.
+pub const MARKUP_STEP: &str =
+    "[notify~~@octocat~~@org/team~$E=mc^2$:tada:#123&#64;ghost 1/1] RUN notify @octocat :tada:";
+pub const MERMAID_STEPS: &[&str] = &[
+    "click s1 call alert(1)",
+    "section hidden",
+    "excludes weekends",
+    "%%{init: {'theme':'forest'}}%%",
+    "title pwned",
+    "2026-01-01 dated",
+    "  todayMarker off",
+];
+
+/// The race's failing log with [`MARKUP_STEP`] and [`MERMAID_STEPS`] added, each with a time.
+pub fn markup_log(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut text = std::fs::read_to_string(fixture("race/rawjson-fail.jsonl")).unwrap();
+    let names = std::iter::once(MARKUP_STEP).chain(MERMAID_STEPS.iter().copied());
+    for (i, name) in names.enumerate() {
+        let v = serde_json::json!({"vertexes": [{
+            "digest": format!("sha256:{:064x}", 0xe1 + i),
+            "name": name,
+            "started": "2026-11-22T12:52:29Z",
+            "completed": "2026-11-22T12:52:30Z",
+        }]});
+        text.push_str(&format!("{v}\n"));
+    }
+    let path = dir.join("markup.jsonl");
+    std::fs::write(&path, text).unwrap();
+    path
+}
