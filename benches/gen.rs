@@ -228,3 +228,63 @@ pub fn dag_with<W: Write>(
     }
     Ok(out.written)
 }
+
+/// What differs between the two sides of [`changed`].
+#[derive(Clone, Copy)]
+pub enum Change {
+    /// Every step's instruction (one argument of it, as a build argument's new value would).
+    Instructions,
+    /// The stages' names only.
+    StageNames,
+}
+
+/// One side (`side` 0 or 1) of two builds of `stages` × `per_stage` steps (one line a step, each
+/// stage a chain on `base`) that differ as `change` says: `compare` of the two sides.
+pub fn changed<W: Write>(
+    out: &mut W,
+    stages: usize,
+    per_stage: usize,
+    change: Change,
+    side: usize,
+) -> io::Result<u64> {
+    let mut out = Counted {
+        inner: out,
+        written: 0,
+    };
+    let base = Vx {
+        digest: digest(1 + side * 10_000_000),
+        name: "[base 1/1] COPY rootfs/ /".into(),
+        inputs: vec![],
+    };
+    out.put(&vertex_line(&base, Some(T0), Some(T0 + 20_000_000)))?;
+    let mut id = 100 + side * 10_000_000;
+    for s in 0..stages {
+        let mut prev = base.digest.clone();
+        let stage = match (change, side) {
+            (Change::StageNames, 1) => format!("renamed-{s}"),
+            _ => format!("stage-{s}"),
+        };
+        let flavour = match change {
+            Change::Instructions => ["old", "new"][side],
+            Change::StageNames => "same",
+        };
+        for i in 1..=per_stage {
+            id += 1;
+            let v = Vx {
+                digest: digest(id),
+                name: format!(
+                    "[{stage} {i}/{per_stage}] RUN ./build.sh part-{i} --flavour={flavour} && echo done-{i}"
+                ),
+                inputs: vec![prev.clone()],
+            };
+            let st = T0 + 20_000_000 + i as i64 * 2_000_000;
+            out.put(&vertex_line(
+                &v,
+                Some(st),
+                Some(st + 1_000_000 + side as i64 * 500_000),
+            ))?;
+            prev = v.digest.clone();
+        }
+    }
+    Ok(out.written)
+}

@@ -155,6 +155,72 @@ fn bench_bombs() {
     }
 }
 
+/// `compare` of two builds whose every step changed, or whose stages only were renamed: time
+/// and peak memory.
+fn bench_compare() {
+    let shapes = [
+        (
+            "one stage of 20,000 steps, every instruction changed",
+            1,
+            20_000,
+            gen::Change::Instructions,
+        ),
+        (
+            "1,000 stages × 20 steps, every instruction changed",
+            1_000,
+            20,
+            gen::Change::Instructions,
+        ),
+        (
+            "1,000 stages × 20 steps, only the stages renamed",
+            1_000,
+            20,
+            gen::Change::StageNames,
+        ),
+        (
+            "one stage of 100,000 steps, every instruction changed",
+            1,
+            100_000,
+            gen::Change::Instructions,
+        ),
+    ];
+    for (what, stages, per, change) in shapes {
+        let tag = match change {
+            gen::Change::Instructions => "instr",
+            gen::Change::StageNames => "stages",
+        };
+        let (sides, bytes): (Vec<PathBuf>, Vec<u64>) = (0..2)
+            .map(|side| {
+                generate(&format!("changed-{tag}-{stages}x{per}-{side}.jsonl"), |w| {
+                    gen::changed(w, stages, per, change, side)
+                })
+            })
+            .unzip();
+        let t = Instant::now();
+        let o = Command::new(env!("CARGO_BIN_EXE_buildx-gantt"))
+            .arg("compare")
+            .args(&sides)
+            .args(["--no-screen", "--format", "json"])
+            .env("BUILDX_GANTT_STATS", "1")
+            .stdout(Stdio::null())
+            .output()
+            .unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{err}");
+        let peak: u64 = err
+            .split("peak_rss_kib=")
+            .nth(1)
+            .and_then(|v| v.trim().parse().ok())
+            .expect("stats line");
+        println!(
+            "compare, {what} (2 × {:.1} MB): {secs:.2} s, peak RSS {:.1} MiB",
+            bytes[0] as f64 / 1e6,
+            peak as f64 / 1024.0
+        );
+    }
+}
+
 /// The release binary with `args` then `file`, timed, with its peak memory.
 fn run_on(args: &[&str], file: &Path) -> Run {
     let t = Instant::now();
@@ -179,6 +245,9 @@ fn run_on(args: &[&str], file: &Path) -> Run {
 fn main() {
     if std::env::args().any(|a| a == "bombs") {
         return bench_bombs();
+    }
+    if std::env::args().any(|a| a == "compare") {
+        return bench_compare();
     }
     // `cargo test --benches` runs this with --bench absent: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");
