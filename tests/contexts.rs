@@ -57,6 +57,9 @@ fn gantt(config: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     c.env("DOCKER_CONFIG", config)
         .env_remove("DOCKER_HOST")
         .env_remove("DOCKER_CONTEXT")
+        .env_remove("DOCKER_TLS_VERIFY")
+        .env_remove("DOCKER_TLS")
+        .env_remove("DOCKER_CERT_PATH")
         .env("COLUMNS", "200")
         .stdin(Stdio::null());
     for (k, v) in env {
@@ -365,4 +368,367 @@ fn a_tls_context_is_reached_with_its_certificates() {
         seen.load(Ordering::SeqCst) > before,
         "not through the TLS endpoint"
     );
+}
+
+/// What a listener saw: connections that opened with a TLS handshake (and the request lines read
+/// in them), and connections that spoke in clear text.
+#[derive(Debug, Default, Clone)]
+struct Seen {
+    tls: usize,
+    plain: usize,
+    requests: Vec<String>,
+}
+
+/// A listener that tells TLS from plain HTTP by a connection's first byte (a TLS handshake
+/// record is 0x16): over TLS (its certificate from `dir`'s CA, a client certificate asked for
+/// but not required) it answers every request as a daemon answers `/version`, then closes; a
+/// clear-text connection is counted and closed.
+fn teller(dir: &Path) -> (u16, Arc<std::sync::Mutex<Seen>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio_rustls::rustls::{server::WebPkiClientVerifier, RootCertStore, ServerConfig};
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+    let certs = |f: &str| -> Vec<CertificateDer<'static>> {
+        CertificateDer::pem_file_iter(dir.join(f))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let mut roots = RootCertStore::empty();
+    roots.add_parsable_certificates(certs("ca.pem"));
+    let verifier = WebPkiClientVerifier::builder(Arc::new(roots))
+        .allow_unauthenticated()
+        .build()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join("server-key.pem")).unwrap();
+    let config = ServerConfig::builder()
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(certs("server-cert.pem"), key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    let seen = Arc::new(std::sync::Mutex::new(Seen::default()));
+    let saw = seen.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
+                let (acceptor, saw) = (acceptor.clone(), saw.clone());
+                tokio::spawn(async move {
+                    let mut first = [0u8; 1];
+                    if tcp.peek(&mut first).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if first[0] != 0x16 {
+                        saw.lock().unwrap().plain += 1;
+                        return;
+                    }
+                    saw.lock().unwrap().tls += 1;
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+                        match tls.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let line = String::from_utf8_lossy(&head)
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .to_string();
+                    saw.lock().unwrap().requests.push(line);
+                    let body = r#"{"Version":"99.0.0-teller","ApiVersion":"1.41","MinAPIVersion":"1.12","Os":"linux","Arch":"amd64"}"#;
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nApi-Version: 1.41\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = tls.write_all(reply.as_bytes()).await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+    });
+    (port, seen)
+}
+
+/// A context in the docker CLI's store, as `docker context create` writes it: its endpoint, and
+/// these of the PKI's files as its TLS files.
+fn store_context(
+    config: &Path,
+    name: &str,
+    host: &str,
+    skip_verify: bool,
+    files: &[(&str, &Path)],
+) {
+    let id: String = ring::digest::digest(&ring::digest::SHA256, name.as_bytes())
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let meta = config.join("contexts/meta").join(&id);
+    std::fs::create_dir_all(&meta).unwrap();
+    let m = serde_json::json!({
+        "Name": name,
+        "Metadata": {},
+        "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": skip_verify}},
+    });
+    std::fs::write(meta.join("meta.json"), m.to_string()).unwrap();
+    if !files.is_empty() {
+        let tls = config.join("contexts/tls").join(&id).join("docker");
+        std::fs::create_dir_all(&tls).unwrap();
+        for (as_name, from) in files {
+            std::fs::copy(from, tls.join(as_name)).unwrap();
+        }
+    }
+}
+
+fn openssl_or_skip(test: &str) -> bool {
+    let openssl = Command::new("openssl").arg("version").output();
+    if openssl.is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    assert!(
+        std::env::var_os("BUILDX_GANTT_REQUIRE_ENGINE").is_none(),
+        "openssl is required here (it makes the test's certificates): apt-get install openssl"
+    );
+    eprintln!("SKIPPED {test}: no openssl");
+    false
+}
+
+/// How each way of asking for TLS is spoken to, by us and (where it is here) by the docker CLI
+/// itself, against a listener that tells TLS from clear text: wherever the CLI speaks TLS we do,
+/// never in clear text; where it would not verify the daemon, we refuse.
+#[test]
+fn every_combination_of_tls_files_is_spoken_to_as_the_docker_cli_does() {
+    if !openssl_or_skip("every_combination_of_tls_files_is_spoken_to_as_the_docker_cli_does") {
+        return;
+    }
+    let config = tmp_dir("tls-combinations");
+    let pki = config.join("pki");
+    std::fs::create_dir_all(&pki).unwrap();
+    certificates(&pki);
+    let f = |n: &str| pki.join(n);
+    let (ca, cert, key) = (f("ca.pem"), f("client-cert.pem"), f("client-key.pem"));
+    let only_ca = config.join("only-ca");
+    std::fs::create_dir_all(&only_ca).unwrap();
+    std::fs::copy(&ca, only_ca.join("ca.pem")).unwrap();
+    let empty = config.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let cli =
+        std::env::var("BUILDX_GANTT_TEST_DOCKER").unwrap_or_else(|_| "/usr/bin/docker".into());
+    let has_cli = Command::new(&cli)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    // (case, context or env, answered over TLS, the CLI agrees here)
+    struct Case<'a> {
+        name: &'a str,
+        files: Vec<(&'a str, &'a Path)>,
+        skip_verify: bool,
+        env: Vec<(&'a str, String)>,
+        /// Reached over TLS (the listener's certificate verified).
+        answered: bool,
+        /// Spoken to over TLS at all (a handshake begun), or in clear text.
+        tls: bool,
+        plain: bool,
+        said: &'a str,
+    }
+    let only_ca_s = only_ca.display().to_string();
+    let empty_s = empty.display().to_string();
+    let cases = vec![
+        Case {
+            name: "ca-only",
+            files: vec![("ca.pem", &ca)],
+            skip_verify: false,
+            env: vec![],
+            answered: true,
+            tls: true,
+            plain: false,
+            said: "Docker 99.0.0-teller",
+        },
+        Case {
+            name: "ca-cert-key",
+            files: vec![("ca.pem", &ca), ("cert.pem", &cert), ("key.pem", &key)],
+            skip_verify: false,
+            env: vec![],
+            answered: true,
+            tls: true,
+            plain: false,
+            said: "Docker 99.0.0-teller",
+        },
+        Case {
+            name: "cert-key",
+            files: vec![("cert.pem", &cert), ("key.pem", &key)],
+            skip_verify: false,
+            env: vec![],
+            answered: false,
+            tls: true,
+            plain: false,
+            said: "no Docker daemon answers",
+        },
+        Case {
+            name: "cert-only",
+            files: vec![("cert.pem", &cert)],
+            skip_verify: false,
+            env: vec![],
+            answered: false,
+            tls: true,
+            plain: false,
+            said: "no Docker daemon answers",
+        },
+        Case {
+            name: "key-only",
+            files: vec![("key.pem", &key)],
+            skip_verify: false,
+            env: vec![],
+            answered: false,
+            tls: true,
+            plain: false,
+            said: "no Docker daemon answers",
+        },
+        Case {
+            name: "none",
+            files: vec![],
+            skip_verify: false,
+            env: vec![],
+            answered: false,
+            tls: false,
+            plain: true,
+            said: "no Docker daemon answers",
+        },
+        Case {
+            name: "skip-verify",
+            files: vec![("ca.pem", &ca)],
+            skip_verify: true,
+            env: vec![],
+            answered: false,
+            tls: false,
+            plain: false,
+            said: "skips TLS verification",
+        },
+        Case {
+            name: "env-verify-ca",
+            files: vec![],
+            skip_verify: false,
+            env: vec![
+                ("DOCKER_TLS_VERIFY", "1".into()),
+                ("DOCKER_CERT_PATH", only_ca_s.clone()),
+            ],
+            answered: true,
+            tls: true,
+            plain: false,
+            said: "Docker 99.0.0-teller",
+        },
+        Case {
+            name: "env-verify-no-ca",
+            files: vec![],
+            skip_verify: false,
+            env: vec![
+                ("DOCKER_TLS_VERIFY", "1".into()),
+                ("DOCKER_CERT_PATH", empty_s.clone()),
+            ],
+            answered: false,
+            tls: false,
+            plain: false,
+            said: "ca.pem is not there",
+        },
+        Case {
+            name: "env-tls-unverified",
+            files: vec![],
+            skip_verify: false,
+            env: vec![
+                ("DOCKER_TLS", "1".into()),
+                ("DOCKER_CERT_PATH", only_ca_s.clone()),
+            ],
+            answered: false,
+            tls: false,
+            plain: false,
+            said: "skips TLS verification",
+        },
+        Case {
+            name: "env-cert-path-only",
+            files: vec![],
+            skip_verify: false,
+            env: vec![("DOCKER_CERT_PATH", only_ca_s.clone())],
+            answered: false,
+            tls: false,
+            plain: true,
+            said: "no Docker daemon answers",
+        },
+    ];
+    for case in cases {
+        let (port, seen) = teller(&pki);
+        let host = format!("tcp://127.0.0.1:{port}");
+        let mut env: Vec<(&str, String)> = case.env.clone();
+        if env.is_empty() {
+            store_context(&config, case.name, &host, case.skip_verify, &case.files);
+            env.push(("DOCKER_CONTEXT", case.name.to_string()));
+        } else {
+            env.push(("DOCKER_HOST", host.clone()));
+        }
+        let env_ref: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let out = gantt(&config, &env_ref, &["doctor", "--docker", "/bin/true"]);
+        let said = format!("{}{}", stdout(&out), stderr(&out));
+        let ours = seen.lock().unwrap().clone();
+        let what = format!("{}: {ours:?}\n{said}", case.name);
+        assert_eq!(ours.plain > 0, case.plain, "{what}");
+        assert_eq!(ours.tls > 0, case.tls, "{what}");
+        assert_eq!(!ours.requests.is_empty(), case.answered, "{what}");
+        assert!(said.contains(case.said), "{what}");
+        // The docker CLI, against the same store and environment: where it speaks TLS, so do
+        // we, and where it speaks clear text, so do we. (DOCKER_TLS is newer than some CLIs.)
+        if has_cli && !case.name.starts_with("env-tls") {
+            let (port, theirs_seen) = teller(&pki);
+            let host = format!("tcp://127.0.0.1:{port}");
+            let mut c = Command::new(&cli);
+            c.env("DOCKER_CONFIG", &config)
+                .env_remove("DOCKER_HOST")
+                .env_remove("DOCKER_CONTEXT")
+                .env_remove("DOCKER_TLS_VERIFY")
+                .env_remove("DOCKER_TLS")
+                .env_remove("DOCKER_CERT_PATH")
+                .stdin(Stdio::null());
+            if case.env.is_empty() {
+                store_context(&config, case.name, &host, case.skip_verify, &case.files);
+                c.args(["--context", case.name]);
+            } else {
+                c.env("DOCKER_HOST", &host);
+                for (k, v) in &case.env {
+                    c.env(k, v);
+                }
+            }
+            let _ = c
+                .args(["version", "--format", "{{.Server.Version}}"])
+                .output();
+            let theirs = theirs_seen.lock().unwrap().clone();
+            assert_eq!(
+                theirs.plain > 0,
+                ours.plain > 0,
+                "{}: the CLI {theirs:?}, we {ours:?}",
+                case.name
+            );
+            if !case.skip_verify {
+                assert_eq!(
+                    theirs.tls > 0,
+                    ours.tls > 0,
+                    "{}: the CLI {theirs:?}, we {ours:?}",
+                    case.name
+                );
+            }
+        }
+    }
 }

@@ -98,27 +98,23 @@ fn client() -> Result<Docker, EngineError> {
     }
     connect(&endpoint)
         .map(|d| d.with_timeout(Duration::from_secs(600)))
-        .map_err(|e| EngineError::Unreachable {
+        .map_err(|error| EngineError::Unreachable {
             host: host(),
-            error: e.to_string(),
+            error,
         })
 }
 
-/// A client for the endpoint: its socket, plain TCP, or TLS with the context's files.
-fn connect(e: &docker_context::Endpoint) -> Result<Docker, bollard::errors::Error> {
+/// A client for the endpoint: its socket, plain TCP, or TLS as the docker CLI would speak it
+/// (never plain where the CLI speaks TLS).
+fn connect(e: &docker_context::Endpoint) -> Result<Docker, String> {
     const SECS: u64 = 600;
     let version = bollard::API_DEFAULT_VERSION;
     match &e.tls {
-        Some(tls) if e.host.starts_with("tcp://") || e.host.starts_with("https://") => {
-            let (key, cert, ca) = (
-                tls.file("key.pem"),
-                tls.file("cert.pem"),
-                tls.file("ca.pem"),
-            );
-            Docker::connect_with_ssl(&e.host, &key, &cert, &ca, SECS, version)
+        _ if e.host.starts_with("unix://") => {
+            Docker::connect_with_unix(&e.host, SECS, version).map_err(|e| e.to_string())
         }
-        _ if e.host.starts_with("unix://") => Docker::connect_with_unix(&e.host, SECS, version),
-        _ => Docker::connect_with_http(&e.host, SECS, version),
+        Some(tls) => super::daemon_tls::connect(&e.host, tls, SECS, version),
+        None => Docker::connect_with_http(&e.host, SECS, version).map_err(|e| e.to_string()),
     }
 }
 

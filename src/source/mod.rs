@@ -5,6 +5,7 @@ pub mod bake;
 pub mod bakefile;
 pub mod child;
 pub mod context;
+pub mod daemon_tls;
 pub mod docker_cli;
 pub mod docker_context;
 pub mod engine;
