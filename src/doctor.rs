@@ -94,6 +94,17 @@ pub fn diagnose(docker: &str) -> Diagnosis {
             );
             true
         }
+        Err(_) if host.starts_with("ssh://") => {
+            add(
+                false,
+                format!(
+                    "Docker daemon at {host}: not reached by the Engine API path: {}",
+                    engine::SSH
+                ),
+                None,
+            );
+            false
+        }
         Err(e) => {
             let why = match &e {
                 engine::EngineError::Unreachable { error, .. } => error.clone(),

@@ -732,3 +732,39 @@ fn every_combination_of_tls_files_is_spoken_to_as_the_docker_cli_does() {
         }
     }
 }
+
+#[test]
+fn an_ssh_endpoint_is_said_to_be_the_docker_clis_to_reach_not_a_dns_error() {
+    let config = tmp_dir("ssh-endpoint");
+    for env in [
+        vec![("DOCKER_HOST", "ssh://builder@example.invalid".to_string())],
+        vec![("DOCKER_CONTEXT", "viassh".to_string())],
+    ] {
+        store_context(
+            &config,
+            "viassh",
+            "ssh://builder@example.invalid:2222",
+            false,
+            &[],
+        );
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let out = gantt(&config, &env, &["doctor", "--docker", "/bin/true"]);
+        let said = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!said.to_lowercase().contains("dns"), "{said}");
+        assert!(
+            said.contains("ssh:// endpoint is the docker CLI's to reach"),
+            "{said}"
+        );
+        let ctx = config.join("ctx");
+        std::fs::create_dir_all(&ctx).unwrap();
+        std::fs::write(ctx.join("Dockerfile"), "FROM scratch\n").unwrap();
+        let (df, dir) = (ctx.join("Dockerfile"), ctx.display().to_string());
+        let args = ["--engine", "api", "--no-record", df.to_str().unwrap(), &dir];
+        let out = gantt(&config, &env, &args);
+        let said = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            said.contains("ssh:// endpoint is the docker CLI's to reach"),
+            "{said}"
+        );
+    }
+}

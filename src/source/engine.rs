@@ -105,10 +105,13 @@ fn client() -> Result<Docker, EngineError> {
 }
 
 /// A client for the endpoint: its socket, plain TCP, or TLS as the docker CLI would speak it
-/// (never plain where the CLI speaks TLS).
+/// (never plain where the CLI speaks TLS). An `ssh://` endpoint is the docker CLI's to reach.
 fn connect(e: &docker_context::Endpoint) -> Result<Docker, String> {
     const SECS: u64 = 600;
     let version = bollard::API_DEFAULT_VERSION;
+    if e.host.starts_with("ssh://") {
+        return Err(SSH.into());
+    }
     match &e.tls {
         _ if e.host.starts_with("unix://") => {
             Docker::connect_with_unix(&e.host, SECS, version).map_err(|e| e.to_string())
@@ -117,6 +120,10 @@ fn connect(e: &docker_context::Endpoint) -> Result<Docker, String> {
         None => Docker::connect_with_http(&e.host, SECS, version).map_err(|e| e.to_string()),
     }
 }
+
+/// Why an `ssh://` endpoint is not reached here.
+pub const SSH: &str = "an ssh:// endpoint is the docker CLI's to reach (buildx builds through it, \
+                       or `--engine cli`); buildx-gantt's own Engine API client does not speak ssh";
 
 /// The daemon's engine and API versions, or why it cannot be reached.
 pub async fn versions(docker: &Docker) -> Result<(String, String), EngineError> {
