@@ -902,3 +902,89 @@ fn trends_reads_a_builders_history() {
         stderr(&o)
     );
 }
+
+/// A Docker daemon that accepts connections and never answers.
+fn hung_daemon() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    port
+}
+
+/// Whether `pid` has a handler installed for `signal` (its SigCgt mask).
+fn catches(pid: u32, signal: i32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
+        .is_some_and(|m| m & (1 << (signal - 1)) != 0)
+}
+
+#[test]
+fn a_signal_against_a_daemon_that_never_answers_leaves_without_waiting_for_a_record() {
+    let test = "a_signal_against_a_daemon_that_never_answers_leaves_without_waiting_for_a_record";
+    let Some(cli) = buildx_or_skip(test) else {
+        return;
+    };
+    let port = hung_daemon();
+    let dir = tmp_dir("hung-daemon");
+    std::fs::write(dir.join("Dockerfile"), "FROM scratch\nCOPY Dockerfile /x\n").unwrap();
+    // The docker CLI, each call written down.
+    let calls = dir.join("calls");
+    let docker = dir.join("docker");
+    std::fs::write(
+        &docker,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> {}\nexec {cli} \"$@\"\n",
+            calls.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("755")
+        .arg(&docker)
+        .status()
+        .unwrap();
+    for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT")] {
+        let _ = std::fs::remove_file(&calls);
+        let child = bin()
+            .args(["--docker", docker.to_str().unwrap(), "--no-record"])
+            .arg(dir.join("Dockerfile"))
+            .arg(&dir)
+            .args(["--", "--builder", "default"])
+            .env("DOCKER_HOST", format!("tcp://127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let started = Instant::now();
+        let building = || {
+            std::fs::read_to_string(&calls).is_ok_and(|c| c.contains("buildx build"))
+                && catches(pid, signal)
+        };
+        while !building() {
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "{name}: never started"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // SAFETY: our own child, not yet reaped.
+        unsafe { libc::kill(pid as i32, signal) };
+        let out = child.wait_with_output().unwrap();
+        let said = format!("{}{}", stderr(&out), stdout(&out));
+        assert_eq!(out.status.code(), Some(130), "{name}: {said}");
+        // The user asked to leave: nothing more is asked of a daemon that does not answer (it
+        // waited 20 s for `docker buildx history ls` to give up).
+        let asked = std::fs::read_to_string(&calls).unwrap_or_default();
+        assert!(!asked.contains("history"), "{name}: {asked}");
+    }
+}

@@ -92,8 +92,10 @@ pub fn run_request(mut request: BuildRequest, how: How) -> Outcome {
     let ending = ending?;
     let mut code = exit_code(ending, status, build.job.was_cancelled());
     note_exit(&request, &mut app, code);
-    // Nobody is left to wait for the record when the terminal hung up.
-    let kept = if ending == Ending::HungUp {
+    // Nobody is left to wait for the record when the terminal hung up, and a user who
+    // interrupted the build asked to leave: its builder is not asked for it (a daemon that never
+    // answers held the exit 20 s, past the 5 s the cancel may take).
+    let kept = if matches!(code, Exit::INTERRUPTED | Exit::HUNG_UP) {
         Kept::Not(None)
     } else {
         keep_record::keep(&request, &build, origin, &mut app.build)
