@@ -118,6 +118,16 @@ fn open_stream(
     Ok((name, chosen.into_stream()))
 }
 
+/// The record `reference` names in the bundle at `path`.
+pub fn chosen_record(path: &str, reference: &str) -> Result<record::Chosen, LoadError> {
+    match opened(path)? {
+        Opened::Bundle(name, bundle) => record::pick(bundle, Some(reference))
+            .map(|(chosen, _)| chosen)
+            .map_err(|e| LoadError::Bundle(name, e)),
+        Opened::Log(name, _) => Err(LoadError::Bundle(name, "not a build record".into())),
+    }
+}
+
 /// The records of a bundle, a line each (`--list`).
 pub fn list_records(path: &str) -> Result<Vec<String>, LoadError> {
     match opened(path)? {

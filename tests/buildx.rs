@@ -988,3 +988,180 @@ fn a_signal_against_a_daemon_that_never_answers_leaves_without_waiting_for_a_rec
         assert!(!asked.contains("history"), "{name}: {asked}");
     }
 }
+
+/// A BuildKit of the test's own (buildkitd on its own socket and root, a buildx builder of the
+/// remote driver to it), for a test that fills a builder's history: the shared builders keep a
+/// bounded number of records, and other tests read theirs. Removed when dropped.
+struct PrivateBuilder {
+    cli: String,
+    name: String,
+    daemon: std::process::Child,
+    root: PathBuf,
+}
+
+impl PrivateBuilder {
+    fn start(cli: &str, test: &str) -> Result<PrivateBuilder, String> {
+        let bin = std::env::var("BUILDKIT_TEST_BIN")
+            .unwrap_or_else(|_| "/usr/local/lib/buildkit-test".into());
+        let buildkitd = Path::new(&bin).join("buildkitd");
+        if !buildkitd.is_file() {
+            return Err(format!(
+                "no {} (../shared/buildkit/setup.sh installs it)",
+                buildkitd.display()
+            ));
+        }
+        let name = format!("bxg-{}-{}", test, std::process::id());
+        let root = PathBuf::from(format!("/var/lib/{name}"));
+        let sock = format!("/run/{name}.sock");
+        let daemon = Command::new(&buildkitd)
+            .args(["--addr", &format!("unix://{sock}"), "--root"])
+            .arg(&root)
+            .args(["--oci-worker=true", "--containerd-worker=false"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start buildkitd: {e}"))?;
+        let me = PrivateBuilder {
+            cli: cli.to_string(),
+            name,
+            daemon,
+            root,
+        };
+        let created = Command::new(cli)
+            .args(["buildx", "create", "--name", &me.name, "--driver", "remote"])
+            .arg(format!("unix://{sock}"))
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !created.status.success() {
+            return Err(stderr(&created));
+        }
+        let started = Instant::now();
+        loop {
+            let up = Command::new(cli)
+                .args(["buildx", "inspect", "--bootstrap", &me.name])
+                .output()
+                .map_err(|e| e.to_string())?;
+            if up.status.success() && stdout(&up).contains("running") {
+                return Ok(me);
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                return Err(format!("buildkitd did not answer: {}", stderr(&up)));
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for PrivateBuilder {
+    fn drop(&mut self) {
+        let _ = Command::new(&self.cli)
+            .args(["buildx", "rm", "--force", &self.name])
+            .output();
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+#[test]
+fn a_bake_of_50_targets_keeps_every_record_without_waiting_a_second_per_target() {
+    let test = "a_bake_of_50_targets_keeps_every_record_without_waiting_a_second_per_target";
+    let Some(cli) = buildx_or_skip(test) else {
+        return;
+    };
+    let builder = match PrivateBuilder::start(&cli, "bake50") {
+        Ok(b) => b,
+        Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_BUILDX").is_some() => {
+            panic!("{test}: {why}")
+        }
+        Err(why) => return eprintln!("SKIPPED {test}: {why}"),
+    };
+    let dir = tmp_dir("bake50");
+    std::fs::write(
+        dir.join("Dockerfile"),
+        "FROM scratch\nARG N\nCOPY Dockerfile /x$N\n",
+    )
+    .unwrap();
+    let targets: Vec<String> = (1..=50).map(|i| format!("t{i}")).collect();
+    let mut hcl = format!(
+        "group \"default\" {{\n  targets = [{}]\n}}\n",
+        targets
+            .iter()
+            .map(|t| format!("\"{t}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for (i, t) in targets.iter().enumerate() {
+        hcl.push_str(&format!(
+            "target \"{t}\" {{\n  args = {{ N = \"{i}\" }}\n}}\n"
+        ));
+    }
+    std::fs::write(dir.join("docker-bake.hcl"), hcl).unwrap();
+    // The docker CLI, each call written down.
+    let calls = dir.join("calls");
+    let docker = dir.join("docker");
+    std::fs::write(
+        &docker,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> {}\nexec {cli} \"$@\"\n",
+            calls.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("755")
+        .arg(&docker)
+        .status()
+        .unwrap();
+    let rec = dir.join("bake.jsonl");
+    let out = bin()
+        .args(["bake", "--docker", docker.to_str().unwrap(), "--record"])
+        .arg(&rec)
+        .args(["--", "--builder", &builder.name])
+        .current_dir(&dir)
+        .env("COLUMNS", "120")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let said = format!(
+        "exit {:?}\n{}\n{}",
+        out.status.code(),
+        stderr(&out),
+        stdout(&out)
+    );
+    assert_eq!(out.status.code(), Some(0), "{said}");
+    // Every target's record, in the one bundle beside the recording.
+    let bundle = dir.join("bake.dockerbuild");
+    assert!(said.contains("bake.dockerbuild"), "{said}");
+    let list = run(&["report", bundle.to_str().unwrap(), "--list"], None);
+    assert_eq!(
+        stdout(&list).lines().count(),
+        50,
+        "{}{}",
+        stdout(&list),
+        stderr(&list)
+    );
+    // One record is finalized for its trace (the bake's targets share it); finalizing each was
+    // 0.6 s a target in buildx, and 50 targets passed the export's 30 s.
+    let asked = std::fs::read_to_string(&calls).unwrap();
+    let finalized: Vec<&str> = asked.lines().filter(|l| l.contains("--finalize")).collect();
+    assert_eq!(finalized.len(), 1, "{asked}");
+    let refs: Vec<&str> = finalized[0]
+        .split_whitespace()
+        .filter(|w| w.len() == 25)
+        .collect();
+    assert_eq!(refs.len(), 1, "{asked}");
+    // Its trace is in the bundle, with that record.
+    let first = run(
+        &["report", bundle.to_str().unwrap(), "--ref", refs[0]],
+        None,
+    );
+    drop(builder);
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    assert!(
+        !stderr(&first).contains("no trace in it"),
+        "{}",
+        stderr(&first)
+    );
+}

@@ -3,13 +3,11 @@
 //! and what its trace says (lock waits) added to the build before it is reported. A builder that
 //! keeps no history (the docker driver on an older dockerd) answers at once: nothing waits.
 
-use std::io::Read;
-
 use super::output::append_line;
 use std::path::{Path, PathBuf};
 
 use crate::model::{Build, Event, EventKind, Nanos};
-use crate::report::{self, Pick};
+use crate::report;
 use crate::source::child::Plan;
 use crate::source::history;
 use crate::source::request::BuildRequest;
@@ -47,11 +45,11 @@ pub fn keep(request: &BuildRequest, started: &Started, since: Nanos, build: &mut
         _ => (scratch(), true),
     };
     let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
-    if let Err(e) = history::export(docker, &refs, &path) {
+    if let Err(e) = history::export_bake(docker, &refs, &path) {
         let unkept = e.contains("keeps no build history");
         return Kept::Not((!unkept).then_some(e));
     }
-    let applied = facts(&path, &refs).map(|lines| {
+    let applied = facts(&path, &refs, build).map(|lines| {
         add(&lines, build);
         // The recording says it too: its report is what this build's was.
         if let (Some(rec), false) = (&request.record, temporary) {
@@ -116,25 +114,16 @@ fn made_since(docker: &str, request: &BuildRequest, since: Nanos) -> Vec<String>
 
 const SKEW: Nanos = 2_000_000_000;
 
-/// What each record adds to its progress, as rawjson lines: what it says of the build
-/// (`x-record`) and its trace's exec times (`x-exec`).
-fn facts(path: &Path, refs: &[&str]) -> Result<String, String> {
+/// What the records add to the live build, as rawjson lines: what each says of its build
+/// (`x-record`), and the exec times of the build's steps their traces hold (`x-exec`).
+fn facts(path: &Path, refs: &[&str], build: &Build) -> Result<String, String> {
+    let ours = |d: &str| build.find(d).is_some();
     let mut out = String::new();
     for r in refs {
-        let pick = Pick {
-            reference: Some(r.rsplit('/').next().unwrap_or(r).to_string()),
-            say: false,
-        };
-        let (_, mut input) =
-            report::open_record(&path.display().to_string(), &pick).map_err(|e| e.to_string())?;
-        let mut text = String::new();
-        input.read_to_string(&mut text).map_err(|e| e.to_string())?;
-        for line in text.lines() {
-            if line.starts_with(r#"{"x-record""#) || line.starts_with(r#"{"x-exec""#) {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
+        let id = r.rsplit('/').next().unwrap_or(r);
+        let chosen =
+            report::chosen_record(&path.display().to_string(), id).map_err(|e| e.to_string())?;
+        out.push_str(&chosen.facts(&ours)?);
     }
     Ok(out)
 }

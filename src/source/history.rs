@@ -130,9 +130,32 @@ pub fn resolve<'a>(entries: &'a [Entry], want: Option<&str>) -> Result<&'a Entry
 
 /// `docker buildx history export --finalize` of these records (all of one builder) to `out`.
 pub fn export(docker: &str, references: &[&str], out: &Path) -> Result<(), String> {
+    export_as(docker, references, out, true)
+}
+
+/// [`export`] of a bake's records, in the time of one: the first is finalized alone (its trace
+/// then written), then all are exported as they are. A bake's targets share one trace, and buildx
+/// reads it again to finalize each record (0.6 s a target for 50: past the export's deadline), so
+/// the others are kept without it; the first record's trace holds every target's exec steps.
+pub fn export_bake(docker: &str, references: &[&str], out: &Path) -> Result<(), String> {
+    let [first, _, ..] = references else {
+        return export(docker, references, out);
+    };
+    let scratch = out.with_extension("finalizing.dockerbuild");
+    let finalized = export_as(docker, &[first], &scratch, true);
+    let _ = std::fs::remove_file(&scratch);
+    finalized?;
+    export_as(docker, references, out, false)
+}
+
+fn export_as(docker: &str, references: &[&str], out: &Path, finalize: bool) -> Result<(), String> {
     let builder = references.first().and_then(|r| builder_of(r));
     let out_s = out.display().to_string();
-    let mut args = vec!["buildx", "history", "export", "--finalize", "-o", &out_s];
+    let mut args = vec!["buildx", "history", "export"];
+    if finalize {
+        args.push("--finalize");
+    }
+    args.extend(["-o", &out_s]);
     args.extend(builder_args(builder));
     args.extend(references.iter().map(|r| id_of(r)));
     let said =

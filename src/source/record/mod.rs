@@ -130,6 +130,20 @@ impl Chosen {
         self.record.lacks()
     }
 
+    /// What the record adds to a live build of the same steps, as rawjson lines: its `x-record`
+    /// line, and its trace's `x-exec` line for the vertexes `ours` knows. (A bake's targets share
+    /// one trace: one record's covers them all.)
+    pub fn facts(mut self, ours: &dyn Fn(&str) -> bool) -> Result<String, String> {
+        let mut out =
+            serde_json::json!({ crate::source::rawjson::RECORD: self.record.info }).to_string();
+        out.push('\n');
+        if let Some(hex) = self.record.trace.clone() {
+            let trace = bundle::open_blob(self.again.as_mut(), &hex)?;
+            out.push_str(&trace::exec_line(trace, ours)?);
+        }
+        Ok(out)
+    }
+
     /// Its rawjson stream (see the module's comment), made as it is read.
     pub fn into_stream(self) -> Source {
         Box::new(stream::Stream::new(self.record, self.again))

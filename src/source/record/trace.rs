@@ -2,7 +2,7 @@
 //! what it says of each exec vertex — when its ExecOp started, when its container was made (its
 //! mounts, a locked cache among them, granted) and when it exited — read span by span.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
 
 use serde::Deserialize;
@@ -45,7 +45,7 @@ struct SpanEvent {
 
 /// What the trace says of the build's exec vertexes (`ours`), as our `x-exec` rawjson line: one
 /// entry a vertex (its last span holds, as the model takes them), read span by span.
-pub fn exec_line(trace: impl Read, ours: &HashSet<String>) -> Result<String, String> {
+pub fn exec_line(trace: impl Read, ours: &dyn Fn(&str) -> bool) -> Result<String, String> {
     let read = std::rc::Rc::new(std::cell::Cell::new(0u64));
     let counted = Counted {
         inner: trace,
@@ -74,7 +74,7 @@ pub fn exec_line(trace: impl Read, ours: &HashSet<String>) -> Result<String, Str
         let Some(vertex) = vertex.and_then(|a| a.value.value.as_str()) else {
             continue;
         };
-        if !ours.contains(vertex) {
+        if !ours(vertex) {
             continue;
         }
         let time = |name: &str| {
