@@ -1165,3 +1165,126 @@ fn a_bake_of_50_targets_keeps_every_record_without_waiting_a_second_per_target()
         stderr(&first)
     );
 }
+
+/// The private builder for a test, or why there is none (a failure under
+/// BUILDX_GANTT_REQUIRE_BUILDX).
+fn private_builder(cli: &str, test: &str, tag: &str) -> Option<PrivateBuilder> {
+    match PrivateBuilder::start(cli, tag) {
+        Ok(b) => Some(b),
+        Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_BUILDX").is_some() => {
+            panic!("{test}: {why}")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED {test}: {why}");
+            None
+        }
+    }
+}
+
+/// A build's reference and its `load build definition` vertex (the session's own: no two builds
+/// share it), as a report of `file` (a recording or a record) says them.
+fn identity(file: &Path) -> (String, String) {
+    let o = run(
+        &["report", file.to_str().unwrap(), "--format", "json"],
+        None,
+    );
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|_| panic!("{}: {}", file.display(), stderr(&o)));
+    let definition = r["vertexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| {
+            v["name"]
+                .as_str()
+                .unwrap_or("")
+                .contains("load build definition")
+        })
+        .map(|v| v["digest"].as_str().unwrap().to_string())
+        .unwrap_or_default();
+    (
+        r["record"]["ref"].as_str().unwrap_or("").to_string(),
+        definition,
+    )
+}
+
+#[test]
+fn two_failing_builds_in_one_directory_each_keep_their_own_record() {
+    let test = "two_failing_builds_in_one_directory_each_keep_their_own_record";
+    let Some(cli) = buildx_or_skip(test) else {
+        return;
+    };
+    let Some(builder) = private_builder(&cli, test, "twofail") else {
+        return;
+    };
+    let ctx = tmp_dir("two-failing");
+    common::engine::make_context(&ctx);
+    std::fs::write(
+        ctx.join("Dockerfile"),
+        "FROM scratch\nCOPY rootfs/ /\nRUN sleep 1 && false\n",
+    )
+    .unwrap();
+    // The second starts half a second after the first, in the same directory.
+    let first = gantt(&cli, &ctx, "one.jsonl", &builder.name, &[])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let second = gantt(&cli, &ctx, "two.jsonl", &builder.name, &[])
+        .spawn()
+        .unwrap();
+    let outs = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
+    for (out, name) in outs.iter().zip(["one", "two"]) {
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(out));
+        let kept = ctx.join(format!("{name}.dockerbuild"));
+        assert!(kept.is_file(), "{name}: {}", stderr(out));
+        // The record kept is the build's own (its session's vertex is the recording's), and the
+        // recording names it.
+        let (record_ref, record_def) = identity(&kept);
+        let (recording_ref, recording_def) = identity(&ctx.join(format!("{name}.jsonl")));
+        assert_eq!(record_def, recording_def, "{name}: another build's record");
+        assert_eq!(record_ref, recording_ref, "{name}");
+    }
+    let refs: Vec<String> = ["one", "two"]
+        .iter()
+        .map(|n| identity(&ctx.join(format!("{n}.dockerbuild"))).0)
+        .collect();
+    assert_ne!(refs[0], refs[1]);
+}
+
+#[test]
+fn a_failing_build_of_another_dockerfile_keeps_its_record() {
+    let test = "a_failing_build_of_another_dockerfile_keeps_its_record";
+    let Some(cli) = buildx_or_skip(test) else {
+        return;
+    };
+    let Some(builder) = private_builder(&cli, test, "otherdf") else {
+        return;
+    };
+    let ctx = tmp_dir("other-dockerfile");
+    std::fs::write(
+        ctx.join("Dockerfile.other"),
+        "FROM scratch\nCOPY Dockerfile.other /x\nRUN false\n",
+    )
+    .unwrap();
+    let rec = ctx.join("other.jsonl");
+    let out = bin()
+        .args(["--docker", &cli, "--engine", "cli", "--record"])
+        .arg(&rec)
+        .arg(ctx.join("Dockerfile.other"))
+        .arg(&ctx)
+        .args(["--", "--builder", &builder.name])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let said = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    let kept = ctx.join("other.dockerbuild");
+    assert!(
+        kept.is_file() && said.contains("its build record"),
+        "{said}"
+    );
+    assert_eq!(identity(&kept).1, identity(&rec).1);
+}

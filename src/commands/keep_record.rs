@@ -23,7 +23,8 @@ pub enum Kept {
     Not(Option<String>),
 }
 
-/// `since`: when the build was started (a failed build's records are found by their time).
+/// `since`: when the build was started (a failed build's records are looked for among those made
+/// since, and known by their own vertexes).
 pub fn keep(request: &BuildRequest, started: &Started, since: Nanos, build: &mut Build) -> Kept {
     // A plain log has its own (reconstructed) clock: the trace's times are for rawjson.
     let Runner::Cli {
@@ -35,10 +36,17 @@ pub fn keep(request: &BuildRequest, started: &Started, since: Nanos, build: &mut
     };
     let mut refs = started.record_refs();
     if refs.is_empty() {
-        refs = made_since(docker, request, since);
-    }
-    if refs.is_empty() {
-        return Kept::Not(None);
+        refs =
+            match made_by(docker, request, since, build) {
+                Ok(refs) if refs.is_empty() => return Kept::Not(Some(
+                    "none of the builder's records made since the build started is this build's \
+                     (`buildx-gantt history --list` lists them)"
+                        .into(),
+                )),
+                Ok(refs) => refs,
+                Err(e) if e.contains("keeps no build history") => return Kept::Not(None),
+                Err(e) => return Kept::Not(Some(e)),
+            };
     }
     let (path, temporary) = match &request.record {
         Some(rec) if rec.is_file() => (beside(rec), false),
@@ -71,12 +79,18 @@ pub fn keep(request: &BuildRequest, started: &Started, since: Nanos, build: &mut
     }
 }
 
-/// The records of the builder made since `since` (buildx writes no `--metadata-file` for a build
-/// that failed): for a build, the first one of its context's name; for a bake, all of them.
-fn made_since(docker: &str, request: &BuildRequest, since: Nanos) -> Vec<String> {
-    let Ok(entries) = history::list(docker, request.builder.as_deref()) else {
-        return Vec::new();
-    };
+/// This build's records when buildx named none (it writes no `--metadata-file` for a build that
+/// failed): of the builder's latest records made since it started, those whose `[internal] load
+/// …` vertexes are this build's (read through its own session: no other build shares them) — by
+/// what they hold, never by their time or name (another build in the same directory half a
+/// second apart, or of `-f Dockerfile.other`, is told apart).
+fn made_by(
+    docker: &str,
+    request: &BuildRequest,
+    since: Nanos,
+    build: &Build,
+) -> Result<Vec<String>, String> {
+    let entries = history::list(docker, request.builder.as_deref())?;
     // The builder's clock may be a little off ours.
     let after = |e: &&history::Entry| {
         let t = e
@@ -85,32 +99,36 @@ fn made_since(docker: &str, request: &BuildRequest, since: Nanos) -> Vec<String>
             .and_then(crate::model::parse_rfc3339);
         t.is_some_and(|t| t >= since - SKEW)
     };
-    let context = Path::new(&request.context)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned());
-    let ours = |e: &&history::Entry| match (&request.runner, &context) {
-        (
-            Runner::Cli {
-                plan: Plan::Bake, ..
-            },
-            _,
-        )
-        | (_, None) => true,
-        (_, Some(name)) => e.name.rsplit('/').next() == Some(name.as_str()),
-    };
-    let mut found: Vec<&history::Entry> = entries.iter().filter(after).filter(ours).collect();
-    found.sort_by(|a, b| a.created_at.cmp(&b.created_at));
-    if !matches!(
-        request.runner,
-        Runner::Cli {
-            plan: Plan::Bake,
-            ..
-        }
-    ) {
-        found.truncate(1);
+    let candidates: Vec<&str> = entries
+        .iter()
+        .filter(after)
+        .take(MAX_CANDIDATES)
+        .map(|e| e.reference.as_str())
+        .collect();
+    if candidates.is_empty() {
+        return Ok(Vec::new());
     }
-    found.iter().map(|e| e.reference.clone()).collect()
+    let scratch = scratch();
+    let exported = history::export_as(docker, &candidates, &scratch, false);
+    let ours = |d: &str| build.find(d).is_some();
+    let path = scratch.display().to_string();
+    let found = exported.and_then(|()| {
+        let mut mine = Vec::new();
+        for r in &candidates {
+            let chosen =
+                report::chosen_record(&path, history::id_of(r)).map_err(|e| e.to_string())?;
+            if chosen.is_of(&ours)? {
+                mine.push(r.to_string());
+            }
+        }
+        Ok(mine)
+    });
+    let _ = std::fs::remove_file(&scratch);
+    found
 }
+
+/// Records made since a build started that are looked at to find its own.
+const MAX_CANDIDATES: usize = 16;
 
 const SKEW: Nanos = 2_000_000_000;
 

@@ -64,7 +64,8 @@ impl Entry {
     }
 }
 
-fn id_of(reference: &str) -> &str {
+/// A record's own id: the last part of its reference (`BUILDER/NODE/ID`).
+pub fn id_of(reference: &str) -> &str {
     reference.rsplit('/').next().unwrap_or(reference)
 }
 
@@ -148,7 +149,14 @@ pub fn export_bake(docker: &str, references: &[&str], out: &Path) -> Result<(), 
     export_as(docker, references, out, false)
 }
 
-fn export_as(docker: &str, references: &[&str], out: &Path, finalize: bool) -> Result<(), String> {
+/// `docker buildx history export`, finalizing the records when `finalize` says so (a record
+/// exported as it is may lack its trace, and costs no time).
+pub fn export_as(
+    docker: &str,
+    references: &[&str],
+    out: &Path,
+    finalize: bool,
+) -> Result<(), String> {
     let builder = references.first().and_then(|r| builder_of(r));
     let out_s = out.display().to_string();
     let mut args = vec!["buildx", "history", "export"];

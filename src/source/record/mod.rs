@@ -144,6 +144,13 @@ impl Chosen {
         Ok(out)
     }
 
+    /// Whether it is the record of the build whose vertexes `ours` knows: its `[internal] load
+    /// …` vertexes (read through the build's own session) are that build's.
+    pub fn is_of(mut self, ours: &dyn Fn(&str) -> bool) -> Result<bool, String> {
+        let session = stream::session_vertexes(&self.record, self.again.as_mut())?;
+        Ok(session.iter().any(|d| ours(d)))
+    }
+
     /// Its rawjson stream (see the module's comment), made as it is read.
     pub fn into_stream(self) -> Source {
         Box::new(stream::Stream::new(self.record, self.again))

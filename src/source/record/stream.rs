@@ -162,3 +162,26 @@ fn frame(blob: &mut Tar<Source>) -> Result<Option<StatusResponse>, String> {
         .map(Some)
         .map_err(|e| format!("the progress blob is not BuildKit status: {e}"))
 }
+
+/// The digests of a record's `[internal] load …` vertexes: its Dockerfile, `.dockerignore` and
+/// context, read through the build's own session, so no two builds share them.
+pub(super) fn session_vertexes(
+    record: &Record,
+    again: &mut dyn Reopen,
+) -> Result<HashSet<String>, String> {
+    let hex = record
+        .status
+        .as_deref()
+        .ok_or("the record has no progress (logs) blob")?;
+    let mut blob = bundle::open_blob(again, hex)?;
+    let mut out = HashSet::new();
+    while let Some(s) = frame(&mut blob)? {
+        out.extend(
+            s.vertexes
+                .into_iter()
+                .filter(|v| v.name.contains("internal] load "))
+                .map(|v| v.digest),
+        );
+    }
+    Ok(out)
+}
