@@ -460,3 +460,26 @@ fn repeat_compares_two_runs_in_the_chart() {
     tmux.exit_code(Duration::from_secs(10));
     tmux.assert_restored();
 }
+
+/// What a pane shows and says when the program ran on a terminal that can only print.
+fn on_a_printing_terminal(name: &str, env: &str) {
+    let tmux = Tmux::start(
+        name,
+        &format!("{env} {} demo race-pass --speed 8", bin_path()),
+    );
+    // No screen to leave: the demo is told line by line and ends by itself.
+    assert_eq!(tmux.exit_code(Duration::from_secs(20)), 0);
+    let seen = tmux.capture(true);
+    assert!(seen.contains("done      [builder 2/3]"), "{seen}");
+    assert!(seen.contains("build succeeded"), "{seen}");
+    assert!(!seen.contains("? help  q quit"), "{seen}");
+    // Nothing but text reached it: no colour (tmux shows colours as SGR with -e).
+    assert!(!seen.contains("\u{1b}["), "{seen:?}");
+    tmux.assert_restored();
+}
+
+#[test]
+fn a_dumb_terminal_gets_the_narration_not_the_screen() {
+    on_a_printing_terminal("dumb", "env TERM=dumb");
+    on_a_printing_terminal("noterm", "env -u TERM");
+}

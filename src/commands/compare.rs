@@ -48,7 +48,7 @@ pub fn run(args: CompareArgs) -> Outcome {
         && args.output.is_none()
         && !args.no_screen
         && args.after != "-"
-        && io::stdout().is_terminal();
+        && crate::ui::screen_possible();
     if on_screen {
         let ending = screen(&args, &d, &b, &a, adf.clone())?;
         if ending == Ending::HungUp {

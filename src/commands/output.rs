@@ -8,13 +8,13 @@ use color_eyre::eyre::{bail, eyre, Result};
 
 use crate::cli::ColorChoice;
 use crate::dockerfile::Dockerfile;
-use crate::ui::no_color_unset;
+use crate::ui::colour_wanted;
 
 pub fn color_for(choice: ColorChoice, tty: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => tty && no_color_unset(),
+        ColorChoice::Auto => tty && colour_wanted(),
     }
 }
 

@@ -1,7 +1,6 @@
 //! `repeat [DOCKERFILE] [CONTEXT] -n N [--reset-every K] [-- ARGS]`: the same build N times, each
 //! recorded, with the failure rate and whether the cache verdict predicted each outcome.
 
-use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -80,7 +79,7 @@ fn send_runs(url: Option<&str>, plan: &Plan) {
 pub fn run_plan(plan: &Plan, no_screen: bool, format: SummaryFormat) -> Outcome {
     announce(plan);
     let stop = Arc::new(Stop::default());
-    let tty = io::stdout().is_terminal() && !no_screen && format == SummaryFormat::Text;
+    let tty = crate::ui::screen_possible() && !no_screen && format == SummaryFormat::Text;
     let results = if tty {
         repeat_screen::run(plan, stop.clone()).map_err(|e| eyre!(e))?
     } else {

@@ -11,7 +11,7 @@ use crate::cli::ScreenArgs;
 use crate::source::feed::Reading;
 use crate::source::job::Job;
 use crate::ui::app::App;
-use crate::ui::no_color_unset;
+use crate::ui::colour_wanted;
 use crate::ui::run::{self, Ending, Feed, Options, Reopen};
 
 /// Shows a session on the screen (or, without a terminal on stdout, line by line).
@@ -21,8 +21,8 @@ pub fn present(
     child: Option<&mut dyn Job>,
     opts: Options,
 ) -> Result<Ending> {
-    app.color = no_color_unset();
-    if io::stdout().is_terminal() {
+    app.color = colour_wanted();
+    if crate::ui::screen_possible() {
         return run::run_screen(app, feed, child, opts)
             .map_err(|e| eyre!("the screen failed: {e}"));
     }
@@ -42,7 +42,7 @@ pub fn print_report(app: &App, analysis: &Analysis) -> Result<()> {
     if !tty {
         s.push('\n');
     }
-    let color = tty && no_color_unset();
+    let color = tty && colour_wanted();
     s.push_str(&run::final_report(
         app,
         analysis,

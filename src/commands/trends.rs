@@ -49,7 +49,7 @@ pub fn run(args: TrendsArgs) -> Outcome {
     let screen = args.format == TrendsFormat::Text
         && args.output.is_none()
         && !args.no_screen
-        && io::stdout().is_terminal();
+        && crate::ui::screen_possible();
     if screen {
         let open = |i: usize| openable(&pile.items[i], &scratch);
         crate::ui::trends_screen::run(&t, title.clone(), dockerfile.as_ref(), &open)

@@ -29,7 +29,20 @@ pub(crate) fn select(selected: &mut usize, last: usize, action: keys::Action) {
     }
 }
 
-/// Colour is wanted unless `NO_COLOR` is set to something (https://no-color.org).
-pub fn no_color_unset() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+/// Colour is wanted on a terminal unless `NO_COLOR` is set to something (https://no-color.org)
+/// or the terminal can do nothing but print ([`capable_terminal`]).
+pub fn colour_wanted() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && capable_terminal()
+}
+
+/// Whether the terminal can be drawn on: `TERM` names one, and not `dumb` (a terminal that only
+/// prints: Emacs' shell, some CI consoles, `TERM` unset by a service manager).
+pub fn capable_terminal() -> bool {
+    std::env::var("TERM").is_ok_and(|t| !t.is_empty() && t != "dumb")
+}
+
+/// Whether a full screen can be drawn: standard output is a terminal, and a capable one.
+/// Elsewhere the session is told line by line.
+pub fn screen_possible() -> bool {
+    std::io::IsTerminal::is_terminal(&std::io::stdout()) && capable_terminal()
 }

@@ -174,7 +174,7 @@ pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
         view: RepeatView {
             title: plan.request.dockerfile.clone(),
             total: plan.runs,
-            color: super::no_color_unset(),
+            color: super::colour_wanted(),
             ..Default::default()
         },
         rx,
@@ -379,7 +379,7 @@ pub(super) async fn open_chart(
     };
     let mode = Mode::Replay(Replay::new(0.0, false));
     let mut app = App::new(name, dockerfile.cloned(), mode);
-    app.color = super::no_color_unset();
+    app.color = super::colour_wanted();
     let mut chart = ChartSession::new(&mut app, &mut feed, Options::default());
     session::drive(&mut chart, ctx).await.map(|_| ())
 }
@@ -430,7 +430,7 @@ async fn open_compare(
         "compare: ▀ {} · ▄ this · ◆ root cause",
         before.display()
     ));
-    app.color = super::no_color_unset();
+    app.color = super::colour_wanted();
     app.set_compare(Comparing::of(&d, &bs, &as_));
     let mut chart = ChartSession::new(&mut app, &mut feed, Options::default());
     session::drive(&mut chart, ctx).await.map(|_| ())

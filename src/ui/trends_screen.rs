@@ -220,7 +220,7 @@ pub fn run(
         view: TrendsView {
             title,
             selected: t.builds.len().saturating_sub(1),
-            color: super::no_color_unset(),
+            color: super::colour_wanted(),
         },
         open,
         help: false,
