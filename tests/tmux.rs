@@ -483,3 +483,70 @@ fn a_dumb_terminal_gets_the_narration_not_the_screen() {
     on_a_printing_terminal("dumb", "env TERM=dumb");
     on_a_printing_terminal("noterm", "env -u TERM");
 }
+
+/// The state of process `pid` as /proc says it (`T` when stopped).
+fn proc_state(pid: i32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rsplit(')')
+        .next()
+        .and_then(|r| r.trim().chars().next())
+        .unwrap_or('?')
+}
+
+#[test]
+fn ctrl_z_and_sigtstp_give_the_terminal_back_stop_and_redraw_when_continued() {
+    let log = fixture("race/rawjson-fail.jsonl");
+    for how in ["ctrl-z", "sigtstp"] {
+        let tmux = Tmux::start(
+            &format!("suspend-{how}"),
+            &format!("{} replay --speed 0.1 {}", bin_path(), log.display()),
+        );
+        tmux.wait("the replay", Duration::from_secs(10), false, |s| {
+            s.contains("REPLAY")
+        });
+        let pid = program_pid(&tmux);
+        match how {
+            "ctrl-z" => tmux.keys(&["C-z"]),
+            // SAFETY: kill(2) on the program under test.
+            _ => unsafe {
+                libc::kill(pid, libc::SIGTSTP);
+            },
+        }
+        let t = Instant::now();
+        while proc_state(pid) != 'T' {
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "{how}: not stopped ({}); the screen:\n{}",
+                proc_state(pid),
+                tmux.capture(false)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Stopped, the terminal is the shell's again: main screen, cursor, cooked mode.
+        assert_eq!(tmux.display("#{alternate_on}"), "0", "{how}");
+        assert_eq!(tmux.display("#{cursor_flag}"), "1", "{how}");
+        let tty = tmux.display("#{pane_tty}");
+        let stty = Command::new("stty")
+            .args(["-a", "-F", &tty])
+            .output()
+            .unwrap();
+        let stty = String::from_utf8_lossy(&stty.stdout).to_string();
+        let words: Vec<&str> = stty.split_whitespace().collect();
+        assert!(
+            words.contains(&"icanon") && words.contains(&"echo"),
+            "{how}: {stty}"
+        );
+        // Continued (as `fg` does), it takes the screen again and draws it.
+        // SAFETY: kill(2) on the program under test.
+        unsafe {
+            libc::kill(pid, libc::SIGCONT);
+        }
+        tmux.wait("the screen again", Duration::from_secs(10), false, |s| {
+            s.contains("REPLAY") && s.contains("? help")
+        });
+        assert_eq!(tmux.display("#{alternate_on}"), "1", "{how}");
+        tmux.keys(&["q"]);
+        assert_eq!(tmux.exit_code(Duration::from_secs(10)), 1, "{how}");
+        tmux.assert_restored();
+    }
+}

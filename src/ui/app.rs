@@ -365,6 +365,8 @@ impl App {
             Action::Back if self.help => self.help = false,
             Action::Back => self.log.close(),
             Action::Quit => return Effect::Quit,
+            // The loop suspends every screen itself.
+            Action::Suspend => {}
         }
         Effect::None
     }

@@ -37,6 +37,9 @@ pub enum Action {
     /// Esc: closes the help overlay or the details pane, else nothing.
     Back,
     Quit,
+    /// Ctrl-Z: give the terminal back and stop, as every full-screen program does (`fg` resumes).
+    /// The loop does it, for every screen.
+    Suspend,
 }
 
 /// A key: the code, and whether Ctrl must be held.
@@ -198,6 +201,11 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[k('q'), Key(KeyCode::Char('c'), true)],
         action: Action::Quit,
         help: "quit (cancels a build)",
+    },
+    Binding {
+        keys: &[Key(KeyCode::Char('z'), true)],
+        action: Action::Suspend,
+        help: "suspend (fg resumes)",
     },
 ];
 

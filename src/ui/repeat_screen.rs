@@ -232,6 +232,7 @@ const KEYS: &[(Action, &str)] = &[
     (Action::Help, "this help"),
     (Action::Back, "close the help"),
     (Action::Quit, "stop after this run, or leave"),
+    (Action::Suspend, "suspend (fg resumes)"),
 ];
 
 /// The table in the screen loop: runs arrive from the loop's thread.

@@ -73,6 +73,8 @@ pub struct Ctx<'a> {
     input: mpsc::UnboundedReceiver<TermEvent>,
     input_open: bool,
     signals: Signals,
+    /// SIGTSTP from outside (`kill -TSTP`; Ctrl-Z arrives as a key in raw mode).
+    stop: tokio::signal::unix::Signal,
 }
 
 /// Takes over the terminal, runs `body` with it (sessions driven one after another, or one on
@@ -91,6 +93,7 @@ pub fn on_terminal<T>(body: impl AsyncFnOnce(&mut Ctx<'_>) -> io::Result<T>) -> 
             input,
             input_open: true,
             signals: Signals::new()?,
+            stop: signal(SignalKind::from_raw(libc::SIGTSTP))?,
         };
         body(&mut ctx).await
     });
@@ -115,6 +118,9 @@ pub async fn drive<S: Session>(s: &mut S, ctx: &mut Ctx<'_>) -> io::Result<Flow>
             ev = ctx.input.recv(), if ctx.input_open => {
                 redraw = true;
                 match ev {
+                    Some(TermEvent::Key(k)) if action_for(k) == Some(Action::Suspend) => {
+                        suspend(s, ctx.tui)?
+                    }
                     Some(ev) => on_input(s, ev),
                     // The terminal hung up: the user is gone, as after SIGHUP.
                     None => {
@@ -124,6 +130,10 @@ pub async fn drive<S: Session>(s: &mut S, ctx: &mut Ctx<'_>) -> io::Result<Flow>
                 }
             }
             hup = ctx.signals.any() => if hup { s.hangup() } else { s.signal() },
+            _ = ctx.stop.recv() => {
+                redraw = true;
+                suspend(s, ctx.tui)?
+            }
             ev = s.next_event() => {
                 s.on_event(ev);
                 Flow::Stay
@@ -145,6 +155,15 @@ pub async fn drive<S: Session>(s: &mut S, ctx: &mut Ctx<'_>) -> io::Result<Flow>
             last_draw = Some(Instant::now());
         }
     }
+}
+
+/// Ctrl-Z or SIGTSTP: the terminal given back while stopped, then the session redrawn at the
+/// terminal's size (it may have changed meanwhile).
+fn suspend<S: Session>(s: &mut S, tui: &mut Tui) -> io::Result<Flow> {
+    super::terminal::suspend(tui)?;
+    let size = tui.size()?;
+    s.resize(size.width, size.height);
+    Ok(Flow::Stay)
 }
 
 fn on_input<S: Session>(s: &mut S, ev: TermEvent) -> Flow {

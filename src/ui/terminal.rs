@@ -56,6 +56,21 @@ impl Drop for Screen {
     }
 }
 
+/// Gives the terminal back and stops, as every full-screen program does on Ctrl-Z or SIGTSTP;
+/// takes it again when continued (`fg`, SIGCONT). The caller redraws.
+pub fn suspend(terminal: &mut Terminal<CrosstermBackend<Stdout>>) -> io::Result<()> {
+    restore();
+    // SAFETY: kill(2) stopping this process; it returns once we are continued.
+    unsafe {
+        libc::kill(libc::getpid(), libc::SIGSTOP);
+    }
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+    terminal.hide_cursor()?;
+    terminal.clear()
+}
+
 /// Leaves raw mode and the alternate screen, shows the cursor. Safe to call any number of times.
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
