@@ -550,3 +550,28 @@ fn ctrl_z_and_sigtstp_give_the_terminal_back_stop_and_redraw_when_continued() {
         tmux.assert_restored();
     }
 }
+
+#[test]
+fn a_recording_that_fills_the_disk_is_said_on_the_screen_while_the_build_runs() {
+    let dir = tmp_dir("tmux-full");
+    let play = play_file("race/rawjson-pass.jsonl", 3.0, &dir);
+    // /dev/full: every write fails as on a full disk.
+    let command = format!(
+        "BUILDX_GANTT_DOCKER={docker} FAKE_DOCKER_PLAY={play} {bin} --record /dev/full {df} {ctx}",
+        docker = fake_docker().display(),
+        play = play.display(),
+        bin = bin_path(),
+        df = fixture("race/Dockerfile").display(),
+        ctx = fixture("race").display(),
+    );
+    let tmux = Tmux::start("full", &command);
+    tmux.wait(
+        "the failure, while building",
+        Duration::from_secs(20),
+        false,
+        |s| s.contains("building") && s.contains("NOT RECORDING: No space left on device"),
+    );
+    tmux.keys(&["C-c"]);
+    assert_eq!(tmux.exit_code(Duration::from_secs(15)), 130);
+    tmux.assert_restored();
+}

@@ -26,6 +26,9 @@ pub struct Recording {
     pub bytes: u64,
     /// Set when a write failed; recording stops there (the build goes on).
     pub error: Option<io::Error>,
+    /// The same failure, said at once to whoever shows the build (the screen says it while the
+    /// build runs, not only after).
+    pub failed: std::sync::Arc<std::sync::OnceLock<String>>,
 }
 
 impl Recording {
@@ -40,6 +43,7 @@ impl Recording {
                 path,
                 bytes: 0,
                 error: None,
+                failed: Default::default(),
             },
             file,
         ))
@@ -119,7 +123,10 @@ impl Read for Tee {
                 // Written straight through (no buffer): what we read is on disk before we parse it.
                 match file.write_all(&buf[..n]) {
                     Ok(()) => rec.bytes += n as u64,
-                    Err(e) => rec.error = Some(e),
+                    Err(e) => {
+                        let _ = rec.failed.set(e.to_string());
+                        rec.error = Some(e);
+                    }
                 }
             }
         }

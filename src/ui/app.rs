@@ -77,6 +77,8 @@ pub struct App {
     clock: Instant,
     /// `compare` on a terminal: the build before, under this one.
     pub compare: Option<Box<Comparing>>,
+    /// Why the recording stopped (a full disk): said on the status line while the build runs.
+    pub recording_failed: Option<String>,
 }
 
 /// A comparison on the chart: the build before drawn under each row of this one (the upper
@@ -146,6 +148,7 @@ impl App {
             retention,
             clock: Instant::now(),
             compare: None,
+            recording_failed: None,
         }
     }
 

@@ -40,6 +40,8 @@ pub struct Feed {
     pub outcome: Option<ReadOutcome>,
     reopen: Option<Reopen>,
     reading: Reading,
+    /// Set by the reader when the recording fails.
+    recording_failed: Option<std::sync::Arc<std::sync::OnceLock<String>>>,
 }
 
 impl Feed {
@@ -50,6 +52,7 @@ impl Feed {
         reading: Reading,
     ) -> io::Result<Feed> {
         let (tx, rx) = mpsc::channel(CHANNEL_BOUND);
+        let recording_failed = record.as_ref().map(|(r, _)| r.failed.clone());
         let handle = feed::spawn(input, record, reading.clone(), tx)?;
         Ok(Feed {
             rx,
@@ -58,7 +61,13 @@ impl Feed {
             outcome: None,
             reopen,
             reading,
+            recording_failed,
         })
+    }
+
+    /// Why the recording stopped, as soon as it did.
+    pub fn recording_failure(&self) -> Option<&str> {
+        self.recording_failed.as_ref()?.get().map(String::as_str)
     }
 
     fn finish(&mut self) {
@@ -239,6 +248,9 @@ impl Session for ChartSession<'_> {
 
     fn tick(&mut self, now: Instant) -> Flow {
         self.app.tick(now);
+        if self.app.recording_failed.is_none() {
+            self.app.recording_failed = self.feed.recording_failure().map(str::to_string);
+        }
         poll_child(self.app, &mut self.child);
         if self.quitting() && quit_step(self.app, &mut self.child, false) {
             return Flow::Leave;

@@ -651,7 +651,14 @@ fn status(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
             }
         }
     }
-    let spans = vec![Span::styled(format!(" {state} "), style), Span::raw(said)];
+    let mut spans = vec![Span::styled(format!(" {state} "), style), Span::raw(said)];
+    if let Some(why) = &app.recording_failed {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(
+            format!("NOT RECORDING: {why}"),
+            th.state(State::Failed),
+        ));
+    }
     Line::from(spans).render(area, buf);
     let help = " ? help  q quit ";
     let w = help.chars().count() as u16;
