@@ -35,7 +35,8 @@ pub struct Cli {
     pub command: Option<Command>,
 
     /// The docker context to use, as `docker --context NAME` would (it outranks DOCKER_HOST and
-    /// DOCKER_CONTEXT): the Engine API, `doctor` and every docker CLI call go to it.
+    /// DOCKER_CONTEXT): the Engine API, `doctor` and every docker CLI call go to it, over TLS
+    /// wherever the docker CLI would speak TLS to it.
     #[arg(long = "context", global = true, value_name = "NAME")]
     pub docker_context: Option<String>,
 
@@ -636,7 +637,8 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub check: CheckArgs,
 
-    /// Colour in the text report (auto: when writing to a terminal and NO_COLOR is unset).
+    /// Colour in the text report (auto: when writing to a terminal, not a dumb one, and NO_COLOR
+    /// is unset).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
