@@ -648,18 +648,7 @@ fn a_comparison_whose_step_is_named_like_markup_keeps_its_page_whole() {
     let dir = tmp_dir("browser-compare-script");
     let (b, a) = common::script_named_pair(&dir);
     let page = artifacts().join("compare-script.html");
-    let o = run(
-        &[
-            "compare",
-            b.to_str().unwrap(),
-            a.to_str().unwrap(),
-            "--format",
-            "html",
-            "-o",
-            page.to_str().unwrap(),
-        ],
-        None,
-    );
+    let o = common::compare_html(&b, &a, &page);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = chrome(&browser, "compare-script", &["--dump-dom"], &url(&page, ""));
     let dom = stdout(&o);

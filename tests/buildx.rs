@@ -903,6 +903,27 @@ fn trends_reads_a_builders_history() {
     );
 }
 
+/// A docker CLI that writes each of its calls down, in `dir`: the script, and the file of calls.
+fn logging_docker(cli: &str, dir: &Path) -> (PathBuf, PathBuf) {
+    let calls = dir.join("calls");
+    let docker = dir.join("docker");
+    std::fs::write(
+        &docker,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> {}\nexec {cli} \"$@\"\n",
+            calls.display()
+        ),
+    )
+    .unwrap();
+    assert!(Command::new("chmod")
+        .arg("755")
+        .arg(&docker)
+        .status()
+        .unwrap()
+        .success());
+    (docker, calls)
+}
+
 /// A Docker daemon that accepts connections and never answers.
 fn hung_daemon() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -935,22 +956,7 @@ fn a_signal_against_a_daemon_that_never_answers_leaves_without_waiting_for_a_rec
     let port = hung_daemon();
     let dir = tmp_dir("hung-daemon");
     std::fs::write(dir.join("Dockerfile"), "FROM scratch\nCOPY Dockerfile /x\n").unwrap();
-    // The docker CLI, each call written down.
-    let calls = dir.join("calls");
-    let docker = dir.join("docker");
-    std::fs::write(
-        &docker,
-        format!(
-            "#!/bin/sh\necho \"$*\" >> {}\nexec {cli} \"$@\"\n",
-            calls.display()
-        ),
-    )
-    .unwrap();
-    Command::new("chmod")
-        .arg("755")
-        .arg(&docker)
-        .status()
-        .unwrap();
+    let (docker, calls) = logging_docker(&cli, &dir);
     for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT")] {
         let _ = std::fs::remove_file(&calls);
         let child = bin()
@@ -1098,22 +1104,7 @@ fn a_bake_of_50_targets_keeps_every_record_without_waiting_a_second_per_target()
         ));
     }
     std::fs::write(dir.join("docker-bake.hcl"), hcl).unwrap();
-    // The docker CLI, each call written down.
-    let calls = dir.join("calls");
-    let docker = dir.join("docker");
-    std::fs::write(
-        &docker,
-        format!(
-            "#!/bin/sh\necho \"$*\" >> {}\nexec {cli} \"$@\"\n",
-            calls.display()
-        ),
-    )
-    .unwrap();
-    Command::new("chmod")
-        .arg("755")
-        .arg(&docker)
-        .status()
-        .unwrap();
+    let (docker, calls) = logging_docker(&cli, &dir);
     let rec = dir.join("bake.jsonl");
     let out = bin()
         .args(["bake", "--docker", docker.to_str().unwrap(), "--record"])

@@ -250,18 +250,7 @@ fn the_html_comparison_is_one_page_with_the_json_inside() {
     );
     let dir = common::tmp_dir("compare-html");
     let page = dir.join("compare.html");
-    let out = run(
-        &[
-            "compare",
-            b.to_str().unwrap(),
-            a.to_str().unwrap(),
-            "--format",
-            "html",
-            "-o",
-            page.to_str().unwrap(),
-        ],
-        None,
-    );
+    let out = common::compare_html(&b, &a, &page);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!doctype html>"));
@@ -287,18 +276,7 @@ fn a_step_named_like_markup_stays_inside_the_html_comparisons_json() {
     let dir = common::tmp_dir("compare-html-script");
     let (b, a) = common::script_named_pair(&dir);
     let page = dir.join("compare.html");
-    let out = run(
-        &[
-            "compare",
-            b.to_str().unwrap(),
-            a.to_str().unwrap(),
-            "--format",
-            "html",
-            "-o",
-            page.to_str().unwrap(),
-        ],
-        None,
-    );
+    let out = common::compare_html(&b, &a, &page);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let html = std::fs::read_to_string(&page).unwrap();
     let json = html

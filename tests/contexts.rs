@@ -245,8 +245,9 @@ fn certificates(dir: &Path) {
     }
 }
 
-/// A TLS endpoint (client certificates required) in front of the daemon's socket.
-fn tls_forwarder(dir: &Path) -> (u16, Arc<AtomicUsize>) {
+/// A TLS server's side, its certificate from `dir`'s CA (see [`certificates`]); a client's
+/// certificate from the same CA is asked for, and required when `client_required`.
+fn tls_server(dir: &Path, client_required: bool) -> tokio_rustls::TlsAcceptor {
     use tokio_rustls::rustls::pki_types::pem::PemObject;
     use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
     use tokio_rustls::rustls::{server::WebPkiClientVerifier, RootCertStore, ServerConfig};
@@ -259,20 +260,51 @@ fn tls_forwarder(dir: &Path) -> (u16, Arc<AtomicUsize>) {
     };
     let mut roots = RootCertStore::empty();
     roots.add_parsable_certificates(certs("ca.pem"));
-    let verifier = WebPkiClientVerifier::builder(Arc::new(roots))
-        .build()
-        .unwrap();
+    let verifier = WebPkiClientVerifier::builder(Arc::new(roots));
+    let verifier = if client_required {
+        verifier
+    } else {
+        verifier.allow_unauthenticated()
+    };
     let key = PrivateKeyDer::from_pem_file(dir.join("server-key.pem")).unwrap();
     let config = ServerConfig::builder()
-        .with_client_cert_verifier(verifier)
+        .with_client_cert_verifier(verifier.build().unwrap())
         .with_single_cert(certs("server-cert.pem"), key)
         .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// A TLS endpoint (client certificates required) in front of the daemon's socket.
+fn tls_forwarder(dir: &Path) -> (u16, Arc<AtomicUsize>) {
+    let acceptor = tls_server(dir, true);
+    let seen = Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    let port = serve(move |tcp| {
+        let (acceptor, count) = (acceptor.clone(), count.clone());
+        async move {
+            let Ok(mut tls) = acceptor.accept(tcp).await else {
+                return;
+            };
+            let Ok(mut daemon) = tokio::net::UnixStream::connect("/var/run/docker.sock").await
+            else {
+                return;
+            };
+            count.fetch_add(1, Ordering::SeqCst);
+            let _ = tokio::io::copy_bidirectional(&mut tls, &mut daemon).await;
+        }
+    });
+    (port, seen)
+}
+
+/// A TCP listener on 127.0.0.1, each connection handed to `each` on a runtime of its own.
+fn serve<F, Fut>(each: F) -> u16
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     listener.set_nonblocking(true).unwrap();
-    let seen = Arc::new(AtomicUsize::new(0));
-    let count = seen.clone();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -280,27 +312,12 @@ fn tls_forwarder(dir: &Path) -> (u16, Arc<AtomicUsize>) {
             .unwrap();
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    return;
-                };
-                let (acceptor, count) = (acceptor.clone(), count.clone());
-                tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let Ok(mut daemon) =
-                        tokio::net::UnixStream::connect("/var/run/docker.sock").await
-                    else {
-                        return;
-                    };
-                    count.fetch_add(1, Ordering::SeqCst);
-                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut daemon).await;
-                });
+            while let Ok((tcp, _)) = listener.accept().await {
+                tokio::spawn(each(tcp));
             }
         });
     });
-    (port, seen)
+    port
 }
 
 #[test]
@@ -308,13 +325,7 @@ fn a_tls_context_is_reached_with_its_certificates() {
     let Some(cli) = engine_or_skip("a_tls_context_is_reached_with_its_certificates") else {
         return;
     };
-    let openssl = Command::new("openssl").arg("version").output();
-    if !openssl.is_ok_and(|o| o.status.success()) {
-        assert!(
-            std::env::var_os("BUILDX_GANTT_REQUIRE_ENGINE").is_none(),
-            "openssl is required here (it makes the test's certificates): apt-get install openssl"
-        );
-        eprintln!("SKIPPED a_tls_context_is_reached_with_its_certificates: no openssl");
+    if !openssl_or_skip("a_tls_context_is_reached_with_its_certificates") {
         return;
     }
     let config = tmp_dir("docker-context-tls");
@@ -385,82 +396,46 @@ struct Seen {
 /// clear-text connection is counted and closed.
 fn teller(dir: &Path) -> (u16, Arc<std::sync::Mutex<Seen>>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio_rustls::rustls::pki_types::pem::PemObject;
-    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    use tokio_rustls::rustls::{server::WebPkiClientVerifier, RootCertStore, ServerConfig};
-    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
-    let certs = |f: &str| -> Vec<CertificateDer<'static>> {
-        CertificateDer::pem_file_iter(dir.join(f))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
-    let mut roots = RootCertStore::empty();
-    roots.add_parsable_certificates(certs("ca.pem"));
-    let verifier = WebPkiClientVerifier::builder(Arc::new(roots))
-        .allow_unauthenticated()
-        .build()
-        .unwrap();
-    let key = PrivateKeyDer::from_pem_file(dir.join("server-key.pem")).unwrap();
-    let config = ServerConfig::builder()
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(certs("server-cert.pem"), key)
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    listener.set_nonblocking(true).unwrap();
+    let acceptor = tls_server(dir, false);
     let seen = Arc::new(std::sync::Mutex::new(Seen::default()));
     let saw = seen.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    return;
-                };
-                let (acceptor, saw) = (acceptor.clone(), saw.clone());
-                tokio::spawn(async move {
-                    let mut first = [0u8; 1];
-                    if tcp.peek(&mut first).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    if first[0] != 0x16 {
-                        saw.lock().unwrap().plain += 1;
-                        return;
-                    }
-                    saw.lock().unwrap().tls += 1;
-                    let Ok(mut tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 4096];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
-                        match tls.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let line = String::from_utf8_lossy(&head)
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .to_string();
-                    saw.lock().unwrap().requests.push(line);
-                    let body = r#"{"Version":"99.0.0-teller","ApiVersion":"1.41","MinAPIVersion":"1.12","Os":"linux","Arch":"amd64"}"#;
-                    let reply = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nApi-Version: 1.41\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = tls.write_all(reply.as_bytes()).await;
-                    let _ = tls.shutdown().await;
-                });
+    let port = serve(move |tcp| {
+        let (acceptor, saw) = (acceptor.clone(), saw.clone());
+        async move {
+            let mut first = [0u8; 1];
+            if tcp.peek(&mut first).await.unwrap_or(0) == 0 {
+                return;
             }
-        });
+            if first[0] != 0x16 {
+                saw.lock().unwrap().plain += 1;
+                return;
+            }
+            saw.lock().unwrap().tls += 1;
+            let Ok(mut tls) = acceptor.accept(tcp).await else {
+                return;
+            };
+            let mut head = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 65536 {
+                match tls.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let line = String::from_utf8_lossy(&head)
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            saw.lock().unwrap().requests.push(line);
+            let body = r#"{"Version":"99.0.0-teller","ApiVersion":"1.41","MinAPIVersion":"1.12","Os":"linux","Arch":"amd64"}"#;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nApi-Version: 1.41\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = tls.write_all(reply.as_bytes()).await;
+            let _ = tls.shutdown().await;
+        }
     });
     (port, seen)
 }

@@ -210,3 +210,24 @@ fn merged<K: Eq + Hash>(map: HashMap<K, Red>) -> HashMap<K, Red> {
         .map(|(k, (red, maybe))| (k, (merge(red), merge(maybe))))
         .collect()
 }
+
+/// The analysis of a build of these steps, one after another (1 ms apart, 0.5 ms each): for the
+/// tests of what reads an analysis.
+#[cfg(test)]
+pub(crate) fn of_names<S: AsRef<str>>(names: &[S]) -> Analysis {
+    use crate::model::{Event, EventKind, LogRetention, VertexUpdate};
+    let mut b = Build::new(LogRetention::default());
+    for (i, n) in names.iter().enumerate() {
+        b.apply(Event {
+            arrived: 0,
+            kind: EventKind::Vertex(VertexUpdate {
+                digest: format!("sha256:{i}"),
+                name: Some(n.as_ref().to_string()),
+                started: Some(i as i64 * 1_000_000),
+                completed: Some(i as i64 * 1_000_000 + 500_000),
+                ..Default::default()
+            }),
+        });
+    }
+    Analysis::of(&b, None)
+}

@@ -282,24 +282,9 @@ fn keyword(s: &Step) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::Analysis;
-    use crate::model::{Build, Event, EventKind, LogRetention, VertexUpdate};
 
     fn steps(names: &[String]) -> Vec<Step> {
-        let mut b = Build::new(LogRetention::default());
-        for (i, n) in names.iter().enumerate() {
-            b.apply(Event {
-                arrived: 0,
-                kind: EventKind::Vertex(VertexUpdate {
-                    digest: format!("sha256:{i}"),
-                    name: Some(n.clone()),
-                    started: Some(i as i64 * 1_000_000),
-                    completed: Some(i as i64 * 1_000_000 + 500_000),
-                    ..Default::default()
-                }),
-            });
-        }
-        Analysis::of(&b, None).steps
+        crate::analysis::of_names(names).steps
     }
 
     /// `n` steps of stage `stage`, each with its own words and `flavour` in it.

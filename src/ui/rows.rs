@@ -171,23 +171,9 @@ impl RowList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Build, Event, EventKind, LogRetention, VertexUpdate};
 
     fn build(names: &[&str]) -> Analysis {
-        let mut b = Build::new(LogRetention::default());
-        for (i, n) in names.iter().enumerate() {
-            b.apply(Event {
-                arrived: 0,
-                kind: EventKind::Vertex(VertexUpdate {
-                    digest: format!("sha256:{i}"),
-                    name: Some(n.to_string()),
-                    started: Some(i as i64 * 1_000_000),
-                    completed: Some(i as i64 * 1_000_000 + 500_000),
-                    ..Default::default()
-                }),
-            });
-        }
-        Analysis::of(&b, None)
+        crate::analysis::of_names(names)
     }
 
     #[test]

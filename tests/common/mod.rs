@@ -251,3 +251,23 @@ pub fn markup_log(dir: &std::path::Path) -> std::path::PathBuf {
     std::fs::write(&path, text).unwrap();
     path
 }
+
+/// `compare BEFORE AFTER --format html -o PAGE`.
+pub fn compare_html(
+    before: &std::path::Path,
+    after: &std::path::Path,
+    page: &std::path::Path,
+) -> Output {
+    run(
+        &[
+            "compare",
+            before.to_str().unwrap(),
+            after.to_str().unwrap(),
+            "--format",
+            "html",
+            "-o",
+            page.to_str().unwrap(),
+        ],
+        None,
+    )
+}
