@@ -131,11 +131,9 @@ pub fn chosen_record(path: &str, reference: &str) -> Result<record::Chosen, Load
 /// The records of a bundle, a line each (`--list`).
 pub fn list_records(path: &str) -> Result<Vec<String>, LoadError> {
     match opened(path)? {
-        Opened::Bundle(_, bundle) => Ok(bundle
-            .records
-            .iter()
-            .map(record::Record::summary)
-            .collect()),
+        Opened::Bundle(_, bundle) => {
+            Ok(bundle.records.iter().map(record::Record::summary).collect())
+        }
         Opened::Log(name, _) => Err(LoadError::Bundle(
             name,
             "not a build record (.dockerbuild): --list lists the records of one".into(),

@@ -142,6 +142,7 @@ const KEYS: &[(Action, &str)] = &[
     (Action::Help, "this help"),
     (Action::Back, "close the help"),
     (Action::Quit, "leave"),
+    (Action::Suspend, "suspend (fg resumes)"),
 ];
 
 /// Where the selected build can be opened from: its file (a zip's entry written out first).
