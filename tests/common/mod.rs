@@ -264,3 +264,16 @@ pub fn processes() -> Vec<Proc> {
     }
     out
 }
+
+/// Live processes (not zombies) whose command line holds `needle`: what a test started and must
+/// not leave behind, found by an argument unique to it.
+pub fn processes_mentioning(needle: &str) -> Vec<Proc> {
+    processes()
+        .into_iter()
+        .filter(|p| p.state != "Z")
+        .filter(|p| {
+            std::fs::read(format!("/proc/{}/cmdline", p.pid))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
+        })
+        .collect()
+}
