@@ -228,6 +228,9 @@ fn cold_empties_the_cache_and_verify_layers_checks_the_image() {
     };
     let _daemon = daemon(Use::Own);
     let ctx = context_of("workaround", "engine-cold");
+    // A root filesystem no other build has: the prune cannot leave `[base 1/1]` cached because
+    // a build elsewhere on the daemon holds the same layer (a record in use is not pruned).
+    std::fs::write(ctx.join("rootfs/.cold-test"), unique("cold")).unwrap();
     let (df, c) = (
         ctx.join("Dockerfile").to_str().unwrap().to_string(),
         ctx.to_str().unwrap().to_string(),
