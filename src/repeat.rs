@@ -439,22 +439,25 @@ pub fn row(r: &RunResult) -> String {
 /// Signals while no screen is up, on a thread of their own: Ctrl-C stops after the current run
 /// (a second cancels it); SIGTERM and SIGHUP (a CI job killed, the session gone) cancel it at
 /// once.
+/// The handlers are installed before it returns (before any build starts): a signal in between
+/// would otherwise take its default action and kill us.
 pub fn watch_signals(stop: Arc<Stop>) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let (mut int, mut term, mut hup) = {
+        let _in = rt.enter();
+        (
+            signal(SignalKind::interrupt())?,
+            signal(SignalKind::terminate())?,
+            signal(SignalKind::hangup())?,
+        )
+    };
     std::thread::Builder::new()
         .name("buildx-gantt-signals".into())
         .spawn(move || {
             rt.block_on(async move {
-                use tokio::signal::unix::{signal, SignalKind};
-                let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-                    signal(SignalKind::interrupt()),
-                    signal(SignalKind::terminate()),
-                    signal(SignalKind::hangup()),
-                ) else {
-                    return;
-                };
                 loop {
                     tokio::select! {
                         _ = int.recv() => {

@@ -46,7 +46,8 @@ fn artifacts() -> PathBuf {
     d
 }
 
-/// Runs headless Chromium on `url` with `extra` flags, offline, killed after 90 s.
+/// Runs headless Chromium on `url` with `extra` flags, offline, killed after [`HANG_GUARD`] (a
+/// hang guard: the page's own time is virtual, `--virtual-time-budget`, whatever the load).
 fn chrome(browser: &Path, name: &str, extra: &[&str], url: &str) -> Output {
     let profile = tmp_dir(&format!("chromium-{name}"));
     let mut c = Command::new(browser);
@@ -78,7 +79,7 @@ fn chrome(browser: &Path, name: &str, extra: &[&str], url: &str) -> Output {
     let flag = done.clone();
     std::thread::spawn(move || {
         let t = Instant::now();
-        while t.elapsed() < Duration::from_secs(90) {
+        while t.elapsed() < HANG_GUARD {
             if flag.load(std::sync::atomic::Ordering::Relaxed) {
                 return;
             }
@@ -410,7 +411,7 @@ fn the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps() {
 
 /// A file server on loopback for one test: speedscope loads its profile with `fetch`, which a
 /// `file://` page may not. Serves `GET /NAME` from `dir`, each answer closing its connection;
-/// stops after 90 s or 200 requests.
+/// stops after [`HANG_GUARD`] or 200 requests.
 fn serve(dir: PathBuf) -> u16 {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -419,7 +420,7 @@ fn serve(dir: PathBuf) -> u16 {
     std::thread::spawn(move || {
         let t = Instant::now();
         let mut served = 0;
-        while t.elapsed() < Duration::from_secs(90) && served < 200 {
+        while t.elapsed() < HANG_GUARD && served < 200 {
             let Ok((stream, _)) = listener.accept() else {
                 std::thread::sleep(Duration::from_millis(10));
                 continue;

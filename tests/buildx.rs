@@ -10,11 +10,12 @@ mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use buildx_gantt::analysis::{cache_breaks, Analysis};
 use buildx_gantt::dockerfile::Dockerfile;
 use buildx_gantt::model::State;
+use common::builders::{hold, Held, Use};
+use common::signals::wait_until_catching;
 use common::*;
 
 const DRIVERS: [&str; 2] = ["default", "buildkit-remote"];
@@ -45,13 +46,20 @@ fn buildx_or_skip(test: &str) -> Option<String> {
     found_or_skip(test, "BUILDX_GANTT_REQUIRE_BUILDX", docker())
 }
 
-/// One build at a time: the race needs the machine to itself to be a race, and the cache tests
-/// must not see each other's builds.
+/// One build at a time in this binary: the race needs the machine to itself to be a race, and
+/// the cache tests must not see each other's builds. And the locks of the builders a test uses
+/// (see `common::builders`: shared to build, exclusive to empty a cache or read the latest
+/// build), across test binaries; always the locks first, then the mutex.
 static BUILDS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    BUILDS.lock().unwrap_or_else(|e| e.into_inner())
+fn one_at_a_time(on: &[(&str, Use)]) -> (Held, std::sync::MutexGuard<'static, ()>) {
+    let held = hold(on);
+    (held, BUILDS.lock().unwrap_or_else(|e| e.into_inner()))
 }
+
+/// Both builders, to build on.
+const BOTH: [(&str, Use); 2] = [("default", Use::Build), ("buildkit-remote", Use::Build)];
+const REMOTE: [(&str, Use); 1] = [("buildkit-remote", Use::Build)];
 
 /// A context: the fixture's Dockerfile (and `src/`) with a busybox root filesystem.
 fn context(fixture_dir: &str, name: &str) -> PathBuf {
@@ -66,15 +74,6 @@ fn context(fixture_dir: &str, name: &str) -> PathBuf {
     }
     common::engine::make_context(&dir);
     dir
-}
-
-/// A unique name, so no two runs share a cache mount or a cache entry.
-fn unique(tag: &str) -> String {
-    format!(
-        "{tag}.{}.{}",
-        std::process::id(),
-        buildx_gantt::source::now()
-    )
 }
 
 struct Built {
@@ -166,7 +165,7 @@ fn the_race_on_both_drivers_says_what_happened() {
     let Some(cli) = buildx_or_skip("the_race_on_both_drivers_says_what_happened") else {
         return;
     };
-    let _one = one_at_a_time();
+    let _one = one_at_a_time(&BOTH);
     for builder in DRIVERS {
         let ctx = context("race", &format!("buildx-race-{builder}"));
         let cache_id = unique("race");
@@ -215,7 +214,7 @@ fn the_workaround_and_a_failing_build_on_both_drivers() {
     let Some(cli) = buildx_or_skip("the_workaround_and_a_failing_build_on_both_drivers") else {
         return;
     };
-    let _one = one_at_a_time();
+    let _one = one_at_a_time(&BOTH);
     for builder in DRIVERS {
         let ctx = context("workaround", &format!("buildx-workaround-{builder}"));
         let cache_id = unique("wa");
@@ -269,7 +268,7 @@ fn a_cold_build_a_cached_rebuild_and_a_rebuild_after_a_context_change() {
     let Some(cli) = buildx_or_skip(test) else {
         return;
     };
-    let _one = one_at_a_time();
+    let _one = one_at_a_time(&BOTH);
     for builder in DRIVERS {
         let ctx = context("ctxchange", &format!("buildx-ctx-{builder}"));
         // Content no other build has seen: the first build is cold.
@@ -333,9 +332,15 @@ fn ctrl_c_mid_build_cancels_it_and_keeps_the_recording() {
     let Some(cli) = buildx_or_skip("ctrl_c_mid_build_cancels_it_and_keeps_the_recording") else {
         return;
     };
-    let _one = one_at_a_time();
+    let _one = one_at_a_time(&BOTH);
     for builder in DRIVERS {
         let ctx = context("race", &format!("buildx-cancel-{builder}"));
+        // builder's long step lasts a minute here, not 3 s: the build is still running whenever
+        // the Ctrl-C comes, however loaded the machine.
+        let df = ctx.join("Dockerfile");
+        let text = std::fs::read_to_string(&df).unwrap();
+        assert!(text.contains("sleep 3;"));
+        std::fs::write(&df, text.replace("sleep 3;", "sleep 60;")).unwrap();
         let arg = format!("CACHE_ID={}", unique("cancel"));
         let child = gantt(
             &cli,
@@ -349,21 +354,12 @@ fn ctrl_c_mid_build_cancels_it_and_keeps_the_recording() {
         .spawn()
         .unwrap();
         let me = child.id() as i32;
-        // Once builder's 3-second step runs, Ctrl-C.
+        // Once builder's long step runs (and we handle Ctrl-C), Ctrl-C.
         let rec = ctx.join("cancel.jsonl");
-        let t = Instant::now();
-        let running = |r: String| {
-            r.lines()
-                .any(|l| l.contains("sleep 3") && l.contains("started"))
-        };
-        while !std::fs::read_to_string(&rec).is_ok_and(running) {
-            assert!(
-                t.elapsed() < Duration::from_secs(60),
-                "{builder}: the build never started"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::thread::sleep(Duration::from_millis(500));
+        wait_for_line(&rec, "builder's long step started", |l| {
+            l.contains("sleep 60") && l.contains("\"started\"")
+        });
+        wait_until_catching(me, &[libc::SIGINT]);
         let ours: Vec<i32> = descendants(me);
         assert!(!ours.is_empty(), "{builder}: buildx runs as our child");
         // SAFETY: kill(2) on our own child.
@@ -371,15 +367,10 @@ fn ctrl_c_mid_build_cancels_it_and_keeps_the_recording() {
         let out = child.wait_with_output().unwrap();
         let b = Built { out, rec };
         assert_eq!(b.code(), Some(130), "{builder}: {}", b.show());
-        // Nothing we started is left running.
-        let t = Instant::now();
-        while ours.iter().any(|&p| alive(p)) {
-            assert!(
-                t.elapsed() < Duration::from_secs(10),
-                "{builder}: {ours:?} outlived buildx-gantt"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        // Nothing we started is left running (a hang guard: they go within the grace period).
+        wait_until(&format!("{builder}: {ours:?} ending"), || {
+            !ours.iter().any(|&p| alive(p))
+        });
         // The recording is kept, and reads as a build that did not end well.
         let a = analysed(&b, &ctx, &[]);
         assert!(!a.steps.is_empty(), "{builder}");
@@ -448,7 +439,7 @@ fn a_dockerfile_from_standard_input_reaches_buildx() {
     let Some(cli) = buildx_or_skip("a_dockerfile_from_standard_input_reaches_buildx") else {
         return;
     };
-    let _one = one_at_a_time();
+    let _one = one_at_a_time(&REMOTE);
     let ctx = context("workaround", "buildx-stdin");
     let arg = format!("CACHE_ID={}", unique("stdin"));
     let out = bin()
@@ -532,7 +523,9 @@ fn bake_of_two_targets_and_of_a_compose_file_says_what_happened() {
     else {
         return;
     };
-    let _one = one_at_a_time();
+    // The builder to itself: a failed bake's records are found as those made since it started
+    // (buildx writes no metadata for it), so another bake meanwhile would be taken for ours.
+    let _one = one_at_a_time(&[("buildkit-remote", Use::Own)]);
     for file in ["docker-bake.hcl", "compose.yaml"] {
         let cache_id = unique("bake");
         let ctx = bake_context(&format!("buildx-bake-{}", &file[..4]), &cache_id);
@@ -570,7 +563,7 @@ fn a_multi_platform_race_is_told_per_platform() {
     let Some(cli) = buildx_or_skip("a_multi_platform_race_is_told_per_platform") else {
         return;
     };
-    let _one = one_at_a_time();
+    let _one = one_at_a_time(&REMOTE);
     let ctx = tmp_dir("buildx-multiplat");
     let prefix = format!("{}.", unique("mp"));
     let df = std::fs::read_to_string(fixture("multiplat").join("Dockerfile")).unwrap();
@@ -620,12 +613,16 @@ fn bake_verify_layers_checks_each_targets_image() {
     let Some(cli) = buildx_or_skip("bake_verify_layers_checks_each_targets_image") else {
         return;
     };
-    let _one = one_at_a_time();
+    let _one = one_at_a_time(&[("default", Use::Build)]);
     let ctx = bake_context("buildx-bake-verify", &unique("verify"));
-    // Two targets that cannot fail (the race's `api` can), with images the docker driver loads.
-    let hcl = "group \"default\" {\n  targets = [\"deps\", \"worker\"]\n}\n\
-               target \"deps\" {\n  target = \"deps\"\n  tags = [\"bxg-verify-deps:test\"]\n}\n\
-               target \"worker\" {\n  target = \"worker\"\n  tags = [\"bxg-verify-worker:test\"]\n}\n";
+    // Two targets that cannot fail (the race's `api` can), with images the docker driver loads,
+    // tagged for this run only (another run's images must not stand in for these).
+    let tag = unique("t");
+    let hcl = format!(
+        "group \"default\" {{\n  targets = [\"deps\", \"worker\"]\n}}\n\
+         target \"deps\" {{\n  target = \"deps\"\n  tags = [\"bxg-verify-deps:{tag}\"]\n}}\n\
+         target \"worker\" {{\n  target = \"worker\"\n  tags = [\"bxg-verify-worker:{tag}\"]\n}}\n"
+    );
     std::fs::write(ctx.join("verify.hcl"), hcl).unwrap();
     let out = bin()
         .args([
@@ -643,6 +640,10 @@ fn bake_verify_layers_checks_each_targets_image() {
         .output()
         .unwrap();
     let all = format!("{}\n{}", stderr(&out), stdout(&out));
+    for t in ["deps", "worker"] {
+        let image = format!("bxg-verify-{t}:{tag}");
+        let _ = Command::new(&cli).args(["rmi", "-f", &image]).output();
+    }
     assert_eq!(out.status.code(), Some(0), "{all}");
     for t in ["deps", "worker"] {
         let line = format!("target {t}: Layers OK");
@@ -655,7 +656,7 @@ fn bake_repeat_runs_the_bake_and_tells_each_run() {
     let Some(cli) = buildx_or_skip("bake_repeat_runs_the_bake_and_tells_each_run") else {
         return;
     };
-    let _one = one_at_a_time();
+    let _one = one_at_a_time(&[("buildkit-remote", Use::Own)]);
     let ctx = bake_context("buildx-bake-repeat", &unique("repeat"));
     let runs = ctx.join("runs");
     let out = bin()
@@ -721,7 +722,7 @@ fn a_live_build_keeps_its_record_and_history_opens_it_with_its_lock_waits() {
     let Some(cli) = buildx_or_skip(test) else {
         return;
     };
-    let _one = one_at_a_time();
+    let _one = one_at_a_time(&[("buildkit-remote", Use::Own)]);
     let (ctx, b, cache_id) = cold_race(&cli, "buildx-keeps-record", "kept");
     // The record beside the recording, said on stderr; its trace's facts in the live report.
     let kept = ctx.join("race.dockerbuild");
@@ -824,7 +825,7 @@ fn the_docker_driver_keeps_no_history_and_says_what_works_instead() {
         said.contains("default keeps no build history") && said.contains("replay"),
         "{said}"
     );
-    let _one = one_at_a_time();
+    let _one = one_at_a_time(&[("default", Use::Build)]);
     let ctx = context("race", "buildx-no-record");
     let arg = format!("CACHE_ID={}", unique("norec"));
     let b = build(&cli, &ctx, "race.jsonl", "default", &["--build-arg", &arg]);
@@ -842,9 +843,11 @@ fn trends_reads_a_builders_history() {
     let Some(cli) = buildx_or_skip(test) else {
         return;
     };
+    // Ours must be among the builder's latest 20: no build of the suite's in between.
+    let _remote = hold(&[("buildkit-remote", Use::Own)]);
     let mut ours: Vec<(String, serde_json::Value)> = Vec::new();
     {
-        let _one = one_at_a_time();
+        let _one = one_at_a_time(&[]);
         for i in 0..2 {
             let (ctx, _, _) = cold_race(&cli, &format!("buildx-trends-{i}"), "trends");
             let kept = ctx.join("race.dockerbuild");

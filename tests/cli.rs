@@ -321,7 +321,8 @@ fn silent_daemon() -> std::net::SocketAddr {
     addr
 }
 
-/// A daemon that never answers: `doctor` says so within its deadlines (5 s a call) and does not
+/// A daemon that never answers: `doctor` says so within its deadlines (5 s a call, not the
+/// client's 600 s: the bound below tells the two apart whatever the machine's load) and does not
 /// promise a build that cannot run.
 #[test]
 fn doctor_is_honest_and_quick_about_a_daemon_that_never_answers() {
@@ -338,14 +339,12 @@ fn doctor_is_honest_and_quick_about_a_daemon_that_never_answers() {
     assert!(out.contains("no answer within 5 s"), "{out}");
     assert!(out.contains("Nothing can build"), "{out}");
     assert_eq!(o.status.code(), Some(1), "{out}");
-    assert!(
-        took < std::time::Duration::from_secs(20),
-        "doctor took {took:?}"
-    );
+    assert!(took < common::HANG_GUARD, "doctor took {took:?}");
 }
 
 /// An Engine API build against a daemon that never answers fails in seconds, saying so (it froze
-/// at "building · 0s" for the client's 600 s), and does not claim the daemon was lost mid-build.
+/// at "building · 0s" for the client's 600 s: the bound below is far from both), and does not
+/// claim the daemon was lost mid-build.
 #[test]
 fn an_engine_build_against_a_silent_daemon_fails_in_seconds() {
     let addr = silent_daemon();
@@ -363,15 +362,13 @@ fn an_engine_build_against_a_silent_daemon_fails_in_seconds() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("no answer within 5 s"), "{err}");
     assert!(!err.contains("mid-build"), "{err}");
-    assert!(
-        took < std::time::Duration::from_secs(20),
-        "took {took:?}: {err}"
-    );
+    assert!(took < common::HANG_GUARD, "took {took:?}: {err}");
 }
 
-/// Runs the binary with `args` (standard input closed), killing it after `secs`: its exit code
-/// (None when it had to be killed), peak memory in bytes and standard output and error.
-fn run_bounded(args: &[&str], secs: u64) -> (Option<i32>, u64, String, String) {
+/// Runs the binary with `args` (standard input closed), killing it after [`HANG_GUARD`] (reading
+/// an endless input for ever is the failure; how fast it is refused is no test of ours): its
+/// exit code (None when it had to be killed), peak memory in bytes and standard output and error.
+fn run_bounded(args: &[&str]) -> (Option<i32>, u64, String, String) {
     use std::io::Read;
     let mut child = bin()
         .args(args)
@@ -381,7 +378,7 @@ fn run_bounded(args: &[&str], secs: u64) -> (Option<i32>, u64, String, String) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let deadline = std::time::Instant::now() + HANG_GUARD;
     let mut out_pipe = child.stdout.take().unwrap();
     let reader = std::thread::spawn(move || {
         let mut s = String::new();
@@ -414,7 +411,7 @@ fn run_bounded(args: &[&str], secs: u64) -> (Option<i32>, u64, String, String) {
 fn endless_or_random_bytes_are_refused_at_once_in_bounded_memory() {
     // Each once read forever (or to 2.6 GB): /dev/zero is one endless line.
     for path in ["/dev/zero", "/dev/urandom"] {
-        let (status, peak, _, err) = run_bounded(&["report", path], 30);
+        let (status, peak, _, err) = run_bounded(&["report", path]);
         assert_eq!(status, Some(2), "{path}: {err}");
         assert!(err.contains("not a BuildKit progress log"), "{path}: {err}");
         assert!(peak < 64 << 20, "{path}: peak memory {} MiB", peak >> 20);
@@ -430,7 +427,7 @@ fn endless_or_random_bytes_are_refused_at_once_in_bounded_memory() {
         random.extend_from_slice(&x.to_le_bytes());
     }
     std::fs::write(&p, &random).unwrap();
-    let (status, peak, _, err) = run_bounded(&["report", p.to_str().unwrap()], 30);
+    let (status, peak, _, err) = run_bounded(&["report", p.to_str().unwrap()]);
     assert_eq!(status, Some(2), "{err}");
     assert!(err.contains("stopped reading"), "{err}");
     assert!(peak < 64 << 20, "peak memory {} MiB", peak >> 20);
@@ -456,7 +453,7 @@ fn a_log_followed_by_binary_data_or_endless_text_is_read_up_to_there() {
         let p = dir.join(i.to_string());
         let log_bytes = std::fs::read(fixture(log)).unwrap();
         std::fs::write(&p, [log_bytes.as_slice(), &tail].concat()).unwrap();
-        let (status, _, out, err) = run_bounded(&["report", p.to_str().unwrap()], 30);
+        let (status, _, out, err) = run_bounded(&["report", p.to_str().unwrap()]);
         // The race's failure is read whole: exit 1, as for the fixture alone.
         assert_eq!(status, Some(1), "{name}: {err}");
         assert!(out.contains("build FAILED"), "{name}: {out}");
@@ -482,7 +479,7 @@ fn megabyte_names_and_errors_are_cut_and_memory_stays_bounded() {
     std::fs::write(&p, log).unwrap();
     for format in ["text", "json", "html"] {
         let (status, peak, out, err) =
-            run_bounded(&["report", p.to_str().unwrap(), "--format", format], 60);
+            run_bounded(&["report", p.to_str().unwrap(), "--format", format]);
         assert_eq!(status, Some(1), "{format}: {err}");
         assert!(out.contains("bytes in all"), "{format}: the cut is said");
         assert!(

@@ -12,6 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use common::builders::{hold, Use};
 use common::engine::*;
 use common::*;
 
@@ -141,6 +142,8 @@ fn an_engine_api_build_goes_through_the_context() {
     let Some(cli) = engine_or_skip("an_engine_api_build_goes_through_the_context") else {
         return;
     };
+    // The daemon's cache must stay as the build leaves it while it runs.
+    let _builder = hold(&[("default", Use::Build)]);
     let (port, seen) = forwarder();
     let config = tmp_dir("docker-context-build");
     let host = format!("host=tcp://127.0.0.1:{port}");
@@ -164,7 +167,7 @@ fn an_engine_api_build_goes_through_the_context() {
             ctx.to_str().unwrap(),
             "--",
             "--build-arg",
-            &format!("CACHE_ID=ctx.{}", std::process::id()),
+            &format!("CACHE_ID={}", unique("ctx")),
         ],
     );
     assert_eq!(

@@ -9,6 +9,7 @@ mod common;
 use std::process::Stdio;
 
 use buildx_gantt::analysis::Analysis;
+use common::builders::{hold, Use};
 use common::engine::*;
 use common::*;
 
@@ -19,9 +20,11 @@ fn without_buildx_a_real_plain_build_is_charted_from_arrival_times() {
     else {
         return;
     };
+    // The daemon's cache must stay as the build leaves it while it runs.
+    let _builder = hold(&[("default", Use::Build)]);
     let ctx = context_of("race", "dockerd-plain");
     let rec = ctx.join("build.log");
-    let cache_id = format!("test.{}", std::process::id());
+    let cache_id = unique("plain");
     let out = bin()
         .args([
             "--engine",
@@ -55,9 +58,21 @@ fn without_buildx_a_real_plain_build_is_charted_from_arrival_times() {
         &[("CACHE_ID".into(), cache_id.clone())],
     );
     let live_text = std::fs::read_to_string(&rec).unwrap();
+    // The step is there with its time; its number is whichever order dockerd started it in
+    // (`[internal] load .dockerignore` runs at the same moment and may take #1).
+    let number = live_text
+        .lines()
+        .find_map(|l| l.strip_suffix(" [internal] load build definition from Dockerfile"))
+        .unwrap_or_else(|| panic!("no [internal] load build definition:\n{live_text}"));
     assert!(
-        live_text.contains("#1 [internal] load build definition"),
-        "{live_text}"
+        number.starts_with('#') && number[1..].parse::<u32>().is_ok(),
+        "{number}: {live_text}"
+    );
+    assert!(
+        live_text
+            .lines()
+            .any(|l| l.starts_with(&format!("{number} DONE ")) && l.ends_with('s')),
+        "{number} has no DONE time:\n{live_text}"
     );
     let (_, fixture_a) = analyse("race/rawjson-fail.jsonl");
     let l =
@@ -107,10 +122,8 @@ fn without_buildx_a_real_plain_build_is_charted_from_arrival_times() {
         }
     }
     assert!(checked >= 8, "{so}");
-    // Nothing of the build is left running.
-    let left: Vec<_> = processes()
-        .into_iter()
-        .filter(|p| p.comm == "docker" && p.ppid == std::process::id() as i32)
-        .collect();
+    // Nothing of the build is left running: no process names our cache id (the build's
+    // `docker build … --build-arg CACHE_ID=…`).
+    let left = processes_mentioning(&cache_id);
     assert!(left.is_empty(), "{left:?}");
 }

@@ -14,15 +14,19 @@ use std::time::{Duration, Instant};
 
 use buildx_gantt::analysis::Analysis;
 use buildx_gantt::dockerfile::Dockerfile;
+use common::builders::{hold, Held, Use};
 use common::engine::*;
 use common::*;
 
-/// One engine test at a time: `repeat` and `--cold` empty the daemon's whole build cache, which
-/// would pull it from under a build running in parallel.
+/// One engine test at a time in this binary, each holding the daemon's lock as it uses it
+/// (`repeat` and `--cold` empty the daemon's whole build cache, which would pull it from under a
+/// build running in parallel, here or in another test binary). The lock first, then the mutex,
+/// in every test: never the other way round.
 static DAEMON: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn daemon() -> std::sync::MutexGuard<'static, ()> {
-    DAEMON.lock().unwrap_or_else(|e| e.into_inner())
+fn daemon(how: Use) -> (Held, std::sync::MutexGuard<'static, ()>) {
+    let held = hold(&[("default", how)]);
+    (held, DAEMON.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// These tests are about building where buildx is missing: the docker CLI runs without plugins.
@@ -53,20 +57,12 @@ fn show(o: &Output) -> String {
     )
 }
 
-fn unique(tag: &str) -> String {
-    format!(
-        "{tag}.{}.{}",
-        std::process::id(),
-        buildx_gantt::source::now()
-    )
-}
-
 #[test]
 fn without_buildx_the_race_builds_through_the_engine_api_with_the_fixture_steps_and_hazard() {
     let Some(cli) = engine_or_skip("engine_race") else {
         return;
     };
-    let _daemon = daemon();
+    let _daemon = daemon(Use::Build);
     let ctx = context_of("race", "engine-race");
     let rec = ctx.join("build.jsonl");
     let cache_id = unique("engine");
@@ -145,7 +141,7 @@ fn repeat_six_times_prints_each_run_and_the_prediction() {
     let Some(cli) = engine_or_skip("engine_repeat") else {
         return;
     };
-    let _daemon = daemon();
+    let _daemon = daemon(Use::Own);
     let ctx = context_of("race", "engine-repeat");
     let dir = ctx.join("runs");
     let cache_id = unique("repeat");
@@ -230,18 +226,25 @@ fn cold_empties_the_cache_and_verify_layers_checks_the_image() {
     let Some(cli) = engine_or_skip("engine_cold_layers") else {
         return;
     };
-    let _daemon = daemon();
+    let _daemon = daemon(Use::Own);
     let ctx = context_of("workaround", "engine-cold");
+    // A root filesystem no other build has: the prune cannot leave `[base 1/1]` cached because
+    // a build elsewhere on the daemon holds the same layer (a record in use is not pruned).
+    std::fs::write(ctx.join("rootfs/.cold-test"), unique("cold")).unwrap();
     let (df, c) = (
         ctx.join("Dockerfile").to_str().unwrap().to_string(),
         ctx.to_str().unwrap().to_string(),
     );
-    let tag = format!("buildx-gantt-test:{}", std::process::id());
+    let tag = format!("buildx-gantt-test:{}", unique("cold"));
+    // A cache mount of its own: one that others' builds share (the Dockerfile's default id) may
+    // be emptied by them while a writer's layer stays cached.
+    let arg = format!("CACHE_ID={}", unique("cold"));
     let build = |name: &str, extra: &[&str]| {
         let rec = ctx.join(name);
         let mut args = vec!["--engine", "api", "--record", rec.to_str().unwrap()];
         args.extend_from_slice(extra);
         args.extend([df.as_str(), c.as_str(), "--", "--tag", tag.as_str()]);
+        args.extend(["--build-arg", arg.as_str()]);
         let out = gantt(&cli, &args).output().unwrap();
         (out, rec)
     };
@@ -290,6 +293,8 @@ fn cold_empties_the_cache_and_verify_layers_checks_the_image() {
             "--",
             "--tag",
             &lacking_tag,
+            "--build-arg",
+            &arg,
         ],
     )
     .output()
@@ -320,7 +325,7 @@ fn doctor_reports_the_daemon_and_the_missing_buildx() {
     let Some(cli) = engine_or_skip("engine_doctor") else {
         return;
     };
-    let _daemon = daemon();
+    let _daemon = daemon(Use::Build);
     let version = Command::new(&cli)
         .args(["version", "--format", "{{.Server.Version}}"])
         .output()
@@ -351,7 +356,7 @@ fn a_dead_daemon_a_syntax_error_and_an_unreadable_context_are_explained() {
     let Some(cli) = engine_or_skip("engine_errors") else {
         return;
     };
-    let _daemon = daemon();
+    let _daemon = daemon(Use::Build);
     let ctx = context_of("race", "engine-errors");
     let df = ctx.join("Dockerfile");
     // No daemon at DOCKER_HOST.
@@ -507,8 +512,14 @@ fn a_daemon_that_goes_away_mid_build_is_reported_and_the_recording_kept() {
     let Some(cli) = engine_or_skip("engine_daemon_gone") else {
         return;
     };
-    let _daemon = daemon();
+    let _daemon = daemon(Use::Build);
     let ctx = context_of("race", "engine-gone");
+    // builder's long step lasts two minutes here, not 3 s: the build is still running whenever
+    // the plug is pulled, however loaded the machine.
+    let df = ctx.join("Dockerfile");
+    let text = std::fs::read_to_string(&df).unwrap();
+    assert!(text.contains("sleep 3;"));
+    std::fs::write(&df, text.replace("sleep 3;", "sleep 120;")).unwrap();
     let sock = ctx.join("proxy.sock");
     let dead = Arc::new(AtomicBool::new(false));
     doomed_proxy(&sock, "/var/run/docker.sock", dead.clone());
@@ -534,26 +545,18 @@ fn a_daemon_that_goes_away_mid_build_is_reported_and_the_recording_kept() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
-    // Pull the plug once the build's steps are running (the long RUN takes 3 s).
-    let t = Instant::now();
-    while t.elapsed() < Duration::from_secs(60) {
-        let text = std::fs::read_to_string(&rec).unwrap_or_default();
-        if text.contains("sleep 3") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    std::thread::sleep(Duration::from_millis(300));
+    // Pull the plug once the long RUN has started.
+    wait_for_line(&rec, "the long RUN started", |l| {
+        l.contains("sleep 120") && l.contains("\"started\"")
+    });
     dead.store(true, Ordering::SeqCst);
+    // (A hang guard: the bug was waiting for the client's 600 s.)
     let t = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(
-            t.elapsed() < Duration::from_secs(30),
-            "stuck after the daemon went away"
-        );
+        assert!(t.elapsed() < HANG_GUARD, "stuck after the daemon went away");
         std::thread::sleep(Duration::from_millis(50));
     };
     let out = child.wait_with_output().unwrap();
@@ -563,7 +566,10 @@ fn a_daemon_that_goes_away_mid_build_is_reported_and_the_recording_kept() {
     assert!(all.contains("lost the Docker daemon"), "{all}");
     assert!(stderr(&out).contains("recorded to"), "{all}");
     let kept = std::fs::read_to_string(&rec).unwrap();
-    assert!(kept.contains("sleep 3"), "the recording up to then is kept");
+    assert!(
+        kept.contains("sleep 120"),
+        "the recording up to then is kept"
+    );
 }
 
 #[test]
@@ -571,7 +577,7 @@ fn a_dockerfile_on_standard_input_builds_through_the_engine_api() {
     let Some(cli) = engine_or_skip("engine_stdin_dockerfile") else {
         return;
     };
-    let _daemon = daemon();
+    let _daemon = daemon(Use::Build);
     let ctx = context_of("race", "engine-stdin");
     let marker = unique("stdin");
     // Not the context's Dockerfile: one only standard input holds.

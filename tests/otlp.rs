@@ -58,16 +58,18 @@ fn receiver_answering(
                 .unwrap_or(0);
             let mut body = vec![0u8; len];
             r.read_exact(&mut body).unwrap();
-            let answer = format!(
-                "HTTP/1.1 {status}\r\ncontent-length: {}\r\ncontent-type: text/plain\r\n\r\n{reply}",
-                reply.len()
-            );
-            let _ = conn.write_all(answer.as_bytes());
+            // Handed over before the answer: once the binary has its answer (and has exited),
+            // the request is waiting in the channel.
             let _ = tx.send(Received {
                 path,
                 headers,
                 body,
             });
+            let answer = format!(
+                "HTTP/1.1 {status}\r\ncontent-length: {}\r\ncontent-type: text/plain\r\n\r\n{reply}",
+                reply.len()
+            );
+            let _ = conn.write_all(answer.as_bytes());
         }
     });
     (url, rx)
@@ -156,7 +158,7 @@ fn report_sends_every_step_as_a_span_of_one_trace() {
         "{}",
         stderr(&out)
     );
-    let got = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let got = received(&rx);
     assert_eq!(got.path, "/v1/traces");
     assert_eq!(got.headers["content-type"], "application/x-protobuf");
     assert_eq!(got.headers["api-key"], "s cret");
@@ -203,7 +205,7 @@ fn json_over_http_and_to_a_file_are_the_same_trace() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let got = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let got = received(&rx);
     assert_eq!(got.path, "/custom/path");
     assert_eq!(got.headers["content-type"], "application/json");
     let sent: ExportTraceServiceRequest = serde_json::from_slice(&got.body).unwrap();
@@ -226,13 +228,37 @@ fn json_over_http_and_to_a_file_are_the_same_trace() {
     assert_eq!(spans(&written), spans(&sent));
 }
 
+/// The request the binary sent, which is in the channel by the time it exited (the receiver
+/// hands it over before answering).
+fn received(rx: &mpsc::Receiver<Received>) -> Received {
+    rx.try_recv().expect("the receiver got no request")
+}
+
+/// A loopback port that refuses connections for as long as the socket lives: bound, so nobody
+/// else can take it, but not listening. (A port bound and closed again may be anyone's next.)
+fn refusing_port() -> (std::os::fd::OwnedFd, u16) {
+    use std::os::fd::FromRawFd;
+    // SAFETY: socket(2), bind(2) and getsockname(2) on a socket we own, with C structs on our
+    // stack of the sizes we pass.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0, "socket: {}", std::io::Error::last_os_error());
+        let owned = std::os::fd::OwnedFd::from_raw_fd(fd);
+        let mut addr: libc::sockaddr_in = std::mem::zeroed();
+        addr.sin_family = libc::AF_INET as libc::sa_family_t;
+        addr.sin_addr.s_addr = u32::from_be_bytes([127, 0, 0, 1]).to_be();
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let bound = libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len);
+        assert_eq!(bound, 0, "bind: {}", std::io::Error::last_os_error());
+        let mut got_len = len;
+        libc::getsockname(fd, &mut addr as *mut _ as *mut libc::sockaddr, &mut got_len);
+        (owned, u16::from_be(addr.sin_port))
+    }
+}
+
 #[test]
 fn an_unreachable_backend_is_a_warning_not_a_failure() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (_socket, port) = refusing_port();
     let log = fixture("race/rawjson-pass.jsonl");
     let out = bin()
         .args([
@@ -272,7 +298,7 @@ fn a_live_build_sends_its_trace_when_it_ends() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let got = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+    let got = received(&rx);
     let r = ExportTraceServiceRequest::decode(got.body.as_slice()).unwrap();
     let (_, a) = analyse("race/rawjson-pass.jsonl");
     check_trace(&r, &a);
@@ -287,7 +313,7 @@ fn a_receiver_that_refuses_the_trace_is_said_with_its_answer() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(rx.recv_timeout(std::time::Duration::from_secs(10)).is_ok());
+    received(&rx);
     let said = stderr(&out);
     assert!(
         said.contains("the receiver answered 503: overloaded, try later"),

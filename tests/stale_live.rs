@@ -66,7 +66,9 @@ struct PrivateBuilder {
 
 impl PrivateBuilder {
     fn start(cli: &str) -> PrivateBuilder {
-        let name = format!("gantt-stale-{}", std::process::id());
+        // Unique (a builder a crashed run left behind under the same process id would refuse
+        // `buildx create`), and only [A-Za-z0-9-] (a builder's name).
+        let name = format!("gantt-stale-{}", unique("b").replace('.', "-"));
         let run = PathBuf::from(format!("/run/buildkit-{name}"));
         let root = PathBuf::from(format!("/var/lib/buildkit-{name}"));
         std::fs::create_dir_all(&run).unwrap();
@@ -97,8 +99,8 @@ impl PrivateBuilder {
             "buildx create: {}",
             stderr(&created)
         );
-        // buildkitd takes a moment to answer; bootstrap waits for it, a few tries at most.
-        let until = Instant::now() + Duration::from_secs(60);
+        // buildkitd takes a moment to answer; bootstrap waits for it (bounded by a hang guard).
+        let until = Instant::now() + HANG_GUARD;
         loop {
             let up = b.docker(&["buildx", "inspect", "--bootstrap", &b.name]);
             if up.status.success() && stdout(&up).contains("running") {

@@ -17,14 +17,16 @@ struct Tmux {
 }
 
 impl Tmux {
-    /// Starts `command` in a detached 120×30 session; after it exits the shell records the exit
-    /// code and the terminal's settings, then waits.
+    /// Starts `command` in a detached 120×30 session; after it exits the shell records the
+    /// terminal's settings, then the exit code (whole, by a rename: once `exit` exists both are
+    /// complete), then waits.
     fn start(name: &str, command: &str) -> Tmux {
         let dir = tmp_dir(name);
         let socket = format!("bxg-{name}-{}", std::process::id());
         let t = Tmux { socket, dir };
         let script = format!(
-            "{command}; echo \"EXIT=$?\" > {exit}; stty -a > {stty}; sleep 600",
+            "{command}; code=$?; stty -a > {stty}; echo \"EXIT=$code\" > {exit}.new; \
+             mv {exit}.new {exit}; sleep 600",
             exit = t.dir.join("exit").display(),
             stty = t.dir.join("stty").display(),
         );
@@ -48,10 +50,13 @@ impl Tmux {
         t
     }
 
+    /// `tmux ARGS` on our server. The server (started by the first) passes its environment to
+    /// the program, so it gets only what the tests mean it to have (see `scrub`).
     fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new("tmux");
         c.arg("-L").arg(&self.socket).args(args);
         c.env_remove("TMUX");
+        scrub(&mut c);
         c
     }
 
@@ -78,39 +83,34 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
-    /// Waits until the screen satisfies `pred`, returning it.
-    fn wait(
-        &self,
-        what: &str,
-        timeout: Duration,
-        escapes: bool,
-        pred: impl Fn(&str) -> bool,
-    ) -> String {
+    /// Waits until the screen satisfies `pred`, returning it (a hang guard of [`HANG_GUARD`]:
+    /// what is waited for comes in a second or two on a quiet machine).
+    fn wait(&self, what: &str, escapes: bool, pred: impl Fn(&str) -> bool) -> String {
         let t = Instant::now();
         loop {
             let screen = self.capture(escapes);
             if pred(&screen) {
                 return screen;
             }
-            if t.elapsed() > timeout {
-                panic!("timed out waiting for {what}; the screen:\n{screen}");
+            if t.elapsed() > HANG_GUARD {
+                panic!("no {what} within {HANG_GUARD:?} (a hang guard); the screen:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
-    fn exit_code(&self, timeout: Duration) -> i32 {
+    /// The program's exit code, once it has exited (a hang guard of [`HANG_GUARD`]).
+    fn exit_code(&self) -> i32 {
         let path = self.dir.join("exit");
         let t = Instant::now();
         while !path.exists() {
             assert!(
-                t.elapsed() < timeout,
+                t.elapsed() < HANG_GUARD,
                 "the program did not exit; screen:\n{}",
                 self.capture(false)
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        std::thread::sleep(Duration::from_millis(200));
         let s = std::fs::read_to_string(&path).unwrap();
         s.trim().trim_start_matches("EXIT=").parse().unwrap()
     }
@@ -151,24 +151,20 @@ fn line_has_red(screen: &str, needle: &str) -> bool {
 fn demo_draws_the_race_in_red_opens_help_and_quits_cleanly() {
     let tmux = Tmux::start("demo", &format!("env -u NO_COLOR {} demo", bin_path()));
     // The race shows in red while the build plays, and the verdict comes when it is decided.
-    let screen = tmux.wait("the red", Duration::from_secs(20), true, |s| {
-        line_has_red(s, "stage-2")
-    });
+    let screen = tmux.wait("the red", true, |s| line_has_red(s, "stage-2"));
     assert!(screen.contains("The race that fails"), "{screen}");
-    tmux.wait("the verdict", Duration::from_secs(20), false, |s| {
+    tmux.wait("the verdict", false, |s| {
         s.contains("race lost: [stage-2 2/4]")
     });
     tmux.keys(&["?"]);
-    tmux.wait("the help", Duration::from_secs(5), false, |s| {
+    tmux.wait("the help", false, |s| {
         s.contains("keys (any key closes)") && s.contains("critical path on / off")
     });
     tmux.keys(&["q"]);
-    assert_eq!(tmux.exit_code(Duration::from_secs(10)), 0);
+    assert_eq!(tmux.exit_code(), 0);
     tmux.assert_restored();
     // The text report is printed on the normal screen.
-    let after = tmux.wait("the report", Duration::from_secs(5), false, |s| {
-        s.contains("build FAILED in 4.14s")
-    });
+    let after = tmux.wait("the report", false, |s| s.contains("build FAILED in 4.14s"));
     assert!(
         !after.contains("? help  q quit"),
         "the screen was left behind:\n{after}"
@@ -181,7 +177,8 @@ fn ctrl_c_on_the_screen_cancels_a_live_build_and_restores_the_terminal() {
     let play = play_file("race/rawjson-pass.jsonl", 3.0, &dir);
     let pid_file = dir.join("pid");
     let command = format!(
-        "BUILDX_GANTT_DOCKER={docker} FAKE_DOCKER_PLAY={play} FAKE_DOCKER_PID={pid} {bin} --no-record {df} {ctx}",
+        "BUILDX_GANTT_DOCKER={docker} FAKE_DOCKER_PLAY={play} FAKE_DOCKER_PID={pid} \
+         FAKE_DOCKER_HOLD=600 {bin} --no-record {df} {ctx}",
         docker = fake_docker().display(),
         play = play.display(),
         pid = pid_file.display(),
@@ -190,7 +187,7 @@ fn ctrl_c_on_the_screen_cancels_a_live_build_and_restores_the_terminal() {
         ctx = fixture("race").display(),
     );
     let tmux = Tmux::start("live", &command);
-    tmux.wait("the live build", Duration::from_secs(20), false, |s| {
+    tmux.wait("the live build", false, |s| {
         s.contains("LIVE") && s.contains("building") && s.contains("builder")
     });
     let pid: i32 = std::fs::read_to_string(&pid_file)
@@ -199,7 +196,7 @@ fn ctrl_c_on_the_screen_cancels_a_live_build_and_restores_the_terminal() {
         .parse()
         .unwrap();
     tmux.keys(&["C-c"]);
-    assert_eq!(tmux.exit_code(Duration::from_secs(15)), 130);
+    assert_eq!(tmux.exit_code(), 130);
     tmux.assert_restored();
     // SAFETY: kill(2) with signal 0 only checks whether the process exists.
     let alive = unsafe { libc::kill(pid, 0) } == 0;
@@ -214,26 +211,21 @@ fn replay_keys_pause_and_quit() {
     let log = fixture("race/rawjson-fail.jsonl");
     let tmux = Tmux::start(
         "replay",
-        &format!("{} replay --speed 0.5 {}", bin_path(), log.display()),
+        // 1/20 of its speed (83 s): it is still playing whenever the keys come.
+        &format!("{} replay --speed 0.05 {}", bin_path(), log.display()),
     );
-    tmux.wait("the replay", Duration::from_secs(10), false, |s| {
-        s.contains("REPLAY · 1/2×")
-    });
+    tmux.wait("the replay", false, |s| s.contains("REPLAY · 1/20×"));
     tmux.keys(&["Space"]);
-    tmux.wait("paused", Duration::from_secs(5), false, |s| {
-        s.contains("REPLAY · paused")
-    });
+    tmux.wait("paused", false, |s| s.contains("REPLAY · paused"));
     tmux.keys(&["d"]);
-    tmux.wait("the details pane", Duration::from_secs(5), false, |s| {
+    tmux.wait("the details pane", false, |s| {
         s.contains("details (d: close")
     });
     tmux.keys(&["q"]);
     // Leaving a replay early still reports the whole log (a failed build: exit 1).
-    assert_eq!(tmux.exit_code(Duration::from_secs(10)), 1);
+    assert_eq!(tmux.exit_code(), 1);
     tmux.assert_restored();
-    tmux.wait("the report", Duration::from_secs(5), false, |s| {
-        s.contains("build FAILED in 4.14s")
-    });
+    tmux.wait("the report", false, |s| s.contains("build FAILED in 4.14s"));
 }
 
 /// `repeat` of the race, `runs` times, against the fake docker playing `play`.
@@ -261,10 +253,7 @@ fn program_pid(tmux: &Tmux) -> i32 {
         {
             return p.pid;
         }
-        assert!(
-            t.elapsed() < Duration::from_secs(5),
-            "buildx-gantt is not running"
-        );
+        assert!(t.elapsed() < HANG_GUARD, "buildx-gantt is not running");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -276,19 +265,15 @@ fn sigterm_leaves_the_screen_and_restores_the_terminal() {
         "sigterm",
         &format!("{} replay --speed 0.1 {}", bin_path(), log.display()),
     );
-    tmux.wait("the replay", Duration::from_secs(10), false, |s| {
-        s.contains("REPLAY")
-    });
+    tmux.wait("the replay", false, |s| s.contains("REPLAY"));
     let pid = program_pid(&tmux);
     // SAFETY: kill(2) on the program under test.
     unsafe {
         libc::kill(pid, libc::SIGTERM);
     }
-    tmux.exit_code(Duration::from_secs(10));
+    tmux.exit_code();
     tmux.assert_restored();
-    tmux.wait("the report", Duration::from_secs(5), false, |s| {
-        s.contains("build FAILED in 4.14s")
-    });
+    tmux.wait("the report", false, |s| s.contains("build FAILED in 4.14s"));
 }
 
 #[test]
@@ -297,11 +282,9 @@ fn exit_on_finish_leaves_by_itself() {
         "finish",
         &format!("{} demo race-pass --speed 8 --exit-on-finish", bin_path()),
     );
-    assert_eq!(tmux.exit_code(Duration::from_secs(15)), 0);
+    assert_eq!(tmux.exit_code(), 0);
     tmux.assert_restored();
-    tmux.wait("the report", Duration::from_secs(5), false, |s| {
-        s.contains("build succeeded")
-    });
+    tmux.wait("the report", false, |s| s.contains("build succeeded"));
 }
 
 #[test]
@@ -311,51 +294,48 @@ fn a_panic_on_the_screen_still_restores_the_terminal() {
         "panic",
         &format!("BUILDX_GANTT_TEST_PANIC=1 {} demo", bin_path()),
     );
-    assert_eq!(tmux.exit_code(Duration::from_secs(10)), 101);
+    assert_eq!(tmux.exit_code(), 101);
     tmux.assert_restored();
-    tmux.wait("the panic report", Duration::from_secs(5), false, |s| {
-        s.contains("injected panic")
-    });
+    tmux.wait("the panic report", false, |s| s.contains("injected panic"));
 }
 
 #[test]
 fn repeat_shares_the_chart_loop_keys_help_and_signals() {
-    // Three builds against the fake docker (a real recording, faster); the table's help, a run
-    // opened in the chart and back, then signals: the first stops after the run, the next leaves.
+    // Builds against the fake docker (a real recording, faster); the table's help, a run opened
+    // in the chart and back, then signals: the first stops after the run, the next leaves. A
+    // thousand runs asked for: they are still going whenever the signals come.
     let dir = tmp_dir("repeat-screen");
     let play = play_file("race/rawjson-fail.jsonl", 0.4, &dir);
-    let command = repeat_command(&play, &dir, 3);
+    let command = repeat_command(&play, &dir, 1000);
     let tmux = Tmux::start("repeat", &command);
-    tmux.wait("the first run", Duration::from_secs(20), false, |s| {
+    tmux.wait("the first run", false, |s| {
         s.contains("#1  FAIL") || s.contains("#1  pass")
     });
     tmux.keys(&["?"]);
-    tmux.wait("the table's help", Duration::from_secs(5), false, |s| {
+    tmux.wait("the table's help", false, |s| {
         s.contains("open the run in the chart") && !s.contains("zoom in")
     });
     tmux.keys(&["Escape", "g", "Enter"]);
-    tmux.wait("run 1 in the chart", Duration::from_secs(10), false, |s| {
+    tmux.wait("run 1 in the chart", false, |s| {
         s.contains("run 1 ·") && s.contains("REPLAY · end") && s.contains("stage-2")
     });
     tmux.keys(&["q"]);
-    tmux.wait("the table again", Duration::from_secs(5), false, |s| {
+    tmux.wait("the table again", false, |s| {
         s.contains("buildx-gantt repeat ·") && !s.contains("REPLAY")
     });
     let pid = program_pid(&tmux);
     // SAFETY: kill(2) on the program under test.
     unsafe { libc::kill(pid, libc::SIGTERM) };
-    tmux.wait("stopping", Duration::from_secs(5), false, |s| {
+    tmux.wait("stopping", false, |s| {
         s.contains("STOPPING after this run") || s.contains("finished")
     });
-    tmux.wait("the runs over", Duration::from_secs(20), false, |s| {
-        s.contains("· finished")
-    });
+    tmux.wait("the runs over", false, |s| s.contains("· finished"));
     // SAFETY: as above.
     unsafe { libc::kill(pid, libc::SIGTERM) };
     // Fewer runs than asked for: interrupted.
-    assert_eq!(tmux.exit_code(Duration::from_secs(10)), 130);
+    assert_eq!(tmux.exit_code(), 130);
     tmux.assert_restored();
-    tmux.wait("the summary", Duration::from_secs(5), false, |s| {
+    tmux.wait("the summary", false, |s| {
         s.contains("recordings:") && s.contains("build")
     });
 }
@@ -364,19 +344,18 @@ fn repeat_shares_the_chart_loop_keys_help_and_signals() {
 fn a_closed_terminal_ends_the_session_instead_of_spinning() {
     // `tmux kill-session` closes the terminal under the program, as a dropped SSH connection does.
     let tmux = Tmux::start("hangup", &format!("{} demo", bin_path()));
-    tmux.wait("the demo", Duration::from_secs(10), false, |s| {
-        s.contains("REPLAY")
-    });
+    tmux.wait("the demo", false, |s| s.contains("REPLAY"));
     let pid = program_pid(&tmux);
     let _ = tmux.cmd(&["kill-session"]).status();
     let t = Instant::now();
     let gone = |pid: i32| {
         std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| s.contains(") Z "))
     };
+    // (A hang guard: the bug was spinning for ever.)
     while !gone(pid) {
         assert!(
-            t.elapsed() < Duration::from_secs(10),
-            "buildx-gantt ({pid}) still runs 10 s after its terminal closed"
+            t.elapsed() < HANG_GUARD,
+            "buildx-gantt ({pid}) still runs {HANG_GUARD:?} after its terminal closed"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -397,7 +376,7 @@ fn compare_draws_both_builds_marks_the_root_cause_and_explains_it() {
             after.display()
         ),
     );
-    let screen = tmux.wait("the comparison", Duration::from_secs(10), false, |s| {
+    let screen = tmux.wait("the comparison", false, |s| {
         s.contains("compare: ▀") && s.contains("◆   1/2 COPY src/version")
     });
     let row = |label: &str| {
@@ -419,19 +398,16 @@ fn compare_draws_both_builds_marks_the_root_cause_and_explains_it() {
     );
     // The details of [app 2/2]: both sides and why it ran.
     tmux.keys(&["j", "j", "j", "j", "j", "d"]);
-    tmux.wait("the details", Duration::from_secs(5), false, |s| {
+    tmux.wait("the details", false, |s| {
         s.contains("compare: before 1.13s done · after 1.08s done · -50ms")
             && s.contains("why it ran: follows [app 1/2], which re-ran")
     });
     tmux.keys(&["q"]);
-    assert_eq!(tmux.exit_code(Duration::from_secs(10)), 0);
+    assert_eq!(tmux.exit_code(), 0);
     tmux.assert_restored();
-    tmux.wait(
-        "the comparison printed",
-        Duration::from_secs(5),
-        false,
-        |s| s.contains("Critical path") && s.contains("off it now: [base 1/1]"),
-    );
+    tmux.wait("the comparison printed", false, |s| {
+        s.contains("Critical path") && s.contains("off it now: [base 1/1]")
+    });
 }
 
 #[test]
@@ -440,24 +416,19 @@ fn repeat_compares_two_runs_in_the_chart() {
     let play = play_file("race/rawjson-fail.jsonl", 0.2, &dir);
     let command = repeat_command(&play, &dir, 2);
     let tmux = Tmux::start("repeat-cmp", &command);
-    tmux.wait("the runs over", Duration::from_secs(30), false, |s| {
-        s.contains("· finished")
-    });
+    tmux.wait("the runs over", false, |s| s.contains("· finished"));
     // The second run in the chart, the first (the last that went the same way: both failed,
     // so the run before it) under it.
     tmux.keys(&["G", "c"]);
-    tmux.wait(
-        "runs 2 and 1 compared",
-        Duration::from_secs(10),
-        false,
-        |s| s.contains("compare: ▀") && s.contains("run-001.jsonl") && s.contains("stage-2"),
-    );
+    tmux.wait("runs 2 and 1 compared", false, |s| {
+        s.contains("compare: ▀") && s.contains("run-001.jsonl") && s.contains("stage-2")
+    });
     tmux.keys(&["q"]);
-    tmux.wait("the table again", Duration::from_secs(5), false, |s| {
+    tmux.wait("the table again", false, |s| {
         s.contains("buildx-gantt repeat ·") && !s.contains("REPLAY")
     });
     tmux.keys(&["q"]);
-    tmux.exit_code(Duration::from_secs(10));
+    tmux.exit_code();
     tmux.assert_restored();
 }
 

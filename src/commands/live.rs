@@ -72,6 +72,8 @@ pub fn run_request(mut request: BuildRequest, how: How) -> Outcome {
         eprintln!("buildx-gantt: --cold: {said}");
     }
     let recording = create_recording(&request)?;
+    // Ctrl-C, SIGTERM and SIGHUP are ours from before the build starts.
+    crate::ui::session::Signals::listen_now()?;
     let origin = crate::source::now();
     let mut build = request.start().map_err(|e| {
         if let Some(p) = &request.record {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use crate::dockerfile::Dockerfile;
 
@@ -31,7 +31,7 @@ impl BakeTarget {
 /// The targets `docker buildx bake --print ARGS` resolves (bake's own arguments: files, targets,
 /// `--set`).
 pub fn print(docker: &str, args: &[String]) -> Result<Vec<BakeTarget>, String> {
-    let out = Command::new(docker)
+    let out = super::spawn::command(docker)
         .args(["buildx", "bake", "--print"])
         .args(args)
         .stdin(Stdio::null())

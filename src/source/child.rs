@@ -5,7 +5,7 @@
 use std::fmt;
 use std::io::{self, Read};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use super::job::Job;
@@ -94,7 +94,7 @@ pub fn parse_buildx_version(output: &str) -> Option<(u32, u32, u32)> {
 
 /// Runs `docker buildx version`: is there a docker, a buildx plugin, and is it new enough?
 pub fn check_buildx(docker: &str) -> Result<BuildxVersion, StartError> {
-    let out = Command::new(docker)
+    let out = super::spawn::command(docker)
         .args(["buildx", "version"])
         .stdin(Stdio::null())
         .output()
@@ -235,7 +235,7 @@ impl BuildProcess {
         env: &[(&str, &str)],
         stdin: bool,
     ) -> Result<(BuildProcess, impl Read + Send), StartError> {
-        let mut cmd = Command::new(docker);
+        let mut cmd = super::spawn::command(docker);
         cmd.args(argv)
             .envs(env.iter().copied())
             .stdin(if stdin {

@@ -1,7 +1,7 @@
 //! One call of the docker CLI, with a deadline: a daemon that accepts and never answers must not
 //! hang us.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 /// Runs `docker ARGS…`: whether it succeeded and what it said (stdout then stderr). A call that
@@ -26,7 +26,7 @@ pub struct Said {
 
 /// [`run`], keeping stdout and stderr apart.
 pub fn output(docker: &str, args: &[&str], deadline: Duration) -> Result<Said, std::io::Error> {
-    let child = Command::new(docker)
+    let child = super::spawn::command(docker)
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

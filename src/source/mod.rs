@@ -22,6 +22,7 @@ pub mod record;
 pub mod replay;
 pub mod request;
 pub mod runner;
+pub mod spawn;
 pub mod zip;
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -4,7 +4,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 
 use super::child::{self, BuildProcess, Plan, StartError};
@@ -300,7 +300,7 @@ impl Runner {
                 if let (Some(b), false) = (builder, *plan == Plan::DockerBuildPlain) {
                     argv.extend(["--builder".into(), b.to_string()]);
                 }
-                let out = Command::new(docker)
+                let out = super::spawn::command(docker)
                     .args(&argv)
                     .stdin(Stdio::null())
                     .output()

@@ -243,13 +243,41 @@ pub struct Signals {
     hup: tokio::signal::unix::Signal,
 }
 
+/// Listeners made by [`Signals::listen_now`], for the session that comes next.
+static EARLY: std::sync::Mutex<Option<Signals>> = std::sync::Mutex::new(None);
+
 impl Signals {
+    /// The signals from now on: those [`Signals::listen_now`] made (and whatever came since), or
+    /// new ones.
     pub fn new() -> io::Result<Signals> {
+        let early = EARLY.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match early {
+            Some(s) => Ok(s),
+            None => Signals::here(),
+        }
+    }
+
+    fn here() -> io::Result<Signals> {
         Ok(Signals {
             int: signal(SignalKind::interrupt())?,
             term: signal(SignalKind::terminate())?,
             hup: signal(SignalKind::hangup())?,
         })
+    }
+
+    /// Handles SIGINT, SIGTERM and SIGHUP from now on, for the next session to hear: called
+    /// before a build starts. Without it a signal in the moment between the start and the
+    /// session's own listening took its default action, killing us and leaving the build to
+    /// its death signal, unrecorded. (The handlers are the process's, whichever runtime later
+    /// reads them; the listeners keep what arrives until then.)
+    pub fn listen_now() -> io::Result<()> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let _in = rt.enter();
+        let s = Signals::here()?;
+        *EARLY.lock().unwrap_or_else(|e| e.into_inner()) = Some(s);
+        Ok(())
     }
 
     /// The next signal; true when it is SIGHUP (the terminal is gone).

@@ -9,7 +9,9 @@ use buildx_gantt::model::{Build, LogRetention};
 use buildx_gantt::report;
 
 pub mod bombs;
+pub mod builders;
 pub mod engine;
+pub mod signals;
 
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -64,8 +66,72 @@ pub fn found_or_skip<T>(test: &str, require: &str, found: Result<T, String>) -> 
     }
 }
 
+/// The binary under test, with none of the environment the program reads that the tests do not
+/// mean to give it (see [`scrub`]).
 pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_buildx-gantt"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_buildx-gantt"));
+    scrub(&mut c);
+    c
+}
+
+/// Removes from `c`'s environment what the program reads and a test sets only on purpose, so that
+/// no test depends on the shell that started the suite: colour and width (`NO_COLOR`, `COLUMNS`,
+/// `LINES`), OpenTelemetry's `OTEL_*`, every `BUILDX_GANTT_*` (the tool's switches; the tests'
+/// own, `BUILDX_GANTT_REQUIRE_*` and `…_TEST_DOCKER`, are read by the tests, not the binary), and
+/// backtraces (`RUST_BACKTRACE` adds lines to every error). The Docker variables (`DOCKER_HOST`…)
+/// stay: the engine tests use the machine's daemon as the docker CLI finds it.
+pub fn scrub(c: &mut Command) -> &mut Command {
+    for var in [
+        "NO_COLOR",
+        "COLUMNS",
+        "LINES",
+        "RUST_BACKTRACE",
+        "RUST_LIB_BACKTRACE",
+    ] {
+        c.env_remove(var);
+    }
+    for (var, _) in std::env::vars_os() {
+        let v = var.to_string_lossy();
+        if v.starts_with("OTEL_") || v.starts_with("BUILDX_GANTT_") {
+            c.env_remove(&var);
+        }
+    }
+    c
+}
+
+/// Unique enough for a cache id, an image tag or a file's content: no two runs of the suite, nor
+/// two tests, share one (the process id alone comes round again).
+pub fn unique(tag: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    format!(
+        "{tag}.{}.{}.{}",
+        std::process::id(),
+        buildx_gantt::source::now(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
+/// How long a wait that only guards against a hang may take: what it waits for takes a second or
+/// two on a quiet machine, and this is far more than any load adds. It is not a speed check.
+pub const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Polls `ready` until it holds; panics with `what` if that takes longer than [`HANG_GUARD`].
+pub fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    let t = std::time::Instant::now();
+    while !ready() {
+        assert!(
+            t.elapsed() < HANG_GUARD,
+            "{what}: not within {HANG_GUARD:?} (a hang guard)"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// Waits until `path` holds a line for which `line` is true.
+pub fn wait_for_line(path: &std::path::Path, what: &str, line: impl Fn(&str) -> bool) {
+    wait_until(&format!("{what} in {}", path.display()), || {
+        std::fs::read_to_string(path).is_ok_and(|t| t.lines().any(&line))
+    });
 }
 
 /// Runs the binary with `args`, stdin from `input` (or empty), and returns its output.
@@ -270,4 +336,17 @@ pub fn compare_html(
         ],
         None,
     )
+}
+
+/// Live processes (not zombies) whose command line holds `needle`: what a test started and must
+/// not leave behind, found by an argument unique to it.
+pub fn processes_mentioning(needle: &str) -> Vec<Proc> {
+    processes()
+        .into_iter()
+        .filter(|p| p.state != "Z")
+        .filter(|p| {
+            std::fs::read(format!("/proc/{}/cmdline", p.pid))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
+        })
+        .collect()
 }
