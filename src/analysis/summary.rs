@@ -91,27 +91,7 @@ fn exported_last(steps: &[Step]) -> bool {
 
 /// A step that runs once the result exists: its export, its cache's, buildx's provenance.
 pub fn is_export(s: &Step) -> bool {
-    if s.parsed.is_dockerfile_step() {
-        return false;
-    }
-    let text = s.parsed.text();
-    // `[frontend] exporting to image`: a bake target's own step.
-    let text = match text.strip_prefix('[').and_then(|r| r.split_once("] ")) {
-        Some((target, rest)) if !target.contains(' ') => rest,
-        _ => text,
-    };
-    [
-        "exporting ",
-        "writing image",
-        "naming to",
-        "pushing ",
-        "resolving provenance",
-        "preparing build cache for export",
-        "importing to docker",
-        "sending tarball",
-    ]
-    .iter()
-    .any(|p| text.starts_with(p))
+    crate::model::after_solve(&s.parsed).is_some()
 }
 
 /// A stage some of whose steps ran and whose last step (`n/n`) never showed: the log ends

@@ -29,4 +29,4 @@ pub use proof::{IntervalPoints, PointId, Proofs};
 pub use step::{split_target, StepKind, StepName};
 pub use text::{bounded, clean, strip_ansi, visible};
 pub use time::{format_rfc3339, parse_rfc3339, Estimate, Nanos};
-pub use work::WorkKind;
+pub use work::{after_solve, AfterSolve, WorkKind};

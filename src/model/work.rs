@@ -89,8 +89,54 @@ fn instruction_kind(text: &str) -> WorkKind {
     }
 }
 
+/// A step BuildKit or buildx runs once the build's result exists: exporting it (and pushing or
+/// loading it), writing its cache, buildx's provenance. `[frontend] exporting to image` runs for
+/// bake target `frontend`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AfterSolve<'a> {
+    /// The bake target it runs for, when its name says.
+    pub target: Option<&'a str>,
+    /// buildx's `resolving provenance for metadata file`: after every other export too.
+    pub provenance: bool,
+}
+
+/// Whether the step so named runs after the solve (see [`AfterSolve`]).
+pub fn after_solve(name: &StepName) -> Option<AfterSolve<'_>> {
+    if name.is_dockerfile_step() {
+        return None;
+    }
+    let (target, text) = without_target(name.text());
+    const WORDS: [&str; 8] = [
+        "exporting ",
+        "writing image",
+        "naming to",
+        "pushing ",
+        "resolving provenance",
+        "preparing build cache for export",
+        "importing to docker",
+        "sending tarball",
+    ];
+    WORDS
+        .iter()
+        .any(|p| text.starts_with(p))
+        .then(|| AfterSolve {
+            target,
+            provenance: text.starts_with("resolving provenance"),
+        })
+}
+
+/// `[frontend] exporting to image` → (`frontend`, `exporting to image`): a bake target's own step.
+fn without_target(text: &str) -> (Option<&str>, &str) {
+    match text.strip_prefix('[').and_then(|r| r.split_once("] ")) {
+        Some((target, rest)) if !target.contains(' ') && target != "internal" => {
+            (Some(target), rest)
+        }
+        _ => (None, text),
+    }
+}
+
 fn other_kind(text: &str) -> WorkKind {
-    let t = text.to_ascii_lowercase();
+    let t = without_target(text).1.to_ascii_lowercase();
     if t.starts_with("exporting cache") {
         WorkKind::CacheExport
     } else if t.starts_with("importing cache") {
@@ -165,5 +211,44 @@ mod tests {
             WorkKind::Internal
         );
         assert_eq!(kind("[auth] library/node:pull"), WorkKind::Other);
+        assert_eq!(kind("[frontend] exporting to image"), WorkKind::Export);
+    }
+
+    #[test]
+    fn what_runs_after_the_solve() {
+        let after = |n: &str| {
+            let name = StepName::parse(n);
+            after_solve(&name).map(|a| (a.target.map(str::to_string), a.provenance))
+        };
+        for n in [
+            "exporting to image",
+            "exporting to docker image format",
+            "exporting cache to registry",
+            "exporting cache to client directory",
+            "importing to docker",
+            "pushing 127.0.0.1:5001/gantt/app:dd with docker",
+        ] {
+            assert_eq!(after(n), Some((None, false)), "{n}");
+        }
+        assert_eq!(
+            after("resolving provenance for metadata file"),
+            Some((None, true))
+        );
+        assert_eq!(
+            after("[frontend] exporting to image"),
+            Some((Some("frontend".into()), false))
+        );
+        assert_eq!(
+            after("[frontend] resolving provenance for metadata file"),
+            Some((Some("frontend".into()), true))
+        );
+        for n in [
+            "[internal] load metadata for 127.0.0.1:5000/base:1",
+            "importing cache manifest from 127.0.0.1:5001/gantt/cache:app",
+            "[stage-0 2/2] RUN exporting things",
+            "[auth] library/node:pull",
+        ] {
+            assert_eq!(after(n), None, "{n}");
+        }
     }
 }
