@@ -105,3 +105,123 @@ fn a_plain_log_starts_an_export_after_every_step_it_exports() {
         }
     }
 }
+
+#[test]
+fn a_pull_says_the_bytes_of_its_layers_in_every_format() {
+    use buildx_gantt::model::Transfer;
+    for rel in recordings("pull-cold") {
+        let (_, a) = analyse(&rel);
+        let base = &a.steps[step(&a, "[builder 1/4]")];
+        let got = base
+            .moved(Transfer::Download)
+            .unwrap_or_else(|| panic!("{rel}"));
+        // The base's 24 MB of random bytes (and busybox, 1.08 MB, unless the other base's pull
+        // fetched that layer, which they share).
+        assert!((1..=2).contains(&got.items), "{rel}: {got:?}");
+        assert!(got.finished(), "{rel}");
+        let total = got.total.unwrap();
+        assert!((24_000_000..25_200_000).contains(&total), "{rel}: {total}");
+        assert_eq!(got.current, total, "{rel}");
+        assert!(base.moved(Transfer::Extract).is_some(), "{rel}");
+        assert!(base.pulled(), "{rel}");
+        // Through the slow port, 8 MB/s: the big layer took seconds.
+        assert!(got.seconds().unwrap() > 2_000_000_000, "{rel}: {got:?}");
+        assert_eq!(base.kind(), buildx_gantt::model::WorkKind::Pull);
+    }
+    // In a warm build the FROMs only resolve: nothing pulled, and no path to shorten.
+    for rel in recordings("pull-warm") {
+        let (_, a) = analyse(&rel);
+        assert!(!a.steps[step(&a, "[builder 1/4]")].pulled(), "{rel}");
+        assert!(a.critical_path.is_none(), "{rel}: {:?}", path(&a));
+    }
+}
+
+#[test]
+fn a_pull_under_way_says_how_far_it_got() {
+    use buildx_gantt::model::Transfer;
+    // The rawjson as it stood while the big layer was coming in: cut after its 1 MiB update.
+    let text = std::fs::read_to_string(fixture("registry/pull-cold.jsonl")).unwrap();
+    let cut: String = text
+        .lines()
+        .take_while(|l| !l.contains("\"current\":2097152"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(cut.len() < text.len());
+    let dir = tmp_dir("registry-cut");
+    let file = dir.join("cut.jsonl");
+    std::fs::write(&file, cut).unwrap();
+    let l = buildx_gantt::report::load(file.to_str().unwrap(), Default::default(), None).unwrap();
+    let a = Analysis::of(&l.build, None);
+    let base = &a.steps[step(&a, "[builder 1/4]")];
+    let got = base.moved(Transfer::Download).unwrap();
+    assert!(!got.finished());
+    let f = got.fraction().unwrap();
+    assert!((0.03..0.1).contains(&f), "{got:?}");
+}
+
+#[test]
+fn pushes_loads_and_cache_exports_are_what_they_are() {
+    use buildx_gantt::model::{Transfer, WorkKind};
+    let kind_of = |a: &Analysis, name: &str| {
+        let s = &a.steps[step(a, name)];
+        (
+            s.kind(),
+            s.progress().iter().map(|p| p.transfer).collect::<Vec<_>>(),
+        )
+    };
+    for rel in recordings("push")
+        .into_iter()
+        .chain(recordings("base-push"))
+    {
+        let (_, a) = analyse(&rel);
+        let (kind, moved) = kind_of(&a, "exporting to image");
+        assert_eq!(kind, WorkKind::Push, "{rel}");
+        assert!(moved.contains(&Transfer::Upload), "{rel}");
+    }
+    for rel in recordings("docker-driver") {
+        let (_, a) = analyse(&rel);
+        let push = &a.steps[step(&a, "pushing 127.0.0.1:5001/gantt/app:dd")];
+        assert_eq!(push.kind(), WorkKind::Push, "{rel}");
+        let up = push.moved(Transfer::Upload).unwrap();
+        assert!(up.items >= 6 && up.finished(), "{rel}: {up:?}");
+        assert_eq!(
+            kind_of(&a, "exporting to image").0,
+            WorkKind::Export,
+            "{rel}"
+        );
+    }
+    for rel in recordings("load") {
+        let (_, a) = analyse(&rel);
+        let (kind, moved) = kind_of(&a, "exporting to docker image format");
+        assert_eq!(
+            (kind, moved),
+            (WorkKind::Export, vec![Transfer::Load]),
+            "{rel}"
+        );
+    }
+    // buildx's own import into docker, with each layer's bytes (not in the record).
+    let (_, a) = analyse("registry/load.jsonl");
+    let import = &a.steps[step(&a, "importing to docker")];
+    let load = import.moved(Transfer::Load).unwrap();
+    assert_eq!(load.items, 6);
+    assert!(
+        load.current > 25_000_000 && load.total == Some(load.current),
+        "{load:?}"
+    );
+    for kind in ["registry", "local"] {
+        for rel in recordings(&format!("cache-{kind}-export")) {
+            let (_, a) = analyse(&rel);
+            let (k, moved) = kind_of(&a, "exporting cache to");
+            assert_eq!(k, WorkKind::CacheExport, "{rel}");
+            assert_eq!(moved, vec![Transfer::CacheWrite], "{rel}");
+        }
+        for rel in recordings(&format!("cache-{kind}-import")) {
+            let (_, a) = analyse(&rel);
+            assert_eq!(
+                kind_of(&a, "importing cache manifest from").0,
+                WorkKind::CacheImport,
+                "{rel}"
+            );
+        }
+    }
+}

@@ -35,11 +35,14 @@ pub fn find(steps: &[Step], locks: &[LockWait]) -> Option<CriticalPath> {
         cur = prev;
     }
     chain.reverse();
-    // A fully cached build has no path worth shortening.
-    if chain
-        .iter()
-        .all(|&s| steps[s].state == State::Cached || !steps[s].parsed.is_dockerfile_step())
-    {
+    // A fully cached build has no path worth shortening: cache hits, BuildKit's own steps and
+    // a `FROM` that only resolved its image (a pull is work).
+    let idle = |s: &Step| {
+        s.state == State::Cached
+            || !s.parsed.is_dockerfile_step()
+            || (s.parsed.is_from() && !s.pulled())
+    };
+    if chain.iter().all(|&s| idle(&steps[s])) {
         return None;
     }
     let start = steps[chain[0]].start()?;

@@ -129,6 +129,8 @@ pub struct CacheBreak {
     pub ran_between_hits: Vec<super::StepId>,
     /// `FROM` steps that executed: they resolve or pull an image, never a cache miss.
     pub resolved: usize,
+    /// Of those, the ones that pulled layers (downloaded or unpacked), not only resolved.
+    pub pulled: usize,
 }
 
 /// Whether a step could have been a cache hit: a Dockerfile step that is not `FROM`.
@@ -186,6 +188,7 @@ pub fn cache_breaks(analysis: &Analysis) -> Vec<CacheBreak> {
                     .iter()
                     .filter(|s| ran(of(s)) && is_from(of(s)))
                     .count(),
+                pulled: st.steps.iter().filter(|s| of(s).pulled()).count(),
             }
         })
         .collect()

@@ -392,8 +392,14 @@ pub fn cache_summary(a: &Analysis, wide: bool) -> Option<String> {
     let all = cache_breaks(a);
     if nothing_ran(&all) {
         let resolved: usize = all.iter().map(|b| b.resolved).sum();
+        let pulled: usize = all.iter().map(|b| b.pulled).sum();
+        let did = match pulled {
+            0 => "only resolved",
+            p if p == resolved => "only pulled",
+            _ => "only resolved or pulled",
+        };
         return Some(format!(
-            "Fully cached: {} of {} steps were cache hits and the other {} only resolved {} base \
+            "Fully cached: {} of {} steps were cache hits and the other {} {did} {} base \
              image{} (FROM); nothing ran.",
             c.cached,
             c.steps,
@@ -451,9 +457,10 @@ pub fn cache_break_line(a: &Analysis, b: &CacheBreak) -> String {
         return match b.resolved {
             0 => format!("all {} step{} cache hits", b.steps, plural(b.steps)),
             r => format!(
-                "all {} cache hit{} (FROM only resolved its image{})",
+                "all {} cache hit{} (FROM only {} its image{})",
                 b.hits,
                 plural(b.hits),
+                if b.pulled > 0 { "pulled" } else { "resolved" },
                 if r == 1 { "" } else { "s" }
             ),
         };

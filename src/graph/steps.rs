@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use super::intervals::{merge, Span};
 use crate::dockerfile::Dockerfile;
-use crate::model::{Build, Few, Interval, Nanos, State, StepName, VertexId};
+use crate::model::{
+    progress, Build, Few, Interval, Nanos, Progress, State, StepName, Transfer, VertexId, WorkKind,
+};
 
 pub type StepId = usize;
 
@@ -41,6 +43,8 @@ pub struct Rare {
     /// From a build record's trace: from when its exec asked for its container to when the
     /// container was made, waiting for its mounts (a locked cache another step held, among them).
     pub wait: Option<Span>,
+    /// What it moved (a pull's layers, a push, `--load`, a cache export), from its statuses.
+    pub progress: Vec<Progress>,
 }
 
 impl Step {
@@ -87,6 +91,30 @@ impl Step {
 
     pub fn wait(&self) -> Option<Span> {
         self.rare.as_ref()?.wait
+    }
+
+    /// What it moved, one entry per kind of transfer (empty for most steps).
+    pub fn progress(&self) -> &[Progress] {
+        self.rare.as_ref().map_or(&[], |r| &r.progress)
+    }
+
+    /// What it moved of one kind.
+    pub fn moved(&self, t: Transfer) -> Option<&Progress> {
+        self.progress().iter().find(|p| p.transfer == t)
+    }
+
+    /// The kind of work it is: its name's ([`WorkKind::of`]), and an export that pushed is a push.
+    pub fn kind(&self) -> WorkKind {
+        match WorkKind::of(&self.parsed) {
+            WorkKind::Export if self.moved(Transfer::Upload).is_some() => WorkKind::Push,
+            k => k,
+        }
+    }
+
+    /// A `FROM` that downloaded or unpacked layers, rather than only resolving its image.
+    pub fn pulled(&self) -> bool {
+        self.parsed.is_from()
+            && (self.moved(Transfer::Download).is_some() || self.moved(Transfer::Extract).is_some())
     }
 
     pub fn start(&self) -> Option<Nanos> {
@@ -247,6 +275,12 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         }
         if let Some(e) = members.clone().find_map(|v| v.error()) {
             step.rare_mut().error = Some(Box::from(e));
+        }
+        if members.clone().any(|v| !v.statuses().is_empty()) {
+            let moved = progress(members.clone().flat_map(|v| v.statuses()));
+            if !moved.is_empty() {
+                step.rare_mut().progress = moved;
+            }
         }
         let mut inputs: Vec<StepId> = members
             .flat_map(|v| v.inputs.iter())

@@ -67,6 +67,10 @@ pub struct StatusEntry {
     pub total: Option<i64>,
     pub started: Option<Nanos>,
     pub completed: Option<Nanos>,
+    /// It finished (rawjson: `completed` is set; a plain log: `… done`).
+    pub done: bool,
+    /// How long it took as a log printed it (a plain log's `3.7s`), where no clock says.
+    pub elapsed: Option<Nanos>,
 }
 
 #[derive(Debug, Clone)]
@@ -549,7 +553,9 @@ impl Build {
             current: s.current,
             total: s.total,
             started: s.started,
+            done: s.done || s.completed.is_some(),
             completed: s.completed,
+            elapsed: s.elapsed,
         };
         let statuses = &mut self.vertexes[id].rare_mut().statuses;
         match statuses.iter().position(|e| e.id == entry.id) {

@@ -15,8 +15,11 @@ pub enum WorkKind {
     /// `COPY`, `ADD` (and `COPY --link`'s `LINK COPY` merge).
     Copy,
     /// Exporting the result: `exporting to image`, `… docker image format`, `… oci image format`,
-    /// `sending tarball`, `importing to docker`, pushes.
+    /// `sending tarball`, `importing to docker`.
     Export,
+    /// Sending the result to a registry: the docker driver's `pushing … with docker`, and an
+    /// export whose statuses push (`pushing layers`; [`crate::graph::Step::kind`]).
+    Push,
     /// `importing cache manifest from …`.
     CacheImport,
     /// `exporting cache to …`.
@@ -29,11 +32,12 @@ pub enum WorkKind {
 
 impl WorkKind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [WorkKind; 8] = [
+    pub const ALL: [WorkKind; 9] = [
         WorkKind::Pull,
         WorkKind::Run,
         WorkKind::Copy,
         WorkKind::Export,
+        WorkKind::Push,
         WorkKind::CacheImport,
         WorkKind::CacheExport,
         WorkKind::Internal,
@@ -56,6 +60,7 @@ impl WorkKind {
             WorkKind::Run => "run",
             WorkKind::Copy => "copy",
             WorkKind::Export => "export",
+            WorkKind::Push => "push",
             WorkKind::CacheImport => "cache_import",
             WorkKind::CacheExport => "cache_export",
             WorkKind::Internal => "internal",
@@ -70,6 +75,7 @@ impl WorkKind {
             WorkKind::Run => "RUN",
             WorkKind::Copy => "COPY/ADD",
             WorkKind::Export => "export",
+            WorkKind::Push => "push",
             WorkKind::CacheImport => "cache import",
             WorkKind::CacheExport => "cache export",
             WorkKind::Internal => "internal",
@@ -141,10 +147,11 @@ fn other_kind(text: &str) -> WorkKind {
         WorkKind::CacheExport
     } else if t.starts_with("importing cache") {
         WorkKind::CacheImport
+    } else if t.starts_with("pushing") {
+        WorkKind::Push
     } else if t.starts_with("exporting to")
         || t.starts_with("importing to")
         || t.starts_with("sending tarball")
-        || t.starts_with("pushing")
         || t.starts_with("writing image")
     {
         WorkKind::Export
@@ -185,6 +192,10 @@ mod tests {
         assert_eq!(kind("exporting to docker image format"), WorkKind::Export);
         assert_eq!(kind("exporting to oci image format"), WorkKind::Export);
         assert_eq!(kind("importing to docker"), WorkKind::Export);
+        assert_eq!(
+            kind("pushing 127.0.0.1:5001/gantt/app:dd with docker"),
+            WorkKind::Push
+        );
         assert_eq!(kind("exporting cache to registry"), WorkKind::CacheExport);
         assert_eq!(
             kind("exporting cache to client directory"),

@@ -27,7 +27,9 @@ use self::timeline::Clock;
 use super::garbage::{GaveUp, Watch};
 use super::lines::{Line, LineReader};
 use crate::dockerfile::Dockerfile;
-use crate::model::{excerpt, Event, EventKind, Interval, LogChunk, Nanos, VertexUpdate};
+use crate::model::{
+    excerpt, Event, EventKind, Interval, LogChunk, Nanos, StatusUpdate, VertexUpdate,
+};
 use crate::source::rawjson::ReadSummary;
 
 /// Reads `input` line by line (long lines cut, not buffered), handing each as text to `line`,
@@ -265,6 +267,13 @@ fn events_of(
             };
             out.push((Nanos::MIN, 0, 2, EventKind::Vertex(named)));
         }
+        for (seq, status) in &v.statuses {
+            let status = StatusUpdate {
+                vertex: Some(v.key.clone()),
+                ..status.clone()
+            };
+            out.push((at_seq(*seq), *seq, 2, EventKind::Status(status)));
+        }
         let runs = &solved.runs[vi];
         if runs.is_empty() {
             // Printed but never ran (a header only): announce it.
@@ -426,6 +435,12 @@ impl<'d> LiveReader<'d> {
     /// Takes one line that arrived at `arrival`; emits what can be said at once.
     pub fn line(&mut self, text: &str, arrival: Nanos, emit: &mut dyn FnMut(Event)) {
         let (_, what) = self.log.push(text, Some(arrival));
+        for status in self.log.take_statuses() {
+            emit(Event {
+                arrived: arrival,
+                kind: EventKind::Status(status),
+            });
+        }
         match what {
             Immediate::None => {}
             Immediate::Structure => {
