@@ -225,3 +225,71 @@ fn pushes_loads_and_cache_exports_are_what_they_are() {
         }
     }
 }
+
+#[test]
+fn the_reports_say_what_was_pulled_pushed_and_exported() {
+    for rel in [
+        "registry/push.jsonl",
+        "registry/push.log",
+        "registry/push.dockerbuild",
+    ] {
+        let path = fixture(rel);
+        let path = path.to_str().unwrap();
+        let text = stdout(&run(&["report", path, "--width", "200"], None));
+        let section = text
+            .split("Pulls, pushes and exports\n")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{rel}: {text}"));
+        let base = section
+            .lines()
+            .find(|l| l.starts_with("  [builder 1/4] "))
+            .unwrap_or_else(|| panic!("{rel}: {section}"));
+        assert!(
+            base.contains(" pulled ") && base.contains(" MB") && base.contains("extracted "),
+            "{rel}: {section}"
+        );
+        assert!(
+            section.contains("exporting to image (push, ") && section.contains("pushing layers"),
+            "{rel}: {section}"
+        );
+        // JSON: each step's kind and what it moved.
+        let json: serde_json::Value =
+            serde_json::from_slice(&run(&["report", path, "--format", "json"], None).stdout)
+                .unwrap();
+        let steps = json["steps"].as_array().unwrap();
+        let named = |p: &str| {
+            steps
+                .iter()
+                .find(|s| s["name"].as_str().unwrap().starts_with(p))
+                .unwrap()
+        };
+        let base = named("[builder 1/4]");
+        assert_eq!(base["kind"], "pull", "{rel}");
+        let download = &base["transfers"][0];
+        assert_eq!(download["kind"], "download", "{rel}");
+        assert!(download["bytes"].as_i64().unwrap() >= 24_000_000, "{rel}");
+        assert_eq!(download["bytes"], download["total"], "{rel}");
+        assert_eq!(named("exporting to image")["kind"], "push", "{rel}");
+        // HTML: the section, and each step's words for its details.
+        let html = stdout(&run(&["report", path, "--format", "html", "-o", "-"], None));
+        let html = if html.is_empty() {
+            let out = tmp_dir("registry-html").join("r.html");
+            run(
+                &[
+                    "report",
+                    path,
+                    "--format",
+                    "html",
+                    "-o",
+                    out.to_str().unwrap(),
+                ],
+                None,
+            );
+            std::fs::read_to_string(out).unwrap()
+        } else {
+            html
+        };
+        assert!(html.contains("<h2>Pulls, pushes and exports</h2>"), "{rel}");
+        assert!(html.contains("id=\"moved-json\""), "{rel}");
+    }
+}

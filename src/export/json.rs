@@ -135,6 +135,26 @@ pub struct JStep<'a> {
     /// Seconds it waited for its mounts (a locked cache among them) before its container was
     /// made; from a build record's trace, null without one.
     pub lock_wait: Option<f64>,
+    /// The kind of work it is (`pull`, `run`, `copy`, `export`, `push`, `cache_import`,
+    /// `cache_export`, `internal`, `other`).
+    pub kind: &'static str,
+    /// What it moved, from its statuses: one entry per kind of transfer.
+    pub transfers: Vec<JTransfer>,
+}
+
+/// What a step moved of one kind (a pull's layers, a push, `--load`, a cache export's writes).
+#[derive(Serialize)]
+pub struct JTransfer {
+    /// `download`, `extract`, `upload`, `load`, `cache_write`, `context`.
+    pub kind: &'static str,
+    /// Its statuses (layers, for a pull), and how many of them finished.
+    pub items: u32,
+    pub done: u32,
+    /// Bytes moved so far, and in all when every item said its total.
+    pub bytes: i64,
+    pub total: Option<i64>,
+    /// Seconds it took (null while under way, or when nothing says).
+    pub seconds: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -463,6 +483,19 @@ fn step<'a>(c: &Clock, s: &'a Step) -> JStep<'a> {
         error: s.error(),
         cache_mounts: cache_mounts.unwrap_or_default(),
         lock_wait: s.wait().map(|_| secs(s.lock_wait())),
+        kind: s.kind().key(),
+        transfers: s
+            .progress()
+            .iter()
+            .map(|p| JTransfer {
+                kind: p.transfer.key(),
+                items: p.items,
+                done: p.done,
+                bytes: p.current,
+                total: p.total,
+                seconds: p.seconds().filter(|_| p.finished()).map(secs),
+            })
+            .collect(),
     }
 }
 

@@ -84,6 +84,8 @@ pub struct Progress {
     pub completed: Option<Nanos>,
     /// The longest time a log printed for an item (a plain log: `3.7s done`).
     pub elapsed: Option<Nanos>,
+    /// The items' own times added up (extracting layers one after another).
+    pub summed: Nanos,
 }
 
 impl Progress {
@@ -97,6 +99,7 @@ impl Progress {
             started: None,
             completed: None,
             elapsed: None,
+            summed: 0,
         }
     }
 
@@ -111,9 +114,13 @@ impl Progress {
         Some((self.current as f64 / total as f64).clamp(0.0, 1.0))
     }
 
-    /// How long it took (or has taken): from the first item's start to the last one's end by
-    /// the clock, else the longest printed time.
+    /// How long it took: from the first item's start to the last one's end by the clock, else
+    /// the longest printed time. Layers are extracted one at a time, each once it is in: their
+    /// times added up.
     pub fn seconds(&self) -> Option<Nanos> {
+        if self.transfer == Transfer::Extract && self.summed > 0 {
+            return Some(self.summed);
+        }
         match (self.started, self.completed) {
             (Some(a), Some(b)) if b >= a => Some(b - a),
             _ => self.elapsed,
@@ -156,6 +163,10 @@ pub fn progress<'a>(statuses: impl IntoIterator<Item = &'a StatusEntry>) -> Vec<
         };
         p.completed = p.completed.max(s.completed);
         p.elapsed = p.elapsed.max(s.elapsed);
+        p.summed += match (s.started, s.completed) {
+            (Some(a), Some(b)) if b >= a => b - a,
+            _ => s.elapsed.unwrap_or(0),
+        };
     }
     for p in &mut out {
         if !p.finished() {
@@ -266,6 +277,7 @@ mod tests {
         assert_eq!(x.transfer, Transfer::Extract);
         assert!(x.finished() && !x.has_bytes());
         assert_eq!(x.seconds(), Some(2_000));
+        assert_eq!(d.seconds(), None, "still coming in");
     }
 
     #[test]
