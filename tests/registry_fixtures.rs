@@ -293,3 +293,116 @@ fn the_reports_say_what_was_pulled_pushed_and_exported() {
         assert!(html.contains("id=\"moved-json\""), "{rel}");
     }
 }
+
+#[test]
+fn no_race_verdict_when_the_cache_steps_were_hits() {
+    use buildx_gantt::analysis::Race;
+    // Warm and imported-cache builds: both steps of the hazard were cache hits.
+    for shape in [
+        "pull-warm",
+        "cache-registry-import",
+        "cache-local-import",
+        "changed-before",
+    ] {
+        for rel in recordings(shape) {
+            let (_, a) = analyse(&rel);
+            assert_eq!(a.hazards.len(), 1, "{rel}");
+            let h = &a.hazards[0];
+            assert_eq!(h.race, Race::BothHits, "{rel}");
+            assert_eq!((h.first, h.margin), (None, None), "{rel}");
+            assert!(
+                h.explanation.contains("no race ran: both were cache hits"),
+                "{rel}"
+            );
+            assert!(!h.explanation.contains("won"), "{rel}: {}", h.explanation);
+            let path = fixture(&rel);
+            let path = path.to_str().unwrap();
+            let text = stdout(&run(&["report", path, "--width", "200"], None));
+            assert!(
+                text.contains("— no race ran: both were cache hits"),
+                "{rel}: {text}"
+            );
+            assert!(
+                !text.contains("ahead") && !text.contains("won"),
+                "{rel}: {text}"
+            );
+            let md = stdout(&run(&["report", path, "--format", "markdown"], None));
+            assert!(
+                !md.contains("race won") && !md.contains("race lost"),
+                "{rel}: {md}"
+            );
+            assert!(md.contains("no race ran"), "{rel}: {md}");
+            let json: serde_json::Value =
+                serde_json::from_slice(&run(&["report", path, "--format", "json"], None).stdout)
+                    .unwrap();
+            assert_eq!(json["hazards"][0]["race"], "both_hits", "{rel}");
+            assert_eq!(
+                json["hazards"][0]["first"],
+                serde_json::Value::Null,
+                "{rel}"
+            );
+            assert_eq!(
+                json["hazards"][0]["hits"].as_array().unwrap().len(),
+                2,
+                "{rel}"
+            );
+            // A hazard is a property of the Dockerfile: --check still fails on it.
+            assert_eq!(
+                run(&["report", path, "--check"], None).status.code(),
+                Some(3),
+                "{rel}"
+            );
+        }
+    }
+    // A cold build raced, and says who won.
+    for rel in recordings("pull-cold") {
+        let (_, a) = analyse(&rel);
+        assert_eq!(a.hazards[0].race, Race::Ran, "{rel}");
+        assert!(a.hazards[0].first.is_some(), "{rel}");
+    }
+    // compare says there was no race before, rather than a winner.
+    let out = stdout(&run(
+        &[
+            "compare",
+            fixture("registry/changed-before.jsonl").to_str().unwrap(),
+            fixture("registry/changed-after.jsonl").to_str().unwrap(),
+            "--no-screen",
+        ],
+        None,
+    ));
+    assert!(
+        out.contains("reg.mods: no race ran (both were cache hits) before, "),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_writer_that_was_a_cache_hit_filled_nothing_and_no_race_ran() {
+    use buildx_gantt::analysis::Race;
+    for rel in recordings("cache-hit-writer") {
+        let (b, a) = analyse(&rel);
+        let h = &a.hazards[0];
+        let writer = step(&a, "[builder 2/3]");
+        assert_eq!(h.writer.step, writer, "{rel}");
+        assert_eq!(h.race, Race::OneHit(writer), "{rel}");
+        assert_eq!(h.first, None, "{rel}");
+        assert!(
+            h.explanation
+                .contains("[builder 2/3] was a cache hit, so it did not run and filled nothing"),
+            "{rel}: {}",
+            h.explanation
+        );
+        // What the reader saw: nothing (its log says so).
+        let last = &a.steps[step(&a, "[stage-1 5/5]")];
+        let log: String = last
+            .vertexes
+            .iter()
+            .flat_map(|&v| b.vertex(v).log.lines())
+            .map(|l| l.text)
+            .collect();
+        assert!(
+            log.contains("seen: ") && !log.contains("seen: a"),
+            "{rel}: {log}"
+        );
+    }
+}

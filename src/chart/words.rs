@@ -572,6 +572,24 @@ pub fn hazard_verdict(a: &Analysis, h: &CacheHazard, wide: bool) -> String {
         .map(|m| format!(" ({about}{} ahead)", secs(m)))
         .unwrap_or_default();
     let cache = if wide { "cache " } else { "" };
+    match h.race {
+        crate::analysis::Race::BothHits => {
+            return format!(
+                "⚠ {cache}{}: no race ran ({w} and {r} were cache hits){}",
+                h.cache_id,
+                if wide { "; nothing orders them" } else { "" }
+            )
+        }
+        crate::analysis::Race::OneHit(hit) => {
+            return format!(
+                "⚠ {cache}{}: no race ran ({} was a cache hit){}",
+                h.cache_id,
+                short_name(&a.steps[hit]),
+                if wide { "; nothing orders them" } else { "" }
+            )
+        }
+        crate::analysis::Race::Ran => {}
+    }
     match h.first {
         Some(f) if h.roles_known && f == h.reader.step => format!(
             "⚠ race lost: {r} read {cache}{} before {w} filled it{margin}",
@@ -646,10 +664,17 @@ pub fn overlap_verdict(o: &Overlap) -> String {
 /// A hazard's heading: `⚠ cache "demo.mods.v1": [builder 2/3] and [stage-2 2/4] — [stage-2 2/4]
 /// took the cache first`.
 pub fn hazard_title(a: &Analysis, h: &CacheHazard) -> String {
-    let first = h
-        .first
-        .map(|f| format!(" — {} took the cache first", short_name(&a.steps[f])))
-        .unwrap_or_default();
+    let first = match h.race {
+        crate::analysis::Race::BothHits => " — no race ran: both were cache hits".to_string(),
+        crate::analysis::Race::OneHit(hit) => format!(
+            " — no race ran: {} was a cache hit",
+            short_name(&a.steps[hit])
+        ),
+        crate::analysis::Race::Ran => h
+            .first
+            .map(|f| format!(" — {} took the cache first", short_name(&a.steps[f])))
+            .unwrap_or_default(),
+    };
     format!(
         "⚠ cache \"{}\": {} and {}{first}",
         h.cache_id,
@@ -778,16 +803,26 @@ pub fn step_facts(
 
 /// `[builder 2/3] took demo.mods.v1 first before, [stage-2 2/4] after — it flipped`.
 pub fn race_sentence(r: &crate::diff::RaceDiff) -> String {
-    let took = |f: &Option<String>| {
-        f.clone()
-            .unwrap_or_else(|| "nobody (not in that build)".into())
-    };
+    use crate::analysis::Race;
     let flipped = if r.flipped() { " — it flipped" } else { "" };
+    if let (Some(b), Some(a)) = (&r.before, &r.after) {
+        return format!(
+            "{b} took {} first before, {a} after{flipped}",
+            visible(&r.cache)
+        );
+    }
+    let side = |f: &Option<String>, race: Option<Race>| match (f, race) {
+        (Some(f), _) => format!("{f} took it first"),
+        (None, Some(Race::BothHits)) => "no race ran (both were cache hits)".into(),
+        (None, Some(Race::OneHit(_))) => "no race ran (one was a cache hit)".into(),
+        (None, Some(Race::Ran)) => "neither finished".into(),
+        (None, None) => "not in that build".into(),
+    };
     format!(
-        "{} took {} first before, {} after{flipped}",
-        took(&r.before),
+        "{}: {} before, {} after",
         visible(&r.cache),
-        took(&r.after)
+        side(&r.before, r.before_race),
+        side(&r.after, r.after_race)
     )
 }
 

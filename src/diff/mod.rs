@@ -69,6 +69,10 @@ pub struct RaceDiff {
     /// Short names (`[builder 2/3]`) of the step that took the cache first, each side.
     pub before: Option<String>,
     pub after: Option<String>,
+    /// Whether the two raced on each side (`None`: the pair is not in that build); a side whose
+    /// steps were cache hits ran no race.
+    pub before_race: Option<crate::analysis::Race>,
+    pub after_race: Option<crate::analysis::Race>,
 }
 
 impl RaceDiff {
@@ -227,6 +231,8 @@ fn races(before: &Analysis, after: &Analysis) -> Vec<RaceDiff> {
             cache: h.cache_id.clone(),
             before: b.and_then(|i| first(before, &before.hazards[i])),
             after: first(after, h),
+            before_race: b.map(|i| before.hazards[i].race),
+            after_race: Some(h.race),
         });
     }
     for (i, h) in before.hazards.iter().enumerate() {
@@ -235,6 +241,8 @@ fn races(before: &Analysis, after: &Analysis) -> Vec<RaceDiff> {
                 cache: h.cache_id.clone(),
                 before: first(before, h),
                 after: None,
+                before_race: Some(h.race),
+                after_race: None,
             });
         }
     }

@@ -72,6 +72,9 @@ struct JRace {
     cache: String,
     before_first: Option<String>,
     after_first: Option<String>,
+    /// `ran`, `both_hits`, `one_hit` (no race ran), or null when the pair is not in that build.
+    before_race: Option<&'static str>,
+    after_race: Option<&'static str>,
     flipped: bool,
 }
 
@@ -114,6 +117,8 @@ pub fn render(d: &Diff, before: &Side, after: &Side) -> String {
                 cache: r.cache.clone(),
                 before_first: r.before.clone(),
                 after_first: r.after.clone(),
+                before_race: r.before_race.map(|x| x.key()),
+                after_race: r.after_race.map(|x| x.key()),
                 flipped: r.flipped(),
             })
             .collect(),

@@ -216,7 +216,11 @@ pub struct JHazard {
     pub reader: usize,
     pub roles_known: bool,
     pub sharing: [String; 2],
-    /// The step that completed first (took the cache first).
+    /// `ran` (both ran: `first` took the cache first), `both_hits` or `one_hit` (no race ran).
+    pub race: &'static str,
+    /// The steps of the two that were cache hits (they did not run).
+    pub hits: Vec<usize>,
+    /// The step that completed first (took the cache first); null when they did not both run.
     pub first: Option<usize>,
     pub first_name: Option<String>,
     pub margin: Option<f64>,
@@ -574,6 +578,11 @@ fn hazard(a: &Analysis, h: &CacheHazard) -> JHazard {
             h.writer.mount.sharing.clone(),
             h.reader.mount.sharing.clone(),
         ],
+        race: h.race.key(),
+        hits: [h.writer.step, h.reader.step]
+            .into_iter()
+            .filter(|&s| a.steps[s].state == crate::model::State::Cached)
+            .collect(),
         first: h.first,
         first_name: h.first.map(|f| a.steps[f].name().to_string()),
         margin: h.margin.map(secs),

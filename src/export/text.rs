@@ -161,7 +161,7 @@ fn emit(
     out.push('\n');
     chart(&mut out, a, opt, &p, flush)?;
     concurrency(&mut out, a, opt, &p, flush)?;
-    let sections: [&dyn Fn(&mut String); 8] = [
+    let sections: [&dyn Fn(&mut String); 9] = [
         &|out| hazards(out, a, opt, &p),
         &|out| stale(out, a, opt, &p),
         &|out| lock_waits(out, a, opt, &p),

@@ -555,10 +555,20 @@ fn hazard_lines(a: &crate::analysis::Analysis, id: StepId) -> Vec<String> {
             (true, true) => "fills (writer)",
             (true, false) => "reads (reader)",
         };
-        let first = match h.first {
-            Some(f) if f == id => "; this step finished first".to_string(),
-            Some(_) => format!("; {} finished first", short_name(&a.steps[other])),
-            None => String::new(),
+        let first = match (h.race, h.first) {
+            (crate::analysis::Race::BothHits, _) => "; no race ran (both cache hits)".to_string(),
+            (crate::analysis::Race::OneHit(hit), _) if hit == id => {
+                "; no race ran (this step was a cache hit)".to_string()
+            }
+            (crate::analysis::Race::OneHit(_), _) => {
+                format!(
+                    "; no race ran ({} was a cache hit)",
+                    short_name(&a.steps[other])
+                )
+            }
+            (_, Some(f)) if f == id => "; this step finished first".to_string(),
+            (_, Some(_)) => format!("; {} finished first", short_name(&a.steps[other])),
+            (_, None) => String::new(),
         };
         let other = short_name(&a.steps[other]);
         format!(
