@@ -406,3 +406,87 @@ fn a_writer_that_was_a_cache_hit_filled_nothing_and_no_race_ran() {
         );
     }
 }
+
+#[test]
+fn a_failed_pull_is_a_failed_step_and_the_build_failed() {
+    use buildx_gantt::analysis::{counts, outcome, Outcome};
+    for rel in recordings("pull-missing") {
+        let (b, a) = analyse(&rel);
+        assert_eq!(outcome(&b, &a), Outcome::Failed, "{rel}");
+        let c = counts(&a);
+        assert_eq!((c.steps, c.failed), (1, 1), "{rel}: {c:?}");
+        let path = fixture(&rel);
+        let out = run(&["report", path.to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(1), "{rel}");
+        assert!(
+            stdout(&out).contains("build FAILED in ")
+                && stdout(&out).contains(": 1 step (0 done, 0 cached, 1 failed"),
+            "{rel}: {}",
+            stdout(&out)
+        );
+        assert!(
+            stdout(&out).contains("127.0.0.1:5001/gantt/missing:1: not found"),
+            "{rel}"
+        );
+    }
+}
+
+#[test]
+fn a_build_that_passed_while_buildx_logged_write_errors_succeeded() {
+    use buildx_gantt::analysis::{outcome, Outcome};
+    for rel in [
+        "registry/cache-write-locked.jsonl",
+        "registry/cache-write-locked.log",
+    ] {
+        let (b, a) = analyse(rel);
+        assert_eq!(outcome(&b, &a), Outcome::Succeeded, "{rel}");
+        assert!(
+            b.error_message().is_none(),
+            "{rel}: {:?}",
+            b.error_message()
+        );
+        // buildx's lines are kept, as what buildx said, and nothing is an input problem.
+        assert!(
+            b.tool_warnings.iter().any(
+                |w| w.starts_with("ERROR: (*service).Write failed") && w.contains("locked for")
+            ),
+            "{rel}: {:?}",
+            b.tool_warnings
+        );
+        assert!(b.diagnostics().is_empty(), "{rel}: {:?}", b.diagnostics());
+        let out = run(&["report", fixture(rel).to_str().unwrap()], None);
+        assert_eq!(out.status.code(), Some(0), "{rel}: {}", stdout(&out));
+        assert!(stdout(&out).contains("build succeeded in "), "{rel}");
+    }
+}
+
+#[test]
+fn a_step_the_printer_left_at_dots_had_finished_when_the_steps_after_it_ran() {
+    use buildx_gantt::analysis::{counts, outcome, Outcome};
+    let (b, a) = analyse("registry/docker-driver-again.log");
+    assert_eq!(outcome(&b, &a), Outcome::Succeeded);
+    let c = counts(&a);
+    assert_eq!((c.done, c.running, c.steps), (11, 0, 11), "{c:?}");
+    let from = &a.steps[step(&a, "[builder 1/4]")];
+    let next = &a.steps[step(&a, "[builder 2/4]")];
+    assert!(from.end().unwrap() <= next.start().unwrap());
+    assert!(a
+        .steps
+        .iter()
+        .all(|s| s.state != buildx_gantt::model::State::Running));
+    let out = run(
+        &[
+            "report",
+            fixture("registry/docker-driver-again.log")
+                .to_str()
+                .unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains(": 11 steps (11 done, 0 cached, 0 failed"),
+        "{}",
+        stdout(&out)
+    );
+}

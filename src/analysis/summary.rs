@@ -5,7 +5,9 @@ use super::Analysis;
 use crate::graph::Step;
 use crate::model::{Build, State};
 
-/// Counts of steps by state, for summaries (internal steps excluded).
+/// Counts of steps by state, for summaries: the Dockerfile's steps, and the build's own steps
+/// that failed where the build failed with them — a pull (`[internal] load metadata for IMAGE`:
+/// the image could not be resolved), an export, a push, a cache export or import.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
     pub steps: usize,
@@ -19,7 +21,11 @@ pub struct Counts {
 
 pub fn counts(analysis: &Analysis) -> Counts {
     let mut c = Counts::default();
-    for s in analysis.steps.iter().filter(|s| !s.is_internal()) {
+    for s in analysis
+        .steps
+        .iter()
+        .filter(|s| !s.is_internal() || failed_pull_or_export(s))
+    {
         c.steps += 1;
         match s.state {
             State::Done => c.done += 1,
@@ -31,6 +37,18 @@ pub fn counts(analysis: &Analysis) -> Counts {
         }
     }
     c
+}
+
+/// One of the build's own steps that failed and is the build's failure: a pull that could not
+/// resolve its image, an export, a push, a cache's export or import.
+fn failed_pull_or_export(s: &Step) -> bool {
+    use crate::model::WorkKind;
+    s.state == State::Failed
+        && (s.parsed.text().starts_with("load metadata for ")
+            || matches!(
+                s.kind(),
+                WorkKind::Export | WorkKind::Push | WorkKind::CacheExport | WorkKind::CacheImport
+            ))
 }
 
 /// How the build ended, as far as its log tells.

@@ -148,8 +148,9 @@ fn emit(
         let _ = writeln!(out, "{}", p.dim(&cut(&line, opt.width)));
     }
     let summary = format!(
-        "build {verdict} in {total}: {} steps ({} done, {} cached, {} failed, {} cancelled, {} never ran{})",
+        "build {verdict} in {total}: {} step{} ({} done, {} cached, {} failed, {} cancelled, {} never ran{})",
         c.steps,
+        if c.steps == 1 { "" } else { "s" },
         c.done,
         c.cached,
         c.failed,

@@ -592,6 +592,7 @@ impl Build {
         } else if (self.in_warning_list && t.starts_with(" - "))
             || t.starts_with("WARNING:")
             || t.starts_with("WARN:")
+            || is_session_log(t)
         {
             self.keep_warning(t);
         } else if self.in_error_block || starts_block {
@@ -673,8 +674,24 @@ fn says_cancelled(t: &str) -> bool {
     is_cancellation(t) || t.contains("Canceled: context canceled")
 }
 
+/// buildx's log of its own session, not the build's outcome: `ERROR: (*service).Write failed:
+/// rpc error: … ref layer-sha256:… locked for …` while a cache export writes to its content
+/// store (a retry: the build can still pass), `INFO: failed to resume the status from path …`.
+/// Whether the build failed is said by its final `ERROR: failed to build`/`failed to solve` line
+/// and its steps.
+fn is_session_log(t: &str) -> bool {
+    let t = t.trim_start();
+    t.starts_with("INFO:")
+        || t.strip_prefix("ERROR: (*")
+            .and_then(|r| r.split_once(')'))
+            .is_some_and(|(recv, rest)| !recv.contains(' ') && rest.starts_with('.'))
+}
+
 fn is_fatal(t: &str) -> bool {
     let t = t.trim_start();
+    if is_session_log(t) {
+        return false;
+    }
     [
         "ERROR",
         "error: ",

@@ -414,6 +414,19 @@ impl PlainLog {
         (seq, Immediate::Completed)
     }
 
+    /// Ends the open run of vertex `v` where a step that waited for it began (`seq`): it had
+    /// finished, whatever the printer said (see [`super::timeline::finished_inputs`]). No
+    /// completion line was printed, so print order says nothing of it.
+    pub fn finished_by(&mut self, v: usize, seq: u64) {
+        if let Some(run) = self.vertexes[v].runs.last_mut().filter(|r| r.end.is_none()) {
+            run.end = Some(Completion {
+                seq,
+                finish: Finish::Done(None),
+                arrival: None,
+            });
+        }
+    }
+
     /// Forgets a run opened by a re-printed header after the last completion when the log ended
     /// without another one: late output of a finished vertex, not a new run.
     pub fn close(&mut self) {

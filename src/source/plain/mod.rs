@@ -167,7 +167,7 @@ pub fn read<R: BufRead>(
     };
     let (result, summary, complete) = each_line(input, &mut |text| unpaste.push(text, &mut take));
     unpaste.flush(&mut take);
-    log.close();
+    close(&mut log, dockerfile);
     let solved = timeline::solve(&log, dockerfile, Clock::Relative);
     let arrived = super::now();
     for kind in events_of(&log, &solved, immediate) {
@@ -197,6 +197,15 @@ pub fn read<R: BufRead>(
         kind: EventKind::End { complete },
     });
     result.map(|()| summary)
+}
+
+/// The log has ended: what it left open is settled (a trailing re-printed header is no run; a
+/// vertex a started step waited for had finished, printed or not).
+fn close(log: &mut PlainLog, dockerfile: Option<&Dockerfile>) {
+    log.close();
+    for (v, seq) in timeline::finished_inputs(log, dockerfile) {
+        log.finished_by(v, seq);
+    }
 }
 
 /// What a gap in the printer's numbering means.
@@ -506,7 +515,7 @@ impl<'d> LiveReader<'d> {
 
     /// The output ended: the last solve.
     pub fn finish(&mut self, now: Nanos, emit: &mut dyn FnMut(Event)) {
-        self.log.close();
+        close(&mut self.log, self.dockerfile);
         self.dirty = true;
         self.solve(now, emit);
     }

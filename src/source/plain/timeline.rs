@@ -370,6 +370,35 @@ fn after_the_solve(steps: &[Step]) -> impl Iterator<Item = (usize, usize)> + '_ 
         })
 }
 
+/// Vertexes the log left unfinished although a step that waited for them started, each with
+/// where the first such step began (its first line). BuildKit starts a step once its inputs are
+/// done, and the frontend hands it none before the metadata it reads: a printer that never
+/// printed their `DONE` (BuildKit v0.8's, which leaves a pull at `#5 ...` when it switches to
+/// another vertex and never comes back) did not see them finish, but they had.
+pub fn finished_inputs(log: &PlainLog, dockerfile: Option<&Dockerfile>) -> Vec<(usize, u64)> {
+    let open = |v: usize| log.vertexes[v].runs.last().is_some_and(|r| r.end.is_none());
+    let mut out: Vec<(usize, u64)> = Vec::new();
+    for (a, b, _) in graph_order(log, dockerfile) {
+        let Some(started) = log.vertexes[b].runs.first().map(|r| r.first_seq) else {
+            continue;
+        };
+        if a == b
+            || !open(a)
+            || log.vertexes[a]
+                .runs
+                .last()
+                .is_some_and(|r| r.first_seq > started)
+        {
+            continue;
+        }
+        match out.iter_mut().find(|(v, _)| *v == a) {
+            Some((_, seq)) => *seq = (*seq).min(started),
+            None => out.push((a, started)),
+        }
+    }
+    out
+}
+
 /// Reconstructs every run's start and end with bounds (see the module's doc for the method).
 pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> Solved {
     let mut sys = System::default();
