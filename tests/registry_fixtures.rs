@@ -490,3 +490,124 @@ fn a_step_the_printer_left_at_dots_had_finished_when_the_steps_after_it_ran() {
         stdout(&out)
     );
 }
+
+/// The digest in a recording's `[builder 1/4] FROM …@sha256:…` step name.
+fn base_digest(rel: &str) -> String {
+    let (_, a) = analyse(rel);
+    let name = a.steps[step(&a, "[builder 1/4]")].name().to_string();
+    name.rsplit_once('@').unwrap().1.to_string()
+}
+
+#[test]
+fn compare_names_a_base_image_changed_under_its_tag_as_the_image_with_both_digests() {
+    let pairs = [
+        ("changed-before.jsonl", "changed-after.jsonl", None),
+        (
+            "changed-before.dockerbuild",
+            "changed-after.dockerbuild",
+            None,
+        ),
+        ("changed-before.log", "changed-after.log", None),
+        (
+            "changed-before.log",
+            "changed-after.log",
+            Some("app/Dockerfile"),
+        ),
+    ];
+    for (b, a, df) in pairs {
+        let (rb, ra) = (format!("registry/{b}"), format!("registry/{a}"));
+        let (pb, pa) = (fixture(&rb), fixture(&ra));
+        let mut args = vec![
+            "compare",
+            pb.to_str().unwrap(),
+            pa.to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        let dockerfile = df.map(|d| fixture(&format!("registry/{d}")));
+        if let Some(d) = &dockerfile {
+            args.extend(["-f", d.to_str().unwrap()]);
+        }
+        let out = run(&args, None);
+        assert_eq!(out.status.code(), Some(0), "{b}: {}", stderr(&out));
+        let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let case = format!("{b} → {a} (-f {df:?})");
+        // One root cause: the base image, with the digest it had on each side.
+        let roots = d["root_causes"].as_array().unwrap();
+        assert_eq!(roots.len(), 1, "{case}: {roots:?}");
+        assert!(
+            roots[0]
+                .as_str()
+                .unwrap()
+                .starts_with("[builder 1/4] FROM "),
+            "{case}"
+        );
+        let steps = d["steps"].as_array().unwrap();
+        let named = |p: &str| -> Vec<&serde_json::Value> {
+            steps
+                .iter()
+                .filter(|s| s["name"].as_str().unwrap().starts_with(p))
+                .collect()
+        };
+        let base = named("[builder 1/4]");
+        assert_eq!(
+            base.len(),
+            1,
+            "{case}: matched across the digest change, once"
+        );
+        assert_eq!(base[0]["match"], "same", "{case}");
+        let cause = &base[0]["cause"];
+        assert_eq!(cause["kind"], "image", "{case}");
+        assert_eq!(
+            cause["image"]["name"], "127.0.0.1:5001/gantt/base:1",
+            "{case}"
+        );
+        assert_eq!(
+            cause["image"]["before"],
+            base_digest(&rb).as_str(),
+            "{case}"
+        );
+        assert_eq!(cause["image"]["after"], base_digest(&ra).as_str(), "{case}");
+        assert_ne!(cause["image"]["before"], cause["image"]["after"], "{case}");
+        // tools' image did not change: no cause of anything, and its steps stayed hits.
+        let tools = named("[tools 1/3]");
+        assert_eq!(tools.len(), 1, "{case}");
+        assert!(tools[0]["cause"].is_null(), "{case}: {}", tools[0]);
+        // Everything that re-ran comes down from the image, stage-2's mount step included.
+        for s in steps.iter().filter(|s| s["cause"]["kind"] == "follows") {
+            assert_eq!(
+                s["cause"]["because_of"],
+                serde_json::json!(["[builder 1/4]"]),
+                "{case}: {s}"
+            );
+        }
+        assert_eq!(
+            named("[stage-2 2/5]")[0]["cause"]["follows"],
+            serde_json::json!(["[builder 1/4]"]),
+            "{case}"
+        );
+        // Never both on and off the critical path.
+        let cp = &d["critical_path"];
+        for x in cp["added"].as_array().unwrap() {
+            assert!(
+                !cp["removed"].as_array().unwrap().contains(x),
+                "{case}: {cp}"
+            );
+        }
+    }
+    let text = stdout(&run(
+        &[
+            "compare",
+            fixture("registry/changed-before.jsonl").to_str().unwrap(),
+            fixture("registry/changed-after.jsonl").to_str().unwrap(),
+            "--no-screen",
+        ],
+        None,
+    ));
+    assert!(
+        text.contains(
+            "— image: 127.0.0.1:5001/gantt/base:1 is another image under the same name (sha256:"
+        ),
+        "{text}"
+    );
+}

@@ -743,7 +743,17 @@ pub fn cause_words(c: &Cause, after: &Analysis) -> String {
             "definition: it is new (not in the build before)".into()
         }
         Cause::Arg { detail } => format!("arg: {}", visible(detail)),
-        Cause::Image => {
+        Cause::Image {
+            image,
+            before: Some(b),
+            after: Some(a),
+        } if b != a => format!(
+            "image: {} is another image under the same name ({} before, {} after)",
+            visible(image),
+            short_digests(b),
+            short_digests(a)
+        ),
+        Cause::Image { .. } => {
             "image: its base image was resolved anew (a new digest, or not in the cache)".into()
         }
         Cause::NoCache => {

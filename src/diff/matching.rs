@@ -3,7 +3,9 @@
 //! and its instruction: first all three, then stage and instruction (a step moved by an edit
 //! above it); internal steps match by name. Last, what is left of a stage pairs with the step of
 //! the same keyword whose instruction shares at least half its words (an edit, or a build
-//! argument's value in it). What is left is new (only after) or gone (only before).
+//! argument's value in it). What is left is new (only after) or gone (only before). A `FROM` is
+//! known by its image without the digest it resolved to: the same tag pushed anew is the same
+//! step, whose image changed.
 
 use std::collections::{HashMap, HashSet};
 
@@ -42,7 +44,10 @@ fn index(s: &Step) -> Option<u32> {
 }
 
 fn text(s: &Step) -> &str {
-    if s.parsed.is_dockerfile_step() {
+    if let Some((image, Some(_))) = s.parsed.from_image() {
+        // `FROM x:1@sha256:…` → `x:1`: the digest is what it resolved to, not the instruction.
+        image
+    } else if s.parsed.is_dockerfile_step() {
         s.parsed.text()
     } else {
         s.name()

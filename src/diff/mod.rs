@@ -312,7 +312,14 @@ mod tests {
         causes.insert(1, Cause::Follows(vec![0]));
         causes.insert(2, Cause::Follows(vec![0]));
         causes.insert(3, Cause::Follows(vec![1, 2]));
-        causes.insert(4, Cause::Image);
+        causes.insert(
+            4,
+            Cause::Image {
+                image: "x:1".into(),
+                before: None,
+                after: None,
+            },
+        );
         causes.insert(5, Cause::Follows(vec![3, 4]));
         let r = roots_of(&causes);
         assert_eq!(r[&0], Vec::<StepId>::new());

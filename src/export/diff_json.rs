@@ -55,6 +55,13 @@ struct JSeen {
 }
 
 #[derive(Serialize)]
+struct JImage {
+    name: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+#[derive(Serialize)]
 struct JCause {
     kind: &'static str,
     /// For `follows`: the steps it stands on that re-ran.
@@ -63,6 +70,10 @@ struct JCause {
     /// For `follows`: the root causes it comes down from.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     because_of: Vec<String>,
+    /// For `image`: the image as named, and the digest it resolved to on each side (when the
+    /// step names say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<JImage>,
     /// The sentence the text report says.
     words: String,
 }
@@ -183,6 +194,18 @@ fn step(s: &StepDiff, before: &Analysis, after: &Analysis) -> JStep {
                 _ => Vec::new(),
             },
             because_of: names(&s.because, after),
+            image: match c {
+                Cause::Image {
+                    image,
+                    before,
+                    after,
+                } => Some(JImage {
+                    name: image.clone(),
+                    before: before.clone(),
+                    after: after.clone(),
+                }),
+                _ => None,
+            },
             words: cause_words(c, after),
         }),
     }
