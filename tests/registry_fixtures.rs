@@ -611,3 +611,84 @@ fn compare_names_a_base_image_changed_under_its_tag_as_the_image_with_both_diges
         "{text}"
     );
 }
+
+#[test]
+fn only_a_step_with_a_cache_mount_waits_for_a_lock() {
+    // On a loaded builder `[builder 2/4] RUN mkdir -p /src` took 0.103 s to get its container:
+    // it has no cache mount, so that was its mounts being prepared, not a lock.
+    let (_, a) = analyse("registry/loaded.dockerbuild");
+    let mkdir = &a.steps[step(&a, "[builder 2/4]")];
+    assert_eq!(mkdir.lock_wait(), 0);
+    assert!(
+        a.lock_waits.iter().all(|w| w.step != mkdir.id),
+        "{:?}",
+        a.lock_waits
+    );
+    for w in &a.lock_waits {
+        assert!(
+            a.steps[w.step].name().contains("--mount=type=cache"),
+            "{w:?}"
+        );
+    }
+    let out = run(
+        &[
+            "report",
+            fixture("registry/loaded.dockerbuild").to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for s in json["steps"].as_array().unwrap() {
+        let mounts = s["cache_mounts"].as_array().unwrap();
+        let cached = mounts.iter().any(|m| m["kind"] == "cache");
+        assert_eq!(
+            s["lock_wait"].is_null(),
+            !cached || s["state"] == "cached",
+            "{s}"
+        );
+    }
+    let text = stdout(&run(
+        &[
+            "report",
+            fixture("registry/loaded.dockerbuild").to_str().unwrap(),
+        ],
+        None,
+    ));
+    assert!(!text.contains("[builder 2/4] waited"), "{text}");
+    assert!(
+        !text.contains("waiting for a lock)") || !text.contains("[builder 2/4] 0."),
+        "{text}"
+    );
+}
+
+#[test]
+fn stages_that_pulled_one_base_once_are_not_built_from_each_other() {
+    use buildx_gantt::dockerfile::DepKind;
+    for shape in [
+        "pull-cold",
+        "push",
+        "load",
+        "docker-driver",
+        "changed-after",
+    ] {
+        for rel in recordings(shape) {
+            let (_, a) = analyse(&rel);
+            let mut deps: Vec<(String, String, DepKind)> = a
+                .dependencies
+                .iter()
+                .map(|d| (d.stage.clone(), d.source.clone(), d.kind))
+                .collect();
+            deps.sort_by(|x, y| (&x.0, &x.1).cmp(&(&y.0, &y.1)));
+            assert_eq!(
+                deps,
+                [
+                    ("stage-2".into(), "builder".into(), DepKind::CopyFrom),
+                    ("stage-2".into(), "tools".into(), DepKind::CopyFrom)
+                ],
+                "{rel}"
+            );
+        }
+    }
+}

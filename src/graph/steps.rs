@@ -265,11 +265,14 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         .into();
         step.intervals = intervals;
         step.state = combine(members.clone().map(|v| v.state()));
+        // Only a step with a cache mount can wait for a lock; another's time before its
+        // container is made is preparing its mounts, part of its running.
         let wait = members
             .clone()
             .filter_map(|v| v.exec())
             .map(|x| (x.started, x.created))
-            .max_by_key(|(a, b)| b - a);
+            .max_by_key(|(a, b)| b - a)
+            .filter(|_| has_cache_mount(&step.parsed));
         if wait.is_some() {
             step.rare_mut().wait = wait;
         }
@@ -292,6 +295,14 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         step.inputs = inputs.into();
     }
     steps
+}
+
+/// Whether a step mounts a cache (`RUN --mount=type=cache,…`): the one mount another step can
+/// hold locked.
+fn has_cache_mount(parsed: &StepName) -> bool {
+    parsed
+        .flagged_instruction()
+        .is_some_and(|i| i.mounts().iter().any(|m| m.cache_id().is_some()))
 }
 
 /// The state of a step made of several vertexes.
