@@ -692,3 +692,41 @@ fn stages_that_pulled_one_base_once_are_not_built_from_each_other() {
         }
     }
 }
+
+#[test]
+fn a_pulled_or_resolved_from_is_never_where_the_cache_broke() {
+    use buildx_gantt::analysis::{cache_breaks, nothing_ran};
+    for shape in [
+        "pull-warm",
+        "cache-registry-import",
+        "cache-local-import",
+        "changed-before",
+    ] {
+        for rel in recordings(shape) {
+            let (_, a) = analyse(&rel);
+            let breaks = cache_breaks(&a);
+            assert!(nothing_ran(&breaks), "{rel}: {breaks:?}");
+            let text = stdout(&run(
+                &["report", fixture(&rel).to_str().unwrap(), "--width", "200"],
+                None,
+            ));
+            assert!(
+                text.contains("Fully cached: 9 of 11 steps were cache hits"),
+                "{rel}: {text}"
+            );
+            assert!(!text.contains("broke at"), "{rel}");
+        }
+    }
+    // A base changed under its tag: builder breaks after its FROM, and stage-2 (whose FROM was
+    // builder's) at its first step; tools stayed hits.
+    for rel in recordings("changed-after") {
+        let (_, a) = analyse(&rel);
+        let mut broke: Vec<String> = cache_breaks(&a)
+            .iter()
+            .filter_map(|b| b.broke_at)
+            .map(|s| short_name(&a.steps[s]))
+            .collect();
+        broke.sort();
+        assert_eq!(broke, ["[builder 2/4]", "[stage-2 2/5]"], "{rel}");
+    }
+}
