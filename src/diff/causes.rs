@@ -100,9 +100,12 @@ pub fn find(
         .iter()
         .filter(|s| s.parsed.is_dockerfile_step() && re_ran(s))
         .collect();
+    // No hit at all is a build without the cache — unless a base image changed, which re-runs
+    // everything built on it.
     let no_cache = !after
         .iter()
-        .any(|s| s.parsed.is_dockerfile_step() && s.state == State::Cached);
+        .any(|s| s.parsed.is_dockerfile_step() && s.state == State::Cached)
+        && !pairs.iter().any(|p| new_image(before, after, p));
     ran.into_iter()
         .map(|s| {
             let pair = counterpart.get(&s.id);
@@ -125,6 +128,15 @@ pub fn find(
 /// The digest a `FROM` step resolved its image to, when its name says.
 fn digest(s: &Step) -> Option<&str> {
     s.parsed.from_image().and_then(|(_, d)| d)
+}
+
+/// Whether a pair is a `FROM` whose image resolved to another digest than before.
+fn new_image(before: &[Step], after: &[Step], p: &Pair) -> bool {
+    let (Some(b), Some(a)) = (p.before, p.after) else {
+        return false;
+    };
+    let (db, da) = (digest(&before[b]), digest(&after[a]));
+    db.is_some() && da.is_some() && db != da
 }
 
 /// The `FROM` steps of the build after that resolved the digest they resolved before: they ran

@@ -9,6 +9,8 @@ use buildx_gantt::model::{Build, LogRetention};
 use buildx_gantt::report;
 
 pub mod engine;
+pub mod live;
+pub mod registry;
 
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
