@@ -16,7 +16,7 @@ use buildx_gantt::analysis::{
     cache_breaks, counts, nothing_ran, outcome, short_name, Analysis, Outcome, Race,
 };
 use buildx_gantt::model::{State, Transfer, WorkKind};
-use common::live::{build, Built};
+use common::live::{build, build_with, Built};
 use common::registry::{lab_or_skip, Lab};
 use common::*;
 
@@ -103,9 +103,9 @@ fn path(a: &Analysis) -> Vec<String> {
 /// A live build that succeeded and whose live report is its recording's: its analysis.
 fn passed(b: &Built, what: &str) -> (buildx_gantt::model::Build, Analysis) {
     assert_eq!(b.code(), Some(0), "{what}: {}", b.show());
-    let (build, a) = b.analysed();
+    let (recorded, a) = b.analysed();
     assert_eq!(
-        outcome(&build, &a),
+        outcome(&recorded, &a),
         Outcome::Succeeded,
         "{what}: {}",
         b.show()
@@ -116,7 +116,7 @@ fn passed(b: &Built, what: &str) -> (buildx_gantt::model::Build, Analysis) {
         b.show()
     );
     b.live_report_is_the_recordings();
-    (build, a)
+    (recorded, a)
 }
 
 /// The critical path reaches `export` and ends with buildx's provenance.
@@ -132,6 +132,18 @@ fn path_reaches(a: &Analysis, export: &str, what: &str) {
 
 /// The app built through `lab`'s builder with the secret and the registry's address.
 fn app(lab: &Lab, ctx: &Path, rec: &str, cache_id: &str, more: &[&str]) -> Built {
+    app_with(&[], lab, ctx, rec, cache_id, more)
+}
+
+/// [`app`] with buildx-gantt's own `options` (`--plain`).
+fn app_with(
+    options: &[&str],
+    lab: &Lab,
+    ctx: &Path,
+    rec: &str,
+    cache_id: &str,
+    more: &[&str],
+) -> Built {
     let secret = format!("id=token,src={}", ctx.join("token").display());
     let reg = format!("REG={}", lab.registry());
     let cache = format!("CACHE_ID={cache_id}");
@@ -147,7 +159,8 @@ fn app(lab: &Lab, ctx: &Path, rec: &str, cache_id: &str, more: &[&str]) -> Built
         meta.to_str().unwrap(),
     ];
     args.extend(more);
-    build(
+    build_with(
+        options,
         &lab.cli,
         &ctx.join("app"),
         "Dockerfile",
@@ -285,6 +298,38 @@ fn pushes_pulls_with_a_secret_a_load_and_a_failed_pull() {
     lab.docker(&["image", "inspect", &tag]);
     lab.docker(&["image", "rm", &tag]);
 
+    // The same cold build read live from buildx's plain output: the pull's bytes from its status
+    // lines, the path through the stages to the end.
+    lab.prune(None);
+    let b = app_with(
+        &["--plain"],
+        &lab,
+        &ctx,
+        "cold.log",
+        &unique("reg.plain"),
+        &[],
+    );
+    assert_eq!(b.code(), Some(0), "plain: {}", b.show());
+    let (recorded, a) = b.analysed();
+    assert_eq!(
+        outcome(&recorded, &a),
+        Outcome::Succeeded,
+        "plain: {}",
+        b.show()
+    );
+    let got = a.steps[step(&a, "[builder 1/4]")].moved(Transfer::Download);
+    assert!(
+        got.is_some_and(|d| d.finished() && d.current >= 24_000_000),
+        "plain: {got:?}"
+    );
+    path_reaches(&a, "[stage-2 5/5]", "plain");
+    let said = words(&stdout(&b.out));
+    assert!(
+        said.contains("Pulls, pushes and exports [builder 1/4] pulled")
+            || said.contains("[builder 1/4] pulled "),
+        "plain: {said}"
+    );
+
     // A base that is not there: the pull fails, and is counted.
     let b = build(
         &cli,
@@ -295,8 +340,8 @@ fn pushes_pulls_with_a_secret_a_load_and_a_failed_pull() {
         &[],
     );
     assert_eq!(b.code(), Some(1), "missing: {}", b.show());
-    let (build, a) = b.analysed();
-    assert_eq!(outcome(&build, &a), Outcome::Failed);
+    let (recorded, a) = b.analysed();
+    assert_eq!(outcome(&recorded, &a), Outcome::Failed);
     assert_eq!(counts(&a).failed, 1, "missing: {}", b.show());
     assert!(
         stdout(&b.out).contains("gantt/missing:1: not found"),
@@ -407,7 +452,7 @@ fn cache_exported_to_and_imported_from_a_registry_and_a_directory() {
             meta.to_str().unwrap(),
         ],
     );
-    let (build, a) = passed(&b, "one hit");
+    let (recorded, a) = passed(&b, "one hit");
     let writer = step(&a, "[builder 2/3]");
     assert_eq!(a.hazards[0].race, Race::OneHit(writer), "{}", b.show());
     let said = words(&stdout(&b.out));
@@ -420,7 +465,7 @@ fn cache_exported_to_and_imported_from_a_registry_and_a_directory() {
     let log: String = last
         .vertexes
         .iter()
-        .flat_map(|&v| build.vertex(v).log.lines())
+        .flat_map(|&v| recorded.vertex(v).log.lines())
         .map(|l| l.text)
         .collect();
     assert!(

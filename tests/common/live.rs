@@ -81,9 +81,23 @@ pub fn build(
     builder: &str,
     args: &[&str],
 ) -> Built {
+    build_with(&[], cli, ctx, dockerfile, rec, builder, args)
+}
+
+/// [`build`] with buildx-gantt's own `options` (`--plain`).
+pub fn build_with(
+    options: &[&str],
+    cli: &str,
+    ctx: &Path,
+    dockerfile: &str,
+    rec: &str,
+    builder: &str,
+    args: &[&str],
+) -> Built {
     let rec = ctx.join(rec);
     let dockerfile = ctx.join(dockerfile);
     let out = bin()
+        .args(options)
         .args(["--docker", cli, "--engine", "cli", "--record"])
         .arg(&rec)
         .arg(&dockerfile)
