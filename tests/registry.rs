@@ -28,6 +28,27 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     LABS.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A test's lab, its contexts, and its turn (dropped in that order: the lab is gone before the
+/// next test starts its own).
+struct Setup {
+    lab: Lab,
+    ctx: PathBuf,
+    _one: std::sync::MutexGuard<'static, ()>,
+}
+
+/// The lab for `test`, with its contexts; `None` (said) where it cannot run.
+fn setup(test: &str, name: &str) -> Option<Setup> {
+    let cli = lab_or_skip(test, true)?;
+    let one = one_at_a_time();
+    let lab = Lab::start(&cli, name, true);
+    let ctx = contexts(&lab);
+    Some(Setup {
+        lab,
+        ctx,
+        _one: one,
+    })
+}
+
 /// `tests/fixtures/registry/{base,tools,app,missing,onehit}` in `lab.dir`, each with busybox
 /// where it copies it, and the registry's address written where a Dockerfile names it.
 fn contexts(lab: &Lab) -> PathBuf {
@@ -89,6 +110,17 @@ fn push_bases(lab: &Lab, ctx: &Path, version: &str, base_only: bool) {
 /// A report's words with its lines joined (a sentence may wrap anywhere).
 fn words(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The step that pulled the base (`[builder 1/4]`, or `[stage-2 1/5]`: BuildKit names the `FROM`
+/// two stages share after either, as it picks).
+fn base_from(a: &Analysis) -> usize {
+    let base = |s: &&buildx_gantt::analysis::Step| {
+        s.parsed
+            .from_image()
+            .is_some_and(|(i, _)| i.ends_with("/gantt/base:1"))
+    };
+    a.steps.iter().find(base).expect("the base's FROM").id
 }
 
 /// The critical path, as short names.
@@ -172,13 +204,14 @@ fn app_with(
 
 #[test]
 fn pushes_pulls_with_a_secret_a_load_and_a_failed_pull() {
-    let test = "pushes_pulls_with_a_secret_a_load_and_a_failed_pull";
-    let Some(cli) = lab_or_skip(test, true) else {
+    let Some(setup) = setup(
+        "pushes_pulls_with_a_secret_a_load_and_a_failed_pull",
+        "gantt-registry-pull",
+    ) else {
         return;
     };
-    let _one = one_at_a_time();
-    let lab = Lab::start(&cli, "gantt-registry-pull", true);
-    let ctx = contexts(&lab);
+    let (lab, ctx) = (&setup.lab, &setup.ctx);
+    let cli = lab.cli.clone();
     let reg = lab.registry();
 
     // A push-only build: FROM scratch, pushed; the path reaches the push.
@@ -220,9 +253,9 @@ fn pushes_pulls_with_a_secret_a_load_and_a_failed_pull() {
     // Cold: both bases pulled (the big layer's bytes), the secret read, the race run.
     lab.prune(None);
     let cache_id = unique("reg.pull");
-    let b = app(&lab, &ctx, "cold.jsonl", &cache_id, &[]);
+    let b = app(lab, ctx, "cold.jsonl", &cache_id, &[]);
     let (_, a) = passed(&b, "cold");
-    let base = &a.steps[step(&a, "[builder 1/4]")];
+    let base = &a.steps[base_from(&a)];
     let got = base
         .moved(Transfer::Download)
         .unwrap_or_else(|| panic!("cold: {}", b.show()));
@@ -241,7 +274,7 @@ fn pushes_pulls_with_a_secret_a_load_and_a_failed_pull() {
         State::Done,
         "the secret was there"
     );
-    for s in ["[builder 1/4]", "[builder 3/4]", "[stage-2 5/5]"] {
+    for s in [&short_name(base), "[builder 3/4]", "[stage-2 5/5]"] {
         assert!(
             path(&a).iter().any(|x| x == s),
             "cold: {s} in {:?}",
@@ -252,12 +285,12 @@ fn pushes_pulls_with_a_secret_a_load_and_a_failed_pull() {
     assert!(a.hazards[0].first.is_some(), "cold");
 
     // Warm: all hits; the FROMs only resolve. No race, no cache break, no path.
-    let b = app(&lab, &ctx, "warm.jsonl", &cache_id, &[]);
+    let b = app(lab, ctx, "warm.jsonl", &cache_id, &[]);
     let (_, a) = passed(&b, "warm");
     assert_eq!(a.hazards[0].race, Race::BothHits, "warm");
     assert!(nothing_ran(&cache_breaks(&a)), "warm");
     assert!(a.critical_path.is_none(), "warm: {:?}", path(&a));
-    let said = stdout(&b.out);
+    let said = words(&stdout(&b.out));
     assert!(
         said.contains("— no race ran: both were cache hits"),
         "warm: {said}"
@@ -270,13 +303,7 @@ fn pushes_pulls_with_a_secret_a_load_and_a_failed_pull() {
     // A push of the result: the path reaches it, and the registry has it.
     lab.prune(None);
     let image = format!("{reg}/gantt/app:1");
-    let b = app(
-        &lab,
-        &ctx,
-        "push.jsonl",
-        &cache_id,
-        &["--push", "-t", &image],
-    );
+    let b = app(lab, ctx, "push.jsonl", &cache_id, &["--push", "-t", &image]);
     let (_, a) = passed(&b, "push");
     path_reaches(&a, "exporting to image", "push");
     let pushed = lab.docker(&["buildx", "imagetools", "inspect", &image]);
@@ -285,7 +312,7 @@ fn pushes_pulls_with_a_secret_a_load_and_a_failed_pull() {
     // --load from the remote driver: the tarball to docker, its layers' bytes.
     lab.prune(None);
     let tag = format!("gantt-registry-test:{}", std::process::id());
-    let b = app(&lab, &ctx, "load.jsonl", &cache_id, &["--load", "-t", &tag]);
+    let b = app(lab, ctx, "load.jsonl", &cache_id, &["--load", "-t", &tag]);
     let (_, a) = passed(&b, "load");
     path_reaches(&a, "importing to docker", "load");
     let import = &a.steps[step(&a, "importing to docker")];
@@ -303,8 +330,8 @@ fn pushes_pulls_with_a_secret_a_load_and_a_failed_pull() {
     lab.prune(None);
     let b = app_with(
         &["--plain"],
-        &lab,
-        &ctx,
+        lab,
+        ctx,
         "cold.log",
         &unique("reg.plain"),
         &[],
@@ -317,7 +344,8 @@ fn pushes_pulls_with_a_secret_a_load_and_a_failed_pull() {
         "plain: {}",
         b.show()
     );
-    let got = a.steps[step(&a, "[builder 1/4]")].moved(Transfer::Download);
+    let base = &a.steps[base_from(&a)];
+    let got = base.moved(Transfer::Download);
     assert!(
         got.is_some_and(|d| d.finished() && d.current >= 24_000_000),
         "plain: {got:?}"
@@ -325,8 +353,7 @@ fn pushes_pulls_with_a_secret_a_load_and_a_failed_pull() {
     path_reaches(&a, "[stage-2 5/5]", "plain");
     let said = words(&stdout(&b.out));
     assert!(
-        said.contains("Pulls, pushes and exports [builder 1/4] pulled")
-            || said.contains("[builder 1/4] pulled "),
+        said.contains(&format!("{} pulled ", short_name(base))),
         "plain: {said}"
     );
 
@@ -353,14 +380,15 @@ fn pushes_pulls_with_a_secret_a_load_and_a_failed_pull() {
 
 #[test]
 fn cache_exported_to_and_imported_from_a_registry_and_a_directory() {
-    let test = "cache_exported_to_and_imported_from_a_registry_and_a_directory";
-    let Some(cli) = lab_or_skip(test, true) else {
+    let Some(setup) = setup(
+        "cache_exported_to_and_imported_from_a_registry_and_a_directory",
+        "gantt-registry-cache",
+    ) else {
         return;
     };
-    let _one = one_at_a_time();
-    let lab = Lab::start(&cli, "gantt-registry-cache", true);
-    let ctx = contexts(&lab);
-    push_bases(&lab, &ctx, &unique("v"), false);
+    let (lab, ctx) = (&setup.lab, &setup.ctx);
+    let cli = lab.cli.clone();
+    push_bases(lab, ctx, &unique("v"), false);
     let cache_id = unique("reg.cache");
     let dir = lab.dir.join("cache-dir");
     let to_registry = format!("type=registry,ref={}/gantt/cache:app", lab.registry());
@@ -384,8 +412,8 @@ fn cache_exported_to_and_imported_from_a_registry_and_a_directory() {
         lab.prune(None);
         let to = format!("{to},mode=max");
         let b = app(
-            &lab,
-            &ctx,
+            lab,
+            ctx,
             &format!("{kind}-export.jsonl"),
             &cache_id,
             &["--cache-to", &to],
@@ -404,8 +432,8 @@ fn cache_exported_to_and_imported_from_a_registry_and_a_directory() {
         // Into an empty builder: the cache imported, every step a hit, no race, no break.
         lab.prune(None);
         let b = app(
-            &lab,
-            &ctx,
+            lab,
+            ctx,
             &format!("{kind}-import.jsonl"),
             &cache_id,
             &["--cache-from", &from],
@@ -453,45 +481,34 @@ fn cache_exported_to_and_imported_from_a_registry_and_a_directory() {
         ],
     );
     let (recorded, a) = passed(&b, "one hit");
-    let writer = step(&a, "[builder 2/3]");
-    assert_eq!(a.hazards[0].race, Race::OneHit(writer), "{}", b.show());
+    common::registry::the_writer_was_a_cache_hit(&recorded, &a, "one hit");
     let said = words(&stdout(&b.out));
     assert!(
         said.contains("[builder 2/3] was a cache hit, so it did not run and filled nothing"),
         "{}",
         b.show()
     );
-    let last = &a.steps[step(&a, "[stage-1 5/5]")];
-    let log: String = last
-        .vertexes
-        .iter()
-        .flat_map(|&v| recorded.vertex(v).log.lines())
-        .map(|l| l.text)
-        .collect();
-    assert!(
-        log.contains("seen: ") && !log.contains("seen: a"),
-        "the reader saw an empty cache: {log}"
-    );
 }
 
 #[test]
 fn a_base_image_changed_under_its_tag_and_the_docker_driver() {
-    let test = "a_base_image_changed_under_its_tag_and_the_docker_driver";
-    let Some(cli) = lab_or_skip(test, true) else {
+    let Some(setup) = setup(
+        "a_base_image_changed_under_its_tag_and_the_docker_driver",
+        "gantt-registry-image",
+    ) else {
         return;
     };
-    let _one = one_at_a_time();
-    let lab = Lab::start(&cli, "gantt-registry-image", true);
-    let ctx = contexts(&lab);
-    push_bases(&lab, &ctx, &unique("v1"), false);
+    let (lab, ctx) = (&setup.lab, &setup.ctx);
+    let cli = lab.cli.clone();
+    push_bases(lab, ctx, &unique("v1"), false);
     let cache_id = unique("reg.image");
-    let warm_up = app(&lab, &ctx, "first.jsonl", &cache_id, &[]);
+    let warm_up = app(lab, ctx, "first.jsonl", &cache_id, &[]);
     passed(&warm_up, "first");
-    let before = app(&lab, &ctx, "before.jsonl", &cache_id, &[]);
+    let before = app(lab, ctx, "before.jsonl", &cache_id, &[]);
     passed(&before, "before");
     // The same tag, another image (tools stays as it was).
-    push_bases(&lab, &ctx, &unique("v2"), true);
-    let after = app(&lab, &ctx, "after.jsonl", &cache_id, &[]);
+    push_bases(lab, ctx, &unique("v2"), true);
+    let after = app(lab, ctx, "after.jsonl", &cache_id, &[]);
     let (_, a) = passed(&after, "after");
     let out = run(
         &[
@@ -507,20 +524,19 @@ fn a_base_image_changed_under_its_tag_and_the_docker_driver() {
     let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let roots = d["root_causes"].as_array().unwrap();
     assert_eq!(roots.len(), 1, "{d}");
-    assert!(
-        roots[0]
-            .as_str()
-            .unwrap()
-            .starts_with("[builder 1/4] FROM "),
-        "{d}"
-    );
+    let image = format!("] FROM {}/gantt/base:1@", lab.registry());
+    assert!(roots[0].as_str().unwrap().contains(&image), "{d}");
     let base = d["steps"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["name"].as_str().unwrap().starts_with("[builder 1/4]"))
+        .find(|s| s["name"].as_str().unwrap().contains(&image))
         .unwrap();
-    assert_eq!(base["match"], "same", "{base}");
+    // `same`, or `moved` where BuildKit named the shared FROM after the other stage this time.
+    assert!(
+        base["match"] == "same" || base["match"] == "moved",
+        "{base}"
+    );
     assert_eq!(base["cause"]["kind"], "image", "{base}");
     let (was, is) = (
         &base["cause"]["image"]["before"],
@@ -531,13 +547,13 @@ fn a_base_image_changed_under_its_tag_and_the_docker_driver() {
         "{base}"
     );
     assert_ne!(was, is);
-    let now = a.steps[step(&a, "[builder 1/4]")].name().to_string();
+    let now = a.steps[base_from(&a)].name().to_string();
     assert!(now.ends_with(is.as_str().unwrap()), "{now} / {is}");
 
     // Both bases anew: nothing is a cache hit, yet the build did use the cache — both images
     // changed, and everything stands on one of them.
-    push_bases(&lab, &ctx, &unique("v3"), false);
-    let both = app(&lab, &ctx, "both.jsonl", &cache_id, &[]);
+    push_bases(lab, ctx, &unique("v3"), false);
+    let both = app(lab, ctx, "both.jsonl", &cache_id, &[]);
     passed(&both, "both");
     let out = run(
         &[
@@ -550,14 +566,18 @@ fn a_base_image_changed_under_its_tag_and_the_docker_driver() {
         None,
     );
     let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut roots: Vec<String> = d["root_causes"]
+    let roots: Vec<&str> = d["root_causes"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r.as_str().unwrap().split(']').next().unwrap().to_string() + "]")
+        .map(|r| r.as_str().unwrap())
         .collect();
-    roots.sort();
-    assert_eq!(roots, ["[builder 1/4]", "[tools 1/3]"], "{d}");
+    assert_eq!(roots.len(), 2, "{d}");
+    assert!(roots.iter().any(|r| r.contains(&image)), "{d}");
+    assert!(
+        roots.iter().any(|r| r.starts_with("[tools 1/3] FROM ")),
+        "{d}"
+    );
     for s in d["steps"].as_array().unwrap() {
         assert_ne!(s["cause"]["kind"], "no_cache", "{s}");
     }
@@ -600,9 +620,7 @@ fn a_base_image_changed_under_its_tag_and_the_docker_driver() {
         b.show()
     );
     assert!(
-        a.steps[step(&a, "[builder 1/4]")]
-            .moved(Transfer::Download)
-            .is_some(),
+        a.steps[base_from(&a)].moved(Transfer::Download).is_some(),
         "dockerd pulled the base: {}",
         b.show()
     );

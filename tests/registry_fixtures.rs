@@ -8,6 +8,15 @@ mod common;
 use buildx_gantt::analysis::{short_name, Analysis};
 use common::*;
 
+/// The shapes where every step but the `FROM`s was a cache hit: a warm build, two imported
+/// caches, the build before the base changed.
+const WARM: [&str; 4] = [
+    "pull-warm",
+    "cache-registry-import",
+    "cache-local-import",
+    "changed-before",
+];
+
 /// Every recording of a shape: its rawjson, its plain log and its record where there is one.
 fn recordings(shape: &str) -> Vec<String> {
     ["jsonl", "log", "dockerbuild"]
@@ -15,6 +24,21 @@ fn recordings(shape: &str) -> Vec<String> {
         .map(|ext| format!("registry/{shape}.{ext}"))
         .filter(|rel| fixture(rel).exists())
         .collect()
+}
+
+/// `compare` of the base changed under its tag (rawjson), as text.
+fn compare_changed() -> String {
+    let (b, a) = (
+        fixture("registry/changed-before.jsonl"),
+        fixture("registry/changed-after.jsonl"),
+    );
+    let args = [
+        "compare",
+        b.to_str().unwrap(),
+        a.to_str().unwrap(),
+        "--no-screen",
+    ];
+    stdout(&run(&args, None))
 }
 
 /// The critical path, as short names.
@@ -298,12 +322,7 @@ fn the_reports_say_what_was_pulled_pushed_and_exported() {
 fn no_race_verdict_when_the_cache_steps_were_hits() {
     use buildx_gantt::analysis::Race;
     // Warm and imported-cache builds: both steps of the hazard were cache hits.
-    for shape in [
-        "pull-warm",
-        "cache-registry-import",
-        "cache-local-import",
-        "changed-before",
-    ] {
+    for shape in WARM {
         for rel in recordings(shape) {
             let (_, a) = analyse(&rel);
             assert_eq!(a.hazards.len(), 1, "{rel}");
@@ -361,15 +380,7 @@ fn no_race_verdict_when_the_cache_steps_were_hits() {
         assert!(a.hazards[0].first.is_some(), "{rel}");
     }
     // compare says there was no race before, rather than a winner.
-    let out = stdout(&run(
-        &[
-            "compare",
-            fixture("registry/changed-before.jsonl").to_str().unwrap(),
-            fixture("registry/changed-after.jsonl").to_str().unwrap(),
-            "--no-screen",
-        ],
-        None,
-    ));
+    let out = compare_changed();
     assert!(
         out.contains("reg.mods: no race ran (both were cache hits) before, "),
         "{out}"
@@ -378,32 +389,9 @@ fn no_race_verdict_when_the_cache_steps_were_hits() {
 
 #[test]
 fn a_writer_that_was_a_cache_hit_filled_nothing_and_no_race_ran() {
-    use buildx_gantt::analysis::Race;
     for rel in recordings("cache-hit-writer") {
         let (b, a) = analyse(&rel);
-        let h = &a.hazards[0];
-        let writer = step(&a, "[builder 2/3]");
-        assert_eq!(h.writer.step, writer, "{rel}");
-        assert_eq!(h.race, Race::OneHit(writer), "{rel}");
-        assert_eq!(h.first, None, "{rel}");
-        assert!(
-            h.explanation
-                .contains("[builder 2/3] was a cache hit, so it did not run and filled nothing"),
-            "{rel}: {}",
-            h.explanation
-        );
-        // What the reader saw: nothing (its log says so).
-        let last = &a.steps[step(&a, "[stage-1 5/5]")];
-        let log: String = last
-            .vertexes
-            .iter()
-            .flat_map(|&v| b.vertex(v).log.lines())
-            .map(|l| l.text)
-            .collect();
-        assert!(
-            log.contains("seen: ") && !log.contains("seen: a"),
-            "{rel}: {log}"
-        );
+        common::registry::the_writer_was_a_cache_hit(&b, &a, &rel);
     }
 }
 
@@ -595,15 +583,7 @@ fn compare_names_a_base_image_changed_under_its_tag_as_the_image_with_both_diges
             );
         }
     }
-    let text = stdout(&run(
-        &[
-            "compare",
-            fixture("registry/changed-before.jsonl").to_str().unwrap(),
-            fixture("registry/changed-after.jsonl").to_str().unwrap(),
-            "--no-screen",
-        ],
-        None,
-    ));
+    let text = compare_changed();
     assert!(
         text.contains(
             "— image: 127.0.0.1:5001/gantt/base:1 is another image under the same name (sha256:"
@@ -696,12 +676,7 @@ fn stages_that_pulled_one_base_once_are_not_built_from_each_other() {
 #[test]
 fn a_pulled_or_resolved_from_is_never_where_the_cache_broke() {
     use buildx_gantt::analysis::{cache_breaks, nothing_ran};
-    for shape in [
-        "pull-warm",
-        "cache-registry-import",
-        "cache-local-import",
-        "changed-before",
-    ] {
+    for shape in WARM {
         for rel in recordings(shape) {
             let (_, a) = analyse(&rel);
             let breaks = cache_breaks(&a);

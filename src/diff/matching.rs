@@ -82,6 +82,20 @@ pub fn pair(before: &[Step], after: &[Step]) -> Vec<Pair> {
             }
         }
     }
+    // A `FROM` two stages share is one vertex named after either stage, whichever BuildKit
+    // picked this time (`[builder 1/4]` in one build, `[stage-2 1/5]` in the next): the same
+    // image is the same step.
+    for a in after {
+        let Some((image, _)) = a.parsed.from_image().filter(|_| found[a.id].is_none()) else {
+            continue;
+        };
+        let same =
+            |b: &&Step| !taken[b.id] && b.parsed.from_image().is_some_and(|(i, _)| i == image);
+        if let Some(b) = before.iter().find(same) {
+            taken[b.id] = true;
+            found[a.id] = Some((b.id, Match::Moved));
+        }
+    }
     for a in after.iter().filter(|a| a.parsed.is_dockerfile_step()) {
         if found[a.id].is_none() {
             if let Some(b) = most_like(before, &taken, a) {

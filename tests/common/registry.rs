@@ -339,3 +339,36 @@ impl Drop for Lab {
         let _ = as_root(Path::new("rm")).arg("-rf").arg(&self.dir).status();
     }
 }
+
+/// What a build of `registry/onehit/Dockerfile` must say when its writer was a cache hit and its
+/// reader ran after the cache mounts were emptied: no race ran, the writer filled nothing, and the
+/// reader saw nothing (its last step prints `seen: ` and what it read).
+pub fn the_writer_was_a_cache_hit(
+    b: &buildx_gantt::model::Build,
+    a: &buildx_gantt::analysis::Analysis,
+    what: &str,
+) {
+    use buildx_gantt::analysis::Race;
+    let h = &a.hazards[0];
+    let writer = super::step(a, "[builder 2/3]");
+    assert_eq!(h.writer.step, writer, "{what}");
+    assert_eq!(h.race, Race::OneHit(writer), "{what}");
+    assert_eq!(h.first, None, "{what}");
+    assert!(
+        h.explanation
+            .contains("[builder 2/3] was a cache hit, so it did not run and filled nothing"),
+        "{what}: {}",
+        h.explanation
+    );
+    let last = &a.steps[super::step(a, "[stage-1 5/5]")];
+    let log: String = last
+        .vertexes
+        .iter()
+        .flat_map(|&v| b.vertex(v).log.lines())
+        .map(|l| l.text)
+        .collect();
+    assert!(
+        log.contains("seen: ") && !log.contains("seen: a"),
+        "{what}: the reader saw an empty cache: {log}"
+    );
+}
