@@ -978,6 +978,11 @@ pub fn moved_sentence(p: &crate::model::Progress) -> String {
     out
 }
 
+/// Whether a row's badge is [`moved_badge`]'s (`↓ 24.0 MB`), not a verdict's.
+pub fn is_moved_badge(badge: &str) -> bool {
+    badge.starts_with(['↓', '↑', '⇢'])
+}
+
 /// Everything a step moved, in words, `; ` between kinds (empty when it moved nothing).
 pub fn moved_sentences(s: &Step) -> String {
     let parts: Vec<String> = s.progress().iter().map(moved_sentence).collect();

@@ -326,7 +326,11 @@ fn draw_bar(row: &Row, cells: &Cells, x: u16, y: u16, buf: &mut Buffer, th: &The
 /// What a step moved to or from a registry (`↓ 2.1/24.0 MB 9%`), beside its bar: after it where
 /// there is room, else before it, else on it (a long pull under way reaches the live edge).
 fn draw_moved(row: &Row, cells: &Cells, x: u16, y: u16, buf: &mut Buffer, th: &Theme) {
-    let Some(text) = row.badge.as_deref().filter(|b| !b.starts_with('⚠')) else {
+    let Some(text) = row
+        .badge
+        .as_deref()
+        .filter(|b| crate::chart::words::is_moved_badge(b))
+    else {
         return;
     };
     let marks = cells.marks(row);
