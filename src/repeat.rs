@@ -45,6 +45,8 @@ pub struct CacheOrder {
     pub first: Option<String>,
     /// Whether that step is the reader (the one in the dependent stage): the race was lost.
     pub reader_first: Option<bool>,
+    /// No race ran: one or both steps were cache hits.
+    pub no_race: bool,
 }
 
 /// One run.
@@ -247,6 +249,7 @@ fn run_one(plan: &Plan, run: u32, reset: Option<String>, stop: &Stop) -> Result<
                     .first
                     .filter(|_| h.roles_known)
                     .map(|f| f == h.reader.step),
+                no_race: h.race != crate::analysis::Race::Ran,
             })
             .collect(),
         recording: path,
@@ -408,6 +411,7 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
 /// One run as a table row (text output and the screen).
 pub fn row(r: &RunResult) -> String {
     let verdict = match r.hazards.first() {
+        Some(h) if h.no_race => format!("no race on {} (cache hits)", h.cache_id),
         Some(h) => format!(
             "{} took {} first{}",
             h.first.as_deref().unwrap_or("?"),

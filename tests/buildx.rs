@@ -15,7 +15,8 @@ use buildx_gantt::analysis::{cache_breaks, Analysis};
 use buildx_gantt::dockerfile::Dockerfile;
 use buildx_gantt::model::State;
 use common::builders::{hold, Held, Use};
-use common::signals::wait_until_catching;
+use common::buildkitd::PrivateBuilder;
+use common::signals::{catches, wait_until_catching};
 use common::*;
 
 const DRIVERS: [&str; 2] = ["default", "buildkit-remote"];
@@ -940,16 +941,6 @@ fn hung_daemon() -> u16 {
     port
 }
 
-/// Whether `pid` has a handler installed for `signal` (its SigCgt mask).
-fn catches(pid: u32, signal: i32) -> bool {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("SigCgt:"))
-        .and_then(|m| u64::from_str_radix(m.trim(), 16).ok())
-        .is_some_and(|m| m & (1 << (signal - 1)) != 0)
-}
-
 #[test]
 fn a_signal_against_a_daemon_that_never_answers_leaves_without_waiting_for_a_record() {
     let test = "a_signal_against_a_daemon_that_never_answers_leaves_without_waiting_for_a_record";
@@ -974,18 +965,10 @@ fn a_signal_against_a_daemon_that_never_answers_leaves_without_waiting_for_a_rec
             .spawn()
             .unwrap();
         let pid = child.id();
-        let started = Instant::now();
-        let building = || {
+        wait_until(&format!("{name}: the build started"), || {
             std::fs::read_to_string(&calls).is_ok_and(|c| c.contains("buildx build"))
-                && catches(pid, signal)
-        };
-        while !building() {
-            assert!(
-                started.elapsed() < Duration::from_secs(120),
-                "{name}: never started"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+                && catches(pid as i32, signal)
+        });
         // SAFETY: our own child, not yet reaped.
         unsafe { libc::kill(pid as i32, signal) };
         let out = child.wait_with_output().unwrap();
@@ -998,93 +981,14 @@ fn a_signal_against_a_daemon_that_never_answers_leaves_without_waiting_for_a_rec
     }
 }
 
-/// A BuildKit of the test's own (buildkitd on its own socket and root, a buildx builder of the
-/// remote driver to it), for a test that fills a builder's history: the shared builders keep a
-/// bounded number of records, and other tests read theirs. Removed when dropped.
-struct PrivateBuilder {
-    cli: String,
-    name: String,
-    daemon: std::process::Child,
-    root: PathBuf,
-}
-
-impl PrivateBuilder {
-    fn start(cli: &str, test: &str) -> Result<PrivateBuilder, String> {
-        let bin = std::env::var("BUILDKIT_TEST_BIN")
-            .unwrap_or_else(|_| "/usr/local/lib/buildkit-test".into());
-        let buildkitd = Path::new(&bin).join("buildkitd");
-        if !buildkitd.is_file() {
-            return Err(format!(
-                "no {} (../shared/buildkit/setup.sh installs it)",
-                buildkitd.display()
-            ));
-        }
-        let name = format!("bxg-{}-{}", test, std::process::id());
-        let root = PathBuf::from(format!("/var/lib/{name}"));
-        let sock = format!("/run/{name}.sock");
-        let daemon = Command::new(&buildkitd)
-            .args(["--addr", &format!("unix://{sock}"), "--root"])
-            .arg(&root)
-            .args(["--oci-worker=true", "--containerd-worker=false"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start buildkitd: {e}"))?;
-        let me = PrivateBuilder {
-            cli: cli.to_string(),
-            name,
-            daemon,
-            root,
-        };
-        let created = Command::new(cli)
-            .args(["buildx", "create", "--name", &me.name, "--driver", "remote"])
-            .arg(format!("unix://{sock}"))
-            .output()
-            .map_err(|e| e.to_string())?;
-        if !created.status.success() {
-            return Err(stderr(&created));
-        }
-        let started = Instant::now();
-        loop {
-            let up = Command::new(cli)
-                .args(["buildx", "inspect", "--bootstrap", &me.name])
-                .output()
-                .map_err(|e| e.to_string())?;
-            if up.status.success() && stdout(&up).contains("running") {
-                return Ok(me);
-            }
-            if started.elapsed() > Duration::from_secs(60) {
-                return Err(format!("buildkitd did not answer: {}", stderr(&up)));
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-}
-
-impl Drop for PrivateBuilder {
-    fn drop(&mut self) {
-        let _ = Command::new(&self.cli)
-            .args(["buildx", "rm", "--force", &self.name])
-            .output();
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
-        let _ = std::fs::remove_dir_all(&self.root);
-    }
-}
-
 #[test]
 fn a_bake_of_50_targets_keeps_every_record_without_waiting_a_second_per_target() {
     let test = "a_bake_of_50_targets_keeps_every_record_without_waiting_a_second_per_target";
     let Some(cli) = buildx_or_skip(test) else {
         return;
     };
-    let builder = match PrivateBuilder::start(&cli, "bake50") {
-        Ok(b) => b,
-        Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_BUILDX").is_some() => {
-            panic!("{test}: {why}")
-        }
-        Err(why) => return eprintln!("SKIPPED {test}: {why}"),
+    let Some(builder) = private_builder(&cli, test, "bake50") else {
+        return;
     };
     let dir = tmp_dir("bake50");
     std::fs::write(
@@ -1163,7 +1067,7 @@ fn a_bake_of_50_targets_keeps_every_record_without_waiting_a_second_per_target()
 /// The private builder for a test, or why there is none (a failure under
 /// BUILDX_GANTT_REQUIRE_BUILDX).
 fn private_builder(cli: &str, test: &str, tag: &str) -> Option<PrivateBuilder> {
-    match PrivateBuilder::start(cli, tag) {
+    match PrivateBuilder::start(cli, tag, None) {
         Ok(b) => Some(b),
         Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_BUILDX").is_some() => {
             panic!("{test}: {why}")
@@ -1222,7 +1126,7 @@ fn two_failing_builds_in_one_directory_each_keep_their_own_record() {
     let first = gantt(&cli, &ctx, "one.jsonl", &builder.name, &[])
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    std::thread::sleep(std::time::Duration::from_millis(500));
     let second = gantt(&cli, &ctx, "two.jsonl", &builder.name, &[])
         .spawn()
         .unwrap();

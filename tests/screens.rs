@@ -486,3 +486,51 @@ fn a_stale_cache_has_its_marker_its_verdict_and_its_words_in_the_details() {
         "{text}"
     );
 }
+
+#[test]
+fn a_pull_under_way_shows_its_bytes_on_its_bar_in_the_status_line_and_details() {
+    let mut app = replay("registry/pull-cold.jsonl", false);
+    // Step the replay until the base's big layer is partly in.
+    let pulling = |app: &App| {
+        app.analysis.steps.iter().any(|s| {
+            s.name().starts_with("[builder 1/4]")
+                && s.moved(buildx_gantt::model::Transfer::Download)
+                    .and_then(|p| p.fraction())
+                    .is_some_and(|f| f > 0.2 && f < 0.8)
+        })
+    };
+    for _ in 0..10_000 {
+        if pulling(&app) {
+            break;
+        }
+        app.handle(Action::Step);
+        app.refresh();
+    }
+    assert!(pulling(&app), "the pull never got under way");
+    for _ in 0..40 {
+        if app
+            .selected_row()
+            .is_some_and(|r| r.label.contains("1/4 FROM"))
+        {
+            break;
+        }
+        app.handle(Action::Down);
+        app.refresh();
+    }
+    app.handle(Action::Details);
+    let text = screen_text(&mut app, 160, 40);
+    // On its bar and in the status line: `↓ 8.4/24.0 MB 35%`; in the details, in words.
+    let bar = text
+        .lines()
+        .find(|l| l.contains("1/4 FROM"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        bar.contains("↓ ") && bar.contains("/24.0 MB ") && bar.contains('%'),
+        "{text}"
+    );
+    assert!(text.contains("· [builder 1/4] ↓ "), "{text}");
+    assert!(
+        text.contains("pulling 0 of 1 layer, ") && text.contains(" MB of 24.0 MB ("),
+        "{text}"
+    );
+}

@@ -8,19 +8,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 
+use common::buildkitd::PrivateBuilder;
 use common::*;
 use serde_json::Value;
-
-/// buildkitd, as ../shared/buildkit/setup.sh installs it (BUILDKIT_TEST_BIN to move it).
-fn buildkitd() -> PathBuf {
-    let dir = std::env::var("BUILDKIT_TEST_BIN")
-        .unwrap_or_else(|_| "/usr/local/lib/buildkit-test".into());
-    Path::new(&dir).join("buildkitd")
-}
 
 /// The docker CLI with buildx and what a private builder needs, or why there is none.
 fn ready() -> Result<String, String> {
@@ -35,15 +28,8 @@ fn ready() -> Result<String, String> {
             "`{cli} buildx` is not available (run ../shared/buildkit/setup.sh)"
         ));
     }
-    if !buildkitd().exists() {
-        return Err(format!(
-            "no buildkitd at {} (run ../shared/buildkit/setup.sh)",
-            buildkitd().display()
-        ));
-    }
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Err("buildkitd needs root".into());
+    if let Some(why) = common::buildkitd::missing() {
+        return Err(why);
     }
     if !Path::new("/usr/bin/busybox").exists() {
         return Err("busybox-static is not installed (the test context is made from it)".into());
@@ -53,112 +39,6 @@ fn ready() -> Result<String, String> {
 
 fn ready_or_skip(test: &str) -> Option<String> {
     found_or_skip(test, "BUILDX_GANTT_REQUIRE_BUILDX", ready())
-}
-
-/// A buildkitd and a buildx builder of our own; both gone when dropped.
-struct PrivateBuilder {
-    cli: String,
-    name: String,
-    daemon: Child,
-    root: PathBuf,
-    run: PathBuf,
-}
-
-impl PrivateBuilder {
-    fn start(cli: &str) -> PrivateBuilder {
-        // Unique (a builder a crashed run left behind under the same process id would refuse
-        // `buildx create`), and only [A-Za-z0-9-] (a builder's name).
-        let name = format!("gantt-stale-{}", unique("b").replace('.', "-"));
-        let run = PathBuf::from(format!("/run/buildkit-{name}"));
-        let root = PathBuf::from(format!("/var/lib/buildkit-{name}"));
-        std::fs::create_dir_all(&run).unwrap();
-        std::fs::create_dir_all(&root).unwrap();
-        let sock = format!("unix://{}/buildkitd.sock", run.display());
-        let log = std::fs::File::create(run.join("buildkitd.log")).unwrap();
-        let daemon = Command::new(buildkitd())
-            .args(["--addr", &sock, "--root"])
-            .arg(&root)
-            .args(["--oci-worker=true", "--containerd-worker=false"])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start buildkitd");
-        let b = PrivateBuilder {
-            cli: cli.to_string(),
-            name,
-            daemon,
-            root,
-            run,
-        };
-        let created = b.docker(&[
-            "buildx", "create", "--name", &b.name, "--driver", "remote", &sock,
-        ]);
-        assert!(
-            created.status.success(),
-            "buildx create: {}",
-            stderr(&created)
-        );
-        // buildkitd takes a moment to answer; bootstrap waits for it (bounded by a hang guard).
-        let until = Instant::now() + HANG_GUARD;
-        loop {
-            let up = b.docker(&["buildx", "inspect", "--bootstrap", &b.name]);
-            if up.status.success() && stdout(&up).contains("running") {
-                break;
-            }
-            assert!(
-                Instant::now() < until,
-                "the private builder never came up: {}",
-                b.log()
-            );
-            std::thread::sleep(Duration::from_millis(500));
-        }
-        b
-    }
-
-    fn docker(&self, args: &[&str]) -> Output {
-        Command::new(&self.cli)
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.run.join("buildkitd.log")).unwrap_or_default()
-    }
-
-    /// Empties the cache mounts, and only them (the layers stay): a fresh CI runner with
-    /// --cache-from.
-    fn prune_cache_mounts(&self) {
-        let out = self.docker(&[
-            "buildx",
-            "prune",
-            "--builder",
-            &self.name,
-            "--filter",
-            "type=exec.cachemount",
-            "-f",
-        ]);
-        assert!(out.status.success(), "prune: {}", stderr(&out));
-    }
-}
-
-impl Drop for PrivateBuilder {
-    fn drop(&mut self) {
-        let _ = self.docker(&["buildx", "rm", "--force", &self.name]);
-        // Our own daemon, by its id: SIGTERM lets it unmount what it mounted.
-        // SAFETY: kill has no preconditions; the pid is our child's.
-        unsafe { libc::kill(self.daemon.id() as i32, libc::SIGTERM) };
-        let until = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < until && self.daemon.try_wait().ok().flatten().is_none() {
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
-        let _ = std::fs::remove_dir_all(&self.root);
-        let _ = std::fs::remove_dir_all(&self.run);
-    }
 }
 
 /// `buildx-gantt --record REC Dockerfile CTX -- --builder B ARGS…`, without a terminal.
@@ -212,7 +92,7 @@ fn a_rebuild_after_the_cache_mounts_were_pruned_reads_a_stale_cache_and_says_so(
     let Some(cli) = ready_or_skip(test) else {
         return;
     };
-    let b = PrivateBuilder::start(&cli);
+    let b = PrivateBuilder::start(&cli, "stale", None).unwrap_or_else(|e| panic!("{test}: {e}"));
     let ctx = tmp_dir("stale-live");
     std::fs::copy(fixture("stale/Dockerfile"), ctx.join("Dockerfile")).unwrap();
     common::engine::make_context(&ctx);
@@ -224,7 +104,7 @@ fn a_rebuild_after_the_cache_mounts_were_pruned_reads_a_stale_cache_and_says_so(
     assert!(stale_of(&ctx.join("first.jsonl")).is_empty());
 
     // What a fresh CI runner with --cache-from has: layers cached, cache mounts empty.
-    b.prune_cache_mounts();
+    b.prune(Some("type=exec.cachemount"));
     let second = gantt(
         &b,
         &ctx,

@@ -439,7 +439,7 @@ fn on_a_printing_terminal(name: &str, env: &str) {
         &format!("{env} {} demo race-pass --speed 8", bin_path()),
     );
     // No screen to leave: the demo is told line by line and ends by itself.
-    assert_eq!(tmux.exit_code(Duration::from_secs(20)), 0);
+    assert_eq!(tmux.exit_code(), 0);
     let seen = tmux.capture(true);
     assert!(seen.contains("done      [builder 2/3]"), "{seen}");
     assert!(seen.contains("build succeeded"), "{seen}");
@@ -472,9 +472,7 @@ fn ctrl_z_and_sigtstp_give_the_terminal_back_stop_and_redraw_when_continued() {
             &format!("suspend-{how}"),
             &format!("{} replay --speed 0.1 {}", bin_path(), log.display()),
         );
-        tmux.wait("the replay", Duration::from_secs(10), false, |s| {
-            s.contains("REPLAY")
-        });
+        tmux.wait("the replay", false, |s| s.contains("REPLAY"));
         let pid = program_pid(&tmux);
         match how {
             "ctrl-z" => tmux.keys(&["C-z"]),
@@ -483,16 +481,9 @@ fn ctrl_z_and_sigtstp_give_the_terminal_back_stop_and_redraw_when_continued() {
                 libc::kill(pid, libc::SIGTSTP);
             },
         }
-        let t = Instant::now();
-        while proc_state(pid) != 'T' {
-            assert!(
-                t.elapsed() < Duration::from_secs(10),
-                "{how}: not stopped ({}); the screen:\n{}",
-                proc_state(pid),
-                tmux.capture(false)
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_until(&format!("{how}: the program stopped"), || {
+            proc_state(pid) == 'T'
+        });
         // Stopped, the terminal is the shell's again: main screen, cursor, cooked mode.
         assert_eq!(tmux.display("#{alternate_on}"), "0", "{how}");
         assert_eq!(tmux.display("#{cursor_flag}"), "1", "{how}");
@@ -512,12 +503,12 @@ fn ctrl_z_and_sigtstp_give_the_terminal_back_stop_and_redraw_when_continued() {
         unsafe {
             libc::kill(pid, libc::SIGCONT);
         }
-        tmux.wait("the screen again", Duration::from_secs(10), false, |s| {
+        tmux.wait("the screen again", false, |s| {
             s.contains("REPLAY") && s.contains("? help")
         });
         assert_eq!(tmux.display("#{alternate_on}"), "1", "{how}");
         tmux.keys(&["q"]);
-        assert_eq!(tmux.exit_code(Duration::from_secs(10)), 1, "{how}");
+        assert_eq!(tmux.exit_code(), 1, "{how}");
         tmux.assert_restored();
     }
 }
@@ -536,13 +527,10 @@ fn a_recording_that_fills_the_disk_is_said_on_the_screen_while_the_build_runs() 
         ctx = fixture("race").display(),
     );
     let tmux = Tmux::start("full", &command);
-    tmux.wait(
-        "the failure, while building",
-        Duration::from_secs(20),
-        false,
-        |s| s.contains("building") && s.contains("NOT RECORDING: No space left on device"),
-    );
+    tmux.wait("the failure, while building", false, |s| {
+        s.contains("building") && s.contains("NOT RECORDING: No space left on device")
+    });
     tmux.keys(&["C-c"]);
-    assert_eq!(tmux.exit_code(Duration::from_secs(15)), 130);
+    assert_eq!(tmux.exit_code(), 130);
     tmux.assert_restored();
 }

@@ -104,7 +104,9 @@ fn where_the_time_went_adds_up() {
     assert!(section.contains("× parallel"), "{section}");
     assert!(section.contains("RUN "), "{section}");
     assert!(
-        section.contains("steps waited 3.18s for locked caches"),
+        // Only steps with a cache mount wait for a lock (the record's other steps' few ms
+        // before their containers are made is preparing their mounts).
+        section.contains("steps waited 3.10s for locked caches"),
         "{section}"
     );
 }

@@ -23,12 +23,38 @@ pub struct CacheHazard {
     pub reader: CacheUse,
     /// Whether the writer/reader roles come from the stage dependencies (else just graph order).
     pub roles_known: bool,
-    /// The step that completed first this time (with `sharing=locked`: the one that took the lock).
+    /// Whether the two raced this time, or one or both were cache hits (which never run).
+    pub race: Race,
+    /// The step that completed first this time (with `sharing=locked`: the one that took the
+    /// lock); none when they did not both run.
     pub first: Option<StepId>,
     /// How far apart the two completions were.
     pub margin: Option<Nanos>,
     pub explanation: String,
     pub fix: String,
+}
+
+/// Whether the two steps of a hazard raced this time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Race {
+    /// Both ran (or one never got to): whoever finished first took the cache first.
+    Ran,
+    /// Both were cache hits: neither ran, so nothing raced and neither used the cache mount.
+    BothHits,
+    /// This step was a cache hit: it did not run, so it filled or read nothing in this build,
+    /// and the other ran on its own, with whatever earlier builds left in the cache.
+    OneHit(StepId),
+}
+
+impl Race {
+    /// Its key in JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Race::Ran => "ran",
+            Race::BothHits => "both_hits",
+            Race::OneHit(_) => "one_hit",
+        }
+    }
 }
 
 /// Hazards listed per cache id, and in all; the rest are counted ([`Hazards::unlisted`]). A
@@ -205,9 +231,15 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
     };
     let (w, r) = (&steps[writer.step], &steps[reader.step]);
     // A cache hit did not run: it took no cache, first or last.
-    let hit = w.state == State::Cached || r.state == State::Cached;
+    let hit = |s: &Step| s.state == State::Cached;
+    let race = match (hit(w), hit(r)) {
+        (true, true) => Race::BothHits,
+        (true, false) => Race::OneHit(w.id),
+        (false, true) => Race::OneHit(r.id),
+        (false, false) => Race::Ran,
+    };
     let (first, margin) = match (w.end(), r.end()) {
-        _ if hit => (None, None),
+        _ if race != Race::Ran => (None, None),
         (Some(we), Some(re)) if re < we => (Some(r.id), Some(we - re)),
         (Some(we), Some(re)) => (Some(w.id), Some(re - we)),
         (Some(_), None) => (Some(w.id), None),
@@ -216,10 +248,11 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
     };
     // A build record's trace proves it: whose container was made first held the cache first.
     let first = match (w.wait(), r.wait()) {
-        (Some(ww), Some(rw)) => Some(if rw.1 < ww.1 { r.id } else { w.id }),
+        (Some(ww), Some(rw)) if race == Race::Ran => Some(if rw.1 < ww.1 { r.id } else { w.id }),
         _ => first,
     };
     let mut explanation = explain(steps, id, (&writer, &reader), roles_known, (first, margin));
+    explanation.push_str(&no_race(steps, id, (w, r), roles_known, race));
     if let Some(proof) = lock_proof(steps, id, (w, r), first) {
         explanation.push(' ');
         explanation.push_str(&proof);
@@ -230,10 +263,55 @@ fn hazard(steps: &[Step], graph: &StageGraph, id: &str, a: CacheUse, b: CacheUse
         writer,
         reader,
         roles_known,
+        race,
         first,
         margin,
         explanation,
         fix,
+    }
+}
+
+/// What a build where they did not both run says: a cache hit does not run, so it neither
+/// filled nor read the cache in this build (empty when both ran).
+fn no_race(
+    steps: &[Step],
+    id: &str,
+    (w, r): (&Step, &Step),
+    roles_known: bool,
+    race: Race,
+) -> String {
+    let (wn, rn) = (short_name(w), short_name(r));
+    let other = |h: StepId| if h == w.id { r.id } else { w.id };
+    match race {
+        Race::Ran => String::new(),
+        Race::BothHits => format!(
+            " This time no race ran: both were cache hits, so neither ran nor used cache \
+             \"{id}\". A build that runs them again (a changed input, a pruned cache, a fresh CI \
+             runner) races again."
+        ),
+        Race::OneHit(h) if matches!(steps[other(h)].state, State::Waiting) => format!(
+            " This time no race ran: {} was a cache hit (it did not run, so it filled or read \
+             nothing) and {} never ran.",
+            short_name(&steps[h]),
+            short_name(&steps[other(h)])
+        ),
+        Race::OneHit(h) if roles_known && h == w.id => format!(
+            " This time no race ran: {wn} was a cache hit, so it did not run and filled nothing \
+             in this build, and {rn} ran on its own with whatever earlier builds left in cache \
+             \"{id}\" (on a fresh builder or CI runner: nothing)."
+        ),
+        Race::OneHit(_) if roles_known => format!(
+            " This time no race ran: {rn} was a cache hit, so it did not run and read nothing in \
+             this build; {wn} ran on its own."
+        ),
+        Race::OneHit(h) => {
+            let other = if h == w.id { &rn } else { &wn };
+            format!(
+                " This time no race ran: {} was a cache hit (it did not run) and {other} ran on \
+                 its own.",
+                short_name(&steps[h])
+            )
+        }
     }
 }
 
@@ -281,22 +359,6 @@ fn explain(
         label(r)
     );
     let secs = |n: Nanos| format!("{:.2} s", n as f64 / 1e9);
-    if let Some(hit) = [w, r].into_iter().find(|s| s.state == State::Cached) {
-        let other = if hit.id == w.id { r } else { w };
-        let ran = if matches!(other.state, State::Cached | State::Waiting) {
-            String::new()
-        } else {
-            format!(
-                ", and {} read what an earlier build left in the cache",
-                label(other)
-            )
-        };
-        explanation.push_str(&format!(
-            " This time {} was a cache hit: it did not run, so it filled nothing{ran}.",
-            label(hit)
-        ));
-        return explanation;
-    }
     match (first, roles_known) {
         (Some(f), true) if f == r.id => explanation.push_str(&format!(
             " This time the reader won: {} finished{} before {} did, so it saw the cache before \

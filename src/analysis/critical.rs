@@ -35,11 +35,14 @@ pub fn find(steps: &[Step], locks: &[LockWait]) -> Option<CriticalPath> {
         cur = prev;
     }
     chain.reverse();
-    // A fully cached build has no path worth shortening.
-    if chain
-        .iter()
-        .all(|&s| steps[s].state == State::Cached || !steps[s].parsed.is_dockerfile_step())
-    {
+    // A fully cached build has no path worth shortening: cache hits, BuildKit's own steps and
+    // a `FROM` that only resolved its image (a pull is work).
+    let idle = |s: &Step| {
+        s.state == State::Cached
+            || !s.parsed.is_dockerfile_step()
+            || (s.parsed.is_from() && !s.pulled())
+    };
+    if chain.iter().all(|&s| idle(&steps[s])) {
         return None;
     }
     let start = steps[chain[0]].start()?;
@@ -63,15 +66,17 @@ fn holder<'a>(
 
 /// What `cur` waited for: the input that finished last — an executed one before a cache hit,
 /// whose time is only when BuildKit resolved it. A step BuildKit runs after the solve without
-/// naming inputs (exporting the image, writing the cache, provenance) waited for the Dockerfile
-/// step that finished last before it started: the target's last step.
+/// naming inputs (exporting the image, pushing it, writing the cache, provenance) waited for the
+/// Dockerfile step or the export that finished last before it started: the target's last step,
+/// or the export before it (buildx's provenance comes after the push it describes).
 fn waited_for<'a>(steps: &'a [Step], cur: &Step, chain: &[StepId]) -> Option<&'a Step> {
     let candidates: Vec<&Step> = if cur.inputs.is_empty() && !cur.parsed.is_dockerfile_step() {
         let start = cur.start()?;
         let before = |s: &&Step| finish(s).is_some_and(|f| f <= start);
         steps
             .iter()
-            .filter(|s| s.parsed.is_dockerfile_step())
+            .filter(|s| s.id != cur.id)
+            .filter(|s| s.parsed.is_dockerfile_step() || super::summary::is_export(s))
             .filter(before)
             .collect()
     } else {

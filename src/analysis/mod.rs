@@ -12,7 +12,7 @@ mod summary;
 pub use crate::graph::{
     intersect, measure, merge, Dependency, Evidence, Few, Span, Stage, Step, StepId,
 };
-pub use cache::{short_name, CacheHazard, CacheUse, SharedCache};
+pub use cache::{short_name, CacheHazard, CacheUse, Race, SharedCache};
 pub use critical::CriticalPath;
 pub use locks::{LockWait, WORTH_SAYING};
 pub use overlap::{Certainty, Overlap, StepPair};

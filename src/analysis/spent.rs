@@ -70,7 +70,7 @@ pub fn time_breakdown(a: &Analysis) -> Option<TimeBreakdown> {
         work += time;
         lock_wait += s.lock_wait();
         all.extend(ran.iter().copied());
-        let kind = WorkKind::of(&s.parsed);
+        let kind = s.kind();
         match by_kind.iter_mut().find(|k| k.kind == kind) {
             Some(k) => {
                 k.steps += 1;

@@ -5,7 +5,9 @@ use super::Analysis;
 use crate::graph::Step;
 use crate::model::{Build, State};
 
-/// Counts of steps by state, for summaries (internal steps excluded).
+/// Counts of steps by state, for summaries: the Dockerfile's steps, and the build's own steps
+/// that failed where the build failed with them — a pull (`[internal] load metadata for IMAGE`:
+/// the image could not be resolved), an export, a push, a cache export or import.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Counts {
     pub steps: usize,
@@ -19,7 +21,11 @@ pub struct Counts {
 
 pub fn counts(analysis: &Analysis) -> Counts {
     let mut c = Counts::default();
-    for s in analysis.steps.iter().filter(|s| !s.is_internal()) {
+    for s in analysis
+        .steps
+        .iter()
+        .filter(|s| !s.is_internal() || failed_pull_or_export(s))
+    {
         c.steps += 1;
         match s.state {
             State::Done => c.done += 1,
@@ -31,6 +37,18 @@ pub fn counts(analysis: &Analysis) -> Counts {
         }
     }
     c
+}
+
+/// One of the build's own steps that failed and is the build's failure: a pull that could not
+/// resolve its image, an export, a push, a cache's export or import.
+fn failed_pull_or_export(s: &Step) -> bool {
+    use crate::model::WorkKind;
+    s.state == State::Failed
+        && (s.parsed.text().starts_with("load metadata for ")
+            || matches!(
+                s.kind(),
+                WorkKind::Export | WorkKind::Push | WorkKind::CacheExport | WorkKind::CacheImport
+            ))
 }
 
 /// How the build ended, as far as its log tells.
@@ -91,27 +109,7 @@ fn exported_last(steps: &[Step]) -> bool {
 
 /// A step that runs once the result exists: its export, its cache's, buildx's provenance.
 pub fn is_export(s: &Step) -> bool {
-    if s.parsed.is_dockerfile_step() {
-        return false;
-    }
-    let text = s.parsed.text();
-    // `[frontend] exporting to image`: a bake target's own step.
-    let text = match text.strip_prefix('[').and_then(|r| r.split_once("] ")) {
-        Some((target, rest)) if !target.contains(' ') => rest,
-        _ => text,
-    };
-    [
-        "exporting ",
-        "writing image",
-        "naming to",
-        "pushing ",
-        "resolving provenance",
-        "preparing build cache for export",
-        "importing to docker",
-        "sending tarball",
-    ]
-    .iter()
-    .any(|p| text.starts_with(p))
+    crate::model::after_solve(&s.parsed).is_some()
 }
 
 /// A stage some of whose steps ran and whose last step (`n/n`) never showed: the log ends
@@ -149,6 +147,8 @@ pub struct CacheBreak {
     pub ran_between_hits: Vec<super::StepId>,
     /// `FROM` steps that executed: they resolve or pull an image, never a cache miss.
     pub resolved: usize,
+    /// Of those, the ones that pulled layers (downloaded or unpacked), not only resolved.
+    pub pulled: usize,
 }
 
 /// Whether a step could have been a cache hit: a Dockerfile step that is not `FROM`.
@@ -206,6 +206,7 @@ pub fn cache_breaks(analysis: &Analysis) -> Vec<CacheBreak> {
                     .iter()
                     .filter(|s| ran(of(s)) && is_from(of(s)))
                     .count(),
+                pulled: st.steps.iter().filter(|s| of(s).pulled()).count(),
             }
         })
         .collect()

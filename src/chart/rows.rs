@@ -406,7 +406,8 @@ impl<'a> Ctx<'a> {
                 .or_else(|| {
                     let cache = self.stale[id]?;
                     Some(format!("{STALE_MARK} {cache}: nothing filled it"))
-                }),
+                })
+                .or_else(|| super::words::moved_badge(s)),
             note: None,
         }
     }

@@ -392,8 +392,14 @@ pub fn cache_summary(a: &Analysis, wide: bool) -> Option<String> {
     let all = cache_breaks(a);
     if nothing_ran(&all) {
         let resolved: usize = all.iter().map(|b| b.resolved).sum();
+        let pulled: usize = all.iter().map(|b| b.pulled).sum();
+        let did = match pulled {
+            0 => "only resolved",
+            p if p == resolved => "only pulled",
+            _ => "only resolved or pulled",
+        };
         return Some(format!(
-            "Fully cached: {} of {} steps were cache hits and the other {} only resolved {} base \
+            "Fully cached: {} of {} steps were cache hits and the other {} {did} {} base \
              image{} (FROM); nothing ran.",
             c.cached,
             c.steps,
@@ -451,9 +457,10 @@ pub fn cache_break_line(a: &Analysis, b: &CacheBreak) -> String {
         return match b.resolved {
             0 => format!("all {} step{} cache hits", b.steps, plural(b.steps)),
             r => format!(
-                "all {} cache hit{} (FROM only resolved its image{})",
+                "all {} cache hit{} (FROM only {} its image{})",
                 b.hits,
                 plural(b.hits),
+                if b.pulled > 0 { "pulled" } else { "resolved" },
                 if r == 1 { "" } else { "s" }
             ),
         };
@@ -565,6 +572,24 @@ pub fn hazard_verdict(a: &Analysis, h: &CacheHazard, wide: bool) -> String {
         .map(|m| format!(" ({about}{} ahead)", secs(m)))
         .unwrap_or_default();
     let cache = if wide { "cache " } else { "" };
+    match h.race {
+        crate::analysis::Race::BothHits => {
+            return format!(
+                "⚠ {cache}{}: no race ran ({w} and {r} were cache hits){}",
+                h.cache_id,
+                if wide { "; nothing orders them" } else { "" }
+            )
+        }
+        crate::analysis::Race::OneHit(hit) => {
+            return format!(
+                "⚠ {cache}{}: no race ran ({} was a cache hit){}",
+                h.cache_id,
+                short_name(&a.steps[hit]),
+                if wide { "; nothing orders them" } else { "" }
+            )
+        }
+        crate::analysis::Race::Ran => {}
+    }
     match h.first {
         Some(f) if h.roles_known && f == h.reader.step => format!(
             "⚠ race lost: {r} read {cache}{} before {w} filled it{margin}",
@@ -639,10 +664,17 @@ pub fn overlap_verdict(o: &Overlap) -> String {
 /// A hazard's heading: `⚠ cache "demo.mods.v1": [builder 2/3] and [stage-2 2/4] — [stage-2 2/4]
 /// took the cache first`.
 pub fn hazard_title(a: &Analysis, h: &CacheHazard) -> String {
-    let first = h
-        .first
-        .map(|f| format!(" — {} took the cache first", short_name(&a.steps[f])))
-        .unwrap_or_default();
+    let first = match h.race {
+        crate::analysis::Race::BothHits => " — no race ran: both were cache hits".to_string(),
+        crate::analysis::Race::OneHit(hit) => format!(
+            " — no race ran: {} was a cache hit",
+            short_name(&a.steps[hit])
+        ),
+        crate::analysis::Race::Ran => h
+            .first
+            .map(|f| format!(" — {} took the cache first", short_name(&a.steps[f])))
+            .unwrap_or_default(),
+    };
     format!(
         "⚠ cache \"{}\": {} and {}{first}",
         h.cache_id,
@@ -711,7 +743,17 @@ pub fn cause_words(c: &Cause, after: &Analysis) -> String {
             "definition: it is new (not in the build before)".into()
         }
         Cause::Arg { detail } => format!("arg: {}", visible(detail)),
-        Cause::Image => {
+        Cause::Image {
+            image,
+            before: Some(b),
+            after: Some(a),
+        } if b != a => format!(
+            "image: {} is another image under the same name ({} before, {} after)",
+            visible(image),
+            short_digests(b),
+            short_digests(a)
+        ),
+        Cause::Image { .. } => {
             "image: its base image was resolved anew (a new digest, or not in the cache)".into()
         }
         Cause::NoCache => {
@@ -771,16 +813,26 @@ pub fn step_facts(
 
 /// `[builder 2/3] took demo.mods.v1 first before, [stage-2 2/4] after — it flipped`.
 pub fn race_sentence(r: &crate::diff::RaceDiff) -> String {
-    let took = |f: &Option<String>| {
-        f.clone()
-            .unwrap_or_else(|| "nobody (not in that build)".into())
-    };
+    use crate::analysis::Race;
     let flipped = if r.flipped() { " — it flipped" } else { "" };
+    if let (Some(b), Some(a)) = (&r.before, &r.after) {
+        return format!(
+            "{b} took {} first before, {a} after{flipped}",
+            visible(&r.cache)
+        );
+    }
+    let side = |f: &Option<String>, race: Option<Race>| match (f, race) {
+        (Some(f), _) => format!("{f} took it first"),
+        (None, Some(Race::BothHits)) => "no race ran (both were cache hits)".into(),
+        (None, Some(Race::OneHit(_))) => "no race ran (one was a cache hit)".into(),
+        (None, Some(Race::Ran)) => "neither finished".into(),
+        (None, None) => "not in that build".into(),
+    };
     format!(
-        "{} took {} first before, {} after{flipped}",
-        took(&r.before),
+        "{}: {} before, {} after",
         visible(&r.cache),
-        took(&r.after)
+        side(&r.before, r.before_race),
+        side(&r.after, r.after_race)
     )
 }
 
@@ -854,6 +906,227 @@ pub fn time_short(t: &crate::analysis::TimeBreakdown) -> String {
         .parallelism()
         .map_or(String::new(), |p| format!(", {p:.2}× parallel"));
     format!("{} of steps{parallel}, idle {}", secs(t.work), secs(t.idle))
+}
+
+/// Bytes as the reports say them: `182 B`, `1.1 kB`, `24.0 MB`, `1.50 GB` (decimal, as docker
+/// and BuildKit's printer count them).
+pub fn bytes(n: i64) -> String {
+    let n = n.max(0) as f64;
+    match n {
+        n if n < 1e3 => format!("{n:.0} B"),
+        n if n < 1e6 => format!("{:.1} kB", n / 1e3),
+        n if n < 1e9 => format!("{:.1} MB", n / 1e6),
+        n => format!("{:.2} GB", n / 1e9),
+    }
+}
+
+/// What a step moved of one kind, in words: `pulled 1 layer, 24.0 MB in 3.75s (6.4 MB/s)`,
+/// `pulling 1 layer: 2.1 MB of 24.0 MB (9%)`, `pushed in 3.96s`, `extracted 2 layers in 70ms`.
+pub fn moved_sentence(p: &crate::model::Progress) -> String {
+    use crate::model::Transfer;
+    let going = !p.finished();
+    let (done, doing, unit) = match p.transfer {
+        Transfer::Download => ("pulled", "pulling", "layer"),
+        Transfer::Extract => ("extracted", "extracting", "layer"),
+        Transfer::Upload => ("pushed", "pushing", "layer"),
+        Transfer::Load => ("sent to docker", "sending to docker", "layer"),
+        Transfer::CacheWrite => ("wrote", "writing", "cache blob"),
+        Transfer::Context => ("sent", "sending", "file"),
+    };
+    let mut out = String::from(if going { doing } else { done });
+    // A count of items that are layers (not `pushing layers`, one status for all of them).
+    let counted = match p.transfer {
+        Transfer::Upload | Transfer::Load => p.has_bytes(),
+        Transfer::Context => false,
+        _ => true,
+    };
+    if counted {
+        let s = if p.items == 1 { "" } else { "s" };
+        if going {
+            out.push_str(&format!(" {} of {} {unit}{s}", p.done, p.items));
+        } else {
+            out.push_str(&format!(" {} {unit}{s}", p.items));
+        }
+    }
+    if p.has_bytes() {
+        out.push_str(if counted { ", " } else { " " });
+        match (p.total, going) {
+            (Some(t), true) => out.push_str(&format!(
+                "{} of {} ({:.0}%)",
+                bytes(p.current),
+                bytes(t),
+                p.fraction().unwrap_or(0.0) * 100.0
+            )),
+            _ => out.push_str(&bytes(p.current)),
+        }
+        if p.transfer == Transfer::Context {
+            out.push_str(" of context");
+        }
+    }
+    // A plain log's `0.0s` says it was quick, not how long: no time rather than `0ms`.
+    if let Some(t) = p.seconds().filter(|&t| !going && t > 0) {
+        out.push_str(&format!(" in {}", secs(t)));
+        let over_the_wire = matches!(
+            p.transfer,
+            Transfer::Download | Transfer::Upload | Transfer::Load
+        );
+        if over_the_wire && p.has_bytes() && t >= 100_000_000 {
+            let rate = p.current as f64 / (t as f64 / 1e9);
+            out.push_str(&format!(" ({}/s)", bytes(rate as i64)));
+        }
+    }
+    out
+}
+
+/// Whether a row's badge is [`moved_badge`]'s (`↓ 24.0 MB`), not a verdict's.
+pub fn is_moved_badge(badge: &str) -> bool {
+    badge.starts_with(['↓', '↑', '⇢'])
+}
+
+/// Everything a step moved, in words, `; ` between kinds (empty when it moved nothing).
+pub fn moved_sentences(s: &Step) -> String {
+    let parts: Vec<String> = s.progress().iter().map(moved_sentence).collect();
+    parts.join("; ")
+}
+
+/// What a step moved to or from a registry or the docker daemon, short, for its bar: `↓ 24.0 MB`,
+/// `↓ 2.1/24.0 MB 9%` while it comes in, `↑ 25.1 MB` (a push), `⇢ docker 25.1 MB` (`--load`).
+/// `None` for steps that moved nothing there (a context transfer, a cache write).
+pub fn moved_badge(s: &Step) -> Option<String> {
+    use crate::model::Transfer;
+    let p = s.progress().iter().find(|p| {
+        matches!(
+            p.transfer,
+            Transfer::Download | Transfer::Upload | Transfer::Load
+        ) && p.has_bytes()
+    })?;
+    let arrow = match p.transfer {
+        Transfer::Download => "↓",
+        Transfer::Upload => "↑",
+        _ => "⇢ docker",
+    };
+    Some(match (p.total, p.finished()) {
+        (Some(t), false) => {
+            let (now, all) = (bytes(p.current), bytes(t));
+            // `2.1/24.0 MB` when both are in one unit.
+            let unit = all.rsplit(' ').next().unwrap_or("");
+            let now = match now.strip_suffix(unit) {
+                Some(n) if !unit.is_empty() => n.trim_end().to_string(),
+                _ => now,
+            };
+            let pct = p.fraction().unwrap_or(0.0) * 100.0;
+            format!("{arrow} {now}/{all} {pct:.0}%")
+        }
+        _ => format!("{arrow} {}", bytes(p.current)),
+    })
+}
+
+/// What a step did, status by status, where its statuses are its story (a pull's `resolve …`, an
+/// export's `exporting layers`, `pushing layers`, `sending tarball`, `writing cache image
+/// manifest …`): `exporting layers 0.18s · pushing layers 3.96s · pushing manifest for … 26ms`.
+/// Layers pulled or written one by one are said by [`moved_sentences`], not here. At most
+/// `room` statuses, the rest counted.
+pub fn status_story(statuses: &[crate::model::StatusEntry], room: usize) -> Option<String> {
+    use crate::model::Transfer;
+    let told: Vec<&crate::model::StatusEntry> = statuses
+        .iter()
+        .filter(|s| {
+            !matches!(
+                Transfer::of(&s.id),
+                Some(Transfer::Download | Transfer::Extract | Transfer::CacheWrite)
+            ) && !s.id.starts_with("loading layer ")
+                && !s.id.starts_with("pushing layer ")
+        })
+        .collect();
+    let mut parts: Vec<String> = told
+        .iter()
+        .take(room)
+        .map(|s| {
+            let took = match (s.started, s.completed) {
+                (Some(a), Some(b)) if b >= a => Some(b - a),
+                _ => s.elapsed,
+            };
+            let id = short_digests(&crate::model::excerpt(&s.id, 120));
+            match (took, s.done) {
+                (Some(t), _) => format!("{id} {}", secs(t)),
+                (None, true) => format!("{id} done"),
+                (None, false) => id,
+            }
+        })
+        .collect();
+    if told.len() > room {
+        parts.push(format!("… {} more", told.len() - room));
+    }
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// The steps that moved the build to or from a registry, the docker daemon or a cache — pulls
+/// that fetched layers, exports, pushes, cache exports and imports — in the order they started,
+/// each with what it did: `[builder 1/4] pulled 1 layer, 24.0 MB in 3.75s (6.4 MB/s); extracted 1
+/// layer in 74ms`, `exporting to image (push, 3.87s): exporting layers 0.18s · pushing layers
+/// 3.68s · …`. Empty when the build did none of that (a `FROM` that only resolved says nothing).
+pub fn transfer_lines(build: &Build, a: &Analysis) -> Vec<(crate::analysis::StepId, String)> {
+    use crate::model::WorkKind;
+    let mut steps: Vec<&Step> = a
+        .steps
+        .iter()
+        .filter(|s| s.state != State::Waiting)
+        .filter(|s| match s.kind() {
+            WorkKind::Pull => s.pulled(),
+            WorkKind::Export | WorkKind::Push | WorkKind::CacheImport | WorkKind::CacheExport => {
+                true
+            }
+            _ => false,
+        })
+        .collect();
+    steps.sort_by_key(|s| (s.start(), s.id));
+    steps
+        .into_iter()
+        .map(|s| {
+            let mut line = short_name(s);
+            if !s.parsed.is_dockerfile_step() {
+                line.push_str(&format!(" ({}, {})", s.kind().words(), secs(s.active())));
+            }
+            let moved = moved_sentences(s);
+            let statuses: Vec<crate::model::StatusEntry> = s
+                .vertexes
+                .iter()
+                .flat_map(|&v| build.vertex(v).statuses().iter().cloned())
+                .collect();
+            let story = (!s.parsed.is_dockerfile_step())
+                .then(|| status_story(&statuses, 8))
+                .flatten();
+            let said: Vec<String> = [Some(moved).filter(|m| !m.is_empty()), story]
+                .into_iter()
+                .flatten()
+                .collect();
+            if !said.is_empty() {
+                line.push_str(if s.parsed.is_dockerfile_step() {
+                    " "
+                } else {
+                    ": "
+                });
+                line.push_str(&said.join("; "));
+            }
+            (s.id, line)
+        })
+        .collect()
+}
+
+/// Digests cut to their first 12 hex digits, as docker shows image ids: `sha256:1359605a6a9f`.
+pub fn short_digests(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("sha256:") {
+        let (before, from) = rest.split_at(i + "sha256:".len());
+        out.push_str(before);
+        let hex = from.bytes().take_while(u8::is_ascii_hexdigit).count();
+        let keep = if hex == 64 { 12 } else { hex };
+        out.push_str(&from[..keep]);
+        rest = &from[hex..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]

@@ -18,8 +18,13 @@ pub enum Cause {
     Definition { before: Option<String> },
     /// The same instruction, but a build argument or environment value it uses differs.
     Arg { detail: String },
-    /// Its base image (`FROM`) was resolved anew.
-    Image,
+    /// Its base image (`FROM`) was resolved anew: to another digest under the same reference
+    /// (both digests, when the step names say them), or not found in the cache.
+    Image {
+        image: String,
+        before: Option<String>,
+        after: Option<String>,
+    },
     /// The build used no cache at all (`--no-cache`, a new builder, a pruned cache).
     NoCache,
     /// Its inputs were cache hits and nothing known changed.
@@ -35,7 +40,7 @@ impl Cause {
             Cause::Context => "context",
             Cause::Definition { .. } => "definition",
             Cause::Arg { .. } => "arg",
-            Cause::Image => "image",
+            Cause::Image { .. } => "image",
             Cause::NoCache => "no_cache",
             Cause::Unknown { .. } => "unknown",
             Cause::Follows(_) => "follows",
@@ -89,13 +94,18 @@ pub fn find(
 ) -> BTreeMap<StepId, Cause> {
     let counterpart: BTreeMap<StepId, &Pair> =
         pairs.iter().filter_map(|p| Some((p.after?, p))).collect();
+    let same_image = same_images(before, after, pairs);
+    let re_ran = |s: &Step| executed(s) && !same_image.contains(&s.id);
     let ran: Vec<&Step> = after
         .iter()
-        .filter(|s| s.parsed.is_dockerfile_step() && executed(s))
+        .filter(|s| s.parsed.is_dockerfile_step() && re_ran(s))
         .collect();
+    // No hit at all is a build without the cache — unless a base image changed, which re-runs
+    // everything built on it.
     let no_cache = !after
         .iter()
-        .any(|s| s.parsed.is_dockerfile_step() && s.state == State::Cached);
+        .any(|s| s.parsed.is_dockerfile_step() && s.state == State::Cached)
+        && !pairs.iter().any(|p| new_image(before, after, p));
     ran.into_iter()
         .map(|s| {
             let pair = counterpart.get(&s.id);
@@ -106,22 +116,70 @@ pub fn find(
                 // Not in the build before: it ran because it is new, whatever it stands on.
                 Cause::Definition { before: None }
             } else {
-                follows(after, s).unwrap_or_else(|| root(before, s, pair, args, dockerfile))
+                follows(after, s, &re_ran)
+                    .or_else(|| shared_from(after, s, &re_ran))
+                    .unwrap_or_else(|| root(before, s, pair, args, dockerfile))
             };
             (s.id, cause)
         })
         .collect()
 }
 
-/// The Dockerfile steps it stands on that executed too.
-fn follows(after: &[Step], s: &Step) -> Option<Cause> {
-    let re_ran: Vec<StepId> = s
+/// The digest a `FROM` step resolved its image to, when its name says.
+fn digest(s: &Step) -> Option<&str> {
+    s.parsed.from_image().and_then(|(_, d)| d)
+}
+
+/// Whether a pair is a `FROM` whose image resolved to another digest than before.
+fn new_image(before: &[Step], after: &[Step], p: &Pair) -> bool {
+    let (Some(b), Some(a)) = (p.before, p.after) else {
+        return false;
+    };
+    let (db, da) = (digest(&before[b]), digest(&after[a]));
+    db.is_some() && da.is_some() && db != da
+}
+
+/// The `FROM` steps of the build after that resolved the digest they resolved before: they ran
+/// (a `FROM` always resolves) but nothing changed, so nothing after them re-ran for them.
+fn same_images(before: &[Step], after: &[Step], pairs: &[Pair]) -> Vec<StepId> {
+    pairs
+        .iter()
+        .filter_map(|p| {
+            let (b, a) = (&before[p.before?], &after[p.after?]);
+            let (da, db) = (digest(a), digest(b));
+            (da.is_some() && da == db).then_some(a.id)
+        })
+        .collect()
+}
+
+/// The Dockerfile steps it stands on that re-ran too.
+fn follows(after: &[Step], s: &Step, re_ran: &dyn Fn(&Step) -> bool) -> Option<Cause> {
+    let up: Vec<StepId> = s
         .inputs
         .iter()
         .copied()
-        .filter(|&i| after[i].parsed.is_dockerfile_step() && executed(&after[i]))
+        .filter(|&i| after[i].parsed.is_dockerfile_step() && re_ran(&after[i]))
         .collect();
-    (!re_ran.is_empty()).then_some(Cause::Follows(re_ran))
+    (!up.is_empty()).then_some(Cause::Follows(up))
+}
+
+/// A stage's first shown step whose own `FROM` never showed: BuildKit ran it once as another
+/// stage's first step, the same image, and a plain log does not say whose. When of the `FROM`s
+/// it could be exactly one re-ran (its image changed), that is the one it stands on: on an
+/// unchanged image, with its instruction the same, it would have been a cache hit.
+fn shared_from(after: &[Step], s: &Step, re_ran: &dyn Fn(&Step) -> bool) -> Option<Cause> {
+    let (k, _) = s.parsed.index()?;
+    let own = |o: &Step| o.stage == s.stage && o.parsed.index().is_some_and(|(i, _)| i < k);
+    if k != 2 || !s.inputs.is_empty() || after.iter().any(own) {
+        return None;
+    }
+    let firsts: Vec<&Step> = after
+        .iter()
+        .filter(|o| o.stage != s.stage && o.parsed.index().map(|i| i.0) == Some(1))
+        .filter(|o| o.parsed.is_from())
+        .collect();
+    let changed: Vec<StepId> = firsts.iter().filter(|o| re_ran(o)).map(|o| o.id).collect();
+    (changed.len() == 1).then_some(Cause::Follows(changed))
 }
 
 /// Why a step whose inputs were all cache hits ran.
@@ -153,7 +211,14 @@ fn root(
         return Cause::Context;
     }
     if i.keyword == "FROM" {
-        return Cause::Image;
+        return Cause::Image {
+            image: s
+                .parsed
+                .from_image()
+                .map_or(String::new(), |(r, _)| r.to_string()),
+            before: was.and_then(|(b, _)| digest(b)).map(str::to_string),
+            after: digest(s).map(str::to_string),
+        };
     }
     if i.keyword == "ADD" && remote(&i.args) {
         return unknown("it ADDs from a URL or a repository: what it fetched may have changed");

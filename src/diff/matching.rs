@@ -3,7 +3,9 @@
 //! and its instruction: first all three, then stage and instruction (a step moved by an edit
 //! above it); internal steps match by name. Last, what is left of a stage pairs with the step of
 //! the same keyword whose instruction shares at least half its words (an edit, or a build
-//! argument's value in it). What is left is new (only after) or gone (only before).
+//! argument's value in it). What is left is new (only after) or gone (only before). A `FROM` is
+//! known by its image without the digest it resolved to: the same tag pushed anew is the same
+//! step, whose image changed.
 //!
 //! That last rule is near-linear however many steps changed: a step's candidates are found
 //! through the words they share with it (only a step holding one of its rarer words can share
@@ -47,7 +49,10 @@ fn index(s: &Step) -> Option<u32> {
 }
 
 fn text(s: &Step) -> &str {
-    if s.parsed.is_dockerfile_step() {
+    if let Some((image, Some(_))) = s.parsed.from_image() {
+        // `FROM x:1@sha256:…` → `x:1`: the digest is what it resolved to, not the instruction.
+        image
+    } else if s.parsed.is_dockerfile_step() {
         s.parsed.text()
     } else {
         s.name()
@@ -87,6 +92,7 @@ fn pair_counting(before: &[Step], after: &[Step]) -> (Vec<Pair>, usize) {
             }
         }
     }
+    pair_from_images(before, after, &mut taken, &mut found);
     let work = Alike::new(before, &taken).pair(after, &mut taken, &mut found);
     let mut out: Vec<Pair> = after
         .iter()
@@ -109,6 +115,32 @@ fn pair_counting(before: &[Step], after: &[Step]) -> (Vec<Pair>, usize) {
         how: Match::Gone,
     }));
     (out, work)
+}
+
+/// A `FROM` two stages share is one vertex named after either stage, whichever BuildKit picked
+/// this time (`[builder 1/4]` in one build, `[stage-2 1/5]` in the next): the same image is the
+/// same step. One lookup per `FROM`, however many stages there are.
+fn pair_from_images(
+    before: &[Step],
+    after: &[Step],
+    taken: &mut [bool],
+    found: &mut [Option<(StepId, Match)>],
+) {
+    let mut free: HashMap<&str, Vec<StepId>> = HashMap::new();
+    for b in before.iter().filter(|b| !taken[b.id]).rev() {
+        if let Some((image, _)) = b.parsed.from_image() {
+            free.entry(image).or_default().push(b.id);
+        }
+    }
+    for a in after {
+        let Some((image, _)) = a.parsed.from_image().filter(|_| found[a.id].is_none()) else {
+            continue;
+        };
+        if let Some(b) = free.get_mut(image).and_then(Vec::pop) {
+            taken[b] = true;
+            found[a.id] = Some((b, Match::Moved));
+        }
+    }
 }
 
 /// Of the steps of a word that are tried for one step, at most this many on each side of its

@@ -69,6 +69,10 @@ pub struct RaceDiff {
     /// Short names (`[builder 2/3]`) of the step that took the cache first, each side.
     pub before: Option<String>,
     pub after: Option<String>,
+    /// Whether the two raced on each side (`None`: the pair is not in that build); a side whose
+    /// steps were cache hits ran no race.
+    pub before_race: Option<crate::analysis::Race>,
+    pub after_race: Option<crate::analysis::Race>,
 }
 
 impl RaceDiff {
@@ -227,6 +231,8 @@ fn races(before: &Analysis, after: &Analysis) -> Vec<RaceDiff> {
             cache: h.cache_id.clone(),
             before: b.and_then(|i| first(before, &before.hazards[i])),
             after: first(after, h),
+            before_race: b.map(|i| before.hazards[i].race),
+            after_race: Some(h.race),
         });
     }
     for (i, h) in before.hazards.iter().enumerate() {
@@ -235,6 +241,8 @@ fn races(before: &Analysis, after: &Analysis) -> Vec<RaceDiff> {
                 cache: h.cache_id.clone(),
                 before: first(before, h),
                 after: None,
+                before_race: Some(h.race),
+                after_race: None,
             });
         }
     }
@@ -304,7 +312,14 @@ mod tests {
         causes.insert(1, Cause::Follows(vec![0]));
         causes.insert(2, Cause::Follows(vec![0]));
         causes.insert(3, Cause::Follows(vec![1, 2]));
-        causes.insert(4, Cause::Image);
+        causes.insert(
+            4,
+            Cause::Image {
+                image: "x:1".into(),
+                before: None,
+                after: None,
+            },
+        );
         causes.insert(5, Cause::Follows(vec![3, 4]));
         let r = roots_of(&causes);
         assert_eq!(r[&0], Vec::<StepId>::new());

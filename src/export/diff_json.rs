@@ -56,6 +56,13 @@ struct JSeen {
 }
 
 #[derive(Serialize)]
+struct JImage {
+    name: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+#[derive(Serialize)]
 struct JCause {
     kind: &'static str,
     /// For `follows`: the steps it stands on that re-ran.
@@ -64,6 +71,10 @@ struct JCause {
     /// For `follows`: the root causes it comes down from.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     because_of: Vec<String>,
+    /// For `image`: the image as named, and the digest it resolved to on each side (when the
+    /// step names say).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<JImage>,
     /// The sentence the text report says.
     words: String,
 }
@@ -73,6 +84,9 @@ struct JRace {
     cache: String,
     before_first: Option<String>,
     after_first: Option<String>,
+    /// `ran`, `both_hits`, `one_hit` (no race ran), or null when the pair is not in that build.
+    before_race: Option<&'static str>,
+    after_race: Option<&'static str>,
     flipped: bool,
 }
 
@@ -121,6 +135,8 @@ pub fn report<'a>(d: &Diff, before: &'a Side, after: &'a Side) -> Report<'a> {
                 cache: r.cache.clone(),
                 before_first: r.before.clone(),
                 after_first: r.after.clone(),
+                before_race: r.before_race.map(|x| x.key()),
+                after_race: r.after_race.map(|x| x.key()),
                 flipped: r.flipped(),
             })
             .collect(),
@@ -182,6 +198,18 @@ fn step(s: &StepDiff, before: &Analysis, after: &Analysis) -> JStep {
                 _ => Vec::new(),
             },
             because_of: names(&s.because, after),
+            image: match c {
+                Cause::Image {
+                    image,
+                    before,
+                    after,
+                } => Some(JImage {
+                    name: image.clone(),
+                    before: before.clone(),
+                    after: after.clone(),
+                }),
+                _ => None,
+            },
             words: cause_words(c, after),
         }),
     }

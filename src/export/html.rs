@@ -18,7 +18,7 @@ use super::svg::{self, escape, palette, Rows, SvgOptions, Theme};
 use crate::analysis::{failed_steps, short_name, Analysis};
 use crate::chart::words::{
     hazard_title, hazards_unlisted, headline, lock_wait_sentence, overlap_sentence, path_step,
-    secs, stale_title,
+    secs, stale_title, transfer_lines,
 };
 use crate::model::Build;
 
@@ -101,6 +101,14 @@ pub fn write(
     out.push_str("</main>\n");
     w.write_all(out.as_bytes())?;
     json_script(w, "report-json", &json::report(source, build, a))?;
+    // What each step moved, in the report's words (its details say it).
+    let moved: std::collections::BTreeMap<String, String> = transfer_lines(build, a)
+        .into_iter()
+        .map(|(id, line)| (id.to_string(), line))
+        .collect();
+    if !moved.is_empty() {
+        json_script(w, "moved-json", &moved)?;
+    }
     if opt.logs {
         json_script(w, "logs-json", &logs_of(build, a))?;
     }
@@ -276,6 +284,16 @@ fn sections(w: &mut dyn io::Write, build: &Build, a: &Analysis) -> io::Result<()
         }
         out.push_str("</ul>\n");
     }
+    let moved = transfer_lines(build, a);
+    if !moved.is_empty() {
+        out.push_str("<h2>Pulls, pushes and exports</h2>\n<ul id=\"moved\">\n");
+        for (id, line) in moved {
+            let name = short_name(&a.steps[id]);
+            let rest = line.strip_prefix(name.as_str()).unwrap_or(&line);
+            let _ = writeln!(out, "<li>{}{}</li>", link(id), escape(rest));
+        }
+        out.push_str("</ul>\n");
+    }
     if let Some(cp) = &a.critical_path {
         let _ = write!(
             out,
@@ -362,6 +380,8 @@ window.addEventListener('error', function (e) {
   body.setAttribute('data-ready', 'error');
 });
 var report = JSON.parse(document.getElementById('report-json').textContent);
+var movedEl = document.getElementById('moved-json');
+var moved = movedEl ? JSON.parse(movedEl.textContent) : {};
 var logsEl = document.getElementById('logs-json');
 var logs = logsEl ? JSON.parse(logsEl.textContent) : null;
 var svg = document.getElementById('chart');
@@ -541,6 +561,7 @@ function select(id) {
     addRow(t, 'cache mount', (m.id || m.target) + ' at ' + m.target + (m.sharing ? ' (sharing=' + m.sharing + ')' : ''));
   });
   if (s.error) addRow(t, 'error', s.error);
+  if (moved[id]) addRow(t, 'moved', moved[id]);
   report.overlaps.forEach(function (o) {
     o.pairs.forEach(function (p) {
       if (p.step !== id && p.source_step !== id) return;

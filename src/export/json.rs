@@ -135,6 +135,26 @@ pub struct JStep<'a> {
     /// Seconds it waited for its mounts (a locked cache among them) before its container was
     /// made; from a build record's trace, null without one.
     pub lock_wait: Option<f64>,
+    /// The kind of work it is (`pull`, `run`, `copy`, `export`, `push`, `cache_import`,
+    /// `cache_export`, `internal`, `other`).
+    pub kind: &'static str,
+    /// What it moved, from its statuses: one entry per kind of transfer.
+    pub transfers: Vec<JTransfer>,
+}
+
+/// What a step moved of one kind (a pull's layers, a push, `--load`, a cache export's writes).
+#[derive(Serialize)]
+pub struct JTransfer {
+    /// `download`, `extract`, `upload`, `load`, `cache_write`, `context`.
+    pub kind: &'static str,
+    /// Its statuses (layers, for a pull), and how many of them finished.
+    pub items: u32,
+    pub done: u32,
+    /// Bytes moved so far, and in all when every item said its total.
+    pub bytes: i64,
+    pub total: Option<i64>,
+    /// Seconds it took (null while under way, or when nothing says).
+    pub seconds: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -196,7 +216,11 @@ pub struct JHazard {
     pub reader: usize,
     pub roles_known: bool,
     pub sharing: [String; 2],
-    /// The step that completed first (took the cache first).
+    /// `ran` (both ran: `first` took the cache first), `both_hits` or `one_hit` (no race ran).
+    pub race: &'static str,
+    /// The steps of the two that were cache hits (they did not run).
+    pub hits: Vec<usize>,
+    /// The step that completed first (took the cache first); null when they did not both run.
     pub first: Option<usize>,
     pub first_name: Option<String>,
     pub margin: Option<f64>,
@@ -463,6 +487,19 @@ fn step<'a>(c: &Clock, s: &'a Step) -> JStep<'a> {
         error: s.error(),
         cache_mounts: cache_mounts.unwrap_or_default(),
         lock_wait: s.wait().map(|_| secs(s.lock_wait())),
+        kind: s.kind().key(),
+        transfers: s
+            .progress()
+            .iter()
+            .map(|p| JTransfer {
+                kind: p.transfer.key(),
+                items: p.items,
+                done: p.done,
+                bytes: p.current,
+                total: p.total,
+                seconds: p.seconds().filter(|_| p.finished()).map(secs),
+            })
+            .collect(),
     }
 }
 
@@ -541,6 +578,11 @@ fn hazard(a: &Analysis, h: &CacheHazard) -> JHazard {
             h.writer.mount.sharing.clone(),
             h.reader.mount.sharing.clone(),
         ],
+        race: h.race.key(),
+        hits: [h.writer.step, h.reader.step]
+            .into_iter()
+            .filter(|&s| a.steps[s].state == crate::model::State::Cached)
+            .collect(),
         first: h.first,
         first_name: h.first.map(|f| a.steps[f].name().to_string()),
         margin: h.margin.map(secs),

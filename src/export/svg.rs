@@ -602,7 +602,14 @@ fn badge(pen: &mut Pen, axis: &XAxis, a: &Analysis, row: &Row, y: f64) {
     } else {
         (axis.x(s.start().unwrap_or(end)) - 6.0, "end")
     };
-    let attrs = format!(r#"font-size="12" text-anchor="{anchor}" class="winner hz b"{data}"#);
+    // A hazard's winner and a stale cache stand out; what a step moved (`↓ 24.0 MB`) is a quiet
+    // remark.
+    let class = if crate::chart::words::is_moved_badge(text) {
+        "dim"
+    } else {
+        "winner hz b"
+    };
+    let attrs = format!(r#"font-size="12" text-anchor="{anchor}" class="{class}"{data}"#);
     pen.text(x, y, &attrs, text);
 }
 

@@ -8,9 +8,9 @@ use std::io;
 use crate::analysis::{cache_breaks, counts, failed_steps, outcome, Analysis, Outcome};
 use crate::chart::words::{
     cache_break_line, cache_summary, cut, fit, glyph, hazard_title, hazards_unlisted,
-    lock_wait_sentence, outcome_words, overlap_sentence, path_step, secs, stale_title, wrap,
-    wrap_items, CRITICAL_LEGEND, HAZARD_LEGEND, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH,
-    STALE_LEGEND, STALE_MARK, WAIT_GLYPH, WAIT_WORDS,
+    lock_wait_sentence, outcome_words, overlap_sentence, path_step, secs, stale_title,
+    transfer_lines, wrap, wrap_items, CRITICAL_LEGEND, HAZARD_LEGEND, LEGEND, POSSIBLY_RED_GLYPH,
+    RED_GLYPH, STALE_LEGEND, STALE_MARK, WAIT_GLYPH, WAIT_WORDS,
 };
 use crate::chart::{each_row, Axis, Cells, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, State};
@@ -148,8 +148,9 @@ fn emit(
         let _ = writeln!(out, "{}", p.dim(&cut(&line, opt.width)));
     }
     let summary = format!(
-        "build {verdict} in {total}: {} steps ({} done, {} cached, {} failed, {} cancelled, {} never ran{})",
+        "build {verdict} in {total}: {} step{} ({} done, {} cached, {} failed, {} cancelled, {} never ran{})",
         c.steps,
+        if c.steps == 1 { "" } else { "s" },
         c.done,
         c.cached,
         c.failed,
@@ -161,11 +162,12 @@ fn emit(
     out.push('\n');
     chart(&mut out, a, opt, &p, flush)?;
     concurrency(&mut out, a, opt, &p, flush)?;
-    let sections: [&dyn Fn(&mut String); 8] = [
+    let sections: [&dyn Fn(&mut String); 9] = [
         &|out| hazards(out, a, opt, &p),
         &|out| stale(out, a, opt, &p),
         &|out| lock_waits(out, a, opt, &p),
         &|out| cache(out, a, opt, &p),
+        &|out| transfers(out, build, a, opt, &p),
         &|out| critical(out, a, opt, &p),
         &|out| time_spent(out, a, opt, &p),
         &|out| errors(out, build, a, opt, &p),
@@ -398,6 +400,19 @@ fn lock_waits(out: &mut String, a: &Analysis, opt: &TextOptions, p: &Ansi) {
     );
     for w in &a.lock_waits {
         out.push_str(&wrap(&lock_wait_sentence(a, w), opt.width, "  "));
+    }
+    out.push('\n');
+}
+
+/// What the build pulled, pushed, exported and moved to or from a cache.
+fn transfers(out: &mut String, build: &Build, a: &Analysis, opt: &TextOptions, p: &Ansi) {
+    let lines = transfer_lines(build, a);
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{}", p.bold("Pulls, pushes and exports"));
+    for (_, line) in lines {
+        out.push_str(&wrap(&line, opt.width, "    ")[2..]);
     }
     out.push('\n');
 }

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use crate::analysis::{short_name, Analysis, LockWait, Step, StepId};
 use crate::chart::words::{hazard_title, lock_wait_sentence, stale_title};
-use crate::model::{Build, Nanos, State, WorkKind};
+use crate::model::{Build, Nanos, State};
 
 /// Serialised as it is made: a huge build's events are never all in memory at once.
 pub fn write(w: &mut dyn io::Write, title: &str, build: &Build, a: &Analysis) -> io::Result<()> {
@@ -150,7 +150,7 @@ fn step_events(
     us: &dyn Fn(Nanos) -> f64,
 ) -> Vec<Value> {
     let (pid, tid) = (on.pid, on.tid);
-    let kind = WorkKind::of(&s.parsed).key();
+    let kind = s.kind().key();
     let mut args = json!({"state": s.state, "kind": kind, "critical_path": on.critical});
     if let Some(e) = s.error() {
         args["error"] = json!(e);

@@ -117,7 +117,7 @@ pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
         let Some(k) = first.filter(|&k| k > 1) else {
             continue;
         };
-        let candidates: Vec<&Stage> = stages
+        let mut candidates: Vec<&Stage> = stages
             .iter()
             .enumerate()
             .filter(|&(j, st)| {
@@ -127,6 +127,17 @@ pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
             })
             .map(|(_, st)| st)
             .collect();
+        // Several stages start FROM an image: the Dockerfile says which one this stage's is.
+        let base = dockerfile.and_then(|df| {
+            let own = df.stages.iter().find(|d| d.label() == stages[i].name)?;
+            Some(own.base.as_str())
+        });
+        if let (Some(base), true) = (base, candidates.len() > 1) {
+            candidates.retain(|st| {
+                let first = st.steps.first().and_then(|&s| steps[s].parsed.from_image());
+                first.is_some_and(|(image, _)| same_image(image, base))
+            });
+        }
         if let [only] = candidates[..] {
             let name = only.name.clone();
             stages[i].shares = Some((name, k - 1));
@@ -144,6 +155,15 @@ pub fn collect(steps: &[Step], dockerfile: Option<&Dockerfile>) -> Vec<Stage> {
 
 /// The platform a stage's steps run on, as their names say (`linux/arm64`; the build platform
 /// of a cross-build `linux/amd64->arm64`), when they say one.
+/// Whether a step's image (`docker.io/library/node:18`) is the one a Dockerfile names (`node:18`).
+fn same_image(shown: &str, named: &str) -> bool {
+    let bare = |s: &str| {
+        let s = s.strip_prefix("docker.io/").unwrap_or(s);
+        s.strip_prefix("library/").unwrap_or(s).to_string()
+    };
+    bare(shown) == bare(named)
+}
+
 fn runs_on<'a>(steps: &'a [Step], stage: &Stage) -> Option<&'a str> {
     let named = stage
         .steps

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use super::intervals::{merge, Span};
 use crate::dockerfile::Dockerfile;
-use crate::model::{Build, Few, Interval, Nanos, State, StepName, VertexId};
+use crate::model::{
+    progress, Build, Few, Interval, Nanos, Progress, State, StepName, Transfer, VertexId, WorkKind,
+};
 
 pub type StepId = usize;
 
@@ -41,6 +43,8 @@ pub struct Rare {
     /// From a build record's trace: from when its exec asked for its container to when the
     /// container was made, waiting for its mounts (a locked cache another step held, among them).
     pub wait: Option<Span>,
+    /// What it moved (a pull's layers, a push, `--load`, a cache export), from its statuses.
+    pub progress: Vec<Progress>,
 }
 
 impl Step {
@@ -87,6 +91,30 @@ impl Step {
 
     pub fn wait(&self) -> Option<Span> {
         self.rare.as_ref()?.wait
+    }
+
+    /// What it moved, one entry per kind of transfer (empty for most steps).
+    pub fn progress(&self) -> &[Progress] {
+        self.rare.as_ref().map_or(&[], |r| &r.progress)
+    }
+
+    /// What it moved of one kind.
+    pub fn moved(&self, t: Transfer) -> Option<&Progress> {
+        self.progress().iter().find(|p| p.transfer == t)
+    }
+
+    /// The kind of work it is: its name's ([`WorkKind::of`]), and an export that pushed is a push.
+    pub fn kind(&self) -> WorkKind {
+        match WorkKind::of(&self.parsed) {
+            WorkKind::Export if self.moved(Transfer::Upload).is_some() => WorkKind::Push,
+            k => k,
+        }
+    }
+
+    /// A `FROM` that downloaded or unpacked layers, rather than only resolving its image.
+    pub fn pulled(&self) -> bool {
+        self.parsed.is_from()
+            && (self.moved(Transfer::Download).is_some() || self.moved(Transfer::Extract).is_some())
     }
 
     pub fn start(&self) -> Option<Nanos> {
@@ -237,16 +265,25 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         .into();
         step.intervals = intervals;
         step.state = combine(members.clone().map(|v| v.state()));
+        // Only a step with a cache mount can wait for a lock; another's time before its
+        // container is made is preparing its mounts, part of its running.
         let wait = members
             .clone()
             .filter_map(|v| v.exec())
             .map(|x| (x.started, x.created))
-            .max_by_key(|(a, b)| b - a);
+            .max_by_key(|(a, b)| b - a)
+            .filter(|_| has_cache_mount(&step.parsed));
         if wait.is_some() {
             step.rare_mut().wait = wait;
         }
         if let Some(e) = members.clone().find_map(|v| v.error()) {
             step.rare_mut().error = Some(Box::from(e));
+        }
+        if members.clone().any(|v| !v.statuses().is_empty()) {
+            let moved = progress(members.clone().flat_map(|v| v.statuses()));
+            if !moved.is_empty() {
+                step.rare_mut().progress = moved;
+            }
         }
         let mut inputs: Vec<StepId> = members
             .flat_map(|v| v.inputs.iter())
@@ -258,6 +295,14 @@ pub fn group(build: &Build, horizon: Option<Nanos>, dockerfile: Option<&Dockerfi
         step.inputs = inputs.into();
     }
     steps
+}
+
+/// Whether a step mounts a cache (`RUN --mount=type=cache,…`): the one mount another step can
+/// hold locked.
+fn has_cache_mount(parsed: &StepName) -> bool {
+    parsed
+        .flagged_instruction()
+        .is_some_and(|i| i.mounts().iter().any(|m| m.cache_id().is_some()))
 }
 
 /// The state of a step made of several vertexes.

@@ -67,6 +67,10 @@ pub struct StatusEntry {
     pub total: Option<i64>,
     pub started: Option<Nanos>,
     pub completed: Option<Nanos>,
+    /// It finished (rawjson: `completed` is set; a plain log: `… done`).
+    pub done: bool,
+    /// How long it took as a log printed it (a plain log's `3.7s`), where no clock says.
+    pub elapsed: Option<Nanos>,
 }
 
 #[derive(Debug, Clone)]
@@ -549,7 +553,9 @@ impl Build {
             current: s.current,
             total: s.total,
             started: s.started,
+            done: s.done || s.completed.is_some(),
             completed: s.completed,
+            elapsed: s.elapsed,
         };
         let statuses = &mut self.vertexes[id].rare_mut().statuses;
         match statuses.iter().position(|e| e.id == entry.id) {
@@ -586,6 +592,7 @@ impl Build {
         } else if (self.in_warning_list && t.starts_with(" - "))
             || t.starts_with("WARNING:")
             || t.starts_with("WARN:")
+            || is_session_log(t)
         {
             self.keep_warning(t);
         } else if self.in_error_block || starts_block {
@@ -667,8 +674,24 @@ fn says_cancelled(t: &str) -> bool {
     is_cancellation(t) || t.contains("Canceled: context canceled")
 }
 
+/// buildx's log of its own session, not the build's outcome: `ERROR: (*service).Write failed:
+/// rpc error: … ref layer-sha256:… locked for …` while a cache export writes to its content
+/// store (a retry: the build can still pass), `INFO: failed to resume the status from path …`.
+/// Whether the build failed is said by its final `ERROR: failed to build`/`failed to solve` line
+/// and its steps.
+fn is_session_log(t: &str) -> bool {
+    let t = t.trim_start();
+    t.starts_with("INFO:")
+        || t.strip_prefix("ERROR: (*")
+            .and_then(|r| r.split_once(')'))
+            .is_some_and(|(recv, rest)| !recv.contains(' ') && rest.starts_with('.'))
+}
+
 fn is_fatal(t: &str) -> bool {
     let t = t.trim_start();
+    if is_session_log(t) {
+        return false;
+    }
     [
         "ERROR",
         "error: ",

@@ -111,6 +111,10 @@ pub struct StatusUpdate {
     pub timestamp: Option<Nanos>,
     pub started: Option<Nanos>,
     pub completed: Option<Nanos>,
+    /// It finished where no `completed` time says so (a plain log's `… done`).
+    pub done: bool,
+    /// How long it took as a log printed it (a plain log's `3.7s`).
+    pub elapsed: Option<Nanos>,
 }
 
 /// A piece of a step's output. Not line-aligned: the model joins chunks per vertex and stream.

@@ -7,6 +7,7 @@ mod event;
 mod few;
 mod interval;
 mod log;
+mod progress;
 mod proof;
 mod step;
 mod text;
@@ -25,8 +26,9 @@ pub use event::{
 pub use few::Few;
 pub use interval::Interval;
 pub use log::{LogLine, LogRetention, VertexLog};
+pub use progress::{parse_size, progress, Progress, Transfer};
 pub use proof::{IntervalPoints, PointId, Proofs};
 pub use step::{split_target, StepKind, StepName};
 pub use text::{bounded, clean, strip_ansi, visible};
 pub use time::{format_rfc3339, parse_rfc3339, Estimate, Nanos};
-pub use work::WorkKind;
+pub use work::{after_solve, AfterSolve, WorkKind};

@@ -93,6 +93,21 @@ impl StepName {
         matches!(self.kind, StepKind::Dockerfile { .. })
     }
 
+    /// A `FROM` step's image: its reference as the Dockerfile names it after expansion
+    /// (`127.0.0.1:5001/gantt/base:1`) and the digest BuildKit resolved it to, when the name says
+    /// (`sha256:…` after `@`). The same tag can resolve to another digest in the next build: the
+    /// image changed under it.
+    pub fn from_image(&self) -> Option<(&str, Option<&str>)> {
+        if !self.is_from() {
+            return None;
+        }
+        let image = self.text()[5..].split_whitespace().next()?;
+        Some(match image.rsplit_once('@') {
+            Some((reference, digest)) if digest.contains(':') => (reference, Some(digest)),
+            _ => (image, None),
+        })
+    }
+
     /// A `FROM` step: it resolves or pulls a base image (never a cache miss, and a vertex
     /// stages built on the same image share without depending on each other).
     pub fn is_from(&self) -> bool {
@@ -274,6 +289,16 @@ mod tests {
             .flagged_instruction()
             .is_none());
         assert!(StepName::parse("[a 1/2] RUN make").instruction().is_some());
+        let from = StepName::parse("[builder 1/4] FROM 127.0.0.1:5001/gantt/base:1@sha256:85c2");
+        assert_eq!(
+            from.from_image(),
+            Some(("127.0.0.1:5001/gantt/base:1", Some("sha256:85c2")))
+        );
+        assert_eq!(
+            StepName::parse("[1/2] FROM docker.io/library/alpine:3").from_image(),
+            Some(("docker.io/library/alpine:3", None))
+        );
+        assert_eq!(StepName::parse("[1/2] RUN x").from_image(), None);
         let spaced = StepName::parse("  exporting to image ");
         assert_eq!(spaced.text(), "exporting to image");
     }

@@ -15,8 +15,11 @@ pub enum WorkKind {
     /// `COPY`, `ADD` (and `COPY --link`'s `LINK COPY` merge).
     Copy,
     /// Exporting the result: `exporting to image`, `… docker image format`, `… oci image format`,
-    /// `sending tarball`, `importing to docker`, pushes.
+    /// `sending tarball`, `importing to docker`.
     Export,
+    /// Sending the result to a registry: the docker driver's `pushing … with docker`, and an
+    /// export whose statuses push (`pushing layers`; [`crate::graph::Step::kind`]).
+    Push,
     /// `importing cache manifest from …`.
     CacheImport,
     /// `exporting cache to …`.
@@ -29,11 +32,12 @@ pub enum WorkKind {
 
 impl WorkKind {
     /// Every kind, in the order reports list them.
-    pub const ALL: [WorkKind; 8] = [
+    pub const ALL: [WorkKind; 9] = [
         WorkKind::Pull,
         WorkKind::Run,
         WorkKind::Copy,
         WorkKind::Export,
+        WorkKind::Push,
         WorkKind::CacheImport,
         WorkKind::CacheExport,
         WorkKind::Internal,
@@ -56,6 +60,7 @@ impl WorkKind {
             WorkKind::Run => "run",
             WorkKind::Copy => "copy",
             WorkKind::Export => "export",
+            WorkKind::Push => "push",
             WorkKind::CacheImport => "cache_import",
             WorkKind::CacheExport => "cache_export",
             WorkKind::Internal => "internal",
@@ -70,6 +75,7 @@ impl WorkKind {
             WorkKind::Run => "RUN",
             WorkKind::Copy => "COPY/ADD",
             WorkKind::Export => "export",
+            WorkKind::Push => "push",
             WorkKind::CacheImport => "cache import",
             WorkKind::CacheExport => "cache export",
             WorkKind::Internal => "internal",
@@ -89,16 +95,63 @@ fn instruction_kind(text: &str) -> WorkKind {
     }
 }
 
+/// A step BuildKit or buildx runs once the build's result exists: exporting it (and pushing or
+/// loading it), writing its cache, buildx's provenance. `[frontend] exporting to image` runs for
+/// bake target `frontend`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AfterSolve<'a> {
+    /// The bake target it runs for, when its name says.
+    pub target: Option<&'a str>,
+    /// buildx's `resolving provenance for metadata file`: after every other export too.
+    pub provenance: bool,
+}
+
+/// Whether the step so named runs after the solve (see [`AfterSolve`]).
+pub fn after_solve(name: &StepName) -> Option<AfterSolve<'_>> {
+    if name.is_dockerfile_step() {
+        return None;
+    }
+    let (target, text) = without_target(name.text());
+    const WORDS: [&str; 8] = [
+        "exporting ",
+        "writing image",
+        "naming to",
+        "pushing ",
+        "resolving provenance",
+        "preparing build cache for export",
+        "importing to docker",
+        "sending tarball",
+    ];
+    WORDS
+        .iter()
+        .any(|p| text.starts_with(p))
+        .then(|| AfterSolve {
+            target,
+            provenance: text.starts_with("resolving provenance"),
+        })
+}
+
+/// `[frontend] exporting to image` → (`frontend`, `exporting to image`): a bake target's own step.
+fn without_target(text: &str) -> (Option<&str>, &str) {
+    match text.strip_prefix('[').and_then(|r| r.split_once("] ")) {
+        Some((target, rest)) if !target.contains(' ') && target != "internal" => {
+            (Some(target), rest)
+        }
+        _ => (None, text),
+    }
+}
+
 fn other_kind(text: &str) -> WorkKind {
-    let t = text.to_ascii_lowercase();
+    let t = without_target(text).1.to_ascii_lowercase();
     if t.starts_with("exporting cache") {
         WorkKind::CacheExport
     } else if t.starts_with("importing cache") {
         WorkKind::CacheImport
+    } else if t.starts_with("pushing") {
+        WorkKind::Push
     } else if t.starts_with("exporting to")
         || t.starts_with("importing to")
         || t.starts_with("sending tarball")
-        || t.starts_with("pushing")
         || t.starts_with("writing image")
     {
         WorkKind::Export
@@ -139,6 +192,10 @@ mod tests {
         assert_eq!(kind("exporting to docker image format"), WorkKind::Export);
         assert_eq!(kind("exporting to oci image format"), WorkKind::Export);
         assert_eq!(kind("importing to docker"), WorkKind::Export);
+        assert_eq!(
+            kind("pushing 127.0.0.1:5001/gantt/app:dd with docker"),
+            WorkKind::Push
+        );
         assert_eq!(kind("exporting cache to registry"), WorkKind::CacheExport);
         assert_eq!(
             kind("exporting cache to client directory"),
@@ -165,5 +222,44 @@ mod tests {
             WorkKind::Internal
         );
         assert_eq!(kind("[auth] library/node:pull"), WorkKind::Other);
+        assert_eq!(kind("[frontend] exporting to image"), WorkKind::Export);
+    }
+
+    #[test]
+    fn what_runs_after_the_solve() {
+        let after = |n: &str| {
+            let name = StepName::parse(n);
+            after_solve(&name).map(|a| (a.target.map(str::to_string), a.provenance))
+        };
+        for n in [
+            "exporting to image",
+            "exporting to docker image format",
+            "exporting cache to registry",
+            "exporting cache to client directory",
+            "importing to docker",
+            "pushing 127.0.0.1:5001/gantt/app:dd with docker",
+        ] {
+            assert_eq!(after(n), Some((None, false)), "{n}");
+        }
+        assert_eq!(
+            after("resolving provenance for metadata file"),
+            Some((None, true))
+        );
+        assert_eq!(
+            after("[frontend] exporting to image"),
+            Some((Some("frontend".into()), false))
+        );
+        assert_eq!(
+            after("[frontend] resolving provenance for metadata file"),
+            Some((Some("frontend".into()), true))
+        );
+        for n in [
+            "[internal] load metadata for 127.0.0.1:5000/base:1",
+            "importing cache manifest from 127.0.0.1:5001/gantt/cache:app",
+            "[stage-0 2/2] RUN exporting things",
+            "[auth] library/node:pull",
+        ] {
+            assert_eq!(after(n), None, "{n}");
+        }
     }
 }

@@ -399,6 +399,7 @@ impl IntoEvent for WireStatus<'_> {
             name: self.name,
             current: self.current.unwrap_or(0),
             total: self.total.filter(|t| *t > 0),
+            ..Default::default()
         }))
     }
 }

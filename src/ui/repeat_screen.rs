@@ -455,6 +455,7 @@ mod tests {
                 cache_id: "demo.mods.v1".into(),
                 first: Some(first.into()),
                 reader_first: Some(reader_first),
+                no_race: false,
             }],
             recording: "run.jsonl".into(),
             activity: vec![2; repeat::MINI_WIDTH],

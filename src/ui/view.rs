@@ -229,6 +229,7 @@ fn chart(app: &App, cells: &Cells, areas: Areas, buf: &mut Buffer, th: &Theme) {
             draw_pair(row, cells, bar_x, y, buf, th);
         } else {
             draw_bar(row, cells, bar_x, y, buf, th, app.frame());
+            draw_moved(row, cells, bar_x, y, buf, th);
         }
         let info = match row.state {
             State::Running => row.info().replace('…', &spinner(app.frame()).to_string()),
@@ -320,6 +321,39 @@ fn draw_bar(row: &Row, cells: &Cells, x: u16, y: u16, buf: &mut Buffer, th: &The
         }
         cell.set_style(style);
     }
+}
+
+/// What a step moved to or from a registry (`↓ 2.1/24.0 MB 9%`), beside its bar: after it where
+/// there is room, else before it, else on it (a long pull under way reaches the live edge).
+fn draw_moved(row: &Row, cells: &Cells, x: u16, y: u16, buf: &mut Buffer, th: &Theme) {
+    let Some(text) = row
+        .badge
+        .as_deref()
+        .filter(|b| crate::chart::words::is_moved_badge(b))
+    else {
+        return;
+    };
+    let marks = cells.marks(row);
+    let drawn: Vec<usize> = (0..marks.len())
+        .filter(|&c| marks[c].state.is_some())
+        .collect();
+    let (Some(&first), Some(&last)) = (drawn.first(), drawn.last()) else {
+        return;
+    };
+    let w = text.chars().count();
+    let (at, style) = if last + 2 + w <= marks.len() {
+        (last + 2, th.dim())
+    } else if first > w + 1 {
+        (first - w - 1, th.dim())
+    } else if last - first > w {
+        (
+            first + 1,
+            th.state(row.state).add_modifier(Modifier::REVERSED),
+        )
+    } else {
+        return;
+    };
+    buf.set_string(x + at as u16, y, text, style);
 }
 
 /// A row of a comparison: the build before in the upper half of each cell (grey), this one in
@@ -462,6 +496,21 @@ fn step_facts<'a>(app: &App, id: StepId, th: &Theme) -> Vec<Line<'a>> {
         Line::styled(facts.join(" · "), th.state(s.state)),
         Line::from(format!("inputs: {inputs}")),
     ];
+    let moved = crate::chart::words::moved_sentences(s);
+    if !moved.is_empty() {
+        lines.push(Line::styled(moved, th.bold()));
+    }
+    // What a pull, an export or a cache import did, status by status.
+    if !s.parsed.is_dockerfile_step() || s.parsed.is_from() {
+        let statuses = s
+            .vertexes
+            .iter()
+            .flat_map(|&v| app.build.vertex(v).statuses().iter().cloned());
+        let statuses: Vec<crate::model::StatusEntry> = statuses.collect();
+        if let Some(story) = crate::chart::words::status_story(&statuses, 8) {
+            lines.push(Line::from(story));
+        }
+    }
     lines.extend(
         hazard_lines(a, id)
             .into_iter()
@@ -510,10 +559,20 @@ fn hazard_lines(a: &crate::analysis::Analysis, id: StepId) -> Vec<String> {
             (true, true) => "fills (writer)",
             (true, false) => "reads (reader)",
         };
-        let first = match h.first {
-            Some(f) if f == id => "; this step finished first".to_string(),
-            Some(_) => format!("; {} finished first", short_name(&a.steps[other])),
-            None => String::new(),
+        let first = match (h.race, h.first) {
+            (crate::analysis::Race::BothHits, _) => "; no race ran (both cache hits)".to_string(),
+            (crate::analysis::Race::OneHit(hit), _) if hit == id => {
+                "; no race ran (this step was a cache hit)".to_string()
+            }
+            (crate::analysis::Race::OneHit(_), _) => {
+                format!(
+                    "; no race ran ({} was a cache hit)",
+                    short_name(&a.steps[other])
+                )
+            }
+            (_, Some(f)) if f == id => "; this step finished first".to_string(),
+            (_, Some(_)) => format!("; {} finished first", short_name(&a.steps[other])),
+            (_, None) => String::new(),
         };
         let other = short_name(&a.steps[other]);
         format!(
@@ -641,6 +700,20 @@ fn status(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
         _ => "0s".into(),
     };
     let mut said = format!("· {elapsed} · {finished}/{total} steps · {cached} cached");
+    // While it runs: what is coming in or going out (`↓ [builder 1/4] 2.1/24.0 MB 9%`).
+    if !app.finished() {
+        let moving = a.steps.iter().filter(|s| s.state == State::Running);
+        if let Some((s, b)) = moving
+            .filter_map(|s| Some((s, crate::chart::words::moved_badge(s)?)))
+            .next()
+        {
+            let more = format!(" · {} {b}", short_name(s));
+            let room = (area.width as usize).saturating_sub(state.chars().count() + 20);
+            if said.chars().count() + more.chars().count() <= room {
+                said.push_str(&more);
+            }
+        }
+    }
     // Once it is over: where the time went, when there is room beside the help.
     if app.finished() {
         if let Some(t) = crate::analysis::time_breakdown(a) {

@@ -10,7 +10,10 @@ use buildx_gantt::report;
 
 pub mod bombs;
 pub mod builders;
+pub mod buildkitd;
 pub mod engine;
+pub mod live;
+pub mod registry;
 pub mod signals;
 
 pub fn fixture(rel: &str) -> PathBuf {

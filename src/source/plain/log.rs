@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use crate::model::{strip_ansi, EventKind, LogChunk, Nanos, TextLine, Warning};
+use crate::model::{
+    parse_size, strip_ansi, EventKind, LogChunk, Nanos, StatusUpdate, TextLine, Warning,
+};
 
 /// Longest line kept whole; longer ones are cut (a plain log line is never legitimately this long).
 pub(super) const MAX_LINE: usize = 64 << 10;
@@ -68,7 +70,13 @@ pub struct PlainVertex {
     /// The same vertex's name as sent for other bake targets (`[backend builder 1/10] …` after
     /// `[agent builder 1/10] …`: one vertex the targets share).
     pub other_names: Vec<String>,
+    /// The newest line of each of its statuses (`sha256:… 2.10MB / 24.00MB 0.5s`), with where
+    /// it was printed; up to [`MAX_STATUSES`].
+    pub statuses: Vec<(u64, StatusUpdate)>,
 }
+
+/// Statuses kept per vertex (the model keeps as many).
+const MAX_STATUSES: usize = 1_000;
 
 impl PlainVertex {
     pub fn finish(&self) -> Option<&Finish> {
@@ -90,6 +98,8 @@ pub struct PlainLog {
     keep_text: bool,
     /// The earliest clock time the log printed (BuildKit ≤ v0.5 prints `started:` times).
     pub clock_origin: Option<Nanos>,
+    /// Statuses read since [`PlainLog::take_statuses`] last took them (live builds).
+    fresh: Vec<StatusUpdate>,
 }
 
 /// What one line means for the events emitted right away.
@@ -149,6 +159,7 @@ impl PlainLog {
             dropped_log: 0,
             header_seq: None,
             other_names: Vec::new(),
+            statuses: Vec::new(),
         });
         self.by_number.insert(n, i);
         i
@@ -256,6 +267,7 @@ impl PlainLog {
             Kind::Status => {
                 let r = self.run_for(v, seq, arrival);
                 self.vertexes[v].runs[r].busy.push((seq, arrival));
+                self.status(v, seq, rest, arrival);
                 (seq, Immediate::Structure)
             }
             Kind::Log { offset, half, text } => {
@@ -308,6 +320,29 @@ impl PlainLog {
                 (seq, Immediate::Completed)
             }
         }
+    }
+
+    /// Keeps a status line's facts (the newest per status) for the model.
+    fn status(&mut self, v: usize, seq: u64, rest: &str, arrival: Option<Nanos>) {
+        let Some(mut update) = status_line(rest) else {
+            return;
+        };
+        update.vertex = Some(self.vertexes[v].key.clone());
+        update.timestamp = arrival;
+        if !self.keep_text {
+            self.fresh.push(update.clone());
+        }
+        let statuses = &mut self.vertexes[v].statuses;
+        match statuses.iter().position(|(_, s)| s.id == update.id) {
+            Some(i) => statuses[i] = (seq, update),
+            None if statuses.len() < MAX_STATUSES => statuses.push((seq, update)),
+            None => {}
+        }
+    }
+
+    /// The statuses read since last asked (a live build emits them as they come).
+    pub fn take_statuses(&mut self) -> Vec<StatusUpdate> {
+        std::mem::take(&mut self.fresh)
     }
 
     /// A line of BuildKit ≤ v0.5's block: `name: "…"`, `started: <time>`, `completed: <time>`,
@@ -377,6 +412,19 @@ impl PlainLog {
         });
         self.completions.push((seq, v, r));
         (seq, Immediate::Completed)
+    }
+
+    /// Ends the open run of vertex `v` where a step that waited for it began (`seq`): it had
+    /// finished, whatever the printer said (see [`super::timeline::finished_inputs`]). No
+    /// completion line was printed, so print order says nothing of it.
+    pub fn finished_by(&mut self, v: usize, seq: u64) {
+        if let Some(run) = self.vertexes[v].runs.last_mut().filter(|r| r.end.is_none()) {
+            run.end = Some(Completion {
+                seq,
+                finish: Finish::Done(None),
+                arrival: None,
+            });
+        }
     }
 
     /// Forgets a run opened by a re-printed header after the last completion when the log ended
@@ -511,6 +559,49 @@ fn classify(rest: &str) -> Kind<'_> {
     Kind::Status
 }
 
+/// A status line after its `#N `: `sha256:f951… 2.10MB / 24.00MB 0.5s`, `exporting layers 0.2s
+/// done`, `transferring context: 1.98MB 0.0s done` (BuildKit's printer: the status's id, its bytes
+/// when it counts any, its time when over 0.01 s, `done` once completed). `None` for a line with
+/// no id.
+pub(super) fn status_line(rest: &str) -> Option<StatusUpdate> {
+    let mut words: Vec<&str> = rest.split(' ').collect();
+    let done = words.last() == Some(&"done");
+    if done {
+        words.pop();
+    }
+    let elapsed = words
+        .last()
+        .and_then(|w| w.strip_suffix('s'))
+        .and_then(seconds)
+        .map(|(n, _)| n);
+    if elapsed.is_some() {
+        words.pop();
+    }
+    let size = |w: Option<&&str>| w.and_then(|w| parse_size(w));
+    let (current, total) = match words.as_slice() {
+        [.., c, "/", t] if size(Some(c)).is_some() && size(Some(t)).is_some() => {
+            let sizes = (size(Some(c)), size(Some(t)));
+            words.truncate(words.len() - 3);
+            sizes
+        }
+        [.., c] if words.len() > 1 && size(Some(c)).is_some() => {
+            let sizes = (size(Some(c)), None);
+            words.pop();
+            sizes
+        }
+        _ => (None, None),
+    };
+    let id = words.join(" ");
+    (!id.is_empty()).then(|| StatusUpdate {
+        id,
+        current: current.unwrap_or(0),
+        total: total.filter(|t| *t > 0),
+        done,
+        elapsed,
+        ..Default::default()
+    })
+}
+
 /// BuildKit ≤ v0.5 printed each vertex's facts right-aligned under its header:
 /// `#2       digest: sha256:…`, `#2    completed: 2019-03-22 19:46:01.07 +0000 UTC`.
 fn old_detail(rest: &str) -> Option<Kind<'_>> {
@@ -586,6 +677,59 @@ pub fn is_progress_line(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_lines_say_their_bytes_time_and_end() {
+        let st = |l: &str| {
+            let s = status_line(l).unwrap();
+            (s.id, s.current, s.total, s.elapsed, s.done)
+        };
+        let layer = "sha256:f951c652110d911d4404349dbc70b093c2c677e1a95817a1ac52666bc31beffd";
+        assert_eq!(
+            st(&format!("{layer} 2.10MB / 24.00MB 0.5s")),
+            (
+                layer.into(),
+                2_100_000,
+                Some(24_000_000),
+                Some(500_000_000),
+                false
+            )
+        );
+        assert_eq!(
+            st(&format!("{layer} 0B / 24.00MB 0.2s")),
+            (layer.into(), 0, Some(24_000_000), Some(200_000_000), false)
+        );
+        assert_eq!(
+            st(&format!("{layer} 182B / 182B 0.0s done")),
+            (layer.into(), 182, Some(182), Some(0), true)
+        );
+        assert_eq!(
+            st("transferring context: 1.98MB 0.0s done"),
+            (
+                "transferring context:".into(),
+                1_980_000,
+                None,
+                Some(0),
+                true
+            )
+        );
+        assert_eq!(
+            st("exporting layers 0.2s done"),
+            ("exporting layers".into(), 0, None, Some(200_000_000), true)
+        );
+        assert_eq!(
+            st("pushing manifest for 127.0.0.1:5001/gantt/app:1@sha256:dd9a"),
+            (
+                "pushing manifest for 127.0.0.1:5001/gantt/app:1@sha256:dd9a".into(),
+                0,
+                None,
+                None,
+                false
+            )
+        );
+        assert_eq!(st("resolve x:1@sha256:ab done").0, "resolve x:1@sha256:ab");
+        assert!(status_line("").is_none());
+    }
 
     #[test]
     fn classifies_every_line_shape() {

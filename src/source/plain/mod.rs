@@ -27,7 +27,9 @@ use self::timeline::Clock;
 use super::garbage::{GaveUp, Watch};
 use super::lines::{Line, LineReader};
 use crate::dockerfile::Dockerfile;
-use crate::model::{excerpt, Event, EventKind, Interval, LogChunk, Nanos, VertexUpdate};
+use crate::model::{
+    excerpt, Event, EventKind, Interval, LogChunk, Nanos, StatusUpdate, VertexUpdate,
+};
 use crate::source::rawjson::ReadSummary;
 
 /// Reads `input` line by line (long lines cut, not buffered), handing each as text to `line`,
@@ -165,7 +167,7 @@ pub fn read<R: BufRead>(
     };
     let (result, summary, complete) = each_line(input, &mut |text| unpaste.push(text, &mut take));
     unpaste.flush(&mut take);
-    log.close();
+    close(&mut log, dockerfile);
     let solved = timeline::solve(&log, dockerfile, Clock::Relative);
     let arrived = super::now();
     for kind in events_of(&log, &solved, immediate) {
@@ -195,6 +197,15 @@ pub fn read<R: BufRead>(
         kind: EventKind::End { complete },
     });
     result.map(|()| summary)
+}
+
+/// The log has ended: what it left open is settled (a trailing re-printed header is no run; a
+/// vertex a started step waited for had finished, printed or not).
+fn close(log: &mut PlainLog, dockerfile: Option<&Dockerfile>) {
+    log.close();
+    for (v, seq) in timeline::finished_inputs(log, dockerfile) {
+        log.finished_by(v, seq);
+    }
 }
 
 /// What a gap in the printer's numbering means.
@@ -264,6 +275,13 @@ fn events_of(
                 ..Default::default()
             };
             out.push((Nanos::MIN, 0, 2, EventKind::Vertex(named)));
+        }
+        for (seq, status) in &v.statuses {
+            let status = StatusUpdate {
+                vertex: Some(v.key.clone()),
+                ..status.clone()
+            };
+            out.push((at_seq(*seq), *seq, 2, EventKind::Status(status)));
         }
         let runs = &solved.runs[vi];
         if runs.is_empty() {
@@ -426,6 +444,12 @@ impl<'d> LiveReader<'d> {
     /// Takes one line that arrived at `arrival`; emits what can be said at once.
     pub fn line(&mut self, text: &str, arrival: Nanos, emit: &mut dyn FnMut(Event)) {
         let (_, what) = self.log.push(text, Some(arrival));
+        for status in self.log.take_statuses() {
+            emit(Event {
+                arrived: arrival,
+                kind: EventKind::Status(status),
+            });
+        }
         match what {
             Immediate::None => {}
             Immediate::Structure => {
@@ -491,7 +515,7 @@ impl<'d> LiveReader<'d> {
 
     /// The output ended: the last solve.
     pub fn finish(&mut self, now: Nanos, emit: &mut dyn FnMut(Event)) {
-        self.log.close();
+        close(&mut self.log, self.dockerfile);
         self.dirty = true;
         self.solve(now, emit);
     }

@@ -339,6 +339,63 @@ fn graph_order(log: &PlainLog, dockerfile: Option<&Dockerfile>) -> Vec<(usize, u
             out.extend(context.iter().map(|&c| (c, v, true)));
         }
     }
+    out.extend(after_the_solve(&a.steps).map(|(x, y)| (vertex_of(x), vertex_of(y), false)));
+    out
+}
+
+/// Pairs `(a, b)` of steps: `b` runs once the build's result exists (an export, a push, the
+/// cache's export; [`crate::model::after_solve`]) and `a` is a Dockerfile step of its target —
+/// every one, since BuildKit exports only what it solved — or, for buildx's provenance, another
+/// export of its target. A bake target's export (`[frontend] exporting to image`) waits for that
+/// target's steps; one without a target in a log of several targets, for none (its own are not
+/// known).
+fn after_the_solve(steps: &[Step]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    use crate::model::after_solve;
+    let targeted = steps.iter().any(|s| !s.targets().is_empty());
+    let of = move |d: &Step, target: Option<&str>| match target {
+        Some(t) => d.targets().iter().any(|x| x == t),
+        None => !targeted,
+    };
+    steps
+        .iter()
+        .filter_map(move |e| Some((e, after_solve(&e.parsed)?)))
+        .flat_map(move |(e, at)| {
+            steps.iter().filter_map(move |d| {
+                let before = match after_solve(&d.parsed) {
+                    None => d.parsed.is_dockerfile_step() && of(d, at.target),
+                    Some(other) => at.provenance && !other.provenance && other.target == at.target,
+                };
+                (before && d.id != e.id).then_some((d.id, e.id))
+            })
+        })
+}
+
+/// Vertexes the log left unfinished although a step that waited for them started, each with
+/// where the first such step began (its first line). BuildKit starts a step once its inputs are
+/// done, and the frontend hands it none before the metadata it reads: a printer that never
+/// printed their `DONE` (BuildKit v0.8's, which leaves a pull at `#5 ...` when it switches to
+/// another vertex and never comes back) did not see them finish, but they had.
+pub fn finished_inputs(log: &PlainLog, dockerfile: Option<&Dockerfile>) -> Vec<(usize, u64)> {
+    let open = |v: usize| log.vertexes[v].runs.last().is_some_and(|r| r.end.is_none());
+    let mut out: Vec<(usize, u64)> = Vec::new();
+    for (a, b, _) in graph_order(log, dockerfile) {
+        let Some(started) = log.vertexes[b].runs.first().map(|r| r.first_seq) else {
+            continue;
+        };
+        if a == b
+            || !open(a)
+            || log.vertexes[a]
+                .runs
+                .last()
+                .is_some_and(|r| r.first_seq > started)
+        {
+            continue;
+        }
+        match out.iter_mut().find(|(v, _)| *v == a) {
+            Some((_, seq)) => *seq = (*seq).min(started),
+            None => out.push((a, started)),
+        }
+    }
     out
 }
 
