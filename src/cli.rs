@@ -325,7 +325,8 @@ pub struct CompareArgs {
     #[arg(long, value_enum, default_value_t = CompareFormat::Text)]
     pub format: CompareFormat,
 
-    /// Write it to FILE instead of standard output (written whole or not at all).
+    /// Write it to FILE instead of standard output (written whole or not at all; `-` is standard
+    /// output).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<String>,
 
@@ -468,7 +469,8 @@ pub struct TrendsArgs {
     #[arg(long, value_enum, default_value_t = TrendsFormat::Text)]
     pub format: TrendsFormat,
 
-    /// Write it to FILE instead of standard output (written whole or not at all).
+    /// Write it to FILE instead of standard output (written whole or not at all; `-` is standard
+    /// output).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<String>,
 
@@ -614,7 +616,8 @@ pub struct ReportArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// Write the report to FILE instead of standard output (written whole or not at all).
+    /// Write the report to FILE instead of standard output (written whole or not at all; `-` is
+    /// standard output).
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<String>,
 

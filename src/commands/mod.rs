@@ -35,14 +35,23 @@ pub fn run(cli: Cli) -> Exit {
         use_context(name);
     }
     let result = match cli.command {
-        Some(Command::Report(args)) => report::run(args),
+        Some(Command::Report(mut args)) => {
+            args.output = file_not_dash(args.output);
+            report::run(args)
+        }
         Some(Command::Bake(args)) => bake::run(args),
         Some(Command::Replay(args)) => replay::run(args),
         Some(Command::History(args)) => history::run(args),
-        Some(Command::Compare(args)) => compare::run(args),
+        Some(Command::Compare(mut args)) => {
+            args.output = file_not_dash(args.output);
+            compare::run(args)
+        }
         Some(Command::Demo(args)) => demo::run(args),
         Some(Command::Repeat(args)) => repeat::run(args),
-        Some(Command::Trends(args)) => trends::run(args),
+        Some(Command::Trends(mut args)) => {
+            args.output = file_not_dash(args.output);
+            trends::run(args)
+        }
         Some(Command::Doctor(args)) => doctor::run(args),
         Some(Command::VerifyLayers(args)) => verify_layers::run(args),
         Some(Command::Lint(args)) => lint::run(args),
@@ -52,6 +61,11 @@ pub fn run(cli: Cli) -> Exit {
         None => live::run(cli.build),
     };
     result.unwrap_or_else(|e| tell(&e))
+}
+
+/// `--output -` is standard output, as everywhere else on the command line (not a file named `-`).
+fn file_not_dash(output: Option<String>) -> Option<String> {
+    output.filter(|p| p != "-")
 }
 
 /// Says what went wrong; the exit code for it. An error may quote a file's text (a record's
