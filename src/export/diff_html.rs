@@ -6,7 +6,8 @@ use std::fmt::Write;
 
 use super::diff_text::{in_order, side_line, went};
 use super::svg::escape;
-use crate::analysis::{short_name, Analysis};
+use crate::analysis::Analysis;
+use crate::chart::short_name;
 use crate::chart::words::{
     cause_words, lock_wait_sentence, overlap_change, race_sentence, secs, seen, signed,
 };

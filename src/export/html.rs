@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use super::json;
 use super::svg::{self, escape, palette, Rows, SvgOptions, Theme};
-use crate::analysis::{failed_steps, short_name, Analysis};
+use crate::analysis::{failed_steps, Analysis};
+use crate::chart::short_name;
 use crate::chart::words::{
     hazard_title, hazards_unlisted, headline, lock_wait_sentence, overlap_sentence, path_step,
     secs, stale_title, transfer_lines,
