@@ -4,11 +4,11 @@
 
 use std::sync::atomic::Ordering;
 
-use super::super::verify_layers::verify;
 use crate::analysis::repeat::{
     cache_orders, cached_steps, failure_reason, miniature, Progress, RunResult,
 };
 use crate::analysis::Analysis;
+use crate::commands::verify_layers::verify;
 use crate::source::repeat::{run_build, Plan, Ran, Stop};
 
 /// Runs the loop, telling `tell` as it goes.
