@@ -1,6 +1,6 @@
 //! Benchmarks of `buildx-gantt report` as a user runs it (the release binary, start to exit):
 //! throughput and peak memory on generated large logs, and wall time on a real fixture.
-//! Run with `cargo bench --bench report`; the numbers go into the README.
+//! Run with `cargo bench --bench report`; the numbers go into docs/BENCHMARKS.md.
 
 #[path = "../tests/common/bombs.rs"]
 mod bombs;

@@ -1,6 +1,6 @@
 //! Benchmarks of the live screen: how long a frame takes on a big build, and how long input can
 //! wait while a build floods its log. Run with `cargo bench --bench screen`; the numbers go into
-//! the README.
+//! docs/BENCHMARKS.md.
 
 #[path = "gen.rs"]
 mod gen;

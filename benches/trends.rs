@@ -2,7 +2,7 @@
 //! pile of 1,000 build records — copies of the 20 real race records in tests/fixtures/trends,
 //! each read as its own build — and the same pile as 1,000 rawjson logs; wall time and peak
 //! memory (the process's own high-water mark). Run with `cargo bench --bench trends`; the numbers
-//! go into the README.
+//! go into docs/BENCHMARKS.md.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

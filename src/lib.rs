@@ -27,7 +27,7 @@ pub mod source;
 pub mod trends;
 pub mod ui;
 /// A huge build keeps one step, one vertex and one parsed name per line of its log: their size
-/// is most of the report's memory (see the README's benchmarks), so it may only shrink.
+/// is most of the report's memory (see docs/BENCHMARKS.md), so it may only shrink.
 #[cfg(test)]
 mod footprint {
     use std::mem::size_of;

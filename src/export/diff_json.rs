@@ -1,4 +1,4 @@
-//! `compare --format json`: schema `buildx-gantt/compare`, version 1 (documented in the README).
+//! `compare --format json`: schema `buildx-gantt/compare`, version 1 (documented in docs/JSON.md).
 
 use serde::Serialize;
 

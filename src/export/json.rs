@@ -1,4 +1,4 @@
-//! The JSON report (schema `buildx-gantt/report`, version 1; documented in the README).
+//! The JSON report (schema `buildx-gantt/report`, version 1; documented in docs/JSON.md).
 //! Times are seconds from the build's first step start, so reports of two builds compare.
 
 use serde::{Serialize, Serializer};

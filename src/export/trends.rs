@@ -1,5 +1,5 @@
-//! `trends` as text (a table with sparklines), JSON (schema `buildx-gantt/trends`, in the
-//! README), Markdown (a job summary) and one self-contained HTML page (the builds as bars,
+//! `trends` as text (a table with sparklines), JSON (schema `buildx-gantt/trends`, in
+//! docs/JSON.md), Markdown (a job summary) and one self-contained HTML page (the builds as bars,
 //! failures red; the steps' table; the JSON embedded).
 
 use std::collections::BTreeMap;

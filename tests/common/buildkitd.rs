@@ -54,6 +54,18 @@ pub fn missing() -> Option<String> {
     None
 }
 
+/// `config` with the daemon's OpenTelemetry socket in its own directory. Every buildkitd run as
+/// root makes `/run/buildkit/otel-grpc.sock` by default and bind-mounts it into each container it
+/// runs; a second daemon replaces that file and deletes it when it stops, and from then on every
+/// RUN of the shared builder fails ("error mounting /run/buildkit/otel-grpc.sock … (deleted)").
+fn own_config(config: &str, dir: &std::path::Path) -> String {
+    let socket = dir.join("otel-grpc.sock");
+    format!(
+        "{config}\n[otel]\n  socketPath = {:?}\n",
+        socket.display().to_string()
+    )
+}
+
 pub struct PrivateBuilder {
     pub cli: String,
     /// The buildx builder's name: unique, so that one a crashed run left behind never refuses
@@ -78,11 +90,9 @@ impl PrivateBuilder {
         let mut cmd = as_root(&bin("buildkitd"));
         cmd.args(["--addr", &addr, "--root"]).arg(&root);
         cmd.args(["--oci-worker=true", "--containerd-worker=false"]);
-        if let Some(toml) = config {
-            let file = dir.join("buildkitd.toml");
-            std::fs::write(&file, toml).map_err(|e| e.to_string())?;
-            cmd.arg("--config").arg(file);
-        }
+        let file = dir.join("buildkitd.toml");
+        std::fs::write(&file, own_config(config.unwrap_or(""), &dir)).map_err(|e| e.to_string())?;
+        cmd.arg("--config").arg(file);
         let log = std::fs::File::create(dir.join("buildkitd.log")).map_err(|e| e.to_string())?;
         let daemon = cmd
             .stdin(Stdio::null())
