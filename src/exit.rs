@@ -16,7 +16,7 @@ impl Exit {
     pub const CHECK: Exit = Exit(3);
     /// A saved log that ends before its build did: neither success nor failure is known.
     pub const INCOMPLETE: Exit = Exit(4);
-    pub const INTERRUPTED: Exit = Exit(130);
+    pub const INTERRUPTED: Exit = Exit(crate::source::job::INTERRUPTED as u8);
     /// The terminal went away (SIGHUP, or its input ended).
     pub const HUNG_UP: Exit = Exit(129);
 

@@ -2,29 +2,27 @@
 //! the stages that run alongside their `COPY --from` source and the cache mounts nothing orders, and
 //! renders the result.
 //!
-//! Data flows one way: [`source`] → [`model`] → [`graph`] → [`analysis`] → [`chart`] → the
-//! views:
-//! [`ui`] (the live screen) and [`export`] (text, SVG, HTML; JSON reads the analysis).
+//! Data flows one way: a [`source`] reads bytes into [`model`] events folded into a `Build`;
+//! [`graph`] finds its steps and stages, [`analysis`] what it means, [`chart`] what is drawn; the
+//! views draw it: [`ui`] (the live screen) and [`export`] (text, SVG, HTML; JSON reads the
+//! analysis); [`commands`] put them together. docs/ARCHITECTURE.md maps the layers and which may
+//! use which (checked by `layering`).
 
 pub mod analysis;
 pub mod chart;
 pub mod cli;
 pub mod commands;
-pub mod compare;
-pub(crate) mod demo;
 pub mod diff;
 pub mod dockerfile;
-pub(crate) mod doctor;
 pub mod exit;
 pub mod export;
 pub(crate) mod graph;
 pub(crate) mod instruction;
-pub(crate) mod layers;
+#[cfg(test)]
+mod layering;
 pub mod lint;
 pub mod model;
 pub mod plugin;
-pub(crate) mod repeat;
-pub mod report;
 pub mod source;
 pub mod trends;
 pub mod ui;

@@ -11,7 +11,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::analysis::{short_name, Analysis, CacheHazard, CachePass, StepId};
+use crate::analysis::{Analysis, CacheHazard, CachePass, StepId};
+use crate::chart::short_name;
 use crate::chart::words::{wrap, HAZARD_MARK, STALE_MARK};
 use crate::source::predict::Prediction;
 

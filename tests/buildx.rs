@@ -125,8 +125,9 @@ fn build(cli: &str, ctx: &Path, rec: &str, builder: &str, args: &[&str]) -> Buil
 fn analysed(b: &Built, ctx: &Path, build_args: &[(String, String)]) -> Analysis {
     let text = std::fs::read_to_string(ctx.join("Dockerfile")).unwrap();
     let df = Dockerfile::parse(&text, build_args);
-    let l = buildx_gantt::report::load(b.rec.to_str().unwrap(), Default::default(), Some(&df))
-        .unwrap_or_else(|e| panic!("{e}\n{}", b.show()));
+    let l =
+        buildx_gantt::source::saved::load(b.rec.to_str().unwrap(), Default::default(), Some(&df))
+            .unwrap_or_else(|e| panic!("{e}\n{}", b.show()));
     Analysis::of(&l.build, Some(&df))
 }
 
@@ -480,7 +481,8 @@ fn the_bake_race_as_it_happened(out: &Output, rec: &Path, cache_id: &str) {
     let code = out.status.code();
     let all = format!("exit {code:?}\n{}\n{}", stderr(out), stdout(out));
     assert!(matches!(code, Some(0 | 1)), "{all}");
-    let l = buildx_gantt::report::load(rec.to_str().unwrap(), Default::default(), None).unwrap();
+    let l =
+        buildx_gantt::source::saved::load(rec.to_str().unwrap(), Default::default(), None).unwrap();
     let a = Analysis::of(&l.build, None);
     let mut stages: Vec<&str> = a.stages.iter().map(|s| s.name.as_str()).collect();
     stages.sort();
@@ -491,7 +493,7 @@ fn the_bake_race_as_it_happened(out: &Output, rec: &Path, cache_id: &str) {
         .hazards
         .iter()
         .find(|h| {
-            let n = |s| buildx_gantt::analysis::short_name(&a.steps[s]);
+            let n = |s| buildx_gantt::chart::short_name(&a.steps[s]);
             n(h.writer.step) == "[deps 1/1]" && n(h.reader.step) == "[api 2/4]"
         })
         .unwrap_or_else(|| panic!("no deps/api hazard: {all}"));

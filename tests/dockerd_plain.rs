@@ -75,8 +75,8 @@ fn without_buildx_a_real_plain_build_is_charted_from_arrival_times() {
         "{number} has no DONE time:\n{live_text}"
     );
     let (_, fixture_a) = analyse("race/rawjson-fail.jsonl");
-    let l =
-        buildx_gantt::report::load(rec.to_str().unwrap(), Default::default(), Some(&df)).unwrap();
+    let l = buildx_gantt::source::saved::load(rec.to_str().unwrap(), Default::default(), Some(&df))
+        .unwrap();
     let a = Analysis::of(&l.build, Some(&df));
     assert_eq!(
         dockerfile_steps(&a, &cache_id),

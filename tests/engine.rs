@@ -102,7 +102,8 @@ fn without_buildx_the_race_builds_through_the_engine_api_with_the_fixture_steps_
         &[("CACHE_ID".into(), cache_id.clone())],
     );
     let loaded =
-        buildx_gantt::report::load(rec.to_str().unwrap(), Default::default(), Some(&df)).unwrap();
+        buildx_gantt::source::saved::load(rec.to_str().unwrap(), Default::default(), Some(&df))
+            .unwrap();
     assert!(
         !loaded.build.is_estimated(),
         "exact times, not reconstructed"
@@ -213,7 +214,8 @@ fn repeat_six_times_prints_each_run_and_the_prediction() {
 
 /// Cached Dockerfile steps in a recording.
 fn cached_steps(rec: &Path) -> usize {
-    let l = buildx_gantt::report::load(rec.to_str().unwrap(), Default::default(), None).unwrap();
+    let l =
+        buildx_gantt::source::saved::load(rec.to_str().unwrap(), Default::default(), None).unwrap();
     Analysis::of(&l.build, None)
         .steps
         .iter()

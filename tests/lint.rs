@@ -7,7 +7,8 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use buildx_gantt::analysis::{short_name, Analysis};
+use buildx_gantt::analysis::Analysis;
+use buildx_gantt::chart::short_name;
 use buildx_gantt::dockerfile::Dockerfile;
 use common::*;
 use serde_json::Value;
@@ -296,7 +297,7 @@ fn lint_pairs(args: &[&str]) -> BTreeSet<(String, BTreeSet<String>)> {
 fn recorded(rel: &str, dockerfile: Option<&str>) -> Analysis {
     let df =
         dockerfile.map(|d| Dockerfile::parse(&std::fs::read_to_string(fixture(d)).unwrap(), &[]));
-    let l = buildx_gantt::report::load(
+    let l = buildx_gantt::source::saved::load(
         fixture(rel).to_str().unwrap(),
         Default::default(),
         df.as_ref(),

@@ -4,18 +4,19 @@
 
 mod common;
 
+use buildx_gantt::analysis::accuracy;
 use buildx_gantt::analysis::{Analysis, Certainty};
-use buildx_gantt::compare;
 use buildx_gantt::dockerfile::Dockerfile;
+use buildx_gantt::export::accuracy as accuracy_text;
 use buildx_gantt::model::{LogRetention, State};
-use buildx_gantt::report;
+use buildx_gantt::source::saved;
 use common::*;
 
 fn load_with(rel: &str, dockerfile: Option<&str>) -> (buildx_gantt::model::Build, Analysis) {
     let df =
         dockerfile.map(|d| Dockerfile::parse(&std::fs::read_to_string(fixture(d)).unwrap(), &[]));
     let path = fixture(rel);
-    let l = report::load(path.to_str().unwrap(), LogRetention::default(), df.as_ref())
+    let l = saved::load(path.to_str().unwrap(), LogRetention::default(), df.as_ref())
         .unwrap_or_else(|e| panic!("{rel}: {e}"));
     let a = Analysis::of(&l.build, df.as_ref());
     (l.build, a)
@@ -192,8 +193,8 @@ fn paired_plain_log_reconstructs_the_rawjson_truth() {
     for dockerfile in [None, Some("race/Dockerfile")] {
         let (_, ta) = load_with("race/paired-rawjson.jsonl", dockerfile);
         let (_, ea) = load_with("race/paired-plain.log", dockerfile);
-        let c = compare::compare(&ta, &ea);
-        let report = compare::render(&c, "truth", "plain");
+        let c = accuracy::compare(&ta, &ea);
+        let report = accuracy_text::render(&c, "truth", "plain");
         assert_eq!(c.steps.len(), 11, "{report}");
         assert!(c.unmatched.is_empty(), "{report}");
         for s in &c.steps {
@@ -294,8 +295,8 @@ fn plain_and_rawjson_of_one_build_give_the_same_overlap_pairs() {
     ] {
         let (_, ta) = load_with(raw, None);
         let (_, ea) = load_with(plain, None);
-        let c = compare::compare(&ta, &ea);
-        let report = compare::render(&c, "truth", "plain");
+        let c = accuracy::compare(&ta, &ea);
+        let report = accuracy_text::render(&c, "truth", "plain");
         assert!(!c.truth_overlaps.is_empty(), "{report}");
         assert_eq!(c.truth_overlaps, c.estimate_overlaps, "{report}");
         assert!(

@@ -352,9 +352,8 @@ fn word_wrap(line: &str, width: usize) -> String {
 }
 
 fn json_of(text: &str) -> Value {
-    use buildx_gantt::{analysis::Analysis, export::json, model::LogRetention, report};
-    let l =
-        report::load_from("log".into(), text.as_bytes(), LogRetention::default(), None).unwrap();
+    use buildx_gantt::{analysis::Analysis, export::json, model::LogRetention, source::saved};
+    let l = saved::load_from("log".into(), text.as_bytes(), LogRetention::default(), None).unwrap();
     let a = Analysis::of(&l.build, None);
     let mut v: Value = serde_json::from_str(&json::render("log", &l.build, &a)).unwrap();
     // Lines are numbered as in the file: a dressed log's numbers differ.

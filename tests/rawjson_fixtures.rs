@@ -20,8 +20,8 @@ fn overlap_pairs(a: &Analysis, stage: &str, source: &str) -> Vec<(String, String
         .iter()
         .map(|p| {
             (
-                buildx_gantt::analysis::short_name(&a.steps[p.step]),
-                buildx_gantt::analysis::short_name(&a.steps[p.source_step]),
+                buildx_gantt::chart::short_name(&a.steps[p.step]),
+                buildx_gantt::chart::short_name(&a.steps[p.source_step]),
             )
         })
         .collect()
@@ -356,7 +356,7 @@ fn critical_path_follows_the_builder() {
     let names: Vec<String> = cp
         .steps
         .iter()
-        .map(|&s| buildx_gantt::analysis::short_name(&a.steps[s]))
+        .map(|&s| buildx_gantt::chart::short_name(&a.steps[s]))
         .collect();
     assert_eq!(
         names,
@@ -637,7 +637,7 @@ fn first_taker(a: &Analysis, x: &str, y: &str) -> String {
             pair.iter().any(|n| n.starts_with(x)) && pair.iter().any(|n| n.starts_with(y))
         })
         .unwrap_or_else(|| panic!("no hazard {x} / {y}"));
-    buildx_gantt::analysis::short_name(&a.steps[h.first.unwrap()])
+    buildx_gantt::chart::short_name(&a.steps[h.first.unwrap()])
 }
 
 #[test]
@@ -686,7 +686,7 @@ fn multiplat_each_platform_races_its_own_builder() {
         for s in [h.writer.step, h.reader.step] {
             assert_eq!(a.steps[s].platform(), Some(p), "{}", name(&a, s));
         }
-        let first = buildx_gantt::analysis::short_name(&a.steps[h.first.unwrap()]);
+        let first = buildx_gantt::chart::short_name(&a.steps[h.first.unwrap()]);
         assert_eq!(first, format!("[{p} stage-2 2/4]"));
         assert!(h
             .fix
@@ -727,7 +727,7 @@ fn bake_targets_from_two_dockerfiles_keep_their_stages_apart() {
     origins.sort();
     assert_eq!(origins, ["Dockerfile.api", "Dockerfile.worker"]);
     assert!(h.fix.contains("contexts = {"), "{}", h.fix);
-    let short = |s| buildx_gantt::analysis::short_name(&a.steps[s]);
+    let short = |s| buildx_gantt::chart::short_name(&a.steps[s]);
     assert_ne!(short(h.writer.step), short(h.reader.step));
 }
 

@@ -12,9 +12,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use buildx_gantt::analysis::{
-    cache_breaks, counts, nothing_ran, outcome, short_name, Analysis, Outcome, Race,
-};
+use buildx_gantt::analysis::{cache_breaks, counts, nothing_ran, outcome, Analysis, Outcome, Race};
+use buildx_gantt::chart::short_name;
 use buildx_gantt::model::{State, Transfer, WorkKind};
 use common::live::{build, build_with, Built};
 use common::registry::{lab_or_skip, Lab};

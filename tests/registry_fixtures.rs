@@ -5,7 +5,8 @@
 
 mod common;
 
-use buildx_gantt::analysis::{short_name, Analysis};
+use buildx_gantt::analysis::Analysis;
+use buildx_gantt::chart::short_name;
 use common::*;
 
 /// The shapes where every step but the `FROM`s was a cache hit: a warm build, two imported
@@ -174,7 +175,8 @@ fn a_pull_under_way_says_how_far_it_got() {
     let dir = tmp_dir("registry-cut");
     let file = dir.join("cut.jsonl");
     std::fs::write(&file, cut).unwrap();
-    let l = buildx_gantt::report::load(file.to_str().unwrap(), Default::default(), None).unwrap();
+    let l = buildx_gantt::source::saved::load(file.to_str().unwrap(), Default::default(), None)
+        .unwrap();
     let a = Analysis::of(&l.build, None);
     let base = &a.steps[step(&a, "[builder 1/4]")];
     let got = base.moved(Transfer::Download).unwrap();

@@ -21,8 +21,8 @@ fn replay(rel: &str, instant: bool) -> App {
     let dockerfile = std::fs::read_to_string(fixture(rel).parent().unwrap().join("Dockerfile"))
         .ok()
         .map(|t| Dockerfile::parse(&t, &[]));
-    // Through `report::open`: a build record (`.dockerbuild`) reads as its stream.
-    let (_, input) = buildx_gantt::report::open(fixture(rel).to_str().unwrap()).unwrap();
+    // Through `saved::open`: a build record (`.dockerbuild`) reads as its stream.
+    let (_, input) = buildx_gantt::source::saved::open(fixture(rel).to_str().unwrap()).unwrap();
     let events = source::read_events(input, dockerfile.as_ref()).unwrap();
     let mut r = Replay::new(if instant { 0.0 } else { 1.0 }, true);
     r.set_paused(true);

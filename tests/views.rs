@@ -12,8 +12,8 @@ use buildx_gantt::export::html::{self, HtmlOptions};
 use buildx_gantt::export::svg::{self, Rows, SvgOptions, Theme};
 use buildx_gantt::export::text::{self, TextOptions};
 use buildx_gantt::model::LogRetention;
-use buildx_gantt::report;
 use buildx_gantt::source;
+use buildx_gantt::source::saved;
 use buildx_gantt::ui::app::{App, Mode, Replay};
 use buildx_gantt::ui::keys::Action;
 use buildx_gantt::ui::view;
@@ -73,8 +73,8 @@ fn comparable(rows: Vec<Drawn>) -> Vec<Drawn> {
 
 fn screen_rows(path: &Path) -> Vec<Drawn> {
     let dockerfile = dockerfile_of(path);
-    // Through `report::open`: a build record (`.dockerbuild`) reads as its stream.
-    let (_, input) = report::open(path.to_str().unwrap()).unwrap();
+    // Through `saved::open`: a build record (`.dockerbuild`) reads as its stream.
+    let (_, input) = saved::open(path.to_str().unwrap()).unwrap();
     let events = source::read_events(input, dockerfile.as_ref()).unwrap();
     let mut app = App::new("x".into(), dockerfile, Mode::Replay(Replay::new(0.0, true)));
     for e in events {
@@ -196,7 +196,7 @@ fn assert_same(what: &str, path: &Path, want: &[Drawn], got: &[Drawn]) {
 fn every_view_draws_the_same_rows_labels_and_words() {
     for path in recordings() {
         let rel = path.to_str().unwrap();
-        let loaded = report::load(rel, LogRetention::default(), None).unwrap();
+        let loaded = saved::load(rel, LogRetention::default(), None).unwrap();
         let dockerfile = dockerfile_of(&path);
         let a = Analysis::of(&loaded.build, dockerfile.as_ref());
         let screen = comparable(screen_rows(&path));

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use crate::graph::{dockerfile_name, Dependency, StageGraph, Step, StepId};
+use crate::graph::{dockerfile_name, short_name, Dependency, StageGraph, Step, StepId};
 use crate::instruction::Mount;
 use crate::model::{Nanos, State};
 
@@ -430,24 +430,4 @@ fn cross_dockerfile(w: &Step, r: &Step) -> Option<String> {
         short_name(w),
         short_name(r)
     ))
-}
-
-/// `[builder 2/3]`: the bracket part of a Dockerfile step's name; other steps' whole name. A step
-/// of one platform in a multi-platform build says which (`[linux/386 builder 2/3]`), as BuildKit
-/// does for only some of them, and one of a bake whose targets loaded different Dockerfiles its
-/// target (`[api builder 2/2]`).
-pub fn short_name(s: &Step) -> String {
-    let short = match s.name().find(']') {
-        Some(i) if s.parsed.is_dockerfile_step() => s.name()[..=i].to_string(),
-        _ => s.name().to_string(),
-    };
-    let short = match (s.platform(), short.strip_prefix('[')) {
-        (Some(p), Some(rest)) if !short.contains(p) => format!("[{p} {rest}"),
-        _ => short,
-    };
-    // Stages of different Dockerfiles in one bake: named with the target, as bake does.
-    match (s.origin(), s.targets().first(), short.strip_prefix('[')) {
-        (Some(_), Some(t), Some(rest)) => format!("[{t} {rest}"),
-        _ => short,
-    }
 }

@@ -1,10 +1,13 @@
 //! What the build means: pure functions of a [`Build`] (plus an optional [`Dockerfile`]). No I/O;
 //! cheap enough to recompute on every frame.
 
+pub mod accuracy;
 mod cache;
 mod critical;
+pub mod layers;
 mod locks;
 mod overlap;
+pub mod repeat;
 mod spent;
 mod stale;
 mod summary;
@@ -12,7 +15,7 @@ mod summary;
 pub use crate::graph::{
     intersect, measure, merge, Dependency, Evidence, Few, Span, Stage, Step, StepId,
 };
-pub use cache::{short_name, CacheHazard, CacheUse, Race, SharedCache};
+pub use cache::{CacheHazard, CacheUse, Race, SharedCache};
 pub use critical::CriticalPath;
 pub use locks::{LockWait, WORTH_SAYING};
 pub use overlap::{Certainty, Overlap, StepPair};

@@ -8,8 +8,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::cache::{short_name, CacheUse, SharedCache};
+use super::cache::{CacheUse, SharedCache};
 use crate::dockerfile::Dockerfile;
+use crate::graph::short_name;
 use crate::graph::{dockerfile_name, Dependency, StageGraph, Step, StepId};
 use crate::model::State;
 

@@ -4,9 +4,12 @@
 //! decide nothing of their own; a new kind of row or segment is added here, once.
 
 mod axis;
+pub mod repeat;
 mod rows;
 pub mod words;
 
+/// The label a step goes by (`[builder 2/3]`), in every view.
+pub use crate::graph::short_name;
 pub use axis::{Axis, Cells, Mark, Tick};
 pub use rows::{
     each_row, row_count, rows, Choices, Ghost, Marker, Paint, Row, RowKey, RowKind, Segment,

@@ -3,10 +3,11 @@
 //! the SVG and the HTML all read them from here, so a state is called the same thing everywhere.
 
 use crate::analysis::{
-    cache_breaks, counts, failed_steps, nothing_ran, short_name, Analysis, CacheBreak, CacheHazard,
-    Certainty, LockWait, Outcome, Overlap, Stage, StaleCache, Step,
+    cache_breaks, counts, failed_steps, nothing_ran, Analysis, CacheBreak, CacheHazard, Certainty,
+    LockWait, Outcome, Overlap, Stage, StaleCache, Step,
 };
 use crate::diff::{Cause, Diff, Match, Seen};
+use crate::graph::short_name;
 use crate::model::{visible, Build, Nanos, State};
 
 /// Each state's glyph (bars without colour, and the legend), then what red means.

@@ -48,7 +48,7 @@ fn repeat(mut request: BuildRequest, runs: u32, args: &BakeArgs) -> Outcome {
                 eyre!("no place for the recordings: set --record DIR (HOME is not set)")
             })?,
     );
-    let plan = crate::repeat::Plan {
+    let plan = crate::source::repeat::Plan {
         request,
         runs,
         reset_every: args.reset_every,

@@ -1,7 +1,8 @@
 //! `--check` / `--fail-on` for CI: whether the build has what the user fails on, the exit code
 //! that follows, and the one paragraph on stderr that says why.
 
-use crate::analysis::{failed_steps, outcome, short_name, Analysis, Certainty, Outcome};
+use crate::analysis::{failed_steps, outcome, Analysis, Certainty, Outcome};
+use crate::chart::short_name;
 use crate::chart::words::overlap_sentence;
 use crate::cli::FailOn;
 use crate::exit::Exit;

@@ -16,9 +16,9 @@ use crate::dockerfile::Dockerfile;
 use crate::exit::Exit;
 use crate::export::{diff_html, diff_json, diff_text};
 use crate::model::LogRetention;
-use crate::report::{self, Loaded, Pick};
 use crate::source::feed::Reading;
 use crate::source::runner::human_bytes;
+use crate::source::saved::{self, Loaded, Pick};
 use crate::ui::app::{App, Comparing, Mode, Replay};
 use crate::ui::run::{Ending, Feed, Options};
 
@@ -87,7 +87,7 @@ fn load(args: &CompareArgs, path: &str) -> Result<Loaded> {
         Some(p) => Some(read_dockerfile(p, &args.df.build_args)?),
         None => None,
     };
-    Ok(report::load_record(
+    Ok(saved::load_record(
         path,
         &pick,
         LogRetention {
@@ -142,7 +142,7 @@ fn screen(
         reference: None,
         say: false,
     };
-    let (name, input) = report::open_record(&args.after, &pick)?;
+    let (name, input) = saved::open_record(&args.after, &pick)?;
     let mut app = App::new(name, dockerfile, Mode::Replay(Replay::new(0.0, false)));
     app.title = Some(format!("compare: ▀ {} · ▄ this · ◆ root cause", b.name));
     app.set_compare(Comparing::of(d, b, a));

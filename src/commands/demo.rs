@@ -6,9 +6,9 @@ use super::output::write_out;
 use super::session::play;
 use super::Outcome;
 use crate::cli::DemoArgs;
-use crate::demo::{self, DEMOS};
 use crate::dockerfile::Dockerfile;
 use crate::exit::Exit;
+use crate::source::demos::{self, DEMOS};
 use crate::ui::app::{App, Mode, Replay};
 use crate::ui::run::{Ending, Reopen};
 
@@ -25,7 +25,7 @@ pub fn run(args: DemoArgs) -> Outcome {
         return Ok(Exit::OK);
     }
     let name = args.name.as_deref().unwrap_or(DEMOS[0].name);
-    let Some(d) = demo::find(name) else {
+    let Some(d) = demos::find(name) else {
         let names: Vec<&str> = DEMOS.iter().map(|d| d.name).collect();
         bail!("no demo called `{name}`; there are: {}", names.join(", "));
     };

@@ -7,11 +7,11 @@ use super::output::append_line;
 use std::path::{Path, PathBuf};
 
 use crate::model::{Build, Event, EventKind, Nanos};
-use crate::report;
 use crate::source::child::Plan;
 use crate::source::history;
 use crate::source::request::BuildRequest;
 use crate::source::runner::{Runner, Started};
+use crate::source::saved;
 
 /// What became of the record.
 pub enum Kept {
@@ -116,7 +116,7 @@ fn made_by(
         let mut mine = Vec::new();
         for r in &candidates {
             let chosen =
-                report::chosen_record(&path, history::id_of(r)).map_err(|e| e.to_string())?;
+                saved::chosen_record(&path, history::id_of(r)).map_err(|e| e.to_string())?;
             if chosen.is_of(&ours)? {
                 mine.push(r.to_string());
             }
@@ -140,7 +140,7 @@ fn facts(path: &Path, refs: &[&str], build: &Build) -> Result<String, String> {
     for r in refs {
         let id = r.rsplit('/').next().unwrap_or(r);
         let chosen =
-            report::chosen_record(&path.display().to_string(), id).map_err(|e| e.to_string())?;
+            saved::chosen_record(&path.display().to_string(), id).map_err(|e| e.to_string())?;
         out.push_str(&chosen.facts(&ours)?);
     }
     Ok(out)

@@ -9,11 +9,12 @@ use color_eyre::eyre::{eyre, Result};
 use super::keep_record::{self, Kept};
 use super::output::{append_line, default_recording};
 use super::session::{present, print_report};
+use super::verify_layers::verify;
 use super::{build, check, Outcome};
 use crate::analysis::Analysis;
 use crate::cli::{BuildArgs, FailOn, LiveArgs};
 use crate::exit::Exit;
-use crate::layers;
+
 use crate::model::{Event, EventKind, TextLine};
 use crate::source::child;
 use crate::source::feed::Recording;
@@ -219,7 +220,7 @@ fn verify_layers(build: &mut Started, request: &BuildRequest, app: &App) -> Exit
         return verify_bake(build, request);
     }
     let target = request.target.as_deref();
-    match layers::verify(build.image_id(), app.dockerfile.as_ref(), target) {
+    match verify(build.image_id(), app.dockerfile.as_ref(), target) {
         Ok(check) => {
             println!("{}", check.describe());
             Exit::of_build(!check.ok())
@@ -237,9 +238,9 @@ fn verify_bake(build: &Started, request: &BuildRequest) -> Exit {
     let images = build.bake_images();
     let mut failed = false;
     for t in &request.bake {
-        let checked = t.parsed().and_then(|df| {
-            layers::verify(images.get(&t.name).cloned(), Some(&df), t.stage.as_deref())
-        });
+        let checked = t
+            .parsed()
+            .and_then(|df| verify(images.get(&t.name).cloned(), Some(&df), t.stage.as_deref()));
         match checked {
             Ok(check) => {
                 println!("target {}: {}", t.name, check.describe());

@@ -10,7 +10,7 @@ use super::session::play;
 use super::Outcome;
 use crate::cli::ReplayArgs;
 use crate::model::LogRetention;
-use crate::report;
+use crate::source::saved;
 use crate::ui::app::{App, Mode, Replay};
 use crate::ui::run::{Ending, Reopen};
 
@@ -26,14 +26,14 @@ pub fn run(args: ReplayArgs) -> Outcome {
         let nothing = LogRetention {
             bytes_per_vertex: 0,
         };
-        report::load_record(&args.log, &pick(&args, true), nothing, dockerfile.as_ref())?;
+        saved::load_record(&args.log, &pick(&args, true), nothing, dockerfile.as_ref())?;
     }
-    let (name, input) = report::open_record(&args.log, &pick(&args, once))?;
+    let (name, input) = saved::open_record(&args.log, &pick(&args, once))?;
     let reopen: Option<Reopen> = (!once).then(|| {
         let path = args.log.clone();
         let again = pick(&args, false);
         Box::new(move || {
-            report::open_record(&path, &again)
+            saved::open_record(&path, &again)
                 .map(|(_, r)| r)
                 .map_err(|e| io::Error::other(e.to_string()))
         }) as Reopen
@@ -56,8 +56,8 @@ pub fn run(args: ReplayArgs) -> Outcome {
 }
 
 /// The record of a bundle the arguments ask for; `say`: tell which on stderr.
-fn pick(args: &ReplayArgs, say: bool) -> report::Pick {
-    report::Pick {
+fn pick(args: &ReplayArgs, say: bool) -> saved::Pick {
+    saved::Pick {
         reference: args.bundle.reference.clone(),
         say,
     }

@@ -10,19 +10,20 @@ use super::output::{
     write_out_with,
 };
 use super::{check, otlp, Outcome};
+use crate::analysis::accuracy;
 use crate::analysis::Analysis;
 use crate::cli::{Format, ReportArgs};
-use crate::compare;
 use crate::dockerfile::Dockerfile;
 use crate::exit::Exit;
+use crate::export::accuracy as accuracy_text;
 use crate::export::{html, json, markdown, svg, text, trace};
 use crate::model::LogRetention;
-use crate::report::{self, Loaded};
 use crate::source::runner::human_bytes;
+use crate::source::saved::{self, Loaded};
 
 /// `--list`: the records of a bundle, a line each.
 pub fn list(path: &str) -> Outcome {
-    for line in report::list_records(path)? {
+    for line in saved::list_records(path)? {
         println!("{}", crate::model::visible(&line));
     }
     Ok(Exit::OK)
@@ -43,11 +44,11 @@ pub fn run(args: ReportArgs) -> Outcome {
             64 << 10
         },
     };
-    let pick = report::Pick {
+    let pick = saved::Pick {
         reference: args.bundle.reference.clone(),
         say: true,
     };
-    let loaded = report::load_record(&args.log, &pick, retention, dockerfile.as_ref())?;
+    let loaded = saved::load_record(&args.log, &pick, retention, dockerfile.as_ref())?;
     let dockerfile = with_record_args(&args, &loaded)?.or(dockerfile);
     let analysis = Analysis::of(&loaded.build, dockerfile.as_ref());
     if let Some(truth) = &args.compare_with {
@@ -87,10 +88,10 @@ fn compare_with(
     loaded: &Loaded,
     analysis: &Analysis,
 ) -> Outcome {
-    let truth = report::load(truth, retention, dockerfile)?;
+    let truth = saved::load(truth, retention, dockerfile)?;
     let truth_analysis = Analysis::of(&truth.build, dockerfile);
-    let c = compare::compare(&truth_analysis, analysis);
-    write_out(&compare::render(&c, &truth.name, &loaded.name))?;
+    let c = accuracy::compare(&truth_analysis, analysis);
+    write_out(&accuracy_text::render(&c, &truth.name, &loaded.name))?;
     Ok(if c.agrees() { Exit::OK } else { Exit::CHECK })
 }
 

@@ -8,6 +8,7 @@ use color_eyre::eyre::{eyre, Result};
 use super::output::{terminal_width, write_out};
 use crate::analysis::Analysis;
 use crate::cli::ScreenArgs;
+use crate::export::text;
 use crate::source::feed::Reading;
 use crate::source::job::Job;
 use crate::ui::app::App;
@@ -43,13 +44,23 @@ pub fn print_report(app: &App, analysis: &Analysis) -> Result<()> {
         s.push('\n');
     }
     let color = tty && colour_wanted();
-    s.push_str(&run::final_report(
-        app,
-        analysis,
-        terminal_width(tty),
-        color,
-    ));
+    s.push_str(&final_report(app, analysis, terminal_width(tty), color));
     write_out(&s)
+}
+
+/// The text report printed when the screen is gone (or at the end of a headless run).
+/// The text report of the session, from its final analysis (`Analysis::of` its build).
+fn final_report(app: &App, analysis: &Analysis, width: usize, color: bool) -> String {
+    text::render(
+        &app.name,
+        &app.build,
+        analysis,
+        &text::TextOptions {
+            width: width.max(40),
+            color,
+            ..Default::default()
+        },
+    )
 }
 
 /// Plays a replay (or demo) and prints the report of the whole log, also when the user left

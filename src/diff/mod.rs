@@ -10,8 +10,9 @@ use std::collections::{BTreeMap, HashSet};
 pub use causes::{executed, Args, Cause};
 pub use matching::{Match, Pair};
 
-use crate::analysis::{outcome, short_name, Analysis, Outcome};
+use crate::analysis::{outcome, Analysis, Outcome};
 use crate::dockerfile::Dockerfile;
+use crate::graph::short_name;
 use crate::graph::StepId;
 use crate::model::{Build, Nanos, State};
 

@@ -6,7 +6,8 @@ use std::fmt::Write;
 
 use super::diff_text::{in_order, side_line, went};
 use super::svg::escape;
-use crate::analysis::{short_name, Analysis};
+use crate::analysis::Analysis;
+use crate::chart::short_name;
 use crate::chart::words::{
     cause_words, lock_wait_sentence, overlap_change, race_sentence, secs, seen, signed,
 };
@@ -14,13 +15,8 @@ use crate::diff::{Cause, Diff, Match, Side, StepDiff};
 use crate::graph::Step;
 use crate::model::Nanos;
 
-const STYLE: &str = "body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222}\
-h1{font-size:18px}h2{font-size:16px;margin-top:28px}table{border-collapse:collapse}\
-td,th{padding:2px 8px;text-align:left;vertical-align:middle}tr:nth-child(even){background:#f6f6f6}\
-.lane{position:relative;height:6px;width:360px;background:#eee;margin:1px 0}\
-.lane span{position:absolute;top:0;height:6px;min-width:2px}.b{background:#9a9a9a}.a{background:#2f6fd6}\
-.root{color:#b35c00;font-weight:bold}.num{text-align:right;font-variant-numeric:tabular-nums}\
-.slower{color:#b00020}.faster{color:#1b7f3b}.dim{color:#777}";
+/// The page's stylesheet, one rule a line in the file and run together on the page.
+const STYLE: &str = include_str!("../../assets/compare.css");
 
 pub fn render(d: &Diff, before: &Side, after: &Side) -> String {
     let mut out = String::new();
@@ -28,9 +24,10 @@ pub fn render(d: &Diff, before: &Side, after: &Side) -> String {
     let _ = write!(
         out,
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>compare: {}</title>\
-         <style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
+         <style>{style}</style></head><body>\n<h1>{}</h1>\n",
         escape(&title),
-        escape(&title)
+        escape(&title),
+        style = STYLE.lines().collect::<String>()
     );
     for line in [
         Some(format!("before: {}", side_line(&d.before))),

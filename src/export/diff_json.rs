@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use crate::analysis::{short_name, Analysis};
+use crate::analysis::Analysis;
+use crate::chart::short_name;
 use crate::chart::words::cause_words;
 use crate::diff::{Cause, Diff, Match, Seen, Side, StepDiff, Totals};
 

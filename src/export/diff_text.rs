@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use crate::analysis::{short_name, Analysis};
+use crate::analysis::Analysis;
+use crate::chart::short_name;
 use crate::chart::words::{
     cause_words, cut, lock_wait_sentence, outcome_words, overlap_change, race_sentence, secs, seen,
     signed, wrap,

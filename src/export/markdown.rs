@@ -193,7 +193,7 @@ fn task(a: &Analysis, id: usize, zero: i64, red: bool) -> Option<String> {
     };
     let ms = |t: i64| (t - zero) / 1_000_000;
     let text = if s.parsed.is_dockerfile_step() {
-        format!("{} {}", crate::analysis::short_name(s), s.parsed.text())
+        format!("{} {}", crate::chart::short_name(s), s.parsed.text())
     } else {
         s.name().to_string()
     };

@@ -2,6 +2,7 @@
 //! an SVG chart for slides and pages, and an HTML report for CI artifacts. The text, SVG and HTML
 //! render the [`crate::chart`] model; JSON is the analysis itself.
 
+pub mod accuracy;
 pub mod diff_html;
 pub mod diff_json;
 pub mod diff_text;

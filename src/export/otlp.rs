@@ -13,7 +13,8 @@ use opentelemetry_proto::tonic::trace::v1::{
     span, status, ResourceSpans, ScopeSpans, Span, Status,
 };
 
-use crate::analysis::{outcome, short_name, Analysis, Outcome};
+use crate::analysis::{outcome, Analysis, Outcome};
+use crate::chart::short_name;
 use crate::chart::words::{hazard_title, lock_wait_sentence, overlap_sentence, stale_title};
 use crate::graph::Step;
 use crate::model::{Build, Nanos, State};

@@ -11,7 +11,8 @@ use std::io;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::analysis::{short_name, Analysis, LockWait, Step, StepId};
+use crate::analysis::{Analysis, LockWait, Step, StepId};
+use crate::chart::short_name;
 use crate::chart::words::{hazard_title, lock_wait_sentence, stale_title};
 use crate::model::{Build, Nanos, State};
 

@@ -340,10 +340,11 @@ pub fn markdown(t: &Trends, title: &str) -> String {
 /// One self-contained page: no network, no script needed to read it.
 pub fn html(t: &Trends, title: &str) -> String {
     let mut out = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>buildx-gantt trends: {}</title>\n<style>{STYLE}</style></head>\n<body>\n<h1>Build trends: {}</h1>\n<p id=\"headline\">{}</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>buildx-gantt trends: {}</title>\n<style>{style}</style></head>\n<body>\n<h1>Build trends: {}</h1>\n<p id=\"headline\">{}</p>\n",
         escape(title),
         escape(title),
-        escape(&headline(t))
+        escape(&headline(t)),
+        style = STYLE.lines().collect::<String>()
     );
     builds_chart(&mut out, t);
     if !t.hazards.is_empty() {
@@ -421,8 +422,5 @@ fn builds_chart(out: &mut String, t: &Trends) {
     );
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}\
-table{border-collapse:collapse}td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:right}\
-td:first-child,th:first-child{text-align:left;font-family:monospace}\
-.spark{font-family:monospace;text-align:left}.dim{color:#777}.hazard{color:#a15c00}\
-rect.fail{fill:#d62728}rect.pass{fill:#4c78a8}";
+/// The page's stylesheet, one rule a line in the file and run together on the page.
+const STYLE: &str = include_str!("../../assets/trends.css");

@@ -14,7 +14,7 @@ pub use intervals::{intersect, measure, merge, Span, Spans};
 pub use stages::{
     collect as stages, dependencies, dockerfile_name, Dependency, Evidence, Stage, StageGraph,
 };
-pub use steps::{Step, StepId};
+pub use steps::{short_name, Step, StepId};
 
 /// The build's steps: its vertexes grouped (see `steps`), each given its Dockerfile in a bake of
 /// several (`origins`) and its platform in a multi-platform build (`platforms`).

@@ -508,10 +508,14 @@ impl Build {
         }
     }
 
-    /// The run an update reports (`started`, `completed`, `cached`), with what cannot be right
-    /// told as a diagnostic: a time that is not one (`bad`, left out), a completion before the
-    /// start (taken as the start). A cache hit — or a run whose start was left out — with a completion is an instant
-    /// there: it was resolved, or it ran, and did not "never start".
+    /// The start and end of the run an update reports (`started`, `completed`, `cached`).
+    ///
+    /// What cannot be right is told as a diagnostic: a time that is not one (`bad`, left out),
+    /// or a completion before the start (taken as ending at the start).
+    ///
+    /// A cache hit, or a run whose start was left out, may come with a completion and no start.
+    /// When the vertex has no run yet, it is then an instant at its completion: it was resolved
+    /// (or it ran), so it must not show as a step that never started.
     fn checked_times(
         &mut self,
         id: VertexId,
@@ -642,9 +646,6 @@ impl Build {
     }
 }
 
-/// A line with which buildx or the docker CLI says the build failed: buildx's `ERROR: …`, the
-/// classic CLI's `failed to solve with frontend dockerfile.v0: …` (a Dockerfile it cannot parse)
-/// or `executor failed running …`.
 /// A vertex's runs after an update of the run that started at `start`: re-sends of the same run
 /// carry the same start; a new start is a new interval, and a run it supersedes (its end never
 /// sent) ended where the new one began.
@@ -687,6 +688,9 @@ fn is_session_log(t: &str) -> bool {
             .is_some_and(|(recv, rest)| !recv.contains(' ') && rest.starts_with('.'))
 }
 
+/// A line with which buildx or the docker CLI says the build failed: buildx's `ERROR: …`, the
+/// classic CLI's `failed to solve with frontend dockerfile.v0: …` (a Dockerfile it cannot parse)
+/// or `executor failed running …`.
 fn is_fatal(t: &str) -> bool {
     let t = t.trim_start();
     if is_session_log(t) {

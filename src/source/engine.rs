@@ -443,7 +443,7 @@ async fn run(context: Context, args: EngineArgs, out: Out, stop: Arc<Notify>) ->
             drop(stream);
             out.text("ERROR: the build was cancelled").await;
             return EngineResult {
-                code: crate::exit::Exit::INTERRUPTED.status(),
+                code: super::job::INTERRUPTED,
                 image_id,
             };
         };

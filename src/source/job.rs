@@ -4,6 +4,10 @@
 
 use std::time::Duration;
 
+/// The exit code of a build that was cancelled or killed: what a shell reports for one stopped
+/// by Ctrl-C (128 + SIGINT), and what buildx-gantt then exits with.
+pub const INTERRUPTED: i32 = 130;
+
 pub trait Job {
     /// The exit code once the build has ended (never blocks): 0 passed, 1 failed, 130
     /// interrupted, or the child's own.

@@ -11,7 +11,8 @@ pub use read::{read, Progress};
 
 use std::collections::HashMap;
 
-use crate::analysis::{outcome, short_name, Analysis, CacheHazard, Outcome, Step, StepId};
+use crate::analysis::{outcome, Analysis, CacheHazard, Outcome, Step, StepId};
+use crate::chart::short_name;
 use crate::model::{Build, Nanos, State};
 
 /// What one build says, kept for the pile.

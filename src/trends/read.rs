@@ -8,8 +8,8 @@ use super::BuildFacts;
 use crate::analysis::Analysis;
 use crate::dockerfile::Dockerfile;
 use crate::model::LogRetention;
-use crate::report::{self, Pick};
 use crate::source::pile::Item;
+use crate::source::saved::{self, Pick};
 
 /// How far the reading is: builds read (or refused), of all.
 #[derive(Debug, Clone, Copy)]
@@ -66,11 +66,11 @@ fn one(index: usize, item: &Item, dockerfile: Option<&Dockerfile>) -> Result<Bui
         reference: None,
         say: false,
     };
-    let (name, input) = report::open_reader(name, input, &quiet).map_err(|e| e.to_string())?;
+    let (name, input) = saved::open_reader(name, input, &quiet).map_err(|e| e.to_string())?;
     let nothing = LogRetention {
         bytes_per_vertex: 0,
     };
-    let loaded = report::load_from(name, input, nothing, dockerfile).map_err(|e| e.to_string())?;
+    let loaded = saved::load_from(name, input, nothing, dockerfile).map_err(|e| e.to_string())?;
     let a = Analysis::of(&loaded.build, dockerfile);
     Ok(BuildFacts::of(index, loaded.name, &loaded.build, &a))
 }

@@ -16,8 +16,10 @@ use super::help::{self, Offer};
 use super::keys::Action;
 use super::run::{ChartSession, Feed, Options};
 use super::session::{self, Flow, Session};
-use crate::repeat::{self, Plan, Progress, RunResult, Stop};
+use crate::analysis::repeat::{Progress, RunResult, MINI_WIDTH};
+use crate::chart::repeat::{row, summary_lines};
 use crate::source::feed::Reading;
+use crate::source::repeat::{openable, Plan, Stop};
 
 /// What the screen shows.
 #[derive(Debug, Default)]
@@ -107,7 +109,7 @@ pub fn render(v: &RepeatView, area: Rect, buf: &mut Buffer) {
         v.total
     );
     out.line(&head, bold);
-    let w = repeat::MINI_WIDTH;
+    let w = MINI_WIDTH;
     let columns = format!(
         "{:>4}  {:<6} {:>7}  {:<w$}  who took the shared cache first",
         "run", "result", "time", "timeline"
@@ -123,7 +125,7 @@ pub fn render(v: &RepeatView, area: Rect, buf: &mut Buffer) {
     }
     out.y += 1;
     if !v.results.is_empty() {
-        for l in repeat::summary_lines(&repeat::summarize(&v.results)) {
+        for l in summary_lines(&crate::analysis::repeat::summarize(&v.results)) {
             out.line(&l, bold);
         }
     }
@@ -155,7 +157,7 @@ fn runs_rows(v: &RepeatView, out: &mut Lines) {
             Style::default()
         };
         let y = out.y;
-        out.line(&repeat::row(r), style);
+        out.line(&row(r), style);
         // The miniature starts after "#NN  result  time  ".
         let x0 = out.area.x as usize + 4 + 2 + 7 + 8 + 2;
         let right = (out.area.x + out.area.width) as usize;
@@ -167,8 +169,13 @@ fn runs_rows(v: &RepeatView, out: &mut Lines) {
     }
 }
 
-/// Runs the loop on a thread and the table on the terminal; returns the runs.
-pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
+/// Runs the loop (`rounds`, which tells each step of the runs) on a thread and the table on the
+/// terminal; returns the runs.
+pub fn run(
+    plan: &Plan,
+    stop: Arc<Stop>,
+    rounds: impl FnOnce(&Stop, &mut dyn FnMut(Progress)) + Send,
+) -> Result<Vec<RunResult>, String> {
     let (tx, rx) = mpsc::unbounded_channel();
     let mut table = Table {
         view: RepeatView {
@@ -187,7 +194,7 @@ pub fn run(plan: &Plan, stop: Arc<Stop>) -> Result<Vec<RunResult>, String> {
     std::thread::scope(|scope| {
         let stop2 = stop.clone();
         scope.spawn(move || {
-            repeat::run(plan, &stop2, &mut |p| {
+            rounds(&stop2, &mut |p| {
                 let _ = tx.send(p);
             })
         });
@@ -260,7 +267,7 @@ impl Table {
 
     fn open(&self) -> Flow {
         match self.view.results.get(self.view.selected) {
-            Some(r) if repeat::openable(&r.recording) => Flow::Open {
+            Some(r) if openable(&r.recording) => Flow::Open {
                 recording: r.recording.clone(),
                 name: format!("run {} · {}", r.run, r.recording.display()),
             },
@@ -283,13 +290,11 @@ impl Table {
             .find(|o| o.passed != r.passed)
             .or_else(|| self.view.selected.checked_sub(1).map(|i| &results[i]));
         match other {
-            Some(o) if repeat::openable(&o.recording) && repeat::openable(&r.recording) => {
-                Flow::Compare {
-                    before: o.recording.clone(),
-                    after: r.recording.clone(),
-                    name: format!("run {} against run {}", r.run, o.run),
-                }
-            }
+            Some(o) if openable(&o.recording) && openable(&r.recording) => Flow::Compare {
+                before: o.recording.clone(),
+                after: r.recording.clone(),
+                name: format!("run {} against run {}", r.run, o.run),
+            },
             _ => Flow::Stay,
         }
     }
@@ -372,7 +377,7 @@ pub(super) async fn open_chart(
     name: String,
     dockerfile: Option<&crate::dockerfile::Dockerfile>,
 ) -> std::io::Result<()> {
-    let Ok((_, input)) = crate::report::open(&path.to_string_lossy()) else {
+    let Ok((_, input)) = crate::source::saved::open(&path.to_string_lossy()) else {
         return Ok(());
     };
     let Ok(mut feed) = Feed::start(input, None, None, Reading::Detect(None)) else {
@@ -396,7 +401,7 @@ async fn open_compare(
         let nothing = crate::model::LogRetention {
             bytes_per_vertex: 0,
         };
-        crate::report::load(&p.to_string_lossy(), nothing, dockerfile).ok()
+        crate::source::saved::load(&p.to_string_lossy(), nothing, dockerfile).ok()
     };
     let (Some(b), Some(a)) = (load(before), load(after)) else {
         return Ok(());
@@ -416,7 +421,7 @@ async fn open_compare(
         a: &aa,
     };
     let d = crate::diff::diff(&bs, &as_, &crate::diff::Args::default(), dockerfile);
-    let Ok((_, input)) = crate::report::open(&after.to_string_lossy()) else {
+    let Ok((_, input)) = crate::source::saved::open(&after.to_string_lossy()) else {
         return Ok(());
     };
     let Ok(mut feed) = Feed::start(input, None, None, Reading::Detect(None)) else {
@@ -440,7 +445,7 @@ async fn open_compare(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::repeat::CacheOrder;
+    use crate::analysis::repeat::CacheOrder;
 
     fn result(run: u32, passed: bool, first: &str, reader_first: bool) -> RunResult {
         RunResult {
@@ -458,8 +463,8 @@ mod tests {
                 no_race: false,
             }],
             recording: "run.jsonl".into(),
-            activity: vec![2; repeat::MINI_WIDTH],
-            overlap: (0..repeat::MINI_WIDTH).map(|c| c < 5).collect(),
+            activity: vec![2; MINI_WIDTH],
+            overlap: (0..MINI_WIDTH).map(|c| c < 5).collect(),
             layers: None,
             interrupted: false,
         }

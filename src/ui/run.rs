@@ -16,14 +16,13 @@ use super::app::{App, Effect, Mode};
 use super::keys::Action;
 use super::session::{self, Flow, Session, Signals};
 use super::view;
-use crate::analysis::{short_name, Analysis};
+use crate::chart::short_name;
 use crate::chart::words::secs;
-use crate::exit::Exit;
-use crate::export::text;
 use crate::model::{Event, State};
 use crate::source::child::CANCEL_GRACE;
 use crate::source::feed::{self, ReadOutcome, Reading, Recording, CHANNEL_BOUND};
 use crate::source::job::Job;
+use crate::source::job::INTERRUPTED;
 
 /// How long one turn of the loop may spend applying queued events before it looks at input again.
 const EVENT_BUDGET: Duration = Duration::from_millis(8);
@@ -325,7 +324,7 @@ fn poll_child(app: &mut App, child: &mut Option<&mut dyn Job>) {
         if let Some(status) = c.poll() {
             if matches!(&app.mode, Mode::Live(l) if l.exit.is_none()) {
                 let code = if c.was_cancelled() {
-                    Exit::INTERRUPTED.status()
+                    INTERRUPTED
                 } else {
                     status
                 };
@@ -336,7 +335,7 @@ fn poll_child(app: &mut App, child: &mut Option<&mut dyn Job>) {
 }
 
 fn quit_interrupted(app: &App) -> bool {
-    matches!(&app.mode, Mode::Live(l) if l.exit == Some(Exit::INTERRUPTED.status()))
+    matches!(&app.mode, Mode::Live(l) if l.exit == Some(INTERRUPTED))
 }
 
 /// A build that failed before any step appeared: nothing to inspect, the message is in buildx's
@@ -498,21 +497,6 @@ impl Narrator {
         }
         out.flush()
     }
-}
-
-/// The text report printed when the screen is gone (or at the end of a headless run).
-/// The text report of the session, from its final analysis (`Analysis::of` its build).
-pub fn final_report(app: &App, analysis: &Analysis, width: usize, color: bool) -> String {
-    text::render(
-        &app.name,
-        &app.build,
-        analysis,
-        &text::TextOptions {
-            width: width.max(40),
-            color,
-            ..Default::default()
-        },
-    )
 }
 
 /// Takes everything left in the source now (a replay left before its end plays the rest at

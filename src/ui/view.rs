@@ -18,14 +18,15 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use super::app::{speed_label, App, Mode};
 use super::layout::{self, Areas, MIN_HEIGHT, MIN_WIDTH};
 use super::window::ViewMode;
-use crate::analysis::{short_name, Certainty, StepId};
+use crate::analysis::{Certainty, StepId};
+use crate::chart::short_name;
 use crate::chart::words::{
     cache_summary, critical_summary, cut, glyph, lock_wait_sentence, secs, since, stale_lines,
     state_word, Tone, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH, STALE_MARK, WAIT_GLYPH, WAIT_WORDS,
 };
 use crate::chart::{Axis, Cells, Marker, Paint, Row, RowKind};
-use crate::exit::Exit;
 use crate::model::State;
+use crate::source::job::INTERRUPTED;
 
 const INFO_W: u16 = 10;
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -668,7 +669,7 @@ fn status(app: &App, area: Rect, buf: &mut Buffer, th: &Theme) {
                 ),
                 th.state(State::Running),
             ),
-            Some(c) if c == Exit::INTERRUPTED.status() => {
+            Some(c) if c == INTERRUPTED => {
                 ("interrupted (exit 130)".into(), th.state(State::Cancelled))
             }
             Some(0) => (

@@ -36,9 +36,12 @@ impl Built {
     pub fn analysed(&self) -> (buildx_gantt::model::Build, Analysis) {
         let text = std::fs::read_to_string(&self.dockerfile).unwrap();
         let df = Dockerfile::parse(&text, &self.build_args);
-        let l =
-            buildx_gantt::report::load(self.rec.to_str().unwrap(), Default::default(), Some(&df))
-                .unwrap_or_else(|e| panic!("{e}\n{}", self.show()));
+        let l = buildx_gantt::source::saved::load(
+            self.rec.to_str().unwrap(),
+            Default::default(),
+            Some(&df),
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{}", self.show()));
         let a = Analysis::of(&l.build, Some(&df));
         (l.build, a)
     }

@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use buildx_gantt::analysis::Analysis;
 use buildx_gantt::model::{Build, LogRetention};
-use buildx_gantt::report;
+use buildx_gantt::source::saved;
 
 pub mod bombs;
 pub mod builders;
@@ -28,7 +28,7 @@ pub fn load(rel: &str) -> Build {
 
 pub fn load_keeping(rel: &str, retention: LogRetention) -> Build {
     let path = fixture(rel);
-    match report::load(path.to_str().unwrap(), retention, None) {
+    match saved::load(path.to_str().unwrap(), retention, None) {
         Ok(l) => l.build,
         Err(e) => panic!("{rel}: {e}"),
     }

@@ -1,10 +1,10 @@
-//! Checking a reconstructed timeline against the truth: the same build seen twice, once as a plain
-//! log (times estimated) and once as rawjson (times exact), e.g. `docker buildx history logs` in
-//! both formats. Used by `report --compare-with` and the accuracy tests.
+//! How accurate a reconstructed timeline is: the same build seen twice, once as a plain log (times
+//! estimated) and once as rawjson (times exact), e.g. `docker buildx history logs` in both
+//! formats, step by step and verdict by verdict. Used by `report --compare-with` (its text is
+//! [`crate::export::accuracy`]) and the accuracy tests. Not the `compare` command ([`crate::diff`]).
 
-use std::fmt::Write;
-
-use crate::analysis::{short_name, Analysis, Certainty};
+use super::{Analysis, Certainty};
+use crate::graph::short_name;
 use crate::model::Nanos;
 
 /// One step seen in both builds, times relative to each build's start.
@@ -88,7 +88,7 @@ impl Comparison {
     }
 
     /// Pairs the estimate calls proven that did not run alongside in the truth.
-    fn over_claims(&self) -> Vec<&String> {
+    pub fn over_claims(&self) -> Vec<&String> {
         let proven = self.estimate_proven.iter();
         proven
             .filter(|p| !self.truth_overlaps.contains(p))
@@ -188,110 +188,4 @@ pub fn compare(ta: &Analysis, ea: &Analysis) -> Comparison {
         truth_hazards: hazards(ta),
         estimate_hazards: hazards(ea),
     }
-}
-
-/// The comparison as a text report.
-pub fn render(c: &Comparison, truth_name: &str, estimate_name: &str) -> String {
-    let s = |n: Nanos| {
-        if n == Nanos::MAX {
-            "∞".to_string()
-        } else {
-            format!("{:.3}", n as f64 / 1e9)
-        }
-    };
-    let ms = |n: Nanos| format!("{:.0} ms", n as f64 / 1e6);
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{estimate_name} (estimated) against {truth_name} (exact), seconds from the build's start\n"
-    );
-    let _ = writeln!(
-        out,
-        "  {:<44} {:>15} {:>15} {:>25} {:>25}  {:>8}",
-        "step", "true", "estimated", "start bounds", "end bounds", "error"
-    );
-    for st in &c.steps {
-        let name: String = if st.name.chars().count() > 44 {
-            st.name.chars().take(43).chain(['…']).collect()
-        } else {
-            st.name.clone()
-        };
-        let _ = writeln!(
-            out,
-            "{} {:<44} {:>15} {:>15} {:>25} {:>25}  {:>8}",
-            if st.within() { " " } else { "✗" },
-            name,
-            format!("{}–{}", s(st.truth.0), s(st.truth.1)),
-            format!("{}–{}", s(st.estimate.0), s(st.estimate.1)),
-            format!("[{}, {}]", s(st.start_bounds.0), s(st.start_bounds.1)),
-            format!("[{}, {}]", s(st.end_bounds.0), s(st.end_bounds.1)),
-            ms(st.start_error().max(st.end_error())),
-        );
-    }
-    let _ = writeln!(out);
-    if let (Some(med), Some(max)) = (c.median_error(), c.max_error()) {
-        let _ = writeln!(
-            out,
-            "{} steps compared: median error {}, largest {}; true times within the bounds: {}",
-            c.steps.len(),
-            ms(med),
-            ms(max),
-            if c.all_within() {
-                "all".to_string()
-            } else {
-                format!(
-                    "{} of {}",
-                    c.steps.iter().filter(|s| s.within()).count(),
-                    c.steps.len()
-                )
-            }
-        );
-    }
-    for n in &c.unmatched {
-        let _ = writeln!(out, "not in both: {n}");
-    }
-    let verdict = |label: &str, t: &[String], e: &[String]| {
-        let mut o = String::new();
-        if t == e {
-            let _ = writeln!(
-                o,
-                "{label}: the same ({})",
-                if t.is_empty() {
-                    "none".to_string()
-                } else {
-                    t.join("; ")
-                }
-            );
-        } else {
-            let _ = writeln!(
-                o,
-                "{label} DIFFER:\n  exact:     {}\n  estimated: {}",
-                t.join("; "),
-                e.join("; ")
-            );
-        }
-        o
-    };
-    out.push_str(&verdict(
-        "overlap verdicts",
-        &c.truth_overlaps,
-        &c.estimate_overlaps,
-    ));
-    if !c.estimate_overlaps.is_empty() {
-        let _ = writeln!(
-            out,
-            "  the log proves {} of these {} pairs; it allows the rest",
-            c.estimate_proven.len(),
-            c.estimate_overlaps.len()
-        );
-    }
-    for p in c.over_claims() {
-        let _ = writeln!(out, "  proven by the estimate, not in the truth: {p}");
-    }
-    out.push_str(&verdict(
-        "hazard verdicts",
-        &c.truth_hazards,
-        &c.estimate_hazards,
-    ));
-    out
 }

@@ -1,5 +1,6 @@
-//! Loading a saved progress log into a [`Build`], with the user-facing errors for inputs that are
-//! not one. Shared by `report` and `replay`.
+//! Opening and loading a saved progress log (rawjson, plain, a `.dockerbuild` record, a `.zip`
+//! around one) into a [`Build`], with the user-facing errors for inputs that are not one. Every
+//! command and screen that reads a saved file reads it through here.
 
 use std::fmt;
 use std::fs::File;

@@ -8,10 +8,14 @@ use color_eyre::eyre::{bail, eyre, Result};
 
 use super::output::{state_path, write_out};
 use super::{build, Outcome};
+use crate::analysis::repeat::{summarize, Progress, RunResult, Summary};
+use crate::chart::repeat::{row, summary_lines};
 use crate::cli::{RepeatArgs, SummaryFormat};
 use crate::exit::Exit;
-use crate::repeat::{self, Plan, Progress, RunResult, Stop};
+use crate::source::repeat::{watch_signals, Plan, Stop};
 use crate::ui::repeat_screen;
+
+mod rounds;
 
 pub fn run(args: RepeatArgs) -> Outcome {
     if !Path::new(&args.dockerfile).is_file() {
@@ -66,7 +70,7 @@ fn send_runs(url: Option<&str>, plan: &Plan) {
     };
     let dockerfile = plan.request.parsed.as_ref();
     for path in runs {
-        let Ok(l) = crate::report::load(&path.to_string_lossy(), nothing, dockerfile) else {
+        let Ok(l) = crate::source::saved::load(&path.to_string_lossy(), nothing, dockerfile) else {
             continue;
         };
         let a = crate::analysis::Analysis::of(&l.build, dockerfile);
@@ -81,11 +85,14 @@ pub fn run_plan(plan: &Plan, no_screen: bool, format: SummaryFormat) -> Outcome 
     let stop = Arc::new(Stop::default());
     let tty = crate::ui::screen_possible() && !no_screen && format == SummaryFormat::Text;
     let results = if tty {
-        repeat_screen::run(plan, stop.clone()).map_err(|e| eyre!(e))?
+        repeat_screen::run(plan, stop.clone(), |stop, tell| {
+            rounds::run(plan, stop, tell)
+        })
+        .map_err(|e| eyre!(e))?
     } else {
         without_screen(plan, &stop, format == SummaryFormat::Text)?
     };
-    let summary = repeat::summarize(&results);
+    let summary = summarize(&results);
     write_out(&summary_text(plan, &results, &summary, format, tty))?;
     Ok(
         if results.iter().any(|r| r.interrupted) || results.len() < plan.runs as usize {
@@ -115,7 +122,7 @@ fn announce(plan: &Plan) {
 
 /// The runs told line by line (text) or silently (JSON); Ctrl-C stops after the current run.
 fn without_screen(plan: &Plan, stop: &Arc<Stop>, text: bool) -> Result<Vec<RunResult>> {
-    repeat::watch_signals(stop.clone()).map_err(|e| eyre!("cannot watch for Ctrl-C: {e}"))?;
+    watch_signals(stop.clone()).map_err(|e| eyre!("cannot watch for Ctrl-C: {e}"))?;
     let mut results = Vec::new();
     let mut error = None;
     let mut tell = |p: Progress| match p {
@@ -126,7 +133,7 @@ fn without_screen(plan: &Plan, stop: &Arc<Stop>, text: bool) -> Result<Vec<RunRe
         }
         Progress::Finished(r) => {
             if text {
-                println!("{}", repeat::row(&r));
+                println!("{}", row(&r));
                 if let Some(why) = &r.reason {
                     println!("{:>14}{}", "", why);
                 }
@@ -136,7 +143,7 @@ fn without_screen(plan: &Plan, stop: &Arc<Stop>, text: bool) -> Result<Vec<RunRe
         Progress::Error(e) => error = Some(e),
         Progress::Done => {}
     };
-    repeat::run(plan, stop, &mut tell);
+    rounds::run(plan, stop, &mut tell);
     match error {
         Some(e) if results.is_empty() => bail!(e),
         Some(e) => eprintln!(
@@ -151,7 +158,7 @@ fn without_screen(plan: &Plan, stop: &Arc<Stop>, text: bool) -> Result<Vec<RunRe
 fn summary_text(
     plan: &Plan,
     results: &[RunResult],
-    summary: &repeat::Summary,
+    summary: &Summary,
     format: SummaryFormat,
     tty: bool,
 ) -> String {
@@ -168,12 +175,12 @@ fn summary_text(
     let mut s = String::new();
     if tty {
         for r in results {
-            s.push_str(&repeat::row(r));
+            s.push_str(&row(r));
             s.push('\n');
         }
     }
     s.push('\n');
-    for l in repeat::summary_lines(summary) {
+    for l in summary_lines(summary) {
         s.push_str(&l);
         s.push('\n');
     }

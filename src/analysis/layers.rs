@@ -3,10 +3,11 @@
 //! commits as a mkdir layer) of its target stage and the stages it is built
 //! `FROM`? BuildKit has shipped images with layers missing or empty (moby/buildkit#2198), and a
 //! race on a shared cache can leave a stage without what it should have copied. The comparison
-//! is pure; [`inspect`] fetches what it needs from the daemon.
+//! is pure; [`crate::source::image`] fetches what it needs from the daemon, and the commands
+//! put the two together.
 
 use crate::dockerfile::Dockerfile;
-use crate::source::engine::{self, EngineError};
+use crate::source::image::ImageFacts;
 
 /// A layer-making instruction the image should have a layer for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,79 +86,6 @@ fn makes_layer(keyword: &str, args: &str) -> bool {
         "WORKDIR" => args.trim() != "/",
         _ => false,
     }
-}
-
-/// What the daemon says about an image.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImageFacts {
-    pub id: String,
-    /// `RootFS.Layers` (diff ids), oldest first.
-    pub layers: Vec<String>,
-    /// What made each entry of the image's history (`CreatedBy`), oldest first.
-    pub history: Vec<String>,
-    /// Layers and history entries of the base image, when it is in the daemon.
-    pub base: Option<(usize, usize)>,
-}
-
-/// Fetches an image's layers and history (and its base image's, when there is one).
-pub async fn inspect(
-    docker: &bollard::Docker,
-    image: &str,
-    base_image: Option<&str>,
-) -> Result<ImageFacts, EngineError> {
-    let api = |e: bollard::errors::Error| EngineError::Api(format!("{image}: {e}"));
-    let info = docker.inspect_image(image).await.map_err(api)?;
-    let layers = info.root_fs.and_then(|r| r.layers).unwrap_or_default();
-    let mut history: Vec<String> = docker
-        .image_history(image)
-        .await
-        .map_err(api)?
-        .into_iter()
-        .map(|h| h.created_by)
-        .collect();
-    history.reverse();
-    let base = match base_image {
-        None => Some((0, 0)),
-        Some(b) => match (docker.inspect_image(b).await, docker.image_history(b).await) {
-            (Ok(i), Ok(h)) => Some((
-                i.root_fs.and_then(|r| r.layers).map_or(0, |l| l.len()),
-                h.len(),
-            )),
-            _ => None,
-        },
-    };
-    Ok(ImageFacts {
-        id: info.id.unwrap_or_else(|| image.to_string()),
-        layers,
-        history,
-        base,
-    })
-}
-
-/// [`inspect`] on a runtime of its own.
-pub fn inspect_blocking(image: &str, base_image: Option<&str>) -> Result<ImageFacts, EngineError> {
-    engine::with_client(|d| async move {
-        engine::versions(&d).await?;
-        inspect(&d, image, base_image).await
-    })
-}
-
-/// Checks the image a build left (`image`) against its Dockerfile: the whole of
-/// `--verify-layers`, for the build, `repeat` and `verify-layers`.
-pub fn verify(
-    image: Option<String>,
-    dockerfile: Option<&Dockerfile>,
-    target: Option<&str>,
-) -> Result<LayerCheck, String> {
-    let image = image.ok_or(
-        "the build left no image in the daemon to check (with buildx, use the docker driver or --load)",
-    )?;
-    let df = dockerfile
-        .ok_or("the Dockerfile could not be read, so there is nothing to compare with")?;
-    let expected = expected(df, target)?;
-    let facts =
-        inspect_blocking(&image, expected.base_image.as_deref()).map_err(|e| e.to_string())?;
-    Ok(check(&expected, &facts))
 }
 
 /// The verdict.
@@ -328,7 +256,7 @@ pub fn check(expected: &Expected, facts: &ImageFacts) -> LayerCheck {
 mod tests {
     use super::*;
 
-    const WORKAROUND: &str = include_str!("../Dockerfiles/workaround/Dockerfile");
+    const WORKAROUND: &str = include_str!("../../Dockerfiles/workaround/Dockerfile");
 
     fn facts(history: &[&str]) -> ImageFacts {
         let layers = history

@@ -1,4 +1,6 @@
-//! `buildx-gantt doctor`: what this machine can build with, and how to fix what is missing.
+//! The Docker setup this machine has, as `buildx-gantt doctor` examines it: the daemon, the docker
+//! CLI, the buildx plugin and its builders; what each can do and how to fix what is missing. The
+//! command ([`crate::commands`]) prints the findings.
 
 use crate::source::child::{self, StartError, MIN_BUILDX};
 use crate::source::{docker_cli, engine};
@@ -40,24 +42,6 @@ impl Diagnosis {
                 .into()
         }
     }
-
-    pub fn render(&self, docker: &str) -> String {
-        let mut s = String::new();
-        for f in &self.findings {
-            s.push_str(&format!(
-                "{} {}\n",
-                if f.ok { "ok " } else { "NO " },
-                f.what
-            ));
-            if let Some(fix) = &f.fix {
-                s.push_str(&format!("    fix: {fix}\n"));
-            }
-        }
-        s.push('\n');
-        s.push_str(&self.verdict(docker));
-        s.push('\n');
-        s
-    }
 }
 
 /// How long one docker CLI call may take: past that the daemon it talks to is not answering.
@@ -67,19 +51,35 @@ fn run(docker: &str, args: &[&str]) -> Result<(bool, String), std::io::Error> {
     docker_cli::run(docker, args, CLI_DEADLINE)
 }
 
+/// The findings so far, in the order they are said.
+type Findings = Vec<Finding>;
+
+fn add(findings: &mut Findings, ok: bool, what: String, fix: Option<String>) {
+    findings.push(Finding { ok, what, fix });
+}
+
+/// The daemon, the CLI, buildx and its current builder, then every builder: what this machine
+/// can build with.
 pub fn diagnose(docker: &str) -> Diagnosis {
     let mut findings = Vec::new();
-    let mut add = |ok: bool, what: String, fix: Option<String>| {
-        findings.push(Finding { ok, what, fix });
-    };
-    let (mut buildx, mut rawjson) = (false, false);
-    // The daemon, through the same client the Engine API path uses.
+    let daemon_ok = daemon(&mut findings);
+    cli(docker, &mut findings);
+    let (mut buildx, rawjson) = buildx_plugin(docker, daemon_ok, &mut findings);
+    if buildx {
+        buildx = current_builder(docker, &mut findings);
+    }
+    finish(findings, docker, daemon_ok, buildx, rawjson)
+}
+
+/// The daemon, through the same client the Engine API path uses: whether it answers.
+fn daemon(findings: &mut Findings) -> bool {
     let host = engine::host();
     let from_env = std::env::var_os("DOCKER_HOST").is_some_and(|h| !h.is_empty());
     let daemon = engine::with_client(|c| async move { engine::versions(&c).await });
-    let daemon_ok = match daemon {
+    match daemon {
         Ok((version, api)) => {
             add(
+                findings,
                 true,
                 format!(
                     "Docker daemon at {host}{}: Docker {version}, API {api}",
@@ -88,6 +88,7 @@ pub fn diagnose(docker: &str) -> Diagnosis {
                 None,
             );
             add(
+                findings,
                 true,
                 "Engine API builds (BuildKit session): available (`--engine api`)".into(),
                 None,
@@ -96,6 +97,7 @@ pub fn diagnose(docker: &str) -> Diagnosis {
         }
         Err(_) if host.starts_with("ssh://") => {
             add(
+                findings,
                 false,
                 format!(
                     "Docker daemon at {host}: not reached by the Engine API path: {}",
@@ -106,33 +108,49 @@ pub fn diagnose(docker: &str) -> Diagnosis {
             false
         }
         Err(e) => {
-            let why = match &e {
-                engine::EngineError::Unreachable { error, .. } => error.clone(),
-                other => other.to_string(),
-            };
-            add(
-                false,
-                format!("no Docker daemon answers at {host}: {why}"),
-                Some(if from_env {
-                    "check DOCKER_HOST, or unset it for the local socket".into()
-                } else {
-                    "sudo systemctl start docker (or `sudo dockerd &`); without root, add yourself \
-                     to the docker group: sudo usermod -aG docker $USER"
-                        .into()
-                }),
-            );
+            no_daemon(findings, &host, from_env, &e);
             false
         }
+    }
+}
+
+/// No daemon answers: why, and how to start one.
+fn no_daemon(findings: &mut Findings, host: &str, from_env: bool, e: &engine::EngineError) {
+    let why = match e {
+        engine::EngineError::Unreachable { error, .. } => error.clone(),
+        other => other.to_string(),
     };
-    // The CLI and its buildx plugin.
+    add(
+        findings,
+        false,
+        format!("no Docker daemon answers at {host}: {why}"),
+        Some(if from_env {
+            "check DOCKER_HOST, or unset it for the local socket".into()
+        } else {
+            "sudo systemctl start docker (or `sudo dockerd &`); without root, add yourself \
+             to the docker group: sudo usermod -aG docker $USER"
+                .into()
+        }),
+    );
+}
+
+/// The docker CLI.
+fn cli(docker: &str, findings: &mut Findings) {
     match run(docker, &["--version"]) {
-        Ok((true, v)) => add(true, format!("docker CLI `{docker}`: {}", v.trim()), None),
+        Ok((true, v)) => add(
+            findings,
+            true,
+            format!("docker CLI `{docker}`: {}", v.trim()),
+            None,
+        ),
         Ok((false, v)) => add(
+            findings,
             false,
             format!("docker CLI `{docker}` failed: {}", v.trim()),
             None,
         ),
         Err(_) => add(
+            findings,
             false,
             format!("no docker CLI `{docker}`"),
             Some(
@@ -142,15 +160,19 @@ pub fn diagnose(docker: &str) -> Diagnosis {
             ),
         ),
     }
-    let install_buildx = "install the buildx plugin: `apt-get install docker-buildx-plugin` \
-                          (Docker's apt repository) or `docker-buildx` (Debian/Ubuntu), or a \
-                          release from https://github.com/docker/buildx/releases into \
-                          ~/.docker/cli-plugins/docker-buildx";
+}
+
+const INSTALL_BUILDX: &str = "install the buildx plugin: `apt-get install docker-buildx-plugin` \
+                              (Docker's apt repository) or `docker-buildx` (Debian/Ubuntu), or a \
+                              release from https://github.com/docker/buildx/releases into \
+                              ~/.docker/cli-plugins/docker-buildx";
+
+/// The buildx plugin: whether it is there, and whether it speaks rawjson.
+fn buildx_plugin(docker: &str, daemon_ok: bool, findings: &mut Findings) -> (bool, bool) {
     match child::check_buildx(docker) {
         Ok(v) => {
-            buildx = true;
-            rawjson = true;
             add(
+                findings,
                 true,
                 format!(
                     "buildx plugin: {} (--progress=rawjson: yes, needs v{}.{}+)",
@@ -158,81 +180,102 @@ pub fn diagnose(docker: &str) -> Diagnosis {
                 ),
                 None,
             );
+            (true, true)
         }
         Err(StartError::BuildxTooOld { version }) => {
-            buildx = true;
             add(
+                findings,
                 false,
                 format!(
                     "buildx plugin: {version}: no --progress=rawjson (needs v{}.{}+); plain output is read instead",
                     MIN_BUILDX.0, MIN_BUILDX.1
                 ),
-                Some(install_buildx.into()),
+                Some(INSTALL_BUILDX.into()),
             );
+            (true, false)
         }
-        Err(StartError::BuildxMissing { .. }) => add(
+        Err(StartError::BuildxMissing { .. }) => {
+            add(
+                findings,
+                false,
+                format!("buildx plugin: missing (`{docker} buildx` is not a command)"),
+                Some(format!(
+                    "{INSTALL_BUILDX}; until then builds go through the Engine API{}",
+                    if daemon_ok {
+                        ""
+                    } else {
+                        " (which needs a daemon)"
+                    }
+                )),
+            );
+            (false, false)
+        }
+        Err(_) => {
+            add(
+                findings,
+                false,
+                "buildx plugin: cannot tell (no docker CLI)".into(),
+                None,
+            );
+            (false, false)
+        }
+    }
+}
+
+/// buildx's current builder: whether builds can use it.
+fn current_builder(docker: &str, findings: &mut Findings) -> bool {
+    match run(docker, &["buildx", "inspect"]) {
+        Ok((true, out)) => inspected_builder(&out, findings),
+        Ok((false, out)) => {
+            add(
+                findings,
+                false,
+                format!("current builder: unusable: {}", out.trim()),
+                Some(
+                    "docker buildx ls; docker buildx use default (or docker buildx create --use)"
+                        .into(),
+                ),
+            );
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+/// What `docker buildx inspect` says of the current builder: its name and driver, or that it
+/// cannot be reached.
+fn inspected_builder(out: &str, findings: &mut Findings) -> bool {
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+    };
+    let name = field("Name:").unwrap_or_else(|| "?".into());
+    let driver = field("Driver:").filter(|d| !d.is_empty());
+    let status = field("Status:").unwrap_or_default();
+    let Some(driver) = driver.filter(|_| status != "error") else {
+        add(
+            findings,
             false,
-            format!("buildx plugin: missing (`{docker} buildx` is not a command)"),
+            format!("current builder: {name} cannot be reached (status {status:?})"),
             Some(format!(
-                "{install_buildx}; until then builds go through the Engine API{}",
-                if daemon_ok {
-                    ""
-                } else {
-                    " (which needs a daemon)"
-                }
+                "docker buildx inspect --bootstrap {name}; its daemon must answer"
             )),
-        ),
-        Err(_) => add(
-            false,
-            "buildx plugin: cannot tell (no docker CLI)".into(),
-            None,
-        ),
-    }
-    if buildx {
-        match run(docker, &["buildx", "inspect"]) {
-            Ok((true, out)) => {
-                let field = |name: &str| {
-                    out.lines()
-                        .find_map(|l| l.strip_prefix(name))
-                        .map(|v| v.trim().to_string())
-                };
-                let name = field("Name:").unwrap_or_else(|| "?".into());
-                let driver = field("Driver:").filter(|d| !d.is_empty());
-                let status = field("Status:").unwrap_or_default();
-                let Some(driver) = driver.filter(|_| status != "error") else {
-                    buildx = false;
-                    add(
-                        false,
-                        format!("current builder: {name} cannot be reached (status {status:?})"),
-                        Some(format!(
-                            "docker buildx inspect --bootstrap {name}; its daemon must answer"
-                        )),
-                    );
-                    return finish(findings, docker, daemon_ok, buildx, rawjson);
-                };
-                let note = if driver == "docker" {
-                    " (images land in the daemon: --verify-layers works)"
-                } else {
-                    " (add --load after `--` for --verify-layers)"
-                };
-                add(
-                    true,
-                    format!("current builder: {name}, driver {driver}{note}"),
-                    None,
-                );
-            }
-            Ok((false, out)) => {
-                buildx = false;
-                add(
-                    false,
-                    format!("current builder: unusable: {}", out.trim()),
-                    Some("docker buildx ls; docker buildx use default (or docker buildx create --use)".into()),
-                );
-            }
-            Err(_) => {}
-        }
-    }
-    finish(findings, docker, daemon_ok, buildx, rawjson)
+        );
+        return false;
+    };
+    let note = if driver == "docker" {
+        " (images land in the daemon: --verify-layers works)"
+    } else {
+        " (add --load after `--` for --verify-layers)"
+    };
+    add(
+        findings,
+        true,
+        format!("current builder: {name}, driver {driver}{note}"),
+        None,
+    );
+    true
 }
 
 /// The builders buildx knows (when it is usable), and the diagnosis.
