@@ -434,7 +434,7 @@ pub fn row(r: &RunResult) -> String {
         } else {
             "FAIL"
         },
-        format!("{:.1}s", r.seconds),
+        crate::model::tenths(r.seconds),
         sparkline(&r.activity),
         verdict
     )

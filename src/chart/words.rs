@@ -56,30 +56,7 @@ pub fn state_word(state: State, finished: bool) -> &'static str {
     }
 }
 
-/// A duration as the views print it: `12ms`, `0.32s`, `12.3s`, `123s`.
-pub fn secs(n: Nanos) -> String {
-    Secs(n).to_string()
-}
-
-/// [`secs`] as a `Display`, to write a duration into a longer string without a string of its own.
-pub struct Secs(pub Nanos);
-
-impl std::fmt::Display for Secs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = self.0 as f64 / 1e9;
-        if self.0 > 0 && self.0 < 500_000 {
-            write!(f, "<1ms")
-        } else if s < 0.1 {
-            write!(f, "{:.0}ms", s * 1e3)
-        } else if s < 10.0 {
-            write!(f, "{s:.2}s")
-        } else if s < 100.0 {
-            write!(f, "{s:.1}s")
-        } else {
-            write!(f, "{s:.0}s")
-        }
-    }
-}
+pub use crate::model::{secs, Secs};
 
 /// `t` as time since `zero`: `+1.23s`.
 pub fn since(zero: Nanos, t: Nanos) -> String {
