@@ -17,8 +17,8 @@ use super::json;
 use super::svg::{self, escape, palette, Rows, SvgOptions, Theme};
 use crate::analysis::{failed_steps, short_name, Analysis};
 use crate::chart::words::{
-    hazard_title, hazards_unlisted, headline, lock_wait_sentence, overlap_sentence, path_step,
-    secs, stale_title, transfer_lines,
+    hazard_title, hazards_unlisted, headline, lock_wait_sentence, overlap_sentence, pair_sentence,
+    path_step, secs, stale_title, transfer_lines,
 };
 use crate::model::Build;
 
@@ -236,13 +236,9 @@ fn sections(w: &mut dyn io::Write, build: &Build, a: &Analysis) -> io::Result<()
             let _ = writeln!(out, "<p>{}</p>", escape(&overlap_sentence(a, o)));
             out.push_str("<ul>\n");
             for pair in &o.pairs {
-                let _ = writeln!(
-                    out,
-                    "<li>{} ran alongside {} for {}</li>",
-                    link(pair.step),
-                    link(pair.source_step),
-                    secs(pair.duration())
-                );
+                let said =
+                    pair_sentence(&link(pair.step), &link(pair.source_step), pair.duration());
+                let _ = writeln!(out, "<li>{said}</li>");
                 spill(w, out)?;
             }
             out.push_str("</ul>\n");

@@ -19,11 +19,11 @@
 use std::fmt::Write as _;
 use std::io;
 
-use crate::analysis::{counts, Analysis, Span};
+use crate::analysis::{Analysis, Span};
 use crate::chart::words::{
     cache_summary, critical_chain, cut, failure_line, hazard_title, headline, lines_of,
-    overlap_sentence, secs, stale_title, state_word, verdict, Tone, CRITICAL_LEGEND, HAZARD_LEGEND,
-    POSSIBLY_RED_LEGEND, RED_LEGEND, STALE_LEGEND, STALE_MARK, WAIT_WORDS,
+    overlap_sentence, secs, stale_title, state_word, step_counts, verdict, Tone, CRITICAL_LEGEND,
+    HAZARD_LEGEND, POSSIBLY_RED_LEGEND, RED_LEGEND, STALE_LEGEND, STALE_MARK, WAIT_WORDS,
 };
 use crate::chart::{each_row, row_count, Axis, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, Nanos, State};
@@ -795,7 +795,6 @@ fn header(
     build: &Build,
     a: &Analysis,
 ) -> ((String, String), Vec<(String, Tone)>) {
-    let c = counts(a);
     let head = headline(title, build, a);
     let mut sub = Vec::new();
     if let Some(t) = a.start.filter(|_| build.has_clock()) {
@@ -808,17 +807,7 @@ fn header(
     if source != title {
         sub.push(source.to_string());
     }
-    let mut steps = format!("{} steps: {} done, {} cached", c.steps, c.done, c.cached);
-    for (n, w) in [
-        (c.failed, "failed"),
-        (c.cancelled, "cancelled"),
-        (c.never_started, "never ran"),
-    ] {
-        if n > 0 {
-            steps.push_str(&format!(", {n} {w}"));
-        }
-    }
-    sub.push(steps);
+    sub.push(step_counts(a));
     sub.push(if a.estimated {
         "times estimated from a plain log".into()
     } else {
