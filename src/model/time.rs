@@ -44,27 +44,6 @@ impl Estimate {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_buildkit_timestamps() {
-        let a = parse_rfc3339("2026-11-22T12:52:39.444085164Z").unwrap();
-        let b = parse_rfc3339("2026-11-22T13:52:39.444085164+01:00").unwrap();
-        assert_eq!(a, b);
-        let c = parse_rfc3339("2026-11-22T12:52:39Z").unwrap();
-        assert_eq!(a - c, 444_085_164);
-        assert_eq!(
-            parse_rfc3339("2026-11-22T12:52:39.4Z").unwrap() - c,
-            400_000_000
-        );
-        assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z"), None);
-        assert_eq!(parse_rfc3339("yesterday"), None);
-        assert_eq!(format_rfc3339(a), "2026-11-22T12:52:39.444085164Z");
-    }
-}
-
 /// A duration as every view and sentence prints it (the one formatter: the analysis's
 /// explanations use it too): `12ms`, `0.32s`, `12.3s`, `123s`.
 pub fn secs(n: Nanos) -> String {
@@ -95,4 +74,25 @@ impl std::fmt::Display for Secs {
 /// `--repeat`'s runs): `3.7s`. Everything else says durations with [`secs`].
 pub fn tenths(seconds: f64) -> String {
     format!("{seconds:.1}s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_buildkit_timestamps() {
+        let a = parse_rfc3339("2026-11-22T12:52:39.444085164Z").unwrap();
+        let b = parse_rfc3339("2026-11-22T13:52:39.444085164+01:00").unwrap();
+        assert_eq!(a, b);
+        let c = parse_rfc3339("2026-11-22T12:52:39Z").unwrap();
+        assert_eq!(a - c, 444_085_164);
+        assert_eq!(
+            parse_rfc3339("2026-11-22T12:52:39.4Z").unwrap() - c,
+            400_000_000
+        );
+        assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(format_rfc3339(a), "2026-11-22T12:52:39.444085164Z");
+    }
 }
