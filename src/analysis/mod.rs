@@ -231,3 +231,49 @@ pub(crate) fn of_names<S: AsRef<str>>(names: &[S]) -> Analysis {
     }
     Analysis::of(&b, None)
 }
+
+/// One step for [`of_steps`]: its name, the steps it takes as inputs (by index), when it ran in
+/// ms (no end while it runs), whether it was a cache hit and its error.
+#[cfg(test)]
+pub(crate) struct Given<'a> {
+    pub name: &'a str,
+    pub inputs: &'a [usize],
+    pub ms: (i64, Option<i64>),
+    pub cached: bool,
+    pub error: Option<&'a str>,
+}
+
+/// A step that ran from `start` to `end` ms with no inputs, for [`of_steps`].
+#[cfg(test)]
+pub(crate) fn ran(name: &str, start: i64, end: i64) -> Given<'_> {
+    Given {
+        name,
+        inputs: &[],
+        ms: (start, Some(end)),
+        cached: false,
+        error: None,
+    }
+}
+
+/// The analysis of a build of these steps (exact times, as from rawjson).
+#[cfg(test)]
+pub(crate) fn of_steps(steps: &[Given]) -> Analysis {
+    use crate::model::{Event, EventKind, LogRetention, VertexUpdate};
+    let mut b = Build::new(LogRetention::default());
+    for (i, g) in steps.iter().enumerate() {
+        b.apply(Event {
+            arrived: 0,
+            kind: EventKind::Vertex(VertexUpdate {
+                digest: format!("sha256:{i}"),
+                name: Some(g.name.to_string()),
+                inputs: g.inputs.iter().map(|j| format!("sha256:{j}")).collect(),
+                started: Some(g.ms.0 * 1_000_000),
+                completed: g.ms.1.map(|e| e * 1_000_000),
+                cached: g.cached,
+                error: g.error.map(String::from),
+                ..Default::default()
+            }),
+        });
+    }
+    Analysis::of(&b, None)
+}
