@@ -210,6 +210,11 @@ fn the_race_opens_in_chromium_with_chart_hazard_zoom_and_step_details() {
     let dom = self::dom(&browser, "race-reader", &page, &format!("#step={reader}"));
     assert!(dom.contains("cache hazard"), "{dom}");
     assert!(dom.contains("ran alongside"), "{dom}");
+    // In the screen's words (chart::words::hazard_fact), not words of the page's own.
+    assert!(
+        dom.contains("cache demo.mods.v1 with [builder 2/3], nothing orders them"),
+        "{dom}"
+    );
     screenshot(&browser, &page, "race-html.png", "1280,1100");
 }
 

@@ -17,8 +17,8 @@ use super::json;
 use super::svg::{self, escape, palette, Rows, SvgOptions, Theme};
 use crate::analysis::{failed_steps, short_name, Analysis};
 use crate::chart::words::{
-    hazard_title, hazards_unlisted, headline, lock_wait_sentence, overlap_sentence, pair_sentence,
-    path_step, secs, stale_title, transfer_lines,
+    hazard_fact, hazard_title, hazards_unlisted, headline, lock_wait_sentence, overlap_fact,
+    overlap_sentence, pair_sentence, path_step, secs, stale_title, transfer_lines,
 };
 use crate::model::Build;
 
@@ -109,10 +109,32 @@ pub fn write(
     if !moved.is_empty() {
         json_script(w, "moved-json", &moved)?;
     }
+    json_script(w, "words-json", &page_words(a))?;
     if opt.logs {
         json_script(w, "logs-json", &logs_of(build, a))?;
     }
     write!(w, "<script>\n{SCRIPT}</script>\n</body>\n</html>\n")
+}
+
+/// The chart's sentences the details panel says, so that the script makes none of its own: each
+/// hazard from its writer's and its reader's side (as the screen's step facts say it), and each
+/// stage's overlaps (as its stage facts do).
+fn page_words(a: &Analysis) -> serde_json::Value {
+    let hazards: Vec<[String; 2]> = a
+        .hazards
+        .iter()
+        .map(|h| {
+            [
+                hazard_fact(a, h, h.writer.step),
+                hazard_fact(a, h, h.reader.step),
+            ]
+        })
+        .collect();
+    let mut stages: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for o in &a.overlaps {
+        stages.entry(&o.stage).or_default().push(overlap_fact(o));
+    }
+    serde_json::json!({ "hazards": hazards, "stages": stages })
 }
 
 /// JSON made safe inside `<script>` as it is written: `<`, `>` and `&` only occur in its strings,
@@ -378,6 +400,7 @@ window.addEventListener('error', function (e) {
 var report = JSON.parse(document.getElementById('report-json').textContent);
 var movedEl = document.getElementById('moved-json');
 var moved = movedEl ? JSON.parse(movedEl.textContent) : {};
+var words = JSON.parse(document.getElementById('words-json').textContent);
 var logsEl = document.getElementById('logs-json');
 var logs = logsEl ? JSON.parse(logsEl.textContent) : null;
 var svg = document.getElementById('chart');
@@ -569,9 +592,9 @@ function select(id) {
       addRow(t, 'alongside', span);
     });
   });
-  report.hazards.forEach(function (h) {
+  report.hazards.forEach(function (h, i) {
     if (h.writer !== id && h.reader !== id) return;
-    addRow(t, 'cache hazard', '⚠ ' + h.cache_id + (h.first === null ? '' : ': ' + report.steps[h.first].name + ' took it first') + '. ' + h.explanation);
+    addRow(t, 'cache hazard', words.hazards[i][h.writer === id ? 0 : 1] + '. ' + h.explanation);
   });
   report.stale_caches.forEach(function (c) {
     if (c.reader === id) addRow(t, 'stale cache', '∅ ' + c.cache_id + ': ' + c.explanation);
@@ -605,9 +628,7 @@ function selectStage(name) {
   var steps = el('span');
   st.steps.forEach(function (i, n) { if (n) steps.appendChild(document.createTextNode(', ')); steps.appendChild(stepLink(i)); });
   addRow(t, 'steps', steps);
-  report.overlaps.forEach(function (o) {
-    if (o.stage === name) addRow(t, 'alongside', el('span', 'ran alongside ' + o.source + ', its source, for ' + secs(o.duration), 'red'));
-  });
+  (words.stages[name] || []).forEach(function (said) { addRow(t, 'alongside', el('span', said, 'red')); });
   details.appendChild(t);
 }
 function saveHash() {
