@@ -36,6 +36,8 @@ pub const STALE_MARK: char = '∅';
 pub const STALE_LEGEND: &str = "∅ read a cache no step of this build filled";
 pub const RED_LEGEND: &str = "ran alongside its COPY --from source";
 pub const POSSIBLY_RED_LEGEND: &str = "may have (plain log)";
+/// The verdict of a build in which nothing ran alongside its source (the SVG's call-out).
+pub const NO_OVERLAP: &str = "No stage ran alongside its COPY --from source.";
 
 pub fn glyph(state: State) -> char {
     match state {

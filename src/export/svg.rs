@@ -23,7 +23,8 @@ use crate::analysis::{Analysis, Span};
 use crate::chart::words::{
     cache_summary, critical_chain, cut, failure_line, hazard_title, headline, lines_of,
     overlap_sentence, secs, stale_title, state_word, step_counts, verdict, Tone, CRITICAL_LEGEND,
-    HAZARD_LEGEND, POSSIBLY_RED_LEGEND, RED_LEGEND, STALE_LEGEND, STALE_MARK, WAIT_WORDS,
+    HAZARD_LEGEND, NO_OVERLAP, POSSIBLY_RED_LEGEND, RED_LEGEND, STALE_LEGEND, STALE_MARK,
+    WAIT_WORDS,
 };
 use crate::chart::{each_row, row_count, Axis, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, Nanos, State};
@@ -815,8 +816,7 @@ fn header(
     });
     let mut verdict: Vec<(String, Tone)> = verdict(a, true).into_iter().collect();
     if verdict.is_empty() && a.start.is_some() {
-        let none = "No stage ran alongside its COPY --from source.";
-        verdict.push((none.into(), Tone::Ok));
+        verdict.push((NO_OVERLAP.into(), Tone::Ok));
     }
     verdict.extend(cache_summary(a, true).map(|l| (l, Tone::Cache)));
     verdict.extend(failure_line(a).map(|l| (l, Tone::Failed)));
