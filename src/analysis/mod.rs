@@ -277,3 +277,69 @@ pub(crate) fn of_steps(steps: &[Given]) -> Analysis {
     }
     Analysis::of(&b, None)
 }
+
+/// Cache hazards (cache.rs) as the analysis finds them in a build.
+#[cfg(test)]
+mod hazard_tests {
+    use super::Race;
+    use crate::analysis::{of_steps, ran, Given};
+
+    const MS: i64 = 1_000_000;
+    const FILL: &str = "[builder 2/2] RUN --mount=type=cache,id=mods,target=/m fill";
+    const READ: &str = "[stage-2 1/2] RUN --mount=type=cache,id=mods,target=/m read";
+
+    #[test]
+    fn two_steps_on_one_cache_that_nothing_orders_are_a_hazard_and_who_finished_first_says() {
+        let a = of_steps(&[
+            ran("[builder 1/2] RUN setup", 0, 10),
+            Given {
+                inputs: &[0],
+                ..ran(FILL, 10, 500)
+            },
+            ran(READ, 0, 200),
+            // stage-2 copies from builder: builder's step is the writer.
+            Given {
+                inputs: &[2, 1],
+                ..ran("[stage-2 2/2] COPY --from=builder /out /out", 500, 510)
+            },
+        ]);
+        assert_eq!(a.hazards.len(), 1, "{:?}", a.hazards);
+        let h = &a.hazards[0];
+        assert_eq!(h.cache_id, "mods");
+        assert!(h.roles_known);
+        assert_eq!((h.writer.step, h.reader.step), (1, 2));
+        assert_eq!(h.race, Race::Ran);
+        assert_eq!(h.first, Some(2), "the reader finished first");
+        assert_eq!(h.margin, Some(300 * MS));
+        assert!(
+            h.explanation
+                .contains("the reader won: [stage-2 1/2] finished 0.30s before"),
+            "{}",
+            h.explanation
+        );
+    }
+
+    #[test]
+    fn a_step_whose_inputs_lead_to_the_other_is_ordered_and_no_hazard() {
+        let a = of_steps(&[
+            ran(FILL, 0, 100),
+            Given {
+                inputs: &[0],
+                ..ran(READ, 100, 200)
+            },
+        ]);
+        assert!(a.hazards.is_empty(), "{:?}", a.hazards);
+    }
+
+    #[test]
+    fn when_both_were_cache_hits_nothing_raced() {
+        let hit = |name| Given {
+            cached: true,
+            ..ran(name, 0, 0)
+        };
+        let a = of_steps(&[hit(FILL), hit(READ)]);
+        assert_eq!(a.hazards.len(), 1, "{:?}", a.hazards);
+        assert_eq!(a.hazards[0].race, Race::BothHits);
+        assert_eq!(a.hazards[0].first, None);
+    }
+}
