@@ -21,8 +21,9 @@ use super::window::ViewMode;
 use crate::analysis::{short_name, StepId};
 use crate::chart::words::{
     cache_summary, critical_summary, cut, glyph, hazard_fact, lock_wait_sentence, overlap_fact,
-    pair_fact, secs, since, stale_lines, state_word, Tone, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH,
-    STALE_MARK, WAIT_GLYPH, WAIT_WORDS,
+    pair_fact, secs, since, stale_lines, state_word, Tone, CRITICAL_LEGEND, HAZARD_LEGEND,
+    HAZARD_MARK, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH, RED_LEGEND, STALE_MARK, WAIT_GLYPH,
+    WAIT_WORDS,
 };
 use crate::chart::{Axis, Cells, Marker, Paint, Row, RowKind};
 use crate::exit::Exit;
@@ -741,9 +742,7 @@ fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
         Line::from(format!(" {}", legend.join("  "))),
         Line::from(vec![
             Span::styled(" red", th.overlap()),
-            Span::raw(format!(
-                " (or {RED_GLYPH} without colour): ran alongside its COPY --from source"
-            )),
+            Span::raw(format!(" (or {RED_GLYPH} without colour): {RED_LEGEND}")),
         ]),
         Line::from(vec![
             Span::styled(" dim red", th.possible_overlap()),
@@ -756,10 +755,13 @@ fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
             Span::raw(format!(" {WAIT_WORDS}")),
         ]),
         Line::from(vec![
-            Span::styled(" ⚠", th.hazard()),
-            Span::raw(" shares a cache mount nothing orders  "),
+            Span::styled(format!(" {HAZARD_MARK}"), th.hazard()),
+            Span::raw(format!(
+                "{}  ",
+                HAZARD_LEGEND.trim_start_matches(HAZARD_MARK)
+            )),
             Span::styled(STALE_MARK.to_string(), th.hazard()),
-            Span::raw(" read a stale cache  » critical path"),
+            Span::raw(format!(" read a stale cache  {CRITICAL_LEGEND}")),
         ]),
     ];
     super::help::render(area, buf, &super::help::Offer::All, extra);
