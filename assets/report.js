@@ -10,6 +10,7 @@ window.addEventListener('error', function (e) {
 var report = JSON.parse(document.getElementById('report-json').textContent);
 var movedEl = document.getElementById('moved-json');
 var moved = movedEl ? JSON.parse(movedEl.textContent) : {};
+var words = JSON.parse(document.getElementById('words-json').textContent);
 var logsEl = document.getElementById('logs-json');
 var logs = logsEl ? JSON.parse(logsEl.textContent) : null;
 var svg = document.getElementById('chart');
@@ -201,9 +202,9 @@ function select(id) {
       addRow(t, 'alongside', span);
     });
   });
-  report.hazards.forEach(function (h) {
+  report.hazards.forEach(function (h, i) {
     if (h.writer !== id && h.reader !== id) return;
-    addRow(t, 'cache hazard', '⚠ ' + h.cache_id + (h.first === null ? '' : ': ' + report.steps[h.first].name + ' took it first') + '. ' + h.explanation);
+    addRow(t, 'cache hazard', words.hazards[i][h.writer === id ? 0 : 1] + '. ' + h.explanation);
   });
   report.stale_caches.forEach(function (c) {
     if (c.reader === id) addRow(t, 'stale cache', '∅ ' + c.cache_id + ': ' + c.explanation);
@@ -237,9 +238,7 @@ function selectStage(name) {
   var steps = el('span');
   st.steps.forEach(function (i, n) { if (n) steps.appendChild(document.createTextNode(', ')); steps.appendChild(stepLink(i)); });
   addRow(t, 'steps', steps);
-  report.overlaps.forEach(function (o) {
-    if (o.stage === name) addRow(t, 'alongside', el('span', 'ran alongside ' + o.source + ', its source, for ' + secs(o.duration), 'red'));
-  });
+  (words.stages[name] || []).forEach(function (said) { addRow(t, 'alongside', el('span', said, 'red')); });
   details.appendChild(t);
 }
 function saveHash() {

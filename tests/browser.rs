@@ -1,7 +1,7 @@
 //! The HTML report in a real browser: headless Chromium (Debian's `chromium`) loads the file, runs
 //! its script, and we read the DOM it ends with (`--dump-dom`) and keep a screenshot
 //! (`target/tmp/artifacts/*.png`). Without Chromium these tests say SKIPPED; `.ci/run` installs it
-//! and sets BUILDX_GANTT_REQUIRE_BROWSER=1, so there a missing browser fails them.
+//! and sets BUILDX_GANTT_REQUIRE=browser, so there a missing browser fails them.
 
 mod common;
 
@@ -32,10 +32,7 @@ fn chromium_or_skip(test: &str) -> Option<PathBuf> {
     let found = find_chromium();
     if found.is_none() {
         let why = "no Chromium (install Debian's `chromium`, or set BUILDX_GANTT_CHROMIUM)";
-        if std::env::var_os("BUILDX_GANTT_REQUIRE_BROWSER").is_some_and(|v| v == "1") {
-            panic!("{test}: {why}, and BUILDX_GANTT_REQUIRE_BROWSER=1");
-        }
-        eprintln!("SKIPPED {test}: {why}");
+        common::skip(test, common::Need::Browser, why);
     }
     found
 }
@@ -213,6 +210,11 @@ fn the_race_opens_in_chromium_with_chart_hazard_zoom_and_step_details() {
     let dom = self::dom(&browser, "race-reader", &page, &format!("#step={reader}"));
     assert!(dom.contains("cache hazard"), "{dom}");
     assert!(dom.contains("ran alongside"), "{dom}");
+    // In the screen's words (chart::words::hazard_fact), not words of the page's own.
+    assert!(
+        dom.contains("cache demo.mods.v1 with [builder 2/3], nothing orders them"),
+        "{dom}"
+    );
     screenshot(&browser, &page, "race-html.png", "1280,1100");
 }
 
@@ -341,16 +343,13 @@ f.onload = function () {
 /// `crit` bar in the picture, `[stage-2 2/4]` among them.
 /// The Mermaid block of `log`'s Markdown report, and what Mermaid draws of it (an SVG), or None
 /// when Mermaid's renderer is not installed (skipped, or failed under
-/// BUILDX_GANTT_REQUIRE_BROWSER=1).
+/// BUILDX_GANTT_REQUIRE=browser).
 fn mermaid_of(test: &str, browser: &Path, log: &Path) -> Option<(String, String)> {
     let mmdc =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/mermaid/node_modules/.bin/mmdc");
     if !mmdc.is_file() {
         let why = "no mermaid-cli (run `npm ci` in tests/mermaid)";
-        if std::env::var_os("BUILDX_GANTT_REQUIRE_BROWSER").is_some_and(|v| v == "1") {
-            panic!("{test}: {why}, and BUILDX_GANTT_REQUIRE_BROWSER=1");
-        }
-        eprintln!("SKIPPED {test}: {why}");
+        common::skip(test, common::Need::Browser, why);
         return None;
     }
     let md = run(
@@ -481,10 +480,7 @@ fn speedscope(browser: &Path, rel: &str, name: &str) -> Option<(Speedscope, serd
         .join("tests/speedscope/node_modules/speedscope/dist/release");
     if !release.join("index.html").is_file() {
         let why = "no speedscope (run `npm ci` in tests/speedscope)";
-        if std::env::var_os("BUILDX_GANTT_REQUIRE_BROWSER").is_some_and(|v| v == "1") {
-            panic!("{name}: {why}, and BUILDX_GANTT_REQUIRE_BROWSER=1");
-        }
-        eprintln!("SKIPPED {name}: {why}");
+        common::skip(name, common::Need::Browser, why);
         return None;
     }
     // The viewer and the trace from one origin.

@@ -4,7 +4,7 @@
 //! v0.32), both set up by `../shared/buildkit/setup.sh`. Each build's live chart (the report
 //! printed when the session ends) is checked against `report` of its recording, and what it says
 //! against what happened. Without buildx or the builders these tests say SKIPPED and why;
-//! `.ci/run` sets BUILDX_GANTT_REQUIRE_BUILDX=1, which makes that a failure.
+//! `.ci/run` sets BUILDX_GANTT_REQUIRE=all, which makes that a failure.
 
 mod common;
 
@@ -44,7 +44,7 @@ fn docker() -> Result<String, String> {
 }
 
 fn buildx_or_skip(test: &str) -> Option<String> {
-    found_or_skip(test, "BUILDX_GANTT_REQUIRE_BUILDX", docker())
+    found_or_skip(test, common::Need::Buildx, docker())
 }
 
 /// One build at a time in this binary: the race needs the machine to itself to be a race, and
@@ -1067,15 +1067,12 @@ fn a_bake_of_50_targets_keeps_every_record_without_waiting_a_second_per_target()
 }
 
 /// The private builder for a test, or why there is none (a failure under
-/// BUILDX_GANTT_REQUIRE_BUILDX).
+/// BUILDX_GANTT_REQUIRE naming buildx).
 fn private_builder(cli: &str, test: &str, tag: &str) -> Option<PrivateBuilder> {
     match PrivateBuilder::start(cli, tag, None) {
         Ok(b) => Some(b),
-        Err(why) if std::env::var_os("BUILDX_GANTT_REQUIRE_BUILDX").is_some() => {
-            panic!("{test}: {why}")
-        }
         Err(why) => {
-            eprintln!("SKIPPED {test}: {why}");
+            common::skip(test, common::Need::Buildx, &why);
             None
         }
     }

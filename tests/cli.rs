@@ -568,7 +568,7 @@ fn a_dockerfile_named_like_a_subcommand_is_given_as_a_path() {
 
 /// `install-plugin`, then the real docker CLIs (28.x at /usr/local/bin, Debian's 20.10 at
 /// /usr/bin) list `gantt`, run `docker gantt report` and pass its exit code through. A CLI that is
-/// missing is SKIPPED (with BUILDX_GANTT_REQUIRE_ENGINE=1, as .ci/run sets, Debian's must be there).
+/// missing is SKIPPED (where BUILDX_GANTT_REQUIRE names the engine, as .ci/run sets it, Debian's must be there).
 #[test]
 fn the_docker_cli_runs_it_as_a_plugin() {
     let config = tmp_dir("plugin-config");
@@ -587,7 +587,7 @@ fn the_docker_cli_runs_it_as_a_plugin() {
     let log = fixture("race/rawjson-fail.jsonl");
     for cli in ["/usr/local/bin/docker", "/usr/bin/docker"] {
         if !std::path::Path::new(cli).exists() {
-            let required = std::env::var_os("BUILDX_GANTT_REQUIRE_ENGINE").is_some();
+            let required = common::required(common::Need::Engine);
             assert!(!(required && cli == "/usr/bin/docker"), "{cli} is missing");
             eprintln!("SKIPPED the_docker_cli_runs_it_as_a_plugin with {cli}: not installed");
             continue;
@@ -612,4 +612,24 @@ fn the_docker_cli_runs_it_as_a_plugin() {
         );
         assert!(stdout(&version).contains("commit "), "{cli}");
     }
+}
+
+/// `BUILDX_GANTT_REQUIRE` (one switch, `all` or a list) and the old per-need names.
+#[test]
+fn one_switch_requires_what_it_names_and_the_old_names_still_work() {
+    assert!(common::requires("all", "", common::Need::Registry));
+    assert!(common::requires(
+        "engine, browser",
+        "",
+        common::Need::Browser
+    ));
+    assert!(!common::requires(
+        "engine,browser",
+        "",
+        common::Need::Buildx
+    ));
+    assert!(!common::requires("", "", common::Need::Engine));
+    assert!(common::requires("", "1", common::Need::Engine));
+    assert!(!common::requires("", "0", common::Need::Engine));
+    assert!(common::requires("ALL", "0", common::Need::Buildx));
 }

@@ -2,7 +2,7 @@
 //! `buildx-gantt Dockerfile` runs `DOCKER_BUILDKIT=1 docker build --progress=plain` and reads its
 //! output as it arrives. Needs a daemon and a docker CLI with the classic BuildKit builder
 //! (Debian's docker.io, /usr/bin/docker 20.10); `.ci/run` provides both and sets
-//! BUILDX_GANTT_REQUIRE_ENGINE=1, which turns a missing daemon into a failure instead of a skip.
+//! BUILDX_GANTT_REQUIRE (engine or all), which turns a missing daemon into a failure instead of a skip.
 
 mod common;
 

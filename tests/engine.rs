@@ -1,6 +1,6 @@
 //! The Engine API path, `repeat`, `--cold`, `--verify-layers` and `doctor`, against a real Docker
 //! daemon (Debian's dockerd 20.10: BuildKit, no buildx plugin). `.ci/run` starts one and sets
-//! BUILDX_GANTT_REQUIRE_ENGINE=1, so these cannot skip there; elsewhere they print SKIPPED and why.
+//! BUILDX_GANTT_REQUIRE (engine or all), so these cannot skip there; elsewhere they print SKIPPED and why.
 
 mod common;
 

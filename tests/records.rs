@@ -51,7 +51,7 @@ fn a_passing_record_reads_as_its_live_build_and_proves_the_writer_held_the_lock(
     let text = stdout(&out).replace("\n    ", " ");
     assert!(
         text.contains(
-            "[stage-2 2/4] waited 3.09 s for cache \"demo.mods.v1\", held by [builder 2/3]"
+            "[stage-2 2/4] waited 3.09s for cache \"demo.mods.v1\", held by [builder 2/3]"
         ),
         "{text}"
     );

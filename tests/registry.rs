@@ -6,7 +6,7 @@
 //! whose writer was a hit, a base image changed under its tag, and the docker driver pulling
 //! from and pushing to the registry. Each live report is checked against `report` of its
 //! recording, and what it says against what happened. Without the registry, buildkitd or buildx
-//! these tests say SKIPPED and why; `.ci/run` sets BUILDX_GANTT_REQUIRE_REGISTRY=1.
+//! these tests say SKIPPED and why; `.ci/run` sets BUILDX_GANTT_REQUIRE=all.
 
 mod common;
 

@@ -4,7 +4,7 @@
 //! mounts are pruned, and it is rebuilt with another APPVER: the writer is a cache hit, the reader
 //! runs, the build fails, and the live report, the recording and the build record it kept all
 //! say why. Without buildx, buildkitd or root this says SKIPPED and why;
-//! BUILDX_GANTT_REQUIRE_BUILDX=1 (set by .ci/run) makes that a failure.
+//! BUILDX_GANTT_REQUIRE=all (set by .ci/run) makes that a failure.
 
 mod common;
 
@@ -38,7 +38,7 @@ fn ready() -> Result<String, String> {
 }
 
 fn ready_or_skip(test: &str) -> Option<String> {
-    found_or_skip(test, "BUILDX_GANTT_REQUIRE_BUILDX", ready())
+    found_or_skip(test, common::Need::Buildx, ready())
 }
 
 /// `buildx-gantt --record REC Dockerfile CTX -- --builder B ARGS…`, without a terminal.

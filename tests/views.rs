@@ -242,3 +242,187 @@ fn text_row_count(text: &str) -> usize {
     let first = lines.iter().position(|l| l.is_empty()).unwrap() + 2;
     lines[first..].iter().take_while(|l| !l.is_empty()).count()
 }
+
+/// The Markdown report's stage table, read back: each row's label (unescaped), time and state.
+fn markdown_stages(md: &str) -> Vec<(String, String, String)> {
+    let unescape = |s: &str| {
+        s.replace("&#8203;", "")
+            .replace('\\', "")
+            .replace("&amp;", "&")
+    };
+    md.lines()
+        .skip_while(|l| !l.starts_with("| stage | time | state |"))
+        .skip(2)
+        .take_while(|l| l.starts_with("| "))
+        .map(|l| {
+            let cells: Vec<&str> = l.split(" | ").collect();
+            let label = unescape(cells[0].trim_start_matches("| "));
+            (label, cells[1].to_string(), cells[2].to_string())
+        })
+        .collect()
+}
+
+/// What the screen says at a stage row's right for a time and a state word (chart::words::info).
+fn info_for(time: &str, state: &str) -> Vec<String> {
+    match state {
+        "done" => vec![format!("{time} ✓")],
+        "failed" => vec![format!("✗ {time}")],
+        "running" => vec![format!("{time} …")],
+        "never ran" => vec!["never ran".into(), format!("{time} ·")],
+        other => vec![other.to_string()],
+    }
+}
+
+#[test]
+fn the_markdown_table_has_the_charts_stage_rows_and_words() {
+    for path in recordings() {
+        let rel = path.to_str().unwrap();
+        let loaded = saved::load(rel, LogRetention::default(), None).unwrap();
+        let a = Analysis::of(&loaded.build, dockerfile_of(&path).as_ref());
+        let screen: Vec<Drawn> = comparable(screen_rows(&path))
+            .into_iter()
+            .filter(|r| r.group)
+            .collect();
+        let md = buildx_gantt::export::markdown::render("x", &loaded.build, &a);
+        let table = markdown_stages(&md);
+        let names = |v: &[Drawn]| v.iter().map(|r| r.label.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            table.len(),
+            screen.len(),
+            "{rel}: the Markdown table has other stages:\n{table:?}\n{:?}",
+            names(&screen)
+        );
+        for ((label, time, state), row) in table.iter().zip(&screen) {
+            assert!(
+                same_label(&row.label, label),
+                "{rel}: Markdown's stage {label:?} where the screen has {:?}",
+                row.label
+            );
+            assert!(
+                info_for(time, state).contains(&row.info),
+                "{rel}: {label}: Markdown says {time} {state}, the screen {:?}",
+                row.info
+            );
+        }
+    }
+}
+
+/// `compare`'s text and HTML views of one pair: the steps table's rows as each drew them (name,
+/// before, after, change), in order.
+fn compare_tables(before: &Path, after: &Path) -> (Vec<[String; 4]>, Vec<[String; 4]>) {
+    let (b, a) = (before.to_str().unwrap(), after.to_str().unwrap());
+    let out = |format: &str| {
+        let o = common::run(
+            &[
+                "compare",
+                b,
+                a,
+                "--format",
+                format,
+                "--no-screen",
+                "--width",
+                "200",
+            ],
+            None,
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+        common::stdout(&o)
+    };
+    let text = out("text");
+    let text_rows = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Steps, largest slowdown first"))
+        .skip(2)
+        .take_while(|l| l.starts_with("  ") && !l.starts_with("  …"))
+        .map(|l| {
+            let cells: Vec<String> = l
+                .trim()
+                .split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(String::from)
+                .collect();
+            [0, 1, 2, 3].map(|i| cells[i].clone())
+        })
+        .collect();
+    let html = out("html");
+    let cell = |s: &str| {
+        let mut s = s.replace("&#39;", "'").replace("&quot;", "\"");
+        s = s
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&");
+        s
+    };
+    let html_rows = html
+        .lines()
+        .filter(|l| l.starts_with("<tr><td>"))
+        .map(|l| {
+            let tds: Vec<&str> = l.split("<td").skip(1).collect();
+            let inner = |t: &str| cell(&t[t.find('>').unwrap() + 1..t.find("</td>").unwrap()]);
+            [inner(tds[0]), inner(tds[2]), inner(tds[3]), inner(tds[4])]
+        })
+        .collect();
+    (text_rows, html_rows)
+}
+
+/// A step's chart label from its name: `[app 2/3] RUN make` is `2/3 RUN make`.
+fn step_label_of(name: &str) -> String {
+    let split = name.strip_prefix('[').and_then(|r| r.split_once("] "));
+    match split {
+        Some((head, rest)) => format!("{} {rest}", head.rsplit(' ').next().unwrap_or(head)),
+        None => name.to_string(),
+    }
+}
+
+#[test]
+fn compares_text_and_html_say_the_same_of_every_step_in_the_charts_words() {
+    let pairs = [
+        (
+            "ctxchange/rawjson-first.jsonl",
+            "ctxchange/rawjson-rebuild.jsonl",
+        ),
+        ("cmp-plain/plain-first.log", "cmp-plain/plain-rebuild.log"),
+        ("cmp-args/rawjson-v1.jsonl", "cmp-args/rawjson-v2.jsonl"),
+    ];
+    for (before, after) in pairs {
+        let (b, a) = (common::fixture(before), common::fixture(after));
+        let (text, html) = compare_tables(&b, &a);
+        assert!(!text.is_empty(), "{after}: no steps in compare's text");
+        for (t, h) in text.iter().zip(&html) {
+            assert!(same_label(&t[0], &h[0]), "{after}: {t:?} vs {h:?}");
+            assert_eq!(t[1..], h[1..], "{after}: the text and the HTML disagree");
+        }
+        // The words for the build after are the chart's: a step's time and state as its row
+        // says them (`0.19s ✓` is `0.19s done`).
+        let screen = comparable(screen_rows(&a));
+        let mut matched = 0;
+        for t in &text {
+            let label = step_label_of(&t[0]);
+            let Some(row) = screen
+                .iter()
+                .find(|r| !r.group && same_label(&label, &r.label))
+            else {
+                continue;
+            };
+            matched += 1;
+            let (time, state) = t[2].rsplit_once(' ').unwrap_or(("", &t[2]));
+            let words = if time.is_empty() {
+                vec![state.to_string()]
+            } else {
+                info_for(time, state)
+            };
+            assert!(
+                words.contains(&row.info),
+                "{after}: compare says {:?} of {}, the chart {:?}",
+                t[2],
+                t[0],
+                row.info
+            );
+        }
+        assert!(
+            matched > 0,
+            "{after}: no step of compare's table found on the chart"
+        );
+    }
+}

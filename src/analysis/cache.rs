@@ -326,9 +326,9 @@ fn lock_proof(
     let holder = &steps[first?];
     let waiter = if holder.id == w.id { r } else { w };
     Some(format!(
-        "The build record's trace proves it: {} waited {:.2} s for cache \"{id}\", held by {}.",
+        "The build record's trace proves it: {} waited {} for cache \"{id}\", held by {}.",
         short_name(waiter),
-        waiter.lock_wait() as f64 / 1e9,
+        crate::model::secs(waiter.lock_wait()),
         short_name(holder)
     ))
 }
@@ -358,7 +358,7 @@ fn explain(
         label(w),
         label(r)
     );
-    let secs = |n: Nanos| format!("{:.2} s", n as f64 / 1e9);
+    let secs = crate::model::secs;
     match (first, roles_known) {
         (Some(f), true) if f == r.id => explanation.push_str(&format!(
             " This time the reader won: {} finished{} before {} did, so it saw the cache before \

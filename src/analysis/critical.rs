@@ -92,3 +92,35 @@ fn waited_for<'a>(steps: &'a [Step], cur: &Step, chain: &[StepId]) -> Option<&'a
         .or_else(|| candidates.iter().filter(open).max_by_key(|s| finish(s)))
         .copied()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::{of_steps, ran, Given};
+
+    const MS: i64 = 1_000_000;
+
+    #[test]
+    fn the_path_follows_the_input_that_finished_last() {
+        let a = of_steps(&[
+            ran("[x 1/1] RUN quick", 0, 10),
+            ran("[y 1/1] RUN slow", 0, 30),
+            Given {
+                inputs: &[0, 1],
+                ..ran("[z 1/1] RUN both", 30, 40)
+            },
+        ]);
+        let p = a.critical_path.expect("a path");
+        assert_eq!(p.steps, [1, 2]);
+        assert_eq!((p.start, p.end), (0, 40 * MS));
+    }
+
+    #[test]
+    fn a_fully_cached_build_has_no_path_worth_shortening() {
+        let hit = |name| Given {
+            cached: true,
+            ..ran(name, 0, 0)
+        };
+        let a = of_steps(&[hit("[x 1/2] RUN a"), hit("[x 2/2] RUN b")]);
+        assert_eq!(a.critical_path, None);
+    }
+}

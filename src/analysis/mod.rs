@@ -234,3 +234,115 @@ pub(crate) fn of_names<S: AsRef<str>>(names: &[S]) -> Analysis {
     }
     Analysis::of(&b, None)
 }
+
+/// One step for [`of_steps`]: its name, the steps it takes as inputs (by index), when it ran in
+/// ms (no end while it runs), whether it was a cache hit and its error.
+#[cfg(test)]
+pub(crate) struct Given<'a> {
+    pub name: &'a str,
+    pub inputs: &'a [usize],
+    pub ms: (i64, Option<i64>),
+    pub cached: bool,
+    pub error: Option<&'a str>,
+}
+
+/// A step that ran from `start` to `end` ms with no inputs, for [`of_steps`].
+#[cfg(test)]
+pub(crate) fn ran(name: &str, start: i64, end: i64) -> Given<'_> {
+    Given {
+        name,
+        inputs: &[],
+        ms: (start, Some(end)),
+        cached: false,
+        error: None,
+    }
+}
+
+/// The analysis of a build of these steps (exact times, as from rawjson).
+#[cfg(test)]
+pub(crate) fn of_steps(steps: &[Given]) -> Analysis {
+    use crate::model::{Event, EventKind, LogRetention, VertexUpdate};
+    let mut b = Build::new(LogRetention::default());
+    for (i, g) in steps.iter().enumerate() {
+        b.apply(Event {
+            arrived: 0,
+            kind: EventKind::Vertex(VertexUpdate {
+                digest: format!("sha256:{i}"),
+                name: Some(g.name.to_string()),
+                inputs: g.inputs.iter().map(|j| format!("sha256:{j}")).collect(),
+                started: Some(g.ms.0 * 1_000_000),
+                completed: g.ms.1.map(|e| e * 1_000_000),
+                cached: g.cached,
+                error: g.error.map(String::from),
+                ..Default::default()
+            }),
+        });
+    }
+    Analysis::of(&b, None)
+}
+
+/// Cache hazards (cache.rs) as the analysis finds them in a build.
+#[cfg(test)]
+mod hazard_tests {
+    use super::Race;
+    use crate::analysis::{of_steps, ran, Given};
+
+    const MS: i64 = 1_000_000;
+    const FILL: &str = "[builder 2/2] RUN --mount=type=cache,id=mods,target=/m fill";
+    const READ: &str = "[stage-2 1/2] RUN --mount=type=cache,id=mods,target=/m read";
+
+    #[test]
+    fn two_steps_on_one_cache_that_nothing_orders_are_a_hazard_and_who_finished_first_says() {
+        let a = of_steps(&[
+            ran("[builder 1/2] RUN setup", 0, 10),
+            Given {
+                inputs: &[0],
+                ..ran(FILL, 10, 500)
+            },
+            ran(READ, 0, 200),
+            // stage-2 copies from builder: builder's step is the writer.
+            Given {
+                inputs: &[2, 1],
+                ..ran("[stage-2 2/2] COPY --from=builder /out /out", 500, 510)
+            },
+        ]);
+        assert_eq!(a.hazards.len(), 1, "{:?}", a.hazards);
+        let h = &a.hazards[0];
+        assert_eq!(h.cache_id, "mods");
+        assert!(h.roles_known);
+        assert_eq!((h.writer.step, h.reader.step), (1, 2));
+        assert_eq!(h.race, Race::Ran);
+        assert_eq!(h.first, Some(2), "the reader finished first");
+        assert_eq!(h.margin, Some(300 * MS));
+        assert!(
+            h.explanation
+                .contains("the reader won: [stage-2 1/2] finished 0.30s before"),
+            "{}",
+            h.explanation
+        );
+    }
+
+    #[test]
+    fn a_step_whose_inputs_lead_to_the_other_is_ordered_and_no_hazard() {
+        let a = of_steps(&[
+            ran(FILL, 0, 100),
+            Given {
+                inputs: &[0],
+                ..ran(READ, 100, 200)
+            },
+        ]);
+        assert!(a.hazards.is_empty(), "{:?}", a.hazards);
+    }
+
+    #[test]
+    fn when_both_were_cache_hits_nothing_raced() {
+        let hit = |name| Given {
+            cached: true,
+            ..ran(name, 0, 0)
+        };
+        let a = of_steps(&[hit(FILL), hit(READ)]);
+        assert_eq!(a.hazards.len(), 1, "{:?}", a.hazards);
+        assert_eq!(a.hazards[0].race, Race::BothHits);
+        assert_eq!(a.hazards[0].first, None);
+    }
+}

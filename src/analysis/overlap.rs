@@ -166,3 +166,38 @@ fn pair_certainty(a: &[Interval], b: &[Interval], proofs: Option<&Proofs>) -> Op
     }
     best
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::{of_steps, ran};
+
+    const MS: i64 = 1_000_000;
+
+    #[test]
+    fn a_stage_runs_alongside_its_copy_from_source_while_both_execute() {
+        let a = of_steps(&[
+            ran("[builder 1/2] RUN fetch", 0, 100),
+            ran("[builder 2/2] RUN make", 100, 300),
+            ran("[stage-2 1/2] RUN apk add curl", 50, 150),
+            ran("[stage-2 2/2] COPY --from=builder /out /out", 300, 310),
+        ]);
+        assert_eq!(a.overlaps.len(), 1, "{:?}", a.overlaps);
+        let o = &a.overlaps[0];
+        assert_eq!(
+            (o.stage.as_str(), o.source.as_str()),
+            ("stage-2", "builder")
+        );
+        assert_eq!(o.duration, 100 * MS);
+        assert!(o.pairs.iter().all(|p| p.step == 2));
+    }
+
+    #[test]
+    fn a_stage_that_waits_for_its_source_does_not_run_alongside_it() {
+        let a = of_steps(&[
+            ran("[builder 1/1] RUN make", 0, 100),
+            ran("[stage-2 1/2] RUN apk add curl", 100, 150),
+            ran("[stage-2 2/2] COPY --from=builder /out /out", 150, 160),
+        ]);
+        assert!(a.overlaps.is_empty(), "{:?}", a.overlaps);
+    }
+}

@@ -98,3 +98,40 @@ pub fn time_breakdown(a: &Analysis) -> Option<TimeBreakdown> {
         cached,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{of_steps, ran, Given};
+
+    const MS: Nanos = 1_000_000;
+
+    #[test]
+    fn work_counts_each_step_busy_counts_the_union_and_idle_the_rest() {
+        // Two steps at once for 100 ms, a gap of 100 ms, one more for 100 ms; and a cache hit.
+        let a = of_steps(&[
+            ran("[a 1/1] RUN x", 0, 100),
+            ran("[b 1/2] RUN y", 0, 100),
+            ran("[b 2/2] RUN z", 200, 300),
+            Given {
+                cached: true,
+                ..ran("[c 1/1] RUN w", 300, 300)
+            },
+        ]);
+        let t = time_breakdown(&a).unwrap();
+        assert_eq!(t.wall, 300 * MS);
+        assert_eq!(t.work, 300 * MS);
+        assert_eq!(t.busy, 200 * MS);
+        assert_eq!(t.idle, 100 * MS);
+        assert_eq!((t.executed, t.cached), (3, 1));
+        assert_eq!(t.parallelism(), Some(1.0));
+        assert_eq!(t.cache_hit_share(), Some(0.25));
+        let by_kind: Nanos = t.by_kind.iter().map(|k| k.time).sum();
+        assert_eq!(by_kind, t.work, "the kinds add up to the work");
+    }
+
+    #[test]
+    fn nothing_started_has_no_breakdown() {
+        assert_eq!(time_breakdown(&of_steps(&[])), None);
+    }
+}

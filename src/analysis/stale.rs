@@ -352,3 +352,69 @@ pub fn fix(steps: &[Step], p: &CachePass) -> String {
         short_name(r)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::{of_steps, ran, Analysis, Given};
+
+    const FILL: &str = "[builder 2/2] RUN --mount=type=cache,id=mods,target=/m fill";
+    const READ: &str = "[stage-2 1/3] RUN --mount=type=cache,id=mods,target=/m read";
+
+    /// builder fills the cache (a cache hit or not), stage-2 reads it, copies from builder, and
+    /// then fails or not.
+    fn build(writer_hit: bool, fails: bool) -> Analysis {
+        of_steps(&[
+            ran("[builder 1/2] RUN setup", 0, 10),
+            Given {
+                inputs: &[0],
+                cached: writer_hit,
+                ..ran(FILL, 10, 20)
+            },
+            Given {
+                inputs: &[1],
+                ..ran(READ, 20, 30)
+            },
+            Given {
+                inputs: &[2, 1],
+                ..ran("[stage-2 2/3] COPY --from=builder /out /out", 30, 40)
+            },
+            Given {
+                inputs: &[3],
+                error: fails.then_some("exit code: 1"),
+                ..ran("[stage-2 3/3] RUN test -e /m/ready", 40, 50)
+            },
+        ])
+    }
+
+    #[test]
+    fn a_reader_that_ran_while_its_writer_was_a_cache_hit_read_a_stale_cache() {
+        let a = build(true, true);
+        assert_eq!(a.stale.len(), 1, "{:?}", a.stale);
+        let s = &a.stale[0];
+        assert_eq!((s.cache_id.as_str(), s.reader), ("mods", 2));
+        assert_eq!(s.writers, [1]);
+        assert_eq!(
+            s.failure,
+            Some(4),
+            "the failure after it is likely the empty cache"
+        );
+        assert_eq!(
+            a.cache_passes.len(),
+            1,
+            "the graph alone says stage-2 reads builder's cache"
+        );
+    }
+
+    #[test]
+    fn a_writer_that_ran_filled_the_cache() {
+        let a = build(false, false);
+        assert!(a.stale.is_empty(), "{:?}", a.stale);
+    }
+
+    #[test]
+    fn a_stale_cache_with_no_failure_after_it_names_none() {
+        let a = build(true, false);
+        assert_eq!(a.stale.len(), 1, "{:?}", a.stale);
+        assert_eq!(a.stale[0].failure, None);
+    }
+}

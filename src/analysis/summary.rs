@@ -219,3 +219,34 @@ pub fn nothing_ran(breaks: &[CacheBreak]) -> bool {
             .iter()
             .all(|b| b.broke_at.is_none() && b.ran_between_hits.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{of_steps, ran, Given};
+
+    #[test]
+    fn counts_leave_buildkits_own_steps_out_and_say_every_state() {
+        let a = of_steps(&[
+            ran("[internal] load build definition from Dockerfile", 0, 1),
+            ran("[a 1/4] RUN done", 1, 2),
+            Given {
+                cached: true,
+                ..ran("[a 2/4] RUN hit", 2, 2)
+            },
+            Given {
+                error: Some("exit code: 1"),
+                ..ran("[a 3/4] RUN fails", 2, 3)
+            },
+            Given {
+                ms: (3, None),
+                ..ran("[a 4/4] RUN runs", 0, 0)
+            },
+        ]);
+        let c = counts(&a);
+        assert_eq!(
+            (c.steps, c.done, c.cached, c.failed, c.running),
+            (4, 1, 1, 1, 1)
+        );
+    }
+}

@@ -72,7 +72,7 @@ pub fn row(r: &RunResult) -> String {
         } else {
             "FAIL"
         },
-        format!("{:.1}s", r.seconds),
+        crate::model::tenths(r.seconds),
         sparkline(&r.activity),
         verdict
     )

@@ -462,3 +462,104 @@ fn red_segments(red: &[Span], maybe: &[Span]) -> Vec<Segment> {
     out.extend(paint(red, Paint::Red));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Build, Event, EventKind, LogRetention, VertexUpdate};
+
+    /// A build of steps `(name, start ms, end ms or none while it runs, error)`.
+    fn build(steps: &[(&str, i64, Option<i64>, Option<&str>)]) -> Analysis {
+        let mut b = Build::new(LogRetention::default());
+        for (i, (name, start, end, error)) in steps.iter().enumerate() {
+            b.apply(Event {
+                arrived: 0,
+                kind: EventKind::Vertex(VertexUpdate {
+                    digest: format!("sha256:{i}"),
+                    name: Some(name.to_string()),
+                    started: Some(start * 1_000_000),
+                    completed: end.map(|e| e * 1_000_000),
+                    error: error.map(String::from),
+                    ..Default::default()
+                }),
+            });
+        }
+        Analysis::of(&b, None)
+    }
+
+    fn finished() -> Choices {
+        Choices {
+            finished: true,
+            ..Choices::default()
+        }
+    }
+
+    #[test]
+    fn a_stage_row_is_active_for_the_union_of_its_steps_runs_not_their_sum() {
+        // 0–100 and 50–150 overlap: 150 ms of time, though the steps ran 200 ms between them.
+        let a = build(&[
+            ("[s 1/2] RUN a", 0, Some(100), None),
+            ("[s 2/2] RUN b", 50, Some(150), None),
+        ]);
+        let rows = rows(&a, &finished());
+        let stage = rows.iter().find(|r| r.kind == RowKind::Stage(0)).unwrap();
+        assert_eq!(stage.active, 150_000_000);
+        assert_eq!(stage.info(), "0.15s ✓");
+        assert_eq!(stage.span, Some((0, Some(150_000_000))));
+    }
+
+    #[test]
+    fn a_group_takes_the_state_that_matters_most_and_draws_it_on_top() {
+        let a = build(&[
+            ("[s 1/3] RUN a", 0, Some(10), None),
+            ("[s 2/3] RUN b", 10, Some(20), Some("exit code: 1")),
+            ("[s 3/3] RUN c", 20, None, None),
+        ]);
+        let stage = rows(&a, &finished()).remove(0);
+        assert_eq!(stage.state, State::Failed);
+        let last = stage.segments.last().unwrap();
+        assert_eq!(last.paint, Paint::State(State::Failed), "{stage:?}");
+    }
+
+    #[test]
+    fn stages_only_and_a_folded_stage_leave_their_steps_out() {
+        let a = build(&[
+            ("[x 1/1] RUN a", 0, Some(10), None),
+            ("[y 1/1] RUN b", 10, Some(20), None),
+        ]);
+        let labels =
+            |c: &Choices| -> Vec<String> { rows(&a, c).into_iter().map(|r| r.label).collect() };
+        assert_eq!(labels(&finished()), ["x", "1/1 RUN a", "y", "1/1 RUN b"]);
+        let mut folded = finished();
+        folded.collapsed.insert("x".into());
+        assert_eq!(labels(&folded), ["x", "y", "1/1 RUN b"]);
+        assert_eq!(row_count(&a, &folded), 3);
+        let stages = Choices {
+            stages_only: true,
+            ..finished()
+        };
+        assert_eq!(labels(&stages), ["x", "y"]);
+    }
+
+    #[test]
+    fn proven_red_is_drawn_over_possible_red() {
+        let red = red_segments(&[(5, 6)], &[(1, 9)]);
+        let paints: Vec<Paint> = red.iter().map(|s| s.paint).collect();
+        assert_eq!(paints, [Paint::PossiblyRed, Paint::Red]);
+    }
+
+    #[test]
+    fn a_ghost_ends_at_its_last_run_and_merges_a_stages_runs() {
+        let mut g = Ghost::default();
+        g.spans.insert("[s 1/2] RUN a".into(), vec![(0, 10)]);
+        g.spans.insert("[s 2/2] RUN b".into(), vec![(5, 30)]);
+        assert_eq!(g.end(), Some(30));
+        let a = build(&[
+            ("[s 1/2] RUN a", 0, Some(10), None),
+            ("[s 2/2] RUN b", 10, Some(20), None),
+        ]);
+        let steps: Vec<&Step> = a.steps.iter().collect();
+        let before: Vec<Span> = g.of(&steps).iter().map(|s| s.span).collect();
+        assert_eq!(before, [(0, 30)]);
+    }
+}

@@ -37,6 +37,8 @@ pub const STALE_MARK: char = '∅';
 pub const STALE_LEGEND: &str = "∅ read a cache no step of this build filled";
 pub const RED_LEGEND: &str = "ran alongside its COPY --from source";
 pub const POSSIBLY_RED_LEGEND: &str = "may have (plain log)";
+/// The verdict of a build in which nothing ran alongside its source (the SVG's call-out).
+pub const NO_OVERLAP: &str = "No stage ran alongside its COPY --from source.";
 
 pub fn glyph(state: State) -> char {
     match state {
@@ -57,29 +59,27 @@ pub fn state_word(state: State, finished: bool) -> &'static str {
     }
 }
 
-/// A duration as the views print it: `12ms`, `0.32s`, `12.3s`, `123s`.
-pub fn secs(n: Nanos) -> String {
-    Secs(n).to_string()
-}
+pub use crate::model::{secs, Secs};
 
-/// [`secs`] as a `Display`, to write a duration into a longer string without a string of its own.
-pub struct Secs(pub Nanos);
-
-impl std::fmt::Display for Secs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = self.0 as f64 / 1e9;
-        if self.0 > 0 && self.0 < 500_000 {
-            write!(f, "<1ms")
-        } else if s < 0.1 {
-            write!(f, "{:.0}ms", s * 1e3)
-        } else if s < 10.0 {
-            write!(f, "{s:.2}s")
-        } else if s < 100.0 {
-            write!(f, "{s:.1}s")
-        } else {
-            write!(f, "{s:.0}s")
-        }
-    }
+/// What became of the build's steps, every state said even at 0 (the text report's summary and
+/// the SVG's subtitle): `11 steps (10 done, 0 cached, 1 failed, 0 cancelled, 0 never ran)`.
+pub fn step_counts(a: &Analysis) -> String {
+    let c = counts(a);
+    let unfinished = if c.running > 0 {
+        format!(", {} unfinished", c.running)
+    } else {
+        String::new()
+    };
+    format!(
+        "{} step{} ({} done, {} cached, {} failed, {} cancelled, {} never ran{unfinished})",
+        c.steps,
+        if c.steps == 1 { "" } else { "s" },
+        c.done,
+        c.cached,
+        c.failed,
+        c.cancelled,
+        c.never_started,
+    )
 }
 
 /// `t` as time since `zero`: `+1.23s`.
@@ -645,21 +645,123 @@ pub fn overlap_sentence(a: &Analysis, o: &Overlap) -> String {
     line
 }
 
+/// What one overlap is, as the screen's stage facts say it: `stage-2 ran alongside builder (its
+/// COPY --from source) for 0.17s`, ` (possibly)` where a plain log allows it but does not prove it.
+pub fn overlap_fact(o: &Overlap) -> String {
+    let maybe = if o.certainty == Certainty::Possible {
+        " (possibly)"
+    } else {
+        ""
+    };
+    format!(
+        "{} ran alongside {} (its {} source) for {}{maybe}",
+        o.stage,
+        o.source,
+        o.kind.instruction(),
+        secs(o.duration),
+    )
+}
+
+/// One step of an overlap, from that step's side (the screen's step facts): `ran alongside
+/// [builder 2/3] of builder (its COPY --from source) for 0.17s`.
+pub fn pair_fact(a: &Analysis, o: &Overlap, p: &crate::analysis::StepPair) -> String {
+    format!(
+        "ran alongside {} of {} (its {} source) for {}",
+        short_name(&a.steps[p.source_step]),
+        o.source,
+        o.kind.instruction(),
+        secs(p.duration())
+    )
+}
+
+/// A pair of steps that ran together, named by the view (plain, or as links in the HTML):
+/// `[stage-2 1/4] ran alongside [builder 2/3] for 0.17s`.
+pub fn pair_sentence(step: &str, source_step: &str, duration: Nanos) -> String {
+    format!("{step} ran alongside {source_step} for {}", secs(duration))
+}
+
+/// The news of an overlap as a live build's narration first says it: `stage-2 runs alongside
+/// builder, its COPY --from source` (the status line adds how long: [`overlap_verdict`]).
+pub fn overlap_news(o: &Overlap) -> String {
+    alongside_news(o, "runs")
+}
+
+fn alongside_news(o: &Overlap, verb: &str) -> String {
+    format!(
+        "{} {verb} alongside {}, its {} source",
+        o.stage,
+        o.source,
+        o.kind.instruction()
+    )
+}
+
+/// The news of a hazard as the narration says it: `[builder 2/3] and [stage-2 2/4] share cache
+/// demo.mods.v1, nothing orders them`.
+pub fn hazard_news(a: &Analysis, h: &CacheHazard) -> String {
+    format!(
+        "{} and {} share cache {}, nothing orders them",
+        short_name(&a.steps[h.writer.step]),
+        short_name(&a.steps[h.reader.step]),
+        h.cache_id
+    )
+}
+
+/// The news of a stale cache as the narration says it: `[stage-2 2/4] reads cache demo.mods.v1,
+/// but [builder 2/3] did not run (stale cache)`.
+pub fn stale_news(a: &Analysis, c: &StaleCache) -> String {
+    let writers: Vec<String> = c.writers.iter().map(|&w| short_name(&a.steps[w])).collect();
+    format!(
+        "{} reads cache {}, but {} did not run (stale cache)",
+        short_name(&a.steps[c.reader]),
+        c.cache_id,
+        if writers.is_empty() {
+            "its writer".to_string()
+        } else {
+            writers.join(", ")
+        }
+    )
+}
+
+/// A hazard from one of its two steps' side (the screen's step facts): `⚠ fills (writer) cache
+/// X with [stage-2 2/4], nothing orders them; this step finished first`.
+pub fn hazard_fact(a: &Analysis, h: &CacheHazard, id: crate::analysis::StepId) -> String {
+    let writer = h.writer.step == id;
+    let other = if writer { h.reader.step } else { h.writer.step };
+    let role = match (h.roles_known, writer) {
+        (false, _) => "shares",
+        (true, true) => "fills (writer)",
+        (true, false) => "reads (reader)",
+    };
+    let first = match (h.race, h.first) {
+        (crate::analysis::Race::BothHits, _) => "; no race ran (both cache hits)".to_string(),
+        (crate::analysis::Race::OneHit(hit), _) if hit == id => {
+            "; no race ran (this step was a cache hit)".to_string()
+        }
+        (crate::analysis::Race::OneHit(_), _) => {
+            format!(
+                "; no race ran ({} was a cache hit)",
+                short_name(&a.steps[other])
+            )
+        }
+        (_, Some(f)) if f == id => "; this step finished first".to_string(),
+        (_, Some(_)) => format!("; {} finished first", short_name(&a.steps[other])),
+        (_, None) => String::new(),
+    };
+    let other = short_name(&a.steps[other]);
+    format!(
+        "⚠ {role} cache {} with {other}, nothing orders them{first}",
+        h.cache_id
+    )
+}
+
 /// The screen's status line for the first overlap (no hazard): `stage-2 runs alongside builder,
 /// its COPY --from source (0.17s)`.
 pub fn overlap_verdict(o: &Overlap) -> String {
-    format!(
-        "{} {} alongside {}, its {} source ({})",
-        o.stage,
-        if o.certainty == Certainty::Certain {
-            "runs"
-        } else {
-            "may have run"
-        },
-        o.source,
-        o.kind.instruction(),
-        secs(o.duration)
-    )
+    let verb = match o.certainty {
+        Certainty::Certain => "runs",
+        Certainty::Possible => "may have run",
+    };
+    format!("{} ({})", alongside_news(o, verb), secs(o.duration))
 }
 
 /// A hazard's heading: `⚠ cache "demo.mods.v1": [builder 2/3] and [stage-2 2/4] — [stage-2 2/4]

@@ -11,6 +11,7 @@ use crate::chart::short_name;
 use crate::chart::words::{
     cause_words, lock_wait_sentence, overlap_change, race_sentence, secs, seen, signed,
 };
+use crate::chart::Axis;
 use crate::diff::{Cause, Diff, Match, Side, StepDiff};
 use crate::graph::Step;
 use crate::model::Nanos;
@@ -82,13 +83,14 @@ fn causes(out: &mut String, d: &Diff, after: &Analysis) {
 
 /// Every step: both runs drawn on one axis (each build from its own start), the numbers, why.
 fn steps(out: &mut String, d: &Diff, before: &Side, after: &Side) {
-    let span = d.before.wall.max(d.after.wall).unwrap_or(1).max(1);
+    let axis = shared_axis(d);
     let mut rows: Vec<&StepDiff> = d.steps.iter().collect();
     rows.sort_by_key(|s| std::cmp::Reverse(s.change()));
     out.push_str(
-        "<h2>Steps, largest slowdown first</h2>\n<table><tr><th>step</th><th>before / after</th>\
-         <th>before</th><th>after</th><th class=\"num\">change</th></tr>\n",
+        "<h2>Steps, largest slowdown first</h2>\n<table><tr><th>step</th><th>before / after",
     );
+    out.push_str(&ruler(&axis));
+    out.push_str("</th><th>before</th><th>after</th><th class=\"num\">change</th></tr>\n");
     for s in rows {
         let b = s.pair.before.map(|i| &before.a.steps[i]);
         let a = s.pair.after.map(|i| &after.a.steps[i]);
@@ -110,8 +112,8 @@ fn steps(out: &mut String, d: &Diff, before: &Side, after: &Side) {
             out,
             "<tr><td>{}{mark}</td><td>{}{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td></tr>",
             escape(&name),
-            lane(b, before.a.start, span, "b"),
-            lane(a, after.a.start, span, "a"),
+            lane(b, before.a.start, &axis, "b"),
+            lane(a, after.a.start, &axis, "a"),
             escape(&seen(s.before)),
             escape(&seen(s.after)),
             signed(s.change())
@@ -120,13 +122,34 @@ fn steps(out: &mut String, d: &Diff, before: &Side, after: &Side) {
     out.push_str("</table>\n");
 }
 
+/// The time axis both lanes share: each build from its own start (0) to the longer one's end.
+fn shared_axis(d: &Diff) -> Axis {
+    let span = d.before.wall.max(d.after.wall).unwrap_or(1).max(1);
+    Axis {
+        t0: 0,
+        t1: span,
+        zero: 0,
+    }
+}
+
+/// The chart's ticks over the lanes (a label at least every 60 of the lane's 360 pixels).
+fn ruler(axis: &Axis) -> String {
+    let mut out = String::from("<div class=\"axis\">");
+    for t in axis.ticks(axis.span() as f64 / 6.0) {
+        let left = axis.frac(t.at) * 100.0;
+        let _ = write!(out, "<span style=\"left:{left:.2}%\">{}</span>", t.label);
+    }
+    out.push_str("</div>");
+    out
+}
+
 /// A step's runs as bars on a lane as wide as the longer build.
-fn lane(step: Option<&Step>, zero: Option<Nanos>, span: Nanos, class: &str) -> String {
+fn lane(step: Option<&Step>, zero: Option<Nanos>, axis: &Axis, class: &str) -> String {
     let mut bars = String::new();
     if let (Some(s), Some(z)) = (step, zero) {
         for (x0, x1) in &s.spans {
-            let left = (x0 - z) as f64 * 100.0 / span as f64;
-            let width = (x1 - x0) as f64 * 100.0 / span as f64;
+            let left = (x0 - z) as f64 * 100.0 / axis.span() as f64;
+            let width = (x1 - x0) as f64 * 100.0 / axis.span() as f64;
             let _ = write!(
                 bars,
                 "<span class=\"{class}\" style=\"left:{left:.2}%;width:{width:.2}%\"></span>"

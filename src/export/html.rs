@@ -18,8 +18,8 @@ use super::svg::{self, escape, palette, Rows, SvgOptions, Theme};
 use crate::analysis::{failed_steps, Analysis};
 use crate::chart::short_name;
 use crate::chart::words::{
-    hazard_title, hazards_unlisted, headline, lock_wait_sentence, overlap_sentence, path_step,
-    secs, stale_title, transfer_lines,
+    hazard_fact, hazard_title, hazards_unlisted, headline, lock_wait_sentence, overlap_fact,
+    overlap_sentence, pair_sentence, path_step, secs, stale_title, transfer_lines,
 };
 use crate::model::Build;
 
@@ -110,10 +110,32 @@ pub fn write(
     if !moved.is_empty() {
         json_script(w, "moved-json", &moved)?;
     }
+    json_script(w, "words-json", &page_words(a))?;
     if opt.logs {
         json_script(w, "logs-json", &logs_of(build, a))?;
     }
     write!(w, "<script>\n{SCRIPT}</script>\n</body>\n</html>\n")
+}
+
+/// The chart's sentences the details panel says, so that the script makes none of its own: each
+/// hazard from its writer's and its reader's side (as the screen's step facts say it), and each
+/// stage's overlaps (as its stage facts do).
+fn page_words(a: &Analysis) -> serde_json::Value {
+    let hazards: Vec<[String; 2]> = a
+        .hazards
+        .iter()
+        .map(|h| {
+            [
+                hazard_fact(a, h, h.writer.step),
+                hazard_fact(a, h, h.reader.step),
+            ]
+        })
+        .collect();
+    let mut stages: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    for o in &a.overlaps {
+        stages.entry(&o.stage).or_default().push(overlap_fact(o));
+    }
+    serde_json::json!({ "hazards": hazards, "stages": stages })
 }
 
 /// JSON made safe inside `<script>` as it is written: `<`, `>` and `&` only occur in its strings,
@@ -215,13 +237,9 @@ fn sections(w: &mut dyn io::Write, build: &Build, a: &Analysis) -> io::Result<()
             let _ = writeln!(out, "<p>{}</p>", escape(&overlap_sentence(a, o)));
             out.push_str("<ul>\n");
             for pair in &o.pairs {
-                let _ = writeln!(
-                    out,
-                    "<li>{} ran alongside {} for {}</li>",
-                    link(pair.step),
-                    link(pair.source_step),
-                    secs(pair.duration())
-                );
+                let said =
+                    pair_sentence(&link(pair.step), &link(pair.source_step), pair.duration());
+                let _ = writeln!(out, "<li>{said}</li>");
                 spill(w, out)?;
             }
             out.push_str("</ul>\n");

@@ -5,10 +5,11 @@
 
 use std::fmt::Write as _;
 
-use crate::analysis::{Analysis, Step};
+use crate::analysis::Analysis;
 use crate::chart::words::{
     cache_summary, hazard_title, headline, overlap_sentence, secs, stale_title, state_word, verdict,
 };
+use crate::chart::{each_row, Choices, RowKind};
 use crate::model::{Build, State};
 
 pub fn render(title: &str, build: &Build, a: &Analysis) -> String {
@@ -108,18 +109,28 @@ fn alongside(out: &mut String, a: &Analysis) {
     out.push('\n');
 }
 
+/// The chart's stage rows as a table: the same stages, labels, times (the union of their steps'
+/// runs) and states as every other view.
 fn stages(out: &mut String, a: &Analysis) {
-    if a.stages.is_empty() {
-        return;
-    }
-    out.push_str("| stage | time | state | cache hits | alongside its source |\n");
-    out.push_str("|---|---|---|---|---|\n");
+    let choices = Choices {
+        stages_only: true,
+        finished: true,
+        ..Choices::default()
+    };
     let red = a.stage_overlaps();
-    for s in &a.stages {
-        let steps: Vec<&Step> = s.steps.iter().map(|&id| &a.steps[id]).collect();
-        let hits = steps.iter().filter(|s| s.state == State::Cached).count();
-        let active: i64 = steps.iter().map(|s| s.active()).sum();
-        let state = worst(&steps);
+    let mut any = false;
+    each_row(a, &choices, |row| {
+        let RowKind::Stage(i) = row.kind else { return };
+        if !any {
+            out.push_str("| stage | time | state | cache hits | alongside its source |\n");
+            out.push_str("|---|---|---|---|---|\n");
+            any = true;
+        }
+        let s = &a.stages[i];
+        let hits = s
+            .steps
+            .iter()
+            .filter(|&&id| a.steps[id].state == State::Cached);
         let along = red
             .get(s.name.as_str())
             .map(|(proven, _)| crate::graph::measure(proven))
@@ -128,30 +139,17 @@ fn stages(out: &mut String, a: &Analysis) {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {hits}/{} | {along} |",
-            inline(&s.name),
-            secs(active),
-            state_word(state, true),
-            steps.len()
+            "| {} | {} | {} | {}/{} | {along} |",
+            inline(&row.label),
+            secs(row.active),
+            state_word(row.state, true),
+            hits.count(),
+            s.steps.len()
         );
+    });
+    if any {
+        out.push('\n');
     }
-    out.push('\n');
-}
-
-/// The state that says most about a stage.
-fn worst(steps: &[&Step]) -> State {
-    let order = [
-        State::Failed,
-        State::Cancelled,
-        State::Running,
-        State::Waiting,
-        State::Done,
-        State::Cached,
-    ];
-    order
-        .into_iter()
-        .find(|st| steps.iter().any(|s| s.state == *st))
-        .unwrap_or(State::Waiting)
 }
 
 /// The Mermaid `gantt` block: a section per stage (and one for BuildKit's own steps), a task per

@@ -19,11 +19,12 @@
 use std::fmt::Write as _;
 use std::io;
 
-use crate::analysis::{counts, Analysis, Span};
+use crate::analysis::{Analysis, Span};
 use crate::chart::words::{
     cache_summary, critical_chain, cut, failure_line, hazard_title, headline, lines_of,
-    overlap_sentence, secs, stale_title, state_word, verdict, Tone, CRITICAL_LEGEND, HAZARD_LEGEND,
-    POSSIBLY_RED_LEGEND, RED_LEGEND, STALE_LEGEND, STALE_MARK, WAIT_WORDS,
+    overlap_sentence, secs, stale_title, state_word, step_counts, verdict, Tone, CRITICAL_LEGEND,
+    HAZARD_LEGEND, NO_OVERLAP, POSSIBLY_RED_LEGEND, RED_LEGEND, STALE_LEGEND, STALE_MARK,
+    WAIT_WORDS,
 };
 use crate::chart::{each_row, row_count, Axis, Choices, Marker, Paint, Row, RowKind};
 use crate::model::{Build, Nanos, State};
@@ -795,7 +796,6 @@ fn header(
     build: &Build,
     a: &Analysis,
 ) -> ((String, String), Vec<(String, Tone)>) {
-    let c = counts(a);
     let head = headline(title, build, a);
     let mut sub = Vec::new();
     if let Some(t) = a.start.filter(|_| build.has_clock()) {
@@ -808,17 +808,7 @@ fn header(
     if source != title {
         sub.push(source.to_string());
     }
-    let mut steps = format!("{} steps: {} done, {} cached", c.steps, c.done, c.cached);
-    for (n, w) in [
-        (c.failed, "failed"),
-        (c.cancelled, "cancelled"),
-        (c.never_started, "never ran"),
-    ] {
-        if n > 0 {
-            steps.push_str(&format!(", {n} {w}"));
-        }
-    }
-    sub.push(steps);
+    sub.push(step_counts(a));
     sub.push(if a.estimated {
         "times estimated from a plain log".into()
     } else {
@@ -826,8 +816,7 @@ fn header(
     });
     let mut verdict: Vec<(String, Tone)> = verdict(a, true).into_iter().collect();
     if verdict.is_empty() && a.start.is_some() {
-        let none = "No stage ran alongside its COPY --from source.";
-        verdict.push((none.into(), Tone::Ok));
+        verdict.push((NO_OVERLAP.into(), Tone::Ok));
     }
     verdict.extend(cache_summary(a, true).map(|l| (l, Tone::Cache)));
     verdict.extend(failure_line(a).map(|l| (l, Tone::Failed)));

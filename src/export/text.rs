@@ -5,10 +5,10 @@
 use std::fmt::Write as _;
 use std::io;
 
-use crate::analysis::{cache_breaks, counts, failed_steps, outcome, Analysis, Outcome};
+use crate::analysis::{cache_breaks, failed_steps, outcome, Analysis, Outcome};
 use crate::chart::words::{
     cache_break_line, cache_summary, cut, fit, glyph, hazard_title, hazards_unlisted,
-    lock_wait_sentence, outcome_words, overlap_sentence, path_step, secs, stale_title,
+    lock_wait_sentence, outcome_words, overlap_sentence, path_step, secs, stale_title, step_counts,
     transfer_lines, wrap, wrap_items, CRITICAL_LEGEND, HAZARD_LEGEND, LEGEND, POSSIBLY_RED_GLYPH,
     RED_GLYPH, STALE_LEGEND, STALE_MARK, WAIT_GLYPH, WAIT_WORDS,
 };
@@ -127,7 +127,6 @@ fn emit(
 ) -> io::Result<()> {
     let p = Ansi { on: opt.color };
     let mut out = String::new();
-    let c = counts(a);
     let total = match (a.start, a.end) {
         (Some(s), Some(e)) => secs(e - s),
         _ => "?".into(),
@@ -147,17 +146,7 @@ fn emit(
         let line = format!("build record {}{named}", r.reference);
         let _ = writeln!(out, "{}", p.dim(&cut(&line, opt.width)));
     }
-    let summary = format!(
-        "build {verdict} in {total}: {} step{} ({} done, {} cached, {} failed, {} cancelled, {} never ran{})",
-        c.steps,
-        if c.steps == 1 { "" } else { "s" },
-        c.done,
-        c.cached,
-        c.failed,
-        c.cancelled,
-        c.never_started,
-        if c.running > 0 { format!(", {} unfinished", c.running) } else { String::new() }
-    );
+    let summary = format!("build {verdict} in {total}: {}", step_counts(a));
     out.push_str(&wrap(&summary, opt.width, ""));
     out.push('\n');
     chart(&mut out, a, opt, &p, flush)?;

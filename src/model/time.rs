@@ -1,5 +1,6 @@
-//! Points in time. BuildKit gives exact RFC 3339 instants; plain logs only allow estimates with
-//! bounds, so every instant in the model is an [`Estimate`] (exact ones have equal bounds).
+//! Points in time, and durations as every view says them ([`secs`]). BuildKit gives exact RFC 3339
+//! instants; plain logs only allow estimates with bounds, so every instant in the model is an
+//! [`Estimate`] (exact ones have equal bounds).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -41,6 +42,38 @@ impl Estimate {
     pub fn is_exact(&self) -> bool {
         self.earliest == self.latest
     }
+}
+
+/// A duration as every view and sentence prints it (the one formatter: the analysis's
+/// explanations use it too): `12ms`, `0.32s`, `12.3s`, `123s`.
+pub fn secs(n: Nanos) -> String {
+    Secs(n).to_string()
+}
+
+/// [`secs`] as a `Display`, to write a duration into a longer string without a string of its own.
+pub struct Secs(pub Nanos);
+
+impl std::fmt::Display for Secs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.0 as f64 / 1e9;
+        if self.0 > 0 && self.0 < 500_000 {
+            write!(f, "<1ms")
+        } else if s < 0.1 {
+            write!(f, "{:.0}ms", s * 1e3)
+        } else if s < 10.0 {
+            write!(f, "{s:.2}s")
+        } else if s < 100.0 {
+            write!(f, "{s:.1}s")
+        } else {
+            write!(f, "{s:.0}s")
+        }
+    }
+}
+
+/// A duration to a tenth of a second, for lists and columns that line up (`history --list`,
+/// `--repeat`'s runs): `3.7s`. Everything else says durations with [`secs`].
+pub fn tenths(seconds: f64) -> String {
+    format!("{seconds:.1}s")
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ impl Entry {
             (Some(a), Some(b)) => crate::model::parse_rfc3339(a)
                 .zip(crate::model::parse_rfc3339(b))
                 .map_or(String::new(), |(a, b)| {
-                    format!(" in {:.1}s", (b - a) as f64 / 1e9)
+                    format!(" in {}", crate::model::tenths((b - a) as f64 / 1e9))
                 }),
             _ => String::new(),
         };

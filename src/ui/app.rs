@@ -598,3 +598,114 @@ pub fn speed_label(speed: f64) -> String {
         format!("1/{}×", (1.0 / speed).round())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EventKind, VertexUpdate};
+
+    /// A live app that was given steps `(name, cached, finished)`, one after another.
+    fn app(steps: &[(&str, bool, bool)]) -> App {
+        let mut app = App::new("t".into(), None, Mode::Live(Live::default()));
+        for (i, &(name, cached, finished)) in steps.iter().enumerate() {
+            let t = i as i64 * 1_000_000;
+            app.push(Event {
+                arrived: t,
+                kind: EventKind::Vertex(VertexUpdate {
+                    digest: format!("sha256:{i}"),
+                    name: Some(name.into()),
+                    started: Some(t),
+                    completed: finished.then_some(t + 500_000),
+                    cached,
+                    ..Default::default()
+                }),
+            });
+        }
+        app.refresh();
+        app
+    }
+
+    #[test]
+    fn progress_counts_finished_steps_of_all_and_the_cache_hits() {
+        let app = app(&[
+            ("[a 1/3] RUN x", true, true),
+            ("[a 2/3] RUN y", false, true),
+            ("[a 3/3] RUN z", false, false),
+        ]);
+        assert_eq!(app.progress(), (2, 3, 1));
+    }
+
+    #[test]
+    fn n_without_a_hazard_or_a_race_says_so_and_keeps_the_selection() {
+        let mut app = app(&[
+            ("[a 1/2] RUN x", false, true),
+            ("[a 2/2] RUN y", false, true),
+        ]);
+        app.handle(Action::Down);
+        assert_eq!(app.handle(Action::NextHazard), Effect::None);
+        assert_eq!(app.note(), Some("no race and no cache hazard (yet)"));
+        assert_eq!(app.rows.selected(), 1);
+        assert!(app.hazard_steps().is_empty());
+    }
+
+    #[test]
+    fn replay_keys_in_a_live_build_explain_themselves() {
+        let mut app = app(&[("[a 1/1] RUN x", false, false)]);
+        app.handle(Action::Faster);
+        assert_eq!(
+            app.note(),
+            Some("pause, step, restart and speed are for replays")
+        );
+        assert_eq!(app.handle(Action::Restart), Effect::None);
+        assert_eq!(app.note(), Some("restart is for replays"));
+    }
+
+    #[test]
+    fn a_replay_restarts_only_when_its_input_can_be_read_again() {
+        let mut from_file = App::new("t".into(), None, Mode::Replay(Replay::new(1.0, true)));
+        assert_eq!(from_file.handle(Action::Restart), Effect::Restart);
+        let mut from_stdin = App::new("t".into(), None, Mode::Replay(Replay::new(1.0, false)));
+        assert_eq!(from_stdin.handle(Action::Restart), Effect::None);
+        assert_eq!(
+            from_stdin.note(),
+            Some("cannot restart: the log came from standard input")
+        );
+        from_file.handle(Action::Faster);
+        assert!(from_file.note().is_some_and(|n| n.starts_with("speed ")));
+    }
+
+    #[test]
+    fn any_key_but_quit_help_and_back_closes_the_help_and_still_does_its_job() {
+        let mut app = app(&[
+            ("[a 1/2] RUN x", false, true),
+            ("[a 2/2] RUN y", false, true),
+        ]);
+        app.handle(Action::Help);
+        assert!(app.help_open());
+        app.handle(Action::Down);
+        assert!(!app.help_open());
+        assert_eq!(app.rows.selected(), 1);
+        app.handle(Action::Help);
+        app.handle(Action::Back);
+        assert!(!app.help_open());
+        assert_eq!(app.handle(Action::Quit), Effect::Quit);
+    }
+
+    #[test]
+    fn the_details_key_opens_and_closes_the_log_pane_and_back_closes_it() {
+        let mut app = app(&[("[a 1/1] RUN x", false, true)]);
+        app.handle(Action::Details);
+        assert!(app.log.is_open());
+        app.handle(Action::Back);
+        assert!(!app.log.is_open());
+        app.handle(Action::LogFollow);
+        assert!(app.log.is_open());
+    }
+
+    #[test]
+    fn speeds_are_said_as_multiples_or_fractions() {
+        assert_eq!(speed_label(0.0), "instant");
+        assert_eq!(speed_label(2.0), "2×");
+        assert_eq!(speed_label(0.25), "1/4×");
+    }
+}

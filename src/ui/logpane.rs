@@ -100,3 +100,90 @@ impl LogPane {
         self.cache = None;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Analysis;
+    use crate::model::{Event, EventKind, LogChunk, LogRetention, VertexUpdate};
+
+    /// A build of one step that printed `lines`, and its analysis.
+    fn build(lines: usize) -> (Build, Analysis) {
+        let mut b = Build::new(LogRetention::default());
+        let digest = "sha256:0".to_string();
+        b.apply(Event {
+            arrived: 0,
+            kind: EventKind::Vertex(VertexUpdate {
+                digest: digest.clone(),
+                name: Some("[a 1/1] RUN x".into()),
+                started: Some(0),
+                ..Default::default()
+            }),
+        });
+        for i in 0..lines {
+            b.apply(Event {
+                arrived: 0,
+                kind: EventKind::Log(LogChunk {
+                    vertex: digest.clone(),
+                    stream: 1,
+                    data: format!("line {i}\n").into_bytes(),
+                    timestamp: Some(i as i64),
+                }),
+            });
+        }
+        let a = Analysis::of(&b, None);
+        (b, a)
+    }
+
+    fn key() -> RowKey {
+        RowKey::Step("[a 1/1] RUN x".into())
+    }
+
+    #[test]
+    fn lines_are_taken_only_while_open_and_only_for_the_row_they_belong_to() {
+        let (b, a) = build(3);
+        let mut pane = LogPane::default();
+        pane.refresh(&b, Some((&key(), &a.steps[0])));
+        assert!(pane.lines(Some(&key())).is_empty(), "closed: nothing taken");
+        pane.toggle();
+        pane.refresh(&b, Some((&key(), &a.steps[0])));
+        assert_eq!(pane.lines(Some(&key())).len(), 3);
+        assert!(pane.lines(Some(&RowKey::Internal)).is_empty());
+        pane.refresh(&b, None);
+        assert!(
+            pane.lines(Some(&key())).is_empty(),
+            "no selection: forgotten"
+        );
+    }
+
+    #[test]
+    fn a_step_that_printed_more_is_taken_again() {
+        let (b, a) = build(2);
+        let mut pane = LogPane::default();
+        pane.follow();
+        pane.refresh(&b, Some((&key(), &a.steps[0])));
+        let (more, a) = build(5);
+        pane.refresh(&more, Some((&key(), &a.steps[0])));
+        assert_eq!(pane.lines(Some(&key())).len(), 5);
+    }
+
+    #[test]
+    fn scrolling_back_stops_at_the_first_page_and_forward_at_the_end() {
+        let (b, a) = build(30);
+        let mut pane = LogPane::default();
+        pane.back(10);
+        assert!(pane.is_open());
+        pane.refresh(&b, Some((&key(), &a.steps[0])));
+        pane.scroll_back(100, 10);
+        assert_eq!(pane.scroll(), 20, "no further back than the first page");
+        pane.forward(15);
+        assert_eq!(pane.scroll(), 5);
+        pane.forward(15);
+        assert_eq!(pane.scroll(), 0, "follows the end again");
+        pane.scroll_back(3, 10);
+        pane.reset();
+        assert_eq!(pane.scroll(), 0);
+        pane.toggle();
+        assert!(!pane.is_open());
+    }
+}

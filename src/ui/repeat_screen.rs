@@ -117,7 +117,7 @@ pub fn render(v: &RepeatView, area: Rect, buf: &mut Buffer) {
     out.line(&columns, dim);
     runs_rows(v, &mut out);
     if let Some((run, t)) = v.current {
-        let took = format!("{:.1}s", t.elapsed().as_secs_f64());
+        let took = crate::model::tenths(t.elapsed().as_secs_f64());
         out.line(
             &format!("{:>4}  {:<6} {took:>7}  building…", format!("#{run}"), ""),
             dim,

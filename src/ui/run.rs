@@ -17,7 +17,7 @@ use super::keys::Action;
 use super::session::{self, Flow, Session, Signals};
 use super::view;
 use crate::chart::short_name;
-use crate::chart::words::secs;
+use crate::chart::words::{hazard_news, overlap_news, secs, stale_news};
 use crate::model::{Event, State};
 use crate::source::child::CANCEL_GRACE;
 use crate::source::feed::{self, ReadOutcome, Reading, Recording, CHANNEL_BOUND};
@@ -452,47 +452,18 @@ impl Narrator {
         }
         for o in &a.overlaps {
             if self.overlaps.insert((o.stage.clone(), o.source.clone())) {
-                writeln!(
-                    out,
-                    "{:>8} {:<9} {} runs alongside {}, its {} source",
-                    "",
-                    "RACE",
-                    o.stage,
-                    o.source,
-                    o.kind.instruction()
-                )?;
+                writeln!(out, "{:>8} {:<9} {}", "", "RACE", overlap_news(o))?;
             }
         }
         for h in &a.hazards {
             if self.hazards.insert(h.cache_id.clone()) {
-                writeln!(
-                    out,
-                    "{:>8} {:<9} {} and {} share cache {}, nothing orders them",
-                    "",
-                    "HAZARD",
-                    short_name(&a.steps[h.writer.step]),
-                    short_name(&a.steps[h.reader.step]),
-                    h.cache_id
-                )?;
+                writeln!(out, "{:>8} {:<9} {}", "", "HAZARD", hazard_news(a, h))?;
             }
         }
         for c in &a.stale {
             let reader = short_name(&a.steps[c.reader]);
-            if self.stale.insert((c.cache_id.clone(), reader.clone())) {
-                let writers: Vec<String> =
-                    c.writers.iter().map(|&w| short_name(&a.steps[w])).collect();
-                writeln!(
-                    out,
-                    "{:>8} {:<9} {reader} reads cache {}, but {} did not run (stale cache)",
-                    "",
-                    "STALE",
-                    c.cache_id,
-                    if writers.is_empty() {
-                        "its writer".to_string()
-                    } else {
-                        writers.join(", ")
-                    }
-                )?;
+            if self.stale.insert((c.cache_id.clone(), reader)) {
+                writeln!(out, "{:>8} {:<9} {}", "", "STALE", stale_news(a, c))?;
             }
         }
         out.flush()

@@ -18,11 +18,13 @@ use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 use super::app::{speed_label, App, Mode};
 use super::layout::{self, Areas, MIN_HEIGHT, MIN_WIDTH};
 use super::window::ViewMode;
-use crate::analysis::{Certainty, StepId};
+use crate::analysis::StepId;
 use crate::chart::short_name;
 use crate::chart::words::{
-    cache_summary, critical_summary, cut, glyph, lock_wait_sentence, secs, since, stale_lines,
-    state_word, Tone, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH, STALE_MARK, WAIT_GLYPH, WAIT_WORDS,
+    cache_summary, critical_summary, cut, glyph, hazard_fact, lock_wait_sentence, overlap_fact,
+    pair_fact, secs, since, stale_lines, state_word, Tone, CRITICAL_LEGEND, HAZARD_LEGEND,
+    HAZARD_MARK, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH, RED_LEGEND, STALE_MARK, WAIT_GLYPH,
+    WAIT_WORDS,
 };
 use crate::chart::{Axis, Cells, Marker, Paint, Row, RowKind};
 use crate::model::State;
@@ -452,19 +454,7 @@ fn stage_details<'a>(app: &App, i: usize, th: &Theme) -> Vec<Line<'a>> {
         .iter()
         .filter(|o| o.stage == st.name || o.source == st.name);
     for o in involved {
-        let maybe = if o.certainty == Certainty::Possible {
-            " (possibly)"
-        } else {
-            ""
-        };
-        let text = format!(
-            "{} ran alongside {} (its {} source) for {}{maybe}",
-            o.stage,
-            o.source,
-            o.kind.instruction(),
-            secs(o.duration),
-        );
-        lines.push(Line::styled(text, th.overlap()));
+        lines.push(Line::styled(overlap_fact(o), th.overlap()));
     }
     lines
 }
@@ -552,36 +542,7 @@ fn hazard_lines(a: &crate::analysis::Analysis, id: StepId) -> Vec<String> {
         .hazards
         .iter()
         .filter(|h| h.writer.step == id || h.reader.step == id);
-    mine.map(|h| {
-        let writer = h.writer.step == id;
-        let other = if writer { h.reader.step } else { h.writer.step };
-        let role = match (h.roles_known, writer) {
-            (false, _) => "shares",
-            (true, true) => "fills (writer)",
-            (true, false) => "reads (reader)",
-        };
-        let first = match (h.race, h.first) {
-            (crate::analysis::Race::BothHits, _) => "; no race ran (both cache hits)".to_string(),
-            (crate::analysis::Race::OneHit(hit), _) if hit == id => {
-                "; no race ran (this step was a cache hit)".to_string()
-            }
-            (crate::analysis::Race::OneHit(_), _) => {
-                format!(
-                    "; no race ran ({} was a cache hit)",
-                    short_name(&a.steps[other])
-                )
-            }
-            (_, Some(f)) if f == id => "; this step finished first".to_string(),
-            (_, Some(_)) => format!("; {} finished first", short_name(&a.steps[other])),
-            (_, None) => String::new(),
-        };
-        let other = short_name(&a.steps[other]);
-        format!(
-            "⚠ {role} cache {} with {other}, nothing orders them{first}",
-            h.cache_id
-        )
-    })
-    .collect()
+    mine.map(|h| hazard_fact(a, h, id)).collect()
 }
 
 /// `ran alongside [builder 2/3] of builder (its COPY --from source) for 0.17s`, one per pair.
@@ -592,15 +553,7 @@ fn overlap_lines(a: &crate::analysis::Analysis, id: StepId) -> Vec<String> {
         .flat_map(|o| o.pairs.iter().map(move |p| (o, p)));
     pairs
         .filter(|(_, p)| p.step == id)
-        .map(|(o, p)| {
-            format!(
-                "ran alongside {} of {} (its {} source) for {}",
-                short_name(&a.steps[p.source_step]),
-                o.source,
-                o.kind.instruction(),
-                secs(p.duration())
-            )
-        })
+        .map(|(o, p)| pair_fact(a, o, p))
         .collect()
 }
 
@@ -790,9 +743,7 @@ fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
         Line::from(format!(" {}", legend.join("  "))),
         Line::from(vec![
             Span::styled(" red", th.overlap()),
-            Span::raw(format!(
-                " (or {RED_GLYPH} without colour): ran alongside its COPY --from source"
-            )),
+            Span::raw(format!(" (or {RED_GLYPH} without colour): {RED_LEGEND}")),
         ]),
         Line::from(vec![
             Span::styled(" dim red", th.possible_overlap()),
@@ -805,10 +756,13 @@ fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
             Span::raw(format!(" {WAIT_WORDS}")),
         ]),
         Line::from(vec![
-            Span::styled(" ⚠", th.hazard()),
-            Span::raw(" shares a cache mount nothing orders  "),
+            Span::styled(format!(" {HAZARD_MARK}"), th.hazard()),
+            Span::raw(format!(
+                "{}  ",
+                HAZARD_LEGEND.trim_start_matches(HAZARD_MARK)
+            )),
             Span::styled(STALE_MARK.to_string(), th.hazard()),
-            Span::raw(" read a stale cache  » critical path"),
+            Span::raw(format!(" read a stale cache  {CRITICAL_LEGEND}")),
         ]),
     ];
     super::help::render(area, buf, &super::help::Offer::All, extra);

@@ -1,5 +1,5 @@
 //! The real Docker daemon for the engine tests: which CLI to use, skipping (or failing, with
-//! BUILDX_GANTT_REQUIRE_ENGINE=1) when there is none, and build contexts made from busybox.
+//! BUILDX_GANTT_REQUIRE names the engine) when there is none, and build contexts made from busybox.
 
 use std::path::PathBuf;
 
@@ -31,7 +31,7 @@ pub fn docker() -> Result<String, String> {
 
 /// `Some(cli)`, or prints why the test is skipped (and fails if the engine is required).
 pub fn engine_or_skip(test: &str) -> Option<String> {
-    super::found_or_skip(test, "BUILDX_GANTT_REQUIRE_ENGINE", docker())
+    super::found_or_skip(test, super::Need::Engine, docker())
 }
 
 /// `Dockerfiles/WHICH` with a busybox root filesystem next to it, in a new directory.

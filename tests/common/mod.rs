@@ -54,16 +54,83 @@ pub fn step(a: &Analysis, prefix: &str) -> usize {
         .id
 }
 
-/// `Some(found)`, or why the test is skipped, said on stderr as `SKIPPED test: why`; when the
-/// environment variable `require` is set (`.ci/run` sets them), a failure instead.
-pub fn found_or_skip<T>(test: &str, require: &str, found: Result<T, String>) -> Option<T> {
+/// Something a real-world test needs that a machine may lack. Where it is missing the test says
+/// `SKIPPED test: why` and passes, unless the environment requires it (see [`required`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// A Docker daemon and its CLI (tests/engine.rs, dockerd_plain.rs, cli.rs, contexts.rs).
+    Engine,
+    /// Real buildx with a BuildKit builder (tests/buildx.rs, stale_live.rs).
+    Buildx,
+    /// Chromium and the page renderers in tests/mermaid and tests/speedscope (tests/browser.rs).
+    Browser,
+    /// A registry and a buildkitd of the tests' own (tests/registry.rs).
+    Registry,
+}
+
+impl Need {
+    pub const ALL: [Need; 4] = [Need::Engine, Need::Buildx, Need::Browser, Need::Registry];
+
+    /// Its name in `BUILDX_GANTT_REQUIRE`'s list.
+    pub fn word(self) -> &'static str {
+        match self {
+            Need::Engine => "engine",
+            Need::Buildx => "buildx",
+            Need::Browser => "browser",
+            Need::Registry => "registry",
+        }
+    }
+
+    /// The older switch of its own, still honoured: `BUILDX_GANTT_REQUIRE_ENGINE=1` and so on.
+    pub fn alias(self) -> &'static str {
+        match self {
+            Need::Engine => "BUILDX_GANTT_REQUIRE_ENGINE",
+            Need::Buildx => "BUILDX_GANTT_REQUIRE_BUILDX",
+            Need::Browser => "BUILDX_GANTT_REQUIRE_BROWSER",
+            Need::Registry => "BUILDX_GANTT_REQUIRE_REGISTRY",
+        }
+    }
+}
+
+/// The one switch that makes a missing need a failure instead of a skip: `BUILDX_GANTT_REQUIRE=all`
+/// or a comma list of [`Need::word`]s (`engine,browser`); `.ci/run` sets `all`.
+pub const REQUIRE: &str = "BUILDX_GANTT_REQUIRE";
+
+/// Whether this run requires `need`: [`REQUIRE`] names it (or says `all`), or its old alias is set
+/// to anything but empty or `0`.
+pub fn required(need: Need) -> bool {
+    let list = std::env::var(REQUIRE).unwrap_or_default();
+    let alias = std::env::var(need.alias()).unwrap_or_default();
+    requires(&list, &alias, need)
+}
+
+/// [`required`] given the two variables' values.
+pub fn requires(list: &str, alias: &str, need: Need) -> bool {
+    let named = list
+        .split(',')
+        .map(str::trim)
+        .any(|w| w.eq_ignore_ascii_case("all") || w.eq_ignore_ascii_case(need.word()));
+    named || !matches!(alias.trim(), "" | "0")
+}
+
+/// Says that `test` is skipped because `why` on stderr (`SKIPPED test: why`), or panics when this
+/// run requires `need`. Every real-world test's skip goes through here.
+pub fn skip(test: &str, need: Need, why: &str) {
+    if required(need) {
+        panic!("{test}: {why}, and {REQUIRE} requires {}", need.word());
+    }
+    eprintln!(
+        "SKIPPED {test}: {why} (set {REQUIRE}={} to make this a failure)",
+        need.word()
+    );
+}
+
+/// `Some(found)`, or `None` after [`skip`] (a failure where `need` is required).
+pub fn found_or_skip<T>(test: &str, need: Need, found: Result<T, String>) -> Option<T> {
     match found {
         Ok(t) => Some(t),
-        Err(why) if std::env::var_os(require).is_some() => {
-            panic!("{test}: {require} is set but {why}")
-        }
         Err(why) => {
-            eprintln!("SKIPPED {test}: {why} (set {require}=1 to make this a failure)");
+            skip(test, need, &why);
             None
         }
     }
@@ -80,7 +147,7 @@ pub fn bin() -> Command {
 /// Removes from `c`'s environment what the program reads and a test sets only on purpose, so that
 /// no test depends on the shell that started the suite: colour and width (`NO_COLOR`, `COLUMNS`,
 /// `LINES`), OpenTelemetry's `OTEL_*`, every `BUILDX_GANTT_*` (the tool's switches; the tests'
-/// own, `BUILDX_GANTT_REQUIRE_*` and `…_TEST_DOCKER`, are read by the tests, not the binary), and
+/// own, `BUILDX_GANTT_REQUIRE…` and `…_TEST_DOCKER`, are read by the tests, not the binary), and
 /// backtraces (`RUST_BACKTRACE` adds lines to every error). The Docker variables (`DOCKER_HOST`…)
 /// stay: the engine tests use the machine's daemon as the docker CLI finds it.
 pub fn scrub(c: &mut Command) -> &mut Command {

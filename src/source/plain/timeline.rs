@@ -48,7 +48,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use super::log::{Finish, PlainLog};
+use super::log::{Finish, PlainLog, PlainVertex, Run};
 use crate::dockerfile::{DepKind, Dockerfile};
 use crate::graph::{self, Dependency, Stage, Step};
 use crate::model::{
@@ -399,22 +399,82 @@ pub fn finished_inputs(log: &PlainLog, dockerfile: Option<&Dockerfile>) -> Vec<(
     out
 }
 
-/// Reconstructs every run's start and end with bounds (see the module's doc for the method).
+/// Reconstructs every run's start and end with bounds (see the module's doc for the method):
+/// every fact the log states becomes a constraint, then the bounds and the best estimate are
+/// the system's shortest paths.
 pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> Solved {
     let mut sys = System::default();
     sys.point(); // ORIGIN
     sys.point(); // END
-    let (base, live) = match clock {
-        // BuildKit ≤ v0.5 printed clock times: the log's own clock is the origin.
-        Clock::Relative => (log.clock_origin.unwrap_or(RELATIVE_ORIGIN), None),
-        Clock::Live { origin, now } => (origin, Some(now - origin)),
-    };
-    // Old logs print vertexes in no particular order: only their clock times order them.
-    let print_order = log.clock_origin.is_none();
-    let rel = |a: Option<Nanos>| a.map(|a| a - base);
+    let frame = Frame::of(log, clock);
+    let pts = run_points(&mut sys, log);
+    for (vi, v) in log.vertexes.iter().enumerate() {
+        vertex_facts(&mut sys, log, &frame, &pts, vi, v);
+    }
+    completion_order(&mut sys, log, &pts, frame.print_order);
+    let inputs = build_graph(&mut sys, log, dockerfile, &pts);
+    let (lower, proven, problem) = lower_bounds(&sys, &pts);
+    let best = best_timeline(&sys, frame.live, &lower, problem.is_some());
+    let upper = upper_bounds(&sys, &proven, frame.live, &best, problem.is_some());
+    let n = sys.points;
+    Solved {
+        runs: intervals(&pts, frame.base, &lower, &upper, &best),
+        inputs,
+        proofs: Arc::new(Proofs::new(
+            n,
+            &proven,
+            lower,
+            frame.live.is_some() || log.clock_origin.is_some(),
+        )),
+        start: frame.base,
+        problem,
+    }
+}
 
-    // Points of every run: (start, end).
-    let mut pts: Vec<Vec<(PointId, Option<PointId>)>> = Vec::with_capacity(log.vertexes.len());
+/// Each vertex's runs as points: `(start, end)`, no end while it runs.
+type Points = Vec<Vec<(PointId, Option<PointId>)>>;
+
+/// A constraint `x_v − x_u ≤ w` as `(u, v, w)`.
+type Edge = (PointId, PointId, Nanos);
+
+/// Where times count from, and what kind of log it is.
+struct Frame {
+    /// The instant the solution's times count from.
+    base: Nanos,
+    /// A live build: how long after `base` it was solved.
+    live: Option<Nanos>,
+    /// The log prints vertexes in the printer's order (old logs do not: only their clock times
+    /// order them).
+    print_order: bool,
+}
+
+impl Frame {
+    fn of(log: &PlainLog, clock: Clock) -> Frame {
+        let (base, live) = match clock {
+            // BuildKit ≤ v0.5 printed clock times: the log's own clock is the origin.
+            Clock::Relative => (log.clock_origin.unwrap_or(RELATIVE_ORIGIN), None),
+            Clock::Live { origin, now } => (origin, Some(now - origin)),
+        };
+        Frame {
+            base,
+            live,
+            print_order: log.clock_origin.is_none(),
+        }
+    }
+
+    /// An instant relative to `base`.
+    fn rel(&self, a: Option<Nanos>) -> Option<Nanos> {
+        a.map(|a| a - self.base)
+    }
+
+    /// An arrival, relative to `base`, for a live build only (a saved log's arrivals say nothing).
+    fn arrived(&self, a: Option<Nanos>) -> Option<Nanos> {
+        self.live.and(self.rel(a))
+    }
+}
+
+fn run_points(sys: &mut System, log: &PlainLog) -> Points {
+    let mut pts: Points = Vec::with_capacity(log.vertexes.len());
     for v in &log.vertexes {
         let mut runs = Vec::with_capacity(v.runs.len());
         for run in &v.runs {
@@ -424,104 +484,141 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
         }
         pts.push(runs);
     }
+    pts
+}
 
-    for (vi, v) in log.vertexes.iter().enumerate() {
-        let step = StepName::parse(&v.name);
-        let tight = v.runs.len() == 1
-            && step.is_dockerfile_step()
-            && keyword(&step).as_deref() != Some("FROM");
-        let mut total = 0;
-        for (ri, run) in v.runs.iter().enumerate() {
-            let (s, e) = pts[vi][ri];
-            if ri > 0 {
-                // Runs start in order; a run that added time mostly began after the last ended.
-                let (ps, pe) = pts[vi][ri - 1];
-                sys.after(Set::Proven, ps, s, 0);
-                if let Some(pe) = pe {
-                    sys.after(Set::Nominal, pe, s, 0);
-                }
-            }
-            for (point, at) in [(Some(s), run.clock.0), (e, run.clock.1)] {
-                if let (Some(p), Some(t)) = (point, rel(at)) {
-                    sys.after(Set::Proven, ORIGIN, p, t);
-                    sys.within(Set::Proven, ORIGIN, p, t);
-                }
-            }
-            if let Some(e) = e {
-                sys.after(Set::Proven, s, e, 0);
-                match run.end.as_ref().map(|c| &c.finish) {
-                    Some(Finish::Done(Some(d))) => {
-                        let delta = (d - total).max(0);
-                        let half = if ri == 0 { HALF } else { 2 * HALF };
-                        sys.after(Set::Proven, s, e, (delta - half).max(0));
-                        // As printed, but never shorter than its own last log line.
-                        let logged = run.logs.iter().map(|m| m.offset).max().unwrap_or(0);
-                        let nominal = if delta == 0 { NOMINAL_ZERO } else { delta }.max(logged);
-                        sys.after(Set::Nominal, s, e, nominal);
-                        sys.after(Set::MaxDuration, s, e, delta + half);
-                        if tight {
-                            sys.within(Set::Proven, s, e, delta + half);
-                            sys.within(Set::Nominal, s, e, nominal);
-                        } else {
-                            sys.within(Set::NominalLoose, s, e, nominal);
-                        }
-                        total = *d;
-                    }
-                    Some(Finish::Cached) => {
-                        sys.within(Set::Proven, s, e, HALF);
-                        sys.within(Set::Nominal, s, e, 0);
-                    }
-                    _ => {}
-                }
-                if let (Some(a), Some(_)) = (rel(run.end.as_ref().and_then(|c| c.arrival)), live) {
-                    sys.within(Set::Proven, ORIGIN, e, a);
-                    sys.after(Set::LiveWindow, ORIGIN, e, a - LIVE_WINDOW);
-                }
-            } else if let (Some(a), Some(_)) = (rel(run.first_arrival), live) {
-                // Still running: it had started when it was first printed.
-                sys.within(Set::LiveNominal, ORIGIN, s, a);
-            }
-            // Log and status lines: during the run, and before the next completion printed.
-            let mut before_next: HashMap<usize, Nanos> = HashMap::new();
-            let next = |seq: u64| log.completions.partition_point(|c| c.0 < seq);
-            // One constraint per kind, the tightest: a chatty step has thousands of lines.
-            let mut longest_lag: Option<Nanos> = None;
-            let mut started_by: Option<Nanos> = None;
-            for m in &run.logs {
-                let lag = (m.offset - m.half).max(0);
-                longest_lag = longest_lag.max(Some(lag));
-                let slot = before_next.entry(next(m.seq)).or_insert(lag);
-                *slot = (*slot).max(lag);
-                if let (Some(a), Some(_)) = (rel(m.arrival), live) {
-                    started_by = Some(started_by.map_or(a - lag, |b| b.min(a - lag)));
-                }
-            }
-            if let (Some(e), Some(lag)) = (e, longest_lag) {
-                sys.after(Set::Proven, s, e, lag);
-            }
-            if let Some(by) = started_by {
-                sys.within(Set::Proven, ORIGIN, s, by);
-            }
-            for &(seq, arrival) in &run.busy {
-                before_next.entry(next(seq)).or_insert(0);
-                if let (Some(a), Some(_)) = (rel(arrival), live) {
-                    sys.within(Set::Proven, ORIGIN, s, a);
-                }
-            }
-            for (idx, lag) in before_next.into_iter().filter(|_| print_order) {
-                let Some(&(_, cv, cr)) = log.completions.get(idx) else {
-                    continue;
-                };
-                if (cv, cr) == (vi, ri) {
-                    continue; // its own end: covered above
-                }
-                if let Some(ce) = pts[cv][cr].1 {
-                    sys.after(Set::Proven, s, ce, lag);
-                }
+/// What the log says of each run of one vertex: order, clock times, durations, arrivals, lines.
+fn vertex_facts(
+    sys: &mut System,
+    log: &PlainLog,
+    frame: &Frame,
+    pts: &Points,
+    vi: usize,
+    v: &PlainVertex,
+) {
+    let step = StepName::parse(&v.name);
+    let tight =
+        v.runs.len() == 1 && step.is_dockerfile_step() && keyword(&step).as_deref() != Some("FROM");
+    let mut total = 0;
+    for (ri, run) in v.runs.iter().enumerate() {
+        let (s, e) = pts[vi][ri];
+        if ri > 0 {
+            // Runs start in order; a run that added time mostly began after the last ended.
+            let (ps, pe) = pts[vi][ri - 1];
+            sys.after(Set::Proven, ps, s, 0);
+            if let Some(pe) = pe {
+                sys.after(Set::Nominal, pe, s, 0);
             }
         }
+        for (point, at) in [(Some(s), run.clock.0), (e, run.clock.1)] {
+            if let (Some(p), Some(t)) = (point, frame.rel(at)) {
+                sys.after(Set::Proven, ORIGIN, p, t);
+                sys.within(Set::Proven, ORIGIN, p, t);
+            }
+        }
+        if let Some(e) = e {
+            sys.after(Set::Proven, s, e, 0);
+            duration_facts(sys, run, (s, e), ri, tight, &mut total);
+            if let Some(a) = frame.arrived(run.end.as_ref().and_then(|c| c.arrival)) {
+                sys.within(Set::Proven, ORIGIN, e, a);
+                sys.after(Set::LiveWindow, ORIGIN, e, a - LIVE_WINDOW);
+            }
+        } else if let Some(a) = frame.arrived(run.first_arrival) {
+            // Still running: it had started when it was first printed.
+            sys.within(Set::LiveNominal, ORIGIN, s, a);
+        }
+        line_facts(sys, log, frame, pts, (vi, ri), run);
     }
-    // Completion order.
+}
+
+/// How long a finished run lasted: `DONE d` (the vertex's sum so far, `total`, to 0.1 s) or
+/// `CACHED`.
+fn duration_facts(
+    sys: &mut System,
+    run: &Run,
+    (s, e): (PointId, PointId),
+    ri: usize,
+    tight: bool,
+    total: &mut Nanos,
+) {
+    match run.end.as_ref().map(|c| &c.finish) {
+        Some(Finish::Done(Some(d))) => {
+            let delta = (d - *total).max(0);
+            let half = if ri == 0 { HALF } else { 2 * HALF };
+            sys.after(Set::Proven, s, e, (delta - half).max(0));
+            // As printed, but never shorter than its own last log line.
+            let logged = run.logs.iter().map(|m| m.offset).max().unwrap_or(0);
+            let nominal = if delta == 0 { NOMINAL_ZERO } else { delta }.max(logged);
+            sys.after(Set::Nominal, s, e, nominal);
+            sys.after(Set::MaxDuration, s, e, delta + half);
+            if tight {
+                sys.within(Set::Proven, s, e, delta + half);
+                sys.within(Set::Nominal, s, e, nominal);
+            } else {
+                sys.within(Set::NominalLoose, s, e, nominal);
+            }
+            *total = *d;
+        }
+        Some(Finish::Cached) => {
+            sys.within(Set::Proven, s, e, HALF);
+            sys.within(Set::Nominal, s, e, 0);
+        }
+        _ => {}
+    }
+}
+
+/// A run's log and status lines: during the run (`#N t …` happened `t` after it began), by
+/// their arrival (live), and before the next completion printed after them.
+fn line_facts(
+    sys: &mut System,
+    log: &PlainLog,
+    frame: &Frame,
+    pts: &Points,
+    (vi, ri): (usize, usize),
+    run: &Run,
+) {
+    let (s, e) = pts[vi][ri];
+    let mut before_next: HashMap<usize, Nanos> = HashMap::new();
+    let next = |seq: u64| log.completions.partition_point(|c| c.0 < seq);
+    // One constraint per kind, the tightest: a chatty step has thousands of lines.
+    let mut longest_lag: Option<Nanos> = None;
+    let mut started_by: Option<Nanos> = None;
+    for m in &run.logs {
+        let lag = (m.offset - m.half).max(0);
+        longest_lag = longest_lag.max(Some(lag));
+        let slot = before_next.entry(next(m.seq)).or_insert(lag);
+        *slot = (*slot).max(lag);
+        if let Some(a) = frame.arrived(m.arrival) {
+            started_by = Some(started_by.map_or(a - lag, |b| b.min(a - lag)));
+        }
+    }
+    if let (Some(e), Some(lag)) = (e, longest_lag) {
+        sys.after(Set::Proven, s, e, lag);
+    }
+    if let Some(by) = started_by {
+        sys.within(Set::Proven, ORIGIN, s, by);
+    }
+    for &(seq, arrival) in &run.busy {
+        before_next.entry(next(seq)).or_insert(0);
+        if let Some(a) = frame.arrived(arrival) {
+            sys.within(Set::Proven, ORIGIN, s, a);
+        }
+    }
+    for (idx, lag) in before_next.into_iter().filter(|_| frame.print_order) {
+        let Some(&(_, cv, cr)) = log.completions.get(idx) else {
+            continue;
+        };
+        if (cv, cr) == (vi, ri) {
+            continue; // its own end: covered above
+        }
+        if let Some(ce) = pts[cv][cr].1 {
+            sys.after(Set::Proven, s, ce, lag);
+        }
+    }
+}
+
+/// Completion lines are ordered in time as in print (and distinct ones, 1 ms apart, preferred).
+fn completion_order(sys: &mut System, log: &PlainLog, pts: &Points, print_order: bool) {
     for w in log.completions.windows(2).filter(|_| print_order) {
         let (_, av, ar) = w[0];
         let (_, bv, br) = w[1];
@@ -532,7 +629,15 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
             }
         }
     }
-    // The build graph.
+}
+
+/// A step starts after its inputs' last completion; returns each vertex's inputs.
+fn build_graph(
+    sys: &mut System,
+    log: &PlainLog,
+    dockerfile: Option<&Dockerfile>,
+    pts: &Points,
+) -> Vec<Vec<usize>> {
     let mut inputs: Vec<Vec<usize>> = vec![Vec::new(); log.vertexes.len()];
     for (a, b, input) in graph_order(log, dockerfile) {
         if input && a != b && !inputs[b].contains(&a) {
@@ -546,26 +651,33 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
             }
         }
     }
+    inputs
+}
 
+/// The earliest each point can be, the proven constraints that gave it, and the problem when
+/// the log contradicts itself (then only what each run says of itself is kept).
+fn lower_bounds(sys: &System, pts: &Points) -> (Vec<Nanos>, Vec<Edge>, Option<String>) {
     let n = sys.points;
-    let mut problem = None;
     let mut proven = sys.select(&[Set::Proven]);
     let windowed = earliest(n, &sys.select(&[Set::Proven, Set::LiveWindow]));
-    let lower = match windowed.or_else(|| earliest(n, &proven)) {
-        Some(l) => l,
-        None => {
-            // The log contradicts this reading of it (two builds interleaved, a clock jump):
-            // keep only what each run says about itself.
-            problem = Some(
-                "the plain log's order and durations contradict each other; its timeline is \
-                 reconstructed from durations alone"
-                    .to_string(),
-            );
-            proven.retain(|&(u, v, _)| u <= END || v <= END || same_run(&pts, u, v));
-            earliest(n, &proven).unwrap_or_else(|| vec![0; n])
-        }
-    };
+    if let Some(lower) = windowed.or_else(|| earliest(n, &proven)) {
+        return (lower, proven, None);
+    }
+    // The log contradicts this reading of it (two builds interleaved, a clock jump): keep only
+    // what each run says about itself.
+    let problem = "the plain log's order and durations contradict each other; its timeline is \
+                   reconstructed from durations alone";
+    proven.retain(|&(u, v, _)| u <= END || v <= END || same_run(pts, u, v));
+    let lower = earliest(n, &proven).unwrap_or_else(|| vec![0; n]);
+    (lower, proven, Some(problem.to_string()))
+}
+
+/// The best estimate: a saved log's earliest timeline with durations as printed, a live build's
+/// latest one (lines are printed as soon as they can be); fewer preferences where they
+/// contradict the proven facts, down to the lower bounds.
+fn best_timeline(sys: &System, live: Option<Nanos>, lower: &[Nanos], problem: bool) -> Vec<Nanos> {
     use Set::{LiveNominal, Nominal, NominalLoose, Proven, Strict};
+    let n = sys.points;
     let tiers: [&[Set]; 6] = [
         &[Proven, Nominal, NominalLoose, Strict, LiveNominal],
         &[Proven, Nominal, NominalLoose, Strict],
@@ -575,52 +687,57 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
         // Live: the latest proven timeline still puts each line near its arrival.
         &[Proven],
     ];
-    let best = match live {
-        // A saved log: the earliest timeline with durations as printed.
+    let found = match live {
         None => tiers
             .iter()
-            .find_map(|sets| {
-                problem
-                    .is_none()
-                    .then(|| earliest(n, &sys.select(sets)))
-                    .flatten()
-            })
-            .unwrap_or_else(|| lower.clone()),
-        // A live build: the latest one, since lines are printed as soon as they can be.
-        Some(now) => tiers
-            .iter()
-            .find_map(|sets| {
-                let mut edges = sys.select(sets);
-                edges.push((ORIGIN, END, now.max(0)));
-                let d = shortest(n, &edges, ORIGIN, false).filter(|_| problem.is_none())?;
-                Some(
-                    d.iter()
-                        .zip(&lower)
-                        .map(|(d, &l)| d.map_or(l, |d| d.max(l)))
-                        .collect::<Vec<Nanos>>(),
-                )
-            })
-            .unwrap_or_else(|| lower.clone()),
+            .find_map(|sets| (!problem).then(|| earliest(n, &sys.select(sets))).flatten()),
+        Some(now) => tiers.iter().find_map(|sets| {
+            let mut edges = sys.select(sets);
+            edges.push((ORIGIN, END, now.max(0)));
+            let d = shortest(n, &edges, ORIGIN, false).filter(|_| !problem)?;
+            Some(
+                d.iter()
+                    .zip(lower)
+                    .map(|(d, &l)| d.map_or(l, |d| d.max(l)))
+                    .collect::<Vec<Nanos>>(),
+            )
+        }),
     };
-    let mut upper_edges = proven.clone();
+    found.unwrap_or_else(|| lower.to_vec())
+}
+
+/// The latest each point can be: a live build's by now; a saved log's under its one assumption,
+/// no idle time beyond the longest chain of steps at their longest.
+fn upper_bounds(
+    sys: &System,
+    proven: &[Edge],
+    live: Option<Nanos>,
+    best: &[Nanos],
+    problem: bool,
+) -> Vec<Option<Nanos>> {
+    let n = sys.points;
+    let mut upper_edges = proven.to_vec();
     match live {
         None => {
-            // The one assumption for saved logs: no idle time beyond the longest chain.
             let longest = earliest(n, &sys.select(&[Set::Proven, Set::MaxDuration]))
-                .filter(|_| problem.is_none())
-                .unwrap_or_else(|| best.clone());
-            let h = longest
-                .iter()
-                .chain(best.iter())
-                .copied()
-                .max()
-                .unwrap_or(0);
+                .filter(|_| !problem)
+                .unwrap_or_else(|| best.to_vec());
+            let h = longest.iter().chain(best).copied().max().unwrap_or(0);
             upper_edges.push((ORIGIN, END, h));
         }
         Some(now) => upper_edges.push((ORIGIN, END, now.max(0))),
     }
-    let upper = shortest(n, &upper_edges, ORIGIN, false).unwrap_or_else(|| vec![None; n]);
+    shortest(n, &upper_edges, ORIGIN, false).unwrap_or_else(|| vec![None; n])
+}
 
+/// Each run's start and end as estimates: bounds, and the best estimate kept within them.
+fn intervals(
+    pts: &Points,
+    base: Nanos,
+    lower: &[Nanos],
+    upper: &[Option<Nanos>],
+    best: &[Nanos],
+) -> Vec<Vec<Interval>> {
     let estimate = |p: PointId| {
         let i = p as usize;
         let earliest = lower[i];
@@ -635,8 +752,7 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
             },
         }
     };
-    let runs = pts
-        .iter()
+    pts.iter()
         .map(|runs| {
             runs.iter()
                 .map(|&(s, e)| Interval {
@@ -646,23 +762,84 @@ pub fn solve(log: &PlainLog, dockerfile: Option<&Dockerfile>, clock: Clock) -> S
                 })
                 .collect()
         })
-        .collect();
-    Solved {
-        runs,
-        inputs,
-        proofs: Arc::new(Proofs::new(
-            n,
-            &proven,
-            lower,
-            live.is_some() || log.clock_origin.is_some(),
-        )),
-        start: base,
-        problem,
-    }
+        .collect()
 }
 
-fn same_run(pts: &[Vec<(PointId, Option<PointId>)>], u: PointId, v: PointId) -> bool {
+fn same_run(pts: &Points, u: PointId, v: PointId) -> bool {
     pts.iter()
         .flatten()
         .any(|&(s, e)| (s == u && e == Some(v)) || (s == v && e == Some(u)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn solved(lines: &[&str]) -> Solved {
+        let mut log = PlainLog::new(false);
+        for l in lines {
+            log.push(l, None);
+        }
+        log.close();
+        solve(&log, None, Clock::Relative)
+    }
+
+    /// A run's best start and end, in ms.
+    fn best(s: &Solved, v: usize) -> (Nanos, Nanos) {
+        let i = &s.runs[v][0];
+        (i.start.best / MS, i.end.unwrap().best / MS)
+    }
+
+    #[test]
+    fn steps_of_a_stage_follow_each_other_and_last_as_printed() {
+        let s = solved(&[
+            "#1 [a 1/2] RUN x",
+            "#1 DONE 1.0s",
+            "",
+            "#2 [a 2/2] RUN y",
+            "#2 DONE 0.5s",
+        ]);
+        assert_eq!(best(&s, 0), (0, 1000));
+        assert_eq!(best(&s, 1), (1000, 1500));
+        assert_eq!(s.inputs[1], [0]);
+        // Printed to 0.1 s: the first run ended no sooner than 0.95 s, no later than 1.05 s.
+        let end = s.runs[0][0].end.unwrap();
+        assert!(
+            end.earliest >= 950 * MS - 1_000 && end.earliest < 1000 * MS,
+            "{end:?}"
+        );
+        assert_eq!(s.problem, None);
+    }
+
+    #[test]
+    fn a_cache_hit_takes_no_time() {
+        let s = solved(&["#1 [a 1/1] RUN x", "#1 CACHED"]);
+        let (start, end) = best(&s, 0);
+        assert_eq!(start, end);
+        let i = &s.runs[0][0];
+        assert!(i.end.unwrap().latest - i.start.earliest <= HALF);
+    }
+
+    #[test]
+    fn completions_are_ordered_as_printed_and_apart() {
+        // b finished after a (printed after it), though it ran for less time.
+        let s = solved(&[
+            "#1 [a 1/1] RUN x",
+            "#1 DONE 0.2s",
+            "",
+            "#2 [b 1/1] RUN y",
+            "#2 DONE 0.1s",
+        ]);
+        let (a, b) = (s.runs[0][0].end.unwrap(), s.runs[1][0].end.unwrap());
+        assert!(b.best >= a.best + MS, "{a:?} {b:?}");
+        assert!(b.earliest >= a.earliest, "{a:?} {b:?}");
+        let (start, end) = best(&s, 1);
+        assert_eq!(end - start, 100);
+    }
+
+    #[test]
+    fn a_step_still_running_has_no_end() {
+        let s = solved(&["#1 [a 1/1] RUN x", "#1 0.300 hello"]);
+        assert!(s.runs[0][0].end.is_none());
+    }
 }

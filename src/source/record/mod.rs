@@ -57,7 +57,7 @@ impl Record {
             .map(format_rfc3339)
             .unwrap_or_else(|| "?".into());
         let secs = match (self.created, self.completed) {
-            (Some(a), Some(b)) => format!(" in {:.1}s", (b - a) as f64 / 1e9),
+            (Some(a), Some(b)) => format!(" in {}", crate::model::tenths((b - a) as f64 / 1e9)),
             _ => String::new(),
         };
         let steps = self
