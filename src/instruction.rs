@@ -17,6 +17,9 @@ pub struct Mount {
     pub from: Option<String>,
     /// `shared` (default), `private` or `locked`.
     pub sharing: String,
+    /// `readonly` (or `ro`): the step cannot write the mount, so it fills no cache.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub readonly: bool,
 }
 
 impl Mount {
@@ -29,6 +32,7 @@ impl Mount {
             source: None,
             from: None,
             sharing: "shared".into(),
+            readonly: false,
         };
         for field in split_csv(spec) {
             let (key, value) = match field.split_once('=') {
@@ -42,6 +46,7 @@ impl Mount {
                 "source" | "src" => m.source = Some(value),
                 "from" => m.from = Some(value),
                 "sharing" => m.sharing = value.to_ascii_lowercase(),
+                "readonly" | "ro" => m.readonly = !value.eq_ignore_ascii_case("false"),
                 _ => {}
             }
         }
@@ -256,6 +261,19 @@ mod tests {
         assert_eq!(m.cache_id(), Some("demo.mods.v1"));
         assert_eq!(m.sharing, "locked");
         assert_eq!(m.target.as_deref(), Some("/src/mods"));
+        assert!(!m.readonly);
+    }
+
+    #[test]
+    fn a_read_only_mount_is_said_in_either_spelling() {
+        for (spec, ro) in [
+            ("type=cache,target=/c,readonly", true),
+            ("type=cache,target=/c,ro", true),
+            ("type=cache,target=/c,ro=true", true),
+            ("type=cache,target=/c,readonly=false", false),
+        ] {
+            assert_eq!(Mount::parse(spec).readonly, ro, "{spec}");
+        }
     }
 
     #[test]

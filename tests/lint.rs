@@ -201,6 +201,17 @@ fn a_real_edge_orders_the_steps() {
 }
 
 #[test]
+fn read_only_mounts_fill_no_cache() {
+    let (code, f) = lint(&[&path("lint/readonly.Dockerfile")]);
+    assert_eq!((code, f.len()), (Some(0), 0), "{f:?}");
+    // A read-only reader of a cache that a writable mount fills: both findings stand.
+    let (code, f) = lint(&[&path("lint/readonly-reader.Dockerfile")]);
+    assert_eq!(code, Some(1), "{f:?}");
+    assert_eq!(kinds(&f, "unordered-cache"), 1, "{f:?}");
+    assert_eq!(kinds(&f, "cache-passes-data"), 1, "{f:?}");
+}
+
+#[test]
 fn unordered_stages_with_no_data_between_them_and_a_stage_not_in_the_build() {
     let (_, f) = lint(&[&path("lint/independent.Dockerfile")]);
     assert_eq!(kinds(&f, "unordered-cache"), 1, "{f:?}");

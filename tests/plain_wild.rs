@@ -315,6 +315,11 @@ fn dress(text: &str, how: &str) -> String {
                 out.push_str(&format!("2025-03-09 15:44:11.997Z: {line}"))
             }
             "coolify" => out.push_str(&format!("2026-Feb-28 01:44:00.{i:06}\n{line}")),
+            // Buildkite's raw log: an APC escape sequence with the time in ms before each line.
+            "buildkite" => out.push_str(&format!(
+                "\x1b_bk;t={}\x07{line}",
+                1_700_000_000_000u64 + i as u64
+            )),
             "terminal" => out.push_str(&cut_at(line, 100)),
             "powershell" => out.push_str(&word_wrap(line, 120)),
             _ => out.push_str(line),
@@ -369,6 +374,7 @@ fn a_log_dressed_by_any_ci_reads_as_the_printers_own() {
         "jenkins",
         "codespaces",
         "coolify",
+        "buildkite",
         "terminal",
         "powershell",
     ];

@@ -122,6 +122,9 @@ pub fn find(steps: &[Step], deps: &[Dependency], caches: &[SharedCache]) -> Haza
         out.unlisted += all - pairs.len() as u64;
         for (a, b) in pairs {
             let (a, b) = (checked[a].clone(), checked[b].clone());
+            if a.mount.readonly && b.mount.readonly {
+                continue; // neither can write it: nothing to race for
+            }
             out.listed.push(hazard(steps, &graph, id, a, b));
         }
     }

@@ -78,7 +78,7 @@ pub fn passes(
                     .iter()
                     .filter(|w| {
                         let ws = steps[w.step].stage.as_deref();
-                        ws.is_some_and(|ws| ws != rs && above.contains(ws))
+                        !w.mount.readonly && ws.is_some_and(|ws| ws != rs && above.contains(ws))
                     })
                     .collect();
                 Upstream {
@@ -192,7 +192,10 @@ impl<'a> Outside<'a> {
             let stage = &df.stages[i];
             let label = stage.label();
             for (step, index, total) in stage.numbered() {
-                let mounts_it = step.mounts.iter().any(|(m, _)| m.cache_key() == key);
+                let mounts_it = step
+                    .mounts
+                    .iter()
+                    .any(|(m, _)| !m.readonly && m.cache_key() == key);
                 let shown = self.present.contains(&(label.as_str(), index))
                     || self.texts.contains(step.instruction.to_string().as_str());
                 if mounts_it && !shown {

@@ -71,8 +71,9 @@ pub fn strip_ansi(s: &str) -> std::borrow::Cow<'_, str> {
                     }
                 }
             }
-            // OSC: ESC ] … BEL or ESC \
-            Some(']') => {
+            // The strings: OSC (ESC ]), APC (ESC _, Buildkite's time markers), DCS (ESC P),
+            // PM (ESC ^), SOS (ESC X), each up to BEL or ESC \
+            Some(']' | '_' | 'P' | '^' | 'X') => {
                 while let Some(c) = chars.next() {
                     if c == '\x07' || (c == '\x1b' && chars.next_if_eq(&'\\').is_some()) {
                         break;
@@ -97,5 +98,15 @@ mod tests {
         assert_eq!(visible("a\u{202e}b\u{2069}c"), "a<U+202E>b<U+2069>c");
         assert_eq!(visible("x\u{1b}]0;t\u{7}"), "x^[]0;t^G");
         assert_eq!(visible("plain é ✓\ttab"), "plain é ✓\ttab");
+    }
+
+    #[test]
+    fn escape_strings_are_stripped_whole() {
+        assert_eq!(
+            strip_ansi("\u{1b}_bk;t=1700000000000\u{7}#1 DONE"),
+            "#1 DONE"
+        );
+        assert_eq!(strip_ansi("a\u{1b}]0;title\u{1b}\\b\u{1b}[31mc"), "abc");
+        assert_eq!(strip_ansi("\u{1b}Pq#0\u{1b}\\x"), "x");
     }
 }

@@ -139,11 +139,13 @@ fn starts_progress(s: &str) -> bool {
     is_progress_line(s)
 }
 
-/// Buildkite's `_bk;t=1690000000000␇` (its escape already stripped).
+/// Buildkite's `␛_bk;t=1690000000000␇` (an APC escape sequence, as its raw log has it), or the
+/// same once a viewer dropped the escape.
 fn buildkite_marker(s: &str) -> Option<usize> {
-    let r = s.strip_prefix("_bk;t=")?;
+    let esc = usize::from(s.starts_with('\x1b'));
+    let r = s[esc..].strip_prefix("_bk;t=")?;
     let digits = r.bytes().take_while(u8::is_ascii_digit).count();
-    (digits > 0 && r[digits..].starts_with('\x07')).then_some(6 + digits + 1)
+    (digits > 0 && r[digits..].starts_with('\x07')).then_some(esc + 6 + digits + 1)
 }
 
 /// `[2021-06-12T10:00:00.000Z] ` or `[10:00:00] ` (Jenkins, TeamCity), with the spaces after.
@@ -429,6 +431,7 @@ mod tests {
             ("[10:00:00] :\t #2 CACHED", "#2 CACHED"),
             ("10:00:00  #2 CACHED", "#2 CACHED"),
             ("_bk;t=1690000000000\x07#2 CACHED", "#2 CACHED"),
+            ("\x1b_bk;t=1690000000000\x07#2 CACHED", "#2 CACHED"),
             (
                 "Error: #0 building with \"default\"",
                 "#0 building with \"default\"",
