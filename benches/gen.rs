@@ -288,3 +288,30 @@ pub fn changed<W: Write>(
     }
     Ok(out.written)
 }
+
+/// A `--progress=plain` log of one stage of `steps` steps (a header, a line of output and a DONE
+/// each, as BuildKit prints them), its instructions as `side` (0 or 1) has them: the plain
+/// reader's timeline reconstruction at scale, and `compare` of two such logs.
+pub fn plain<W: Write>(out: &mut W, steps: usize, side: usize) -> io::Result<u64> {
+    let mut out = Counted {
+        inner: out,
+        written: 0,
+    };
+    let flavour = ["old", "new"][side];
+    out.put("#0 building with \"default\" instance using docker driver\n\n")?;
+    out.put("#1 [internal] load build definition from Dockerfile\n#1 DONE 0.0s\n\n")?;
+    for i in 1..=steps {
+        let n = i + 1;
+        out.put(&format!(
+            "#{n} [stage-0 {i}/{steps}] RUN ./build.sh part-{i} --flavour={flavour}\n\
+             #{n} 0.{d} part {i} built\n#{n} DONE 0.{d}s\n\n",
+            d = i % 9 + 1
+        ))?;
+    }
+    out.put(&format!(
+        "#{} exporting to image\n#{} DONE 0.1s\n",
+        steps + 2,
+        steps + 2
+    ))?;
+    Ok(out.written)
+}

@@ -221,6 +221,42 @@ fn bench_compare() {
     }
 }
 
+/// Plain logs at scale: `report` of one stage of 20,000 and 100,000 steps (the reader
+/// reconstructs every step's time from the order of the lines), and `compare` of two 20,000-step
+/// logs whose every instruction changed.
+fn bench_plain() {
+    let mut logs = Vec::new();
+    for steps in [20_000, 100_000] {
+        let (log, bytes) = generate(&format!("plain-{steps}-0.log"), |w| gen::plain(w, steps, 0));
+        let runs: Vec<Run> = (0..3).map(|_| report(&log, "text")).collect();
+        let ms = median(runs.iter().map(|r| r.wall_ms).collect());
+        let peak = runs.iter().map(|r| r.peak_kib).max().unwrap();
+        println!(
+            "report --format text, plain log of {steps} steps ({:.1} MB): {:.2} s (median of 3), peak RSS {:.1} MiB",
+            bytes as f64 / 1e6,
+            ms / 1e3,
+            peak as f64 / 1024.0
+        );
+        logs.push(log);
+    }
+    let (other, _) = generate("plain-20000-1.log", |w| gen::plain(w, 20_000, 1));
+    let r = run_on(
+        &[
+            "compare",
+            "--no-screen",
+            "--format",
+            "json",
+            logs[0].to_str().unwrap(),
+        ],
+        &other,
+    );
+    println!(
+        "compare of two plain logs of 20,000 steps, every instruction changed: {:.2} s, peak RSS {:.1} MiB",
+        r.wall_ms / 1e3,
+        r.peak_kib as f64 / 1024.0
+    );
+}
+
 /// The release binary with `args` then `file`, timed, with its peak memory.
 fn run_on(args: &[&str], file: &Path) -> Run {
     let t = Instant::now();
@@ -248,6 +284,9 @@ fn main() {
     }
     if std::env::args().any(|a| a == "compare") {
         return bench_compare();
+    }
+    if std::env::args().any(|a| a == "plain") {
+        return bench_plain();
     }
     // `cargo test --benches` runs this with --bench absent: keep that quick.
     let quick = !std::env::args().any(|a| a == "--bench");

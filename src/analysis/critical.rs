@@ -25,13 +25,17 @@ pub fn find(steps: &[Step], locks: &[LockWait]) -> Option<CriticalPath> {
         .filter(|s| finish(s).is_some())
         .max_by_key(|s| finish(s))?;
     let mut chain = vec![last.id];
+    // Whether a step is on the chain already, at a glance (a chain may be 100,000 steps long).
+    let mut on_chain = vec![false; steps.len()];
+    on_chain[last.id] = true;
     let mut cur = last;
-    while let Some(prev) = waited_for(steps, cur, &chain)
+    while let Some(prev) = waited_for(steps, cur, &on_chain)
         .into_iter()
-        .chain(holder(steps, locks, cur, &chain))
+        .chain(holder(steps, locks, cur, &on_chain))
         .max_by_key(|s| finish(s))
     {
         chain.push(prev.id);
+        on_chain[prev.id] = true;
         cur = prev;
     }
     chain.reverse();
@@ -58,10 +62,10 @@ fn holder<'a>(
     steps: &'a [Step],
     locks: &[LockWait],
     cur: &Step,
-    chain: &[StepId],
+    on_chain: &[bool],
 ) -> Option<&'a Step> {
     let h = locks.iter().find(|w| w.step == cur.id)?.holder?;
-    (!chain.contains(&h) && finish(&steps[h]).is_some()).then(|| &steps[h])
+    (!on_chain[h] && finish(&steps[h]).is_some()).then(|| &steps[h])
 }
 
 /// What `cur` waited for: the input that finished last — an executed one before a cache hit,
@@ -69,7 +73,7 @@ fn holder<'a>(
 /// naming inputs (exporting the image, pushing it, writing the cache, provenance) waited for the
 /// Dockerfile step or the export that finished last before it started: the target's last step,
 /// or the export before it (buildx's provenance comes after the push it describes).
-fn waited_for<'a>(steps: &'a [Step], cur: &Step, chain: &[StepId]) -> Option<&'a Step> {
+fn waited_for<'a>(steps: &'a [Step], cur: &Step, on_chain: &[bool]) -> Option<&'a Step> {
     let candidates: Vec<&Step> = if cur.inputs.is_empty() && !cur.parsed.is_dockerfile_step() {
         let start = cur.start()?;
         let before = |s: &&Step| finish(s).is_some_and(|f| f <= start);
@@ -82,7 +86,7 @@ fn waited_for<'a>(steps: &'a [Step], cur: &Step, chain: &[StepId]) -> Option<&'a
     } else {
         cur.inputs.iter().map(|&i| &steps[i]).collect()
     };
-    let open = |s: &&&Step| finish(s).is_some() && !chain.contains(&s.id);
+    let open = |s: &&&Step| finish(s).is_some() && !on_chain[s.id];
     let executed = candidates
         .iter()
         .filter(open)

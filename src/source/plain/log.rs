@@ -89,6 +89,8 @@ impl PlainVertex {
 pub struct PlainLog {
     pub vertexes: Vec<PlainVertex>,
     by_number: HashMap<u32, usize>,
+    /// How many vertexes each number has had (a second build in one output reuses numbers).
+    generations: HashMap<u32, usize>,
     /// Completion lines in print order: (seq, vertex, run).
     pub completions: Vec<(u64, usize, usize)>,
     /// The vertex whose block is being printed, and whether its header line has been seen.
@@ -144,7 +146,9 @@ impl PlainLog {
             }
         }
         let i = self.vertexes.len();
-        let generation = self.vertexes.iter().filter(|v| v.number == n).count();
+        let seen = self.generations.entry(n).or_default();
+        let generation = *seen;
+        *seen += 1;
         let key = if generation == 0 {
             format!("plain#{n}")
         } else {
