@@ -54,15 +54,21 @@ pub fn secs(n: Nanos) -> String {
 pub struct Secs(pub Nanos);
 
 impl std::fmt::Display for Secs {
+    /// The unit and decimals follow the value as rounded (9.996 s is `10.0s`, never `10.00s`);
+    /// a negative duration (an estimate's margin) keeps its sign before the same digits.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = self.0 as f64 / 1e9;
-        if self.0 > 0 && self.0 < 500_000 {
+        if self.0 < 0 {
+            f.write_str("-")?;
+        }
+        let n = self.0.unsigned_abs();
+        let s = n as f64 / 1e9;
+        if n > 0 && n < 500_000 {
             write!(f, "<1ms")
-        } else if s < 0.1 {
+        } else if s < 0.0995 {
             write!(f, "{:.0}ms", s * 1e3)
-        } else if s < 10.0 {
+        } else if s < 9.995 {
             write!(f, "{s:.2}s")
-        } else if s < 100.0 {
+        } else if s < 99.95 {
             write!(f, "{s:.1}s")
         } else {
             write!(f, "{s:.0}s")
@@ -94,5 +100,25 @@ mod tests {
         assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z"), None);
         assert_eq!(parse_rfc3339("yesterday"), None);
         assert_eq!(format_rfc3339(a), "2026-11-22T12:52:39.444085164Z");
+    }
+
+    #[test]
+    fn a_duration_takes_the_unit_of_its_rounded_value() {
+        let ms = 1_000_000;
+        for (n, said) in [
+            (0, "0ms"),
+            (400_000, "<1ms"),
+            (12 * ms, "12ms"),
+            (99 * ms + 400_000, "99ms"),
+            (99 * ms + 600_000, "0.10s"),
+            (320 * ms, "0.32s"),
+            (9_996 * ms, "10.0s"),
+            (12_340 * ms, "12.3s"),
+            (99_960 * ms, "100s"),
+            (-20 * ms, "-20ms"),
+            (-1_500 * ms, "-1.50s"),
+        ] {
+            assert_eq!(secs(n), said, "{n}");
+        }
     }
 }
