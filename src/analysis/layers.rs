@@ -7,6 +7,7 @@
 //! put the two together.
 
 use crate::dockerfile::Dockerfile;
+use crate::model::cut;
 use crate::source::image::ImageFacts;
 
 /// A layer-making instruction the image should have a layer for.
@@ -168,14 +169,6 @@ impl LayerCheck {
 pub fn short_id(id: &str) -> String {
     let hex = id.strip_prefix("sha256:").unwrap_or(id);
     format!("sha256:{}", &hex[..hex.len().min(12)])
-}
-
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
-    }
 }
 
 /// The keyword a history entry's `CreatedBy` starts with (`RUN |1 A=b /bin/sh -c …` → `RUN`).

@@ -93,16 +93,7 @@ pub fn range(zero: Nanos, start: Nanos, end: Option<Nanos>) -> String {
     format!("{}–{end}", secs(start - zero))
 }
 
-/// `s` cut to `n` characters (columns), the cut marked with `…`.
-pub fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
-}
+pub use crate::model::cut;
 
 /// `s` in exactly `w` columns: cut (see [`cut`]) or padded with spaces.
 pub fn fit(s: &str, w: usize) -> String {

@@ -29,6 +29,6 @@ pub use log::{LogLine, LogRetention, VertexLog};
 pub use progress::{parse_size, progress, Progress, Transfer};
 pub use proof::{IntervalPoints, PointId, Proofs};
 pub use step::{split_target, StepKind, StepName};
-pub use text::{bounded, clean, strip_ansi, visible};
+pub use text::{bounded, clean, cut, strip_ansi, visible};
 pub use time::{format_rfc3339, parse_rfc3339, secs, tenths, Estimate, Nanos, Secs};
 pub use work::{after_solve, AfterSolve, WorkKind};

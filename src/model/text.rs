@@ -31,6 +31,18 @@ fn is_bidi(c: char) -> bool {
     matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `s` cut to `n` characters (columns), the cut marked with `…` (the one cut every view and
+/// list makes; `n` = 0 gives `…` alone).
+pub fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
 /// `s` cut to at most `max` bytes (at a character boundary), with how long it was: a build's
 /// names and errors are kept up to a bound, whatever a hostile log sends.
 pub fn bounded(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
@@ -92,6 +104,13 @@ pub fn strip_ansi(s: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_marks_the_cut_and_takes_any_width() {
+        assert_eq!(cut("abcdef", 4), "abc…");
+        assert_eq!(cut("abc", 3), "abc");
+        assert_eq!(cut("abc", 0), "…");
+    }
 
     #[test]
     fn bidi_controls_and_escapes_are_shown() {
