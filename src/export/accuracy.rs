@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use crate::analysis::accuracy::Comparison;
-use crate::model::Nanos;
+use crate::model::{cut, secs, Nanos};
 
 /// The comparison as a text report.
 pub fn render(c: &Comparison, truth_name: &str, estimate_name: &str) -> String {
@@ -12,14 +12,13 @@ pub fn render(c: &Comparison, truth_name: &str, estimate_name: &str) -> String {
         if n == Nanos::MAX {
             "∞".to_string()
         } else {
-            format!("{:.3}", n as f64 / 1e9)
+            secs(n)
         }
     };
-    let ms = |n: Nanos| format!("{:.0} ms", n as f64 / 1e6);
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{estimate_name} (estimated) against {truth_name} (exact), seconds from the build's start\n"
+        "{estimate_name} (estimated) against {truth_name} (exact), times from the build's start\n"
     );
     let _ = writeln!(
         out,
@@ -27,11 +26,7 @@ pub fn render(c: &Comparison, truth_name: &str, estimate_name: &str) -> String {
         "step", "true", "estimated", "start bounds", "end bounds", "error"
     );
     for st in &c.steps {
-        let name: String = if st.name.chars().count() > 44 {
-            st.name.chars().take(43).chain(['…']).collect()
-        } else {
-            st.name.clone()
-        };
+        let name = cut(&st.name, 44);
         let _ = writeln!(
             out,
             "{} {:<44} {:>15} {:>15} {:>25} {:>25}  {:>8}",
@@ -41,7 +36,7 @@ pub fn render(c: &Comparison, truth_name: &str, estimate_name: &str) -> String {
             format!("{}–{}", s(st.estimate.0), s(st.estimate.1)),
             format!("[{}, {}]", s(st.start_bounds.0), s(st.start_bounds.1)),
             format!("[{}, {}]", s(st.end_bounds.0), s(st.end_bounds.1)),
-            ms(st.start_error().max(st.end_error())),
+            secs(st.start_error().max(st.end_error())),
         );
     }
     let _ = writeln!(out);
@@ -50,8 +45,8 @@ pub fn render(c: &Comparison, truth_name: &str, estimate_name: &str) -> String {
             out,
             "{} steps compared: median error {}, largest {}; true times within the bounds: {}",
             c.steps.len(),
-            ms(med),
-            ms(max),
+            secs(med),
+            secs(max),
             if c.all_within() {
                 "all".to_string()
             } else {
