@@ -501,10 +501,20 @@ pub fn critical_summary(a: &Analysis) -> Option<String> {
 
 /// `» critical path (3.90s): [builder 1/3] → … → [stage-2 4/4]`.
 pub fn critical_chain(a: &Analysis) -> Option<String> {
+    chain_said(a, "")
+}
+
+/// [`critical_chain`] of one of two compared builds (`when`: `before` or `after`):
+/// `» critical path before (3.90s): [builder 1/3] → … → [stage-2 4/4]`.
+pub fn critical_chain_then(a: &Analysis, when: &str) -> Option<String> {
+    chain_said(a, &format!(" {when}"))
+}
+
+fn chain_said(a: &Analysis, when: &str) -> Option<String> {
     a.critical_path.as_ref().map(|cp| {
         let chain: Vec<String> = cp.steps.iter().map(|&s| short_name(&a.steps[s])).collect();
         format!(
-            "» critical path ({}): {}",
+            "» critical path{when} ({}): {}",
             secs(cp.end - cp.start),
             chain.join(" → ")
         )
@@ -526,6 +536,25 @@ pub fn lock_wait_sentence(a: &Analysis, w: &LockWait) -> String {
         secs(w.wait),
         secs(ran)
     )
+}
+
+/// [`lock_wait_sentence`] in one of two compared builds: `lock wait before: [stage-2 2/4] waited …`.
+pub fn lock_wait_then(a: &Analysis, w: &LockWait, when: &str) -> String {
+    format!("lock wait {when}: {}", lock_wait_sentence(a, w))
+}
+
+/// A lock wait as a trace's slice names it: `waiting for cache demo.mods.v1 (locked, held by
+/// [builder 2/3])`, `waiting for its mounts (locked)`.
+pub fn lock_wait_slice(a: &Analysis, w: &LockWait) -> String {
+    let what = w
+        .cache
+        .as_deref()
+        .map_or("its mounts".to_string(), |c| format!("cache {c}"));
+    let holder = w
+        .holder
+        .map(|h| format!(", held by {}", short_name(&a.steps[h])))
+        .unwrap_or_default();
+    format!("waiting for {what} (locked{holder})")
 }
 
 /// A step on the critical path: `[stage-2 2/4] 3.20s (3.09s waiting for a lock)`.

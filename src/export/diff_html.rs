@@ -9,7 +9,7 @@ use super::svg::escape;
 use crate::analysis::Analysis;
 use crate::chart::short_name;
 use crate::chart::words::{
-    cause_words, lock_wait_sentence, overlap_change, race_sentence, secs, seen, signed,
+    cause_words, critical_chain_then, lock_wait_then, overlap_change, race_sentence, seen, signed,
 };
 use crate::chart::Axis;
 use crate::diff::{Cause, Diff, Match, Side, StepDiff};
@@ -171,16 +171,9 @@ fn races(out: &mut String, d: &Diff, before: &Analysis, after: &Analysis) {
     }
     for (when, a) in [("before", before), ("after", after)] {
         for w in &a.lock_waits {
-            let line = format!("lock wait {when}: {}", lock_wait_sentence(a, w));
-            let _ = writeln!(out, "<li>{}</li>", escape(&line));
+            let _ = writeln!(out, "<li>{}</li>", escape(&lock_wait_then(a, w, when)));
         }
-        if let Some(c) = &a.critical_path {
-            let names: Vec<String> = c.steps.iter().map(|&s| short_name(&a.steps[s])).collect();
-            let line = format!(
-                "critical path {when} ({}): {}",
-                secs(c.end - c.start),
-                names.join(" → ")
-            );
+        if let Some(line) = critical_chain_then(a, when) {
             let _ = writeln!(out, "<li class=\"dim\">{}</li>", escape(&line));
         }
     }

@@ -6,8 +6,8 @@ use std::fmt::Write;
 use crate::analysis::Analysis;
 use crate::chart::short_name;
 use crate::chart::words::{
-    cause_words, cut, lock_wait_sentence, outcome_words, overlap_change, race_sentence, secs, seen,
-    signed, wrap,
+    cause_words, critical_chain_then, cut, lock_wait_then, outcome_words, overlap_change,
+    race_sentence, secs, seen, signed, wrap,
 };
 use crate::diff::{Cause, Diff, Match, Side, StepDiff, Totals};
 use crate::model::visible;
@@ -248,26 +248,22 @@ fn races(out: &mut String, d: &Diff, before: &Analysis, after: &Analysis, width:
     }
     for (when, a) in [("before", before), ("after", after)] {
         for w in &a.lock_waits {
-            let line = format!("lock wait {when}: {}", lock_wait_sentence(a, w));
-            out.push_str(&wrap(&line, width, "  "));
+            out.push_str(&wrap(&lock_wait_then(a, w, when), width, "  "));
         }
     }
     out.push('\n');
 }
 
 fn paths(out: &mut String, d: &Diff, before: &Analysis, after: &Analysis, width: usize) {
-    let chain = |a: &Analysis| {
-        a.critical_path.as_ref().map(|c| {
-            let names: Vec<String> = c.steps.iter().map(|&s| short_name(&a.steps[s])).collect();
-            format!("({}) {}", secs(c.end - c.start), names.join(" → "))
-        })
-    };
-    let (Some(b), Some(a)) = (chain(before), chain(after)) else {
+    let (Some(b), Some(a)) = (
+        critical_chain_then(before, "before"),
+        critical_chain_then(after, "after"),
+    ) else {
         return;
     };
     let _ = writeln!(out, "Critical path");
-    out.push_str(&wrap(&format!("before {b}"), width, "  "));
-    out.push_str(&wrap(&format!("after  {a}"), width, "  "));
+    out.push_str(&wrap(&b, width, "  "));
+    out.push_str(&wrap(&a, width, "  "));
     let names = |ids: &[usize], a: &Analysis| -> Vec<String> {
         ids.iter().map(|&s| short_name(&a.steps[s])).collect()
     };

@@ -12,8 +12,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::analysis::{Analysis, LockWait, Step, StepId};
-use crate::chart::short_name;
-use crate::chart::words::{hazard_title, lock_wait_sentence, stale_title};
+use crate::chart::words::{hazard_title, lock_wait_sentence, lock_wait_slice, stale_title};
 use crate::model::{Build, Nanos, State};
 
 /// Serialised as it is made: a huge build's events are never all in memory at once.
@@ -181,15 +180,8 @@ fn step_events(
             .or(s.spans.first());
         if let Some(&(x, y)) = within {
             let (from, until) = (from.max(x), until.min(y));
-            let holder = w
-                .holder
-                .map(|h| format!(", held by {}", short_name(&a.steps[h])));
-            let what = w
-                .cache
-                .as_deref()
-                .map_or("its mounts".to_string(), |c| format!("cache {c}"));
             if until > from {
-                out.push(json!({"name": format!("waiting for {what} (locked{})", holder.unwrap_or_default()), "cat": "lock wait", "ph": "X", "ts": us(from), "dur": (until - from) as f64 / 1e3, "pid": pid, "tid": tid}));
+                out.push(json!({"name": lock_wait_slice(a, w), "cat": "lock wait", "ph": "X", "ts": us(from), "dur": (until - from) as f64 / 1e3, "pid": pid, "tid": tid}));
             }
         }
     }
