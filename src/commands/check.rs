@@ -3,7 +3,7 @@
 
 use crate::analysis::{failed_steps, outcome, Analysis, Certainty, Outcome};
 use crate::chart::short_name;
-use crate::chart::words::overlap_sentence;
+use crate::chart::words::{overlap_sentence, RED_LEGEND};
 use crate::cli::FailOn;
 use crate::exit::Exit;
 use crate::model::Build;
@@ -117,7 +117,7 @@ fn overlaps(a: &Analysis) -> String {
         .map(|o| overlap_sentence(a, o))
         .collect();
     let mut s = format!(
-        "a stage ran alongside its COPY --from source (--fail-on overlap). {}",
+        "a stage {RED_LEGEND} (--fail-on overlap). {}",
         proven.join(" ")
     );
     if a.hazards.is_empty() {

@@ -15,7 +15,9 @@ use opentelemetry_proto::tonic::trace::v1::{
 
 use crate::analysis::{outcome, Analysis, Outcome};
 use crate::chart::short_name;
-use crate::chart::words::{hazard_title, lock_wait_sentence, overlap_sentence, stale_title};
+use crate::chart::words::{
+    hazard_title, lock_wait_sentence, overlap_sentence, stale_title, RED_LEGEND,
+};
 use crate::graph::Step;
 use crate::model::{Build, Nanos, State};
 
@@ -121,7 +123,7 @@ fn root(ids: &Ids, names: &Names, build: &Build, a: &Analysis, (t0, t1): (Nanos,
     events.extend(a.overlaps.iter().map(|o| {
         let at_start = o.spans.first().map_or(t0, |s| s.0);
         event(
-            "ran alongside its source",
+            RED_LEGEND,
             at(at_start),
             &[("message", overlap_sentence(a, o))],
         )
