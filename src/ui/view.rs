@@ -23,8 +23,8 @@ use crate::chart::short_name;
 use crate::chart::words::{
     cache_summary, critical_summary, cut, glyph, hazard_fact, lock_wait_sentence, overlap_fact,
     pair_fact, secs, since, stale_lines, state_word, Tone, CRITICAL_LEGEND, HAZARD_LEGEND,
-    HAZARD_MARK, LEGEND, POSSIBLY_RED_GLYPH, RED_GLYPH, RED_LEGEND, STALE_MARK, WAIT_GLYPH,
-    WAIT_WORDS,
+    HAZARD_MARK, LEGEND, POSSIBLY_RED_GLYPH, POSSIBLY_RED_LEGEND, RED_GLYPH, RED_LEGEND,
+    STALE_LEGEND, STALE_MARK, WAIT_GLYPH, WAIT_WORDS,
 };
 use crate::chart::{Axis, Cells, Marker, Paint, Row, RowKind};
 use crate::model::State;
@@ -735,7 +735,7 @@ fn verdict(app: &App, th: &Theme, wide: bool) -> (String, Style) {
 fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
     let legend: Vec<String> = LEGEND
         .iter()
-        .filter(|(c, _)| *c != '!')
+        .filter(|(c, _)| *c != RED_GLYPH)
         .map(|(c, w)| format!("{c} {w}"))
         .collect();
     let extra = vec![
@@ -747,9 +747,7 @@ fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
         ]),
         Line::from(vec![
             Span::styled(" dim red", th.possible_overlap()),
-            Span::raw(format!(
-                " (or {POSSIBLY_RED_GLYPH}): a plain log allows that but does not prove it"
-            )),
+            Span::raw(format!(" (or {POSSIBLY_RED_GLYPH}): {POSSIBLY_RED_LEGEND}")),
         ]),
         Line::from(vec![
             Span::styled(format!(" {WAIT_GLYPH}"), th.hazard()),
@@ -758,11 +756,13 @@ fn help(area: Rect, buf: &mut Buffer, th: &Theme) {
         Line::from(vec![
             Span::styled(format!(" {HAZARD_MARK}"), th.hazard()),
             Span::raw(format!(
-                "{}  ",
+                "{}  {CRITICAL_LEGEND}",
                 HAZARD_LEGEND.trim_start_matches(HAZARD_MARK)
             )),
-            Span::styled(STALE_MARK.to_string(), th.hazard()),
-            Span::raw(format!(" read a stale cache  {CRITICAL_LEGEND}")),
+        ]),
+        Line::from(vec![
+            Span::styled(format!(" {STALE_MARK}"), th.hazard()),
+            Span::raw(STALE_LEGEND.trim_start_matches(STALE_MARK)),
         ]),
     ];
     super::help::render(area, buf, &super::help::Offer::All, extra);
