@@ -1,7 +1,9 @@
 //! The words of `repeat`'s table, for its text output and its screen alike: one row per run (with
 //! a sparkline of its miniature) and the summary over the runs.
 
+use super::words::{outcome_short, took_first};
 use crate::analysis::repeat::{RunResult, Summary};
+use crate::analysis::Outcome;
 
 /// The miniature as text: a sparkline of how many steps ran.
 pub fn sparkline(activity: &[u8]) -> String {
@@ -51,9 +53,8 @@ pub fn row(r: &RunResult) -> String {
     let verdict = match r.hazards.first() {
         Some(h) if h.no_race => format!("no race on {} (cache hits)", h.cache_id),
         Some(h) => format!(
-            "{} took {} first{}",
-            h.first.as_deref().unwrap_or("?"),
-            h.cache_id,
+            "{}{}",
+            took_first(h.first.as_deref().unwrap_or("?"), &h.cache_id),
             match h.reader_first {
                 Some(true) => " (race lost)",
                 Some(false) => " (race won)",
@@ -65,13 +66,13 @@ pub fn row(r: &RunResult) -> String {
     format!(
         "{:>4}  {:<6} {:>7}  {}  {}",
         format!("#{}", r.run),
-        if r.interrupted {
-            "STOP"
+        outcome_short(if r.interrupted {
+            Outcome::Cancelled
         } else if r.passed {
-            "pass"
+            Outcome::Succeeded
         } else {
-            "FAIL"
-        },
+            Outcome::Failed
+        }),
         crate::model::tenths(r.seconds),
         sparkline(&r.activity),
         verdict

@@ -245,6 +245,22 @@ pub fn outcome_words(o: Outcome) -> &'static str {
     }
 }
 
+/// The outcome in four letters, for rows that line up (`trends`' screen, `repeat`'s table):
+/// `FAIL`, `pass`, `STOP` (cancelled), `part` (incomplete).
+pub fn outcome_short(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Failed => "FAIL",
+        Outcome::Succeeded => "pass",
+        Outcome::Cancelled => "STOP",
+        Outcome::Incomplete => "part",
+    }
+}
+
+/// Who took a shared cache first: `[stage-2 2/4] took demo.mods.v1 first`.
+pub fn took_first(step: &str, cache: &str) -> String {
+    format!("{step} took {cache} first")
+}
+
 /// The title line: `Dockerfiles/race/Dockerfile — build FAILED in 4.14s` (the SVG's title and the
 /// HTML page's).
 pub fn headline(title: &str, build: &Build, a: &Analysis) -> String {

@@ -2,7 +2,7 @@
 //! headline, each cache race over the pile, a step's trend as a sparkline.
 
 use super::{HazardTrend, Trends};
-use crate::chart::words::secs;
+use crate::chart::words::{secs, took_first};
 
 /// `20 builds: 11 failed, 0 cancelled; wall time median 3.55s, p90 3.70s (+0.05s)`.
 pub fn headline(t: &Trends) -> String {
@@ -63,8 +63,8 @@ pub fn race_sentence(h: &HazardTrend) -> String {
             format!("{step} never first")
         } else if i == 0 {
             format!(
-                "{step} took {} first in {n} of {} build{}{outcome}",
-                h.cache,
+                "{} in {n} of {} build{}{outcome}",
+                took_first(step, &h.cache),
                 h.builds,
                 if h.builds == 1 { "" } else { "s" }
             )

@@ -13,7 +13,7 @@ use ratatui::Frame;
 use super::help::{self, Offer};
 use super::keys::Action;
 use super::session::{self, Flow, Session};
-use crate::chart::words::cut;
+use crate::chart::words::{cut, outcome_short, took_first};
 use crate::trends::words::{headline, race_sentence, seconds};
 use crate::trends::{BuildFacts, Trends};
 
@@ -37,16 +37,11 @@ pub fn row(i: usize, b: &BuildFacts, longest: i64) -> String {
     } else {
         1
     };
-    let result = match b.outcome {
-        crate::analysis::Outcome::Failed => "FAIL",
-        crate::analysis::Outcome::Succeeded => "pass",
-        crate::analysis::Outcome::Cancelled => "STOP",
-        crate::analysis::Outcome::Incomplete => "part",
-    };
+    let result = outcome_short(b.outcome);
     let firsts: Vec<String> = b
         .hazards
         .iter()
-        .filter_map(|h| Some(format!("{} took {} first", h.first.as_deref()?, h.cache)))
+        .filter_map(|h| Some(took_first(h.first.as_deref()?, &h.cache)))
         .collect();
     format!(
         "{:>5}  {result}  {:>7}  {:<BAR$}  {}  {}",
