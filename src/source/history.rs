@@ -41,26 +41,19 @@ impl Entry {
 
     /// One line of `history --list`: `^0  ID  NAME  STATUS  in 3.5s  CREATED  14 steps (2 cached)`.
     pub fn line(&self, n: usize) -> String {
-        let took = match (self.created_at.as_deref(), self.completed_at.as_deref()) {
-            (Some(a), Some(b)) => crate::model::parse_rfc3339(a)
-                .zip(crate::model::parse_rfc3339(b))
-                .map_or(String::new(), |(a, b)| {
-                    format!(" in {}", crate::model::tenths((b - a) as f64 / 1e9))
-                }),
-            _ => String::new(),
-        };
-        let steps = match (self.total_steps, self.cached_steps) {
-            (Some(t), Some(c)) if c > 0 => format!("  {t} steps ({c} cached)"),
-            (Some(t), _) => format!("  {t} steps"),
-            _ => String::new(),
-        };
-        format!(
-            "^{n:<3} {}  {}  {}{took}  {}{steps}",
-            self.id(),
-            self.name,
-            self.status,
-            self.created_at.as_deref().unwrap_or("?")
-        )
+        let time = |t: &Option<String>| t.as_deref().and_then(crate::model::parse_rfc3339);
+        super::record::ListLine {
+            head: &format!("^{n:<3} {}", self.id()),
+            name: &self.name,
+            status: &self.status,
+            took: time(&self.created_at)
+                .zip(time(&self.completed_at))
+                .map(|(a, b)| b - a),
+            created: self.created_at.as_deref().unwrap_or("?"),
+            steps: self.total_steps,
+            cached: self.cached_steps,
+        }
+        .to_string()
     }
 }
 

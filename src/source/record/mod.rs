@@ -44,30 +44,53 @@ pub struct Record {
     trace: Option<String>,
 }
 
+/// One build record as a list says it, `report --list` and `history --list` alike:
+/// `HEAD  NAME  STATUS in 3.5s  CREATED  14 steps (2 cached)`.
+pub struct ListLine<'a> {
+    /// What picks the record: its reference, or `^0  ID` in `history`.
+    pub head: &'a str,
+    pub name: &'a str,
+    pub status: &'a str,
+    pub took: Option<Nanos>,
+    pub created: &'a str,
+    pub steps: Option<u64>,
+    pub cached: Option<u64>,
+}
+
+impl std::fmt::Display for ListLine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}  {}  {}", self.head, self.name, self.status)?;
+        if let Some(t) = self.took {
+            write!(f, " in {}", crate::model::tenths(t as f64 / 1e9))?;
+        }
+        write!(f, "  {}", self.created)?;
+        match (self.steps, self.cached) {
+            (Some(t), Some(c)) if c > 0 => write!(f, "  {t} steps ({c} cached)"),
+            (Some(t), _) => write!(f, "  {t} steps"),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl Record {
-    /// One line for `--list`: reference, target, status, when, steps.
+    /// One line for `--list`: reference, target, status, when, steps ([`ListLine`]).
     pub fn summary(&self) -> String {
         let status = match (&self.error, self.completed) {
             (Some(_), _) => "failed",
             (None, Some(_)) => "completed",
             (None, None) => "running",
         };
-        let when = self
-            .created
-            .map(format_rfc3339)
-            .unwrap_or_else(|| "?".into());
-        let secs = match (self.created, self.completed) {
-            (Some(a), Some(b)) => format!(" in {}", crate::model::tenths((b - a) as f64 / 1e9)),
-            _ => String::new(),
-        };
-        let steps = self
-            .total_steps
-            .map_or(String::new(), |n| format!(", {n} steps"));
-        let name = self.info.name.as_deref().unwrap_or("-");
-        format!(
-            "{}  {name}  {status}{secs}  {when}{steps}",
-            self.info.reference
-        )
+        let created = self.created.map(format_rfc3339);
+        ListLine {
+            head: &self.info.reference,
+            name: self.info.name.as_deref().unwrap_or("-"),
+            status,
+            took: self.created.zip(self.completed).map(|(a, b)| b - a),
+            created: created.as_deref().unwrap_or("?"),
+            steps: self.total_steps,
+            cached: self.cached_steps,
+        }
+        .to_string()
     }
 
     /// What is missing from it, said once it is read.
@@ -388,4 +411,37 @@ fn info(reference: String, attrs: &HashMap<String, String>) -> RecordInfo {
         build_args,
     }
     .shown()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ListLine;
+
+    #[test]
+    fn a_list_line_says_what_it_knows() {
+        let line = |took, steps, cached| {
+            ListLine {
+                head: "^0   abc",
+                name: "app",
+                status: "completed",
+                took,
+                created: "2026-11-30T01:20:15Z",
+                steps,
+                cached,
+            }
+            .to_string()
+        };
+        assert_eq!(
+            line(Some(3_450_000_000), Some(14), Some(2)),
+            "^0   abc  app  completed in 3.5s  2026-11-30T01:20:15Z  14 steps (2 cached)"
+        );
+        assert_eq!(
+            line(None, Some(11), Some(0)),
+            "^0   abc  app  completed  2026-11-30T01:20:15Z  11 steps"
+        );
+        assert_eq!(
+            line(None, None, None),
+            "^0   abc  app  completed  2026-11-30T01:20:15Z"
+        );
+    }
 }
