@@ -29,12 +29,9 @@ fn find_chromium() -> Option<PathBuf> {
 
 /// Chromium, or `None` after saying the test is skipped (a failure where it is required).
 fn chromium_or_skip(test: &str) -> Option<PathBuf> {
-    let found = find_chromium();
-    if found.is_none() {
-        let why = "no Chromium (install Debian's `chromium`, or set BUILDX_GANTT_CHROMIUM)";
-        common::skip(test, common::Need::Browser, why);
-    }
-    found
+    let why = "no Chromium (install Debian's `chromium`, or set BUILDX_GANTT_CHROMIUM)";
+    let found = find_chromium().ok_or_else(|| why.to_string());
+    common::found_or_skip(test, common::Need::Browser, found)
 }
 
 fn artifacts() -> PathBuf {

@@ -614,22 +614,22 @@ fn the_docker_cli_runs_it_as_a_plugin() {
     }
 }
 
-/// `BUILDX_GANTT_REQUIRE` (one switch, `all` or a list) and the old per-need names.
+/// `BUILDX_GANTT_REQUIRE` (one switch, `all` or a list); the old per-need names fail, naming it.
 #[test]
-fn one_switch_requires_what_it_names_and_the_old_names_still_work() {
-    assert!(common::requires("all", "", common::Need::Registry));
-    assert!(common::requires(
-        "engine, browser",
-        "",
-        common::Need::Browser
-    ));
-    assert!(!common::requires(
-        "engine,browser",
-        "",
-        common::Need::Buildx
-    ));
-    assert!(!common::requires("", "", common::Need::Engine));
-    assert!(common::requires("", "1", common::Need::Engine));
-    assert!(!common::requires("", "0", common::Need::Engine));
-    assert!(common::requires("ALL", "0", common::Need::Buildx));
+fn one_switch_requires_what_it_names_and_the_old_names_fail() {
+    use common::Need;
+    assert!(common::requires("all", Need::Registry));
+    assert!(common::requires("ALL", Need::Buildx));
+    assert!(common::requires("engine, browser", Need::Browser));
+    assert!(!common::requires("engine,browser", Need::Buildx));
+    assert!(!common::requires("", Need::Engine));
+    assert_eq!(common::retired_switch(|_| None), None);
+    let old = |name: &str| {
+        let name = name.to_string();
+        move |var: &str| (var == name).then(|| "1".to_string())
+    };
+    let said = common::retired_switch(old("BUILDX_GANTT_REQUIRE_ENGINE")).unwrap();
+    assert!(said.contains("BUILDX_GANTT_REQUIRE=engine"), "{said}");
+    let said = common::retired_switch(old("BUILDX_GANTT_REQUIRE_REGISTRY")).unwrap();
+    assert!(said.contains("BUILDX_GANTT_REQUIRE=registry"), "{said}");
 }

@@ -81,8 +81,9 @@ impl Need {
         }
     }
 
-    /// The older switch of its own, still honoured: `BUILDX_GANTT_REQUIRE_ENGINE=1` and so on.
-    pub fn alias(self) -> &'static str {
+    /// The switch of its own it had before [`REQUIRE`], no longer read: set, it fails the test
+    /// (see [`retired_switch`]).
+    fn retired(self) -> &'static str {
         match self {
             Need::Engine => "BUILDX_GANTT_REQUIRE_ENGINE",
             Need::Buildx => "BUILDX_GANTT_REQUIRE_BUILDX",
@@ -96,21 +97,31 @@ impl Need {
 /// or a comma list of [`Need::word`]s (`engine,browser`); `.ci/run` sets `all`.
 pub const REQUIRE: &str = "BUILDX_GANTT_REQUIRE";
 
-/// Whether this run requires `need`: [`REQUIRE`] names it (or says `all`), or its old alias is set
-/// to anything but empty or `0`.
+/// Whether this run requires `need`: [`REQUIRE`] names it (or says `all`). Panics when a retired
+/// per-need switch is set, naming the one that replaced it.
 pub fn required(need: Need) -> bool {
-    let list = std::env::var(REQUIRE).unwrap_or_default();
-    let alias = std::env::var(need.alias()).unwrap_or_default();
-    requires(&list, &alias, need)
+    if let Some(said) = retired_switch(|var| std::env::var(var).ok()) {
+        panic!("{said}");
+    }
+    requires(&std::env::var(REQUIRE).unwrap_or_default(), need)
 }
 
-/// [`required`] given the two variables' values.
-pub fn requires(list: &str, alias: &str, need: Need) -> bool {
-    let named = list
-        .split(',')
+/// [`required`] given [`REQUIRE`]'s value.
+pub fn requires(list: &str, need: Need) -> bool {
+    list.split(',')
         .map(str::trim)
-        .any(|w| w.eq_ignore_ascii_case("all") || w.eq_ignore_ascii_case(need.word()));
-    named || !matches!(alias.trim(), "" | "0")
+        .any(|w| w.eq_ignore_ascii_case("all") || w.eq_ignore_ascii_case(need.word()))
+}
+
+/// What to say when a retired switch (`BUILDX_GANTT_REQUIRE_ENGINE` …) is set in the environment
+/// `var` reads: it is no longer read, and [`REQUIRE`] says the same.
+pub fn retired_switch(var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let need = Need::ALL.into_iter().find(|n| var(n.retired()).is_some())?;
+    Some(format!(
+        "{} is no longer read: set {REQUIRE}={} (or all, or a list such as engine,browser)",
+        need.retired(),
+        need.word()
+    ))
 }
 
 /// Says that `test` is skipped because `why` on stderr (`SKIPPED test: why`), or panics when this
@@ -127,6 +138,8 @@ pub fn skip(test: &str, need: Need, why: &str) {
 
 /// `Some(found)`, or `None` after [`skip`] (a failure where `need` is required).
 pub fn found_or_skip<T>(test: &str, need: Need, found: Result<T, String>) -> Option<T> {
+    // A retired switch fails the test whether or not the need is found.
+    required(need);
     match found {
         Ok(t) => Some(t),
         Err(why) => {
