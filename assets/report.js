@@ -31,10 +31,13 @@ var winners = Array.prototype.slice.call(svg.querySelectorAll('[data-after]'));
 var view = [0, END];
 
 function x(t) { return X0 + (t - view[0]) / (view[1] - view[0]) * (X1 - X0); }
-function fmt(t, step) {
-  var d = step >= 1 ? 0 : step >= 0.1 ? 1 : step >= 0.01 ? 2 : 3;
-  return t.toFixed(d) + 's';
+// A tick's label: chart::words::tick_label's rule, ported for the zoom (milliseconds below a
+// 0.01 s step, else as many decimals as the step needs). The two must agree.
+function tickLabel(t, step) {
+  if (step < 0.01) return (t * 1e3).toFixed(0) + 'ms';
+  return t.toFixed(step >= 1 ? 0 : step >= 0.1 ? 1 : 2) + 's';
 }
+// chart::words::tick_step: 1, 2 or 5 × 10^k seconds, at least 80 px apart. The two must agree.
 function tickStep() {
   var min = (view[1] - view[0]) / (X1 - X0) * 80, s = 0.001;
   for (var i = 0; i < 40; i++) {
@@ -57,7 +60,7 @@ function drawTicks() {
     ticks.appendChild(l);
     var s = document.createElementNS(NS, 'text');
     s.setAttribute('x', px); s.setAttribute('y', TOP - 4); s.setAttribute('text-anchor', 'middle');
-    s.textContent = fmt(t, step);
+    s.textContent = tickLabel(t, step);
     ticks.appendChild(s);
   }
 }
@@ -143,13 +146,8 @@ function el(tag, text, cls) {
   if (cls) e.className = cls;
   return e;
 }
-function secs(t) { return t === null || t === undefined ? '?' : t.toFixed(3) + 's'; }
-function bounds(b) {
-  if (!b) return '';
-  return ' (between ' + secs(b[0]) + ' and ' + (b[1] === null ? 'later' : secs(b[1])) + ')';
-}
-function stepLink(id) {
-  var a = el('a', report.steps[id].name);
+function stepLink(id, text) {
+  var a = el('a', text || report.steps[id].name);
   a.href = '#step=' + id;
   a.onclick = function (ev) { ev.preventDefault(); select(id); };
   return a;
@@ -161,6 +159,15 @@ function addRow(table, key, value) {
   if (typeof value === 'string') td.textContent = value; else td.appendChild(value);
   tr.appendChild(td);
   table.appendChild(tr);
+}
+// `text` in a red span, its first `name` a link to step `id`.
+function linked(text, name, id) {
+  var span = el('span', '', 'red'), at = text.indexOf(name);
+  if (at < 0) { span.textContent = text; return span; }
+  span.appendChild(document.createTextNode(text.slice(0, at)));
+  span.appendChild(stepLink(id, name));
+  span.appendChild(document.createTextNode(text.slice(at + name.length)));
+  return span;
 }
 function mark(find) {
   Array.prototype.forEach.call(svg.querySelectorAll('g.row.selected'), function (g) { g.classList.remove('selected'); });
@@ -178,9 +185,9 @@ function select(id) {
   var t = el('table');
   addRow(t, 'stage', s.stage || '(BuildKit internal)');
   addRow(t, 'state', s.state);
-  addRow(t, 'started', secs(s.start) + bounds(s.start_bounds));
-  addRow(t, 'ended', secs(s.end) + bounds(s.end_bounds));
-  addRow(t, 'active', secs(s.active));
+  // Every sentence and duration below is the chart's (chart::words, via words-json).
+  var said = words.steps[id] || { times: [], alongside: [], stale: [] };
+  said.times.forEach(function (r) { addRow(t, r[0], r[1]); });
   if (s.inputs.length) {
     var ins = el('span');
     s.inputs.forEach(function (i, n) { if (n) ins.appendChild(document.createTextNode(', ')); ins.appendChild(stepLink(i)); });
@@ -191,25 +198,12 @@ function select(id) {
   });
   if (s.error) addRow(t, 'error', s.error);
   if (moved[id]) addRow(t, 'moved', moved[id]);
-  report.overlaps.forEach(function (o) {
-    o.pairs.forEach(function (p) {
-      if (p.step !== id && p.source_step !== id) return;
-      var other = p.step === id ? p.source_step : p.step;
-      var span = el('span', '', 'red');
-      span.appendChild(document.createTextNode((p.certainty === 'certain' ? 'ran' : 'may have run') + ' alongside '));
-      span.appendChild(stepLink(other));
-      span.appendChild(document.createTextNode(' for ' + secs(p.duration)));
-      addRow(t, 'alongside', span);
-    });
-  });
+  said.alongside.forEach(function (p) { addRow(t, 'alongside', linked(p.text, p.name, p.step)); });
   report.hazards.forEach(function (h, i) {
     if (h.writer !== id && h.reader !== id) return;
     addRow(t, 'cache hazard', words.hazards[i][h.writer === id ? 0 : 1] + '. ' + h.explanation);
   });
-  report.stale_caches.forEach(function (c) {
-    if (c.reader === id) addRow(t, 'stale cache', '∅ ' + c.cache_id + ': ' + c.explanation);
-    else if (c.writers.indexOf(id) >= 0) addRow(t, 'stale cache', '∅ fills ' + c.cache_id + ' for ' + c.reader_name + ', but was a cache hit: it filled nothing');
-  });
+  said.stale.forEach(function (line) { addRow(t, 'stale cache', line); });
   details.appendChild(t);
   var log = logs ? logs[id] : null;
   if (!logs) {
@@ -234,7 +228,7 @@ function selectStage(name) {
   details.textContent = '';
   details.appendChild(el('h2', 'stage ' + st.name));
   var t = el('table');
-  addRow(t, 'active', secs(st.start) + ' – ' + secs(st.end));
+  if (words.stage_times[name]) addRow(t, 'active', words.stage_times[name]);
   var steps = el('span');
   st.steps.forEach(function (i, n) { if (n) steps.appendChild(document.createTextNode(', ')); steps.appendChild(stepLink(i)); });
   addRow(t, 'steps', steps);

@@ -202,6 +202,12 @@ fn the_race_opens_in_chromium_with_chart_hazard_zoom_and_step_details() {
         dom.contains(">0.2s</text>") && dom.contains(">0.4s</text>"),
         "ticks redrawn for the zoom"
     );
+    // Zoomed to 20 ms, the ticks are in milliseconds, as chart::words::tick_label says them.
+    let dom = self::dom(&browser, "race-ms", &page, "#t=0-0.02");
+    assert!(
+        dom.contains(">10ms</text>"),
+        "ms ticks for a step below 0.01 s"
+    );
     // A hazard step lists the hazard and what it ran alongside.
     let reader = step_id(&log, "[stage-2 2/4]");
     let dom = self::dom(&browser, "race-reader", &page, &format!("#step={reader}"));

@@ -8,7 +8,7 @@ use crate::analysis::{
 };
 use crate::diff::{Cause, Diff, Match, Seen};
 use crate::graph::short_name;
-use crate::model::{visible, Build, Nanos, State};
+use crate::model::{visible, Build, Estimate, Nanos, State};
 
 /// Each state's glyph (bars without colour, and the legend), then what red means.
 pub const LEGEND: &[(char, &str)] = &[
@@ -145,7 +145,37 @@ pub fn wrap_items<'a>(
     out
 }
 
-/// A tick interval of 1, 2 or 5 × 10^k seconds, at least `min_gap` nanoseconds.
+/// An instant as time since `zero`, with an estimate's bounds: `+1.23s`, `+1.23s (between +1.20s
+/// and +1.30s)`, `+1.23s (between +1.20s and later)` (the HTML page's step details).
+pub fn when(zero: Nanos, e: &Estimate) -> String {
+    if e.is_exact() {
+        return since(zero, e.best);
+    }
+    let latest = if e.latest == Nanos::MAX {
+        "later".to_string()
+    } else {
+        since(zero, e.latest)
+    };
+    format!(
+        "{} (between {} and {latest})",
+        since(zero, e.best),
+        since(zero, e.earliest)
+    )
+}
+
+/// When a stage was active, since `zero`: `+0.05s → +3.80s (3.75s in all)`; `None` before it
+/// starts.
+pub fn stage_active(zero: Nanos, st: &Stage) -> Option<String> {
+    Some(format!(
+        "{} → {} ({} in all)",
+        since(zero, st.start()?),
+        since(zero, st.end()?),
+        secs(crate::analysis::measure(&st.spans))
+    ))
+}
+
+/// A tick interval of 1, 2 or 5 × 10^k seconds, at least `min_gap` nanoseconds. The HTML page's
+/// script (assets/report.js, `tickStep`) computes its zoomed ticks the same way: they must agree.
 pub fn tick_step(min_gap: f64) -> f64 {
     let min = min_gap / 1e9;
     let mut step = 0.001;
@@ -160,7 +190,8 @@ pub fn tick_step(min_gap: f64) -> f64 {
     step
 }
 
-/// A tick's label, with as many decimals as its interval needs.
+/// A tick's label: milliseconds below a 0.01 s interval, else as many decimals as the interval
+/// needs. assets/report.js (`tickLabel`) ports this rule for the page's zoom: they must agree.
 pub fn tick_label(t: f64, step: f64) -> String {
     if step < 0.01 {
         format!("{:.0}ms", t * 1e3)
@@ -708,6 +739,31 @@ pub fn pair_fact(a: &Analysis, o: &Overlap, p: &crate::analysis::StepPair) -> St
         o.kind.instruction(),
         secs(p.duration())
     )
+}
+
+/// What a step's details say of each pair of steps it is in, with the other step each sentence
+/// names: [`pair_fact`] from the dependent step's side, [`pair_sentence`] from the source's.
+pub fn pair_facts(
+    a: &Analysis,
+    id: crate::analysis::StepId,
+) -> Vec<(String, crate::analysis::StepId)> {
+    let pairs = a
+        .overlaps
+        .iter()
+        .flat_map(|o| o.pairs.iter().map(move |p| (o, p)));
+    pairs
+        .filter_map(|(o, p)| {
+            if p.step == id {
+                Some((pair_fact(a, o, p), p.source_step))
+            } else if p.source_step == id {
+                let (step, source) = (&a.steps[p.step], &a.steps[p.source_step]);
+                let said = pair_sentence(&short_name(step), &short_name(source), p.duration());
+                Some((said, p.step))
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 /// A pair of steps that ran together, named by the view (plain, or as links in the HTML):

@@ -19,9 +19,10 @@ use crate::analysis::{failed_steps, Analysis};
 use crate::chart::short_name;
 use crate::chart::words::{
     hazard_fact, hazard_title, hazards_unlisted, headline, lock_wait_sentence, overlap_fact,
-    overlap_sentence, pair_sentence, path_step, secs, stale_title, transfer_lines,
+    overlap_sentence, pair_facts, pair_sentence, path_step, secs, stage_active, stale_lines,
+    stale_title, transfer_lines, when,
 };
-use crate::model::Build;
+use crate::model::{Build, Estimate, Nanos};
 
 /// How much of each vertex's output the HTML report keeps (the last bytes).
 pub const LOG_BYTES_PER_STEP: usize = 256 << 10;
@@ -118,8 +119,9 @@ pub fn write(
 }
 
 /// The chart's sentences the details panel says, so that the script makes none of its own: each
-/// hazard from its writer's and its reader's side (as the screen's step facts say it), and each
-/// stage's overlaps (as its stage facts do).
+/// hazard from its writer's and its reader's side (as the screen's step facts say it), each
+/// stage's overlaps (as its stage facts do) and when it was active, and each step's words
+/// ([`step_words`]).
 fn page_words(a: &Analysis) -> serde_json::Value {
     let hazards: Vec<[String; 2]> = a
         .hazards
@@ -135,7 +137,54 @@ fn page_words(a: &Analysis) -> serde_json::Value {
     for o in &a.overlaps {
         stages.entry(&o.stage).or_default().push(overlap_fact(o));
     }
-    serde_json::json!({ "hazards": hazards, "stages": stages })
+    let zero = a.start.unwrap_or(0);
+    let stage_times: BTreeMap<&str, String> = a
+        .stages
+        .iter()
+        .filter_map(|st| Some((st.name.as_str(), stage_active(zero, st)?)))
+        .collect();
+    let steps: BTreeMap<usize, serde_json::Value> =
+        a.steps.iter().map(|s| (s.id, step_words(a, s))).collect();
+    serde_json::json!({
+        "hazards": hazards,
+        "stages": stages,
+        "stage_times": stage_times,
+        "steps": steps,
+    })
+}
+
+/// What a step's details say in the chart's words: its times (`[row, words]`: started and ended
+/// since the build's start with an estimate's bounds, how long it was active), each pair of steps
+/// it is in (the sentence, and the other step it names, for a link), its stale-cache lines.
+fn step_words(a: &Analysis, s: &crate::analysis::Step) -> serde_json::Value {
+    let zero = a.start.unwrap_or(0);
+    // The step's own start and end, with the bounds of its first start and its last end (as the
+    // JSON report gives them).
+    let bounded = |t: Option<Nanos>, e: Option<Estimate>| {
+        t.map(|best| Estimate {
+            best,
+            ..e.unwrap_or(Estimate::exact(best))
+        })
+    };
+    let first_start = s.intervals.first().map(|i| i.start);
+    let last_end = s
+        .intervals
+        .iter()
+        .filter_map(|i| i.end)
+        .max_by_key(|e| e.best);
+    let mut times = Vec::new();
+    let started = bounded(s.start(), first_start);
+    times.extend(started.map(|e| ["started".to_string(), when(zero, &e)]));
+    let ended = bounded(s.end(), last_end);
+    times.extend(ended.map(|e| ["ended".to_string(), when(zero, &e)]));
+    times.push(["active".to_string(), secs(s.active())]);
+    let alongside: Vec<serde_json::Value> = pair_facts(a, s.id)
+        .into_iter()
+        .map(|(text, other)| {
+            serde_json::json!({ "text": text, "step": other, "name": short_name(&a.steps[other]) })
+        })
+        .collect();
+    serde_json::json!({ "times": times, "alongside": alongside, "stale": stale_lines(a, s.id) })
 }
 
 /// JSON made safe inside `<script>` as it is written: `<`, `>` and `&` only occur in its strings,

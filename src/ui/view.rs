@@ -427,15 +427,8 @@ fn stage_details<'a>(app: &App, i: usize, th: &Theme) -> Vec<Line<'a>> {
     let a = &app.analysis;
     let st = &a.stages[i];
     let zero = a.start.unwrap_or(0);
-    let when = match (st.start(), st.end()) {
-        (Some(s), Some(e)) => format!(
-            "active {} → {} ({} in all)",
-            since(zero, s),
-            since(zero, e),
-            secs(crate::analysis::measure(&st.spans))
-        ),
-        _ => "not started".into(),
-    };
+    let when = crate::chart::words::stage_active(zero, st)
+        .map_or("not started".into(), |w| format!("active {w}"));
     let mut lines = vec![
         Line::styled(format!("stage {}", st.name), th.bold()),
         Line::from(format!("{} steps · {when}", st.steps.len())),
