@@ -19,7 +19,7 @@ use crate::source::predict::Prediction;
 pub const UNORDERED: &str = "unordered-cache";
 pub const PASSES_DATA: &str = "cache-passes-data";
 
-/// One finding, as `--format json` writes it (`explanation` and `files` are for the text).
+/// One finding, as `--format json` writes it (`explanation` is for the text).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// [`UNORDERED`] or [`PASSES_DATA`].
@@ -31,12 +31,12 @@ pub struct Finding {
     pub steps: Vec<String>,
     /// Each step's Dockerfile line.
     pub lines: Vec<usize>,
+    /// Each step's Dockerfile, as named, one for one with `lines` (a bake's steps come from
+    /// several).
+    pub files: Vec<String>,
     pub fix: String,
     #[serde(skip)]
     pub explanation: String,
-    /// Each step's Dockerfile, as named.
-    #[serde(skip)]
-    pub files: Vec<String>,
 }
 
 /// What `lint` says of one build (a Dockerfile, or a bake's targets).

@@ -1,7 +1,7 @@
 //! The HTML report in a real browser: headless Chromium (Debian's `chromium`) loads the file, runs
 //! its script, and we read the DOM it ends with (`--dump-dom`) and keep a screenshot
 //! (`target/tmp/artifacts/*.png`). Without Chromium these tests say SKIPPED; `.ci/run` installs it
-//! and sets BUILDX_GANTT_REQUIRE=browser, so there a missing browser fails them.
+//! and its BUILDX_GANTT_REQUIRE names the browser (`all`), so there a missing browser fails them.
 
 mod common;
 
@@ -341,12 +341,9 @@ f.onload = function () {
 </script></body></html>
 "#;
 
-/// The Markdown report's Mermaid block, drawn by the real Mermaid renderer (mermaid-cli on this
-/// Chromium; `npm ci` in tests/mermaid, which .ci/run does): every `crit` task of the block is a
-/// `crit` bar in the picture, `[stage-2 2/4]` among them.
 /// The Mermaid block of `log`'s Markdown report, and what Mermaid draws of it (an SVG), or None
-/// when Mermaid's renderer is not installed (skipped, or failed under
-/// BUILDX_GANTT_REQUIRE=browser).
+/// when Mermaid's renderer is not installed (skipped, or failed where BUILDX_GANTT_REQUIRE names
+/// the browser).
 fn mermaid_of(test: &str, browser: &Path, log: &Path) -> Option<(String, String)> {
     let mmdc =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/mermaid/node_modules/.bin/mmdc");
@@ -393,6 +390,9 @@ fn mermaid_of(test: &str, browser: &Path, log: &Path) -> Option<(String, String)
     Some((block, std::fs::read_to_string(&picture).unwrap()))
 }
 
+/// The Markdown report's Mermaid block, drawn by the real Mermaid renderer (mermaid-cli on this
+/// Chromium; `npm ci` in tests/mermaid, which .ci/run does): every `crit` task of the block is a
+/// `crit` bar in the picture, `[stage-2 2/4]` among them.
 #[test]
 fn the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps() {
     let test = "the_markdown_gantt_renders_with_mermaid_and_shows_the_red_steps";

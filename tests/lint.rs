@@ -28,14 +28,17 @@ fn lint(args: &[&str]) -> (Option<i32>, Vec<Found>) {
         .unwrap()
         .iter()
         .map(|f| {
-            // Exactly the fields the issue names.
+            // The fields the issue names, and each line's file.
             let keys: BTreeSet<&str> = f.as_object().unwrap().keys().map(|k| k.as_str()).collect();
             assert_eq!(
                 keys,
-                BTreeSet::from(["kind", "cache", "steps", "lines", "fix"]),
+                BTreeSet::from(["kind", "cache", "steps", "lines", "files", "fix"]),
                 "{f}"
             );
             assert!(!f["fix"].as_str().unwrap().is_empty());
+            let files = f["files"].as_array().unwrap();
+            assert_eq!(files.len(), f["lines"].as_array().unwrap().len(), "{f}");
+            assert!(files.iter().all(|p| !p.as_str().unwrap().is_empty()), "{f}");
             let strings = |v: &Value| -> Vec<String> {
                 v.as_array()
                     .unwrap()

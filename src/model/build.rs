@@ -436,7 +436,7 @@ impl Build {
         }
     }
 
-    pub fn diagnose(&mut self, mut d: Diagnostic) {
+    fn diagnose(&mut self, mut d: Diagnostic) {
         d.message = clean(&d.message);
         if self.diagnostics.len() < MAX_DIAGNOSTICS {
             self.diagnostics.push(d);

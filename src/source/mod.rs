@@ -51,7 +51,7 @@ pub enum Format {
     Plain,
 }
 
-/// How far ahead [`sniff`] reads looking for the first progress line.
+/// How far ahead the reader looks for the first line that tells the format (`format_of`).
 pub const SNIFF_LIMIT: usize = 4 << 20;
 
 /// The format a line shows: a JSON object, a `#N …` progress line, or neither (its first 256
