@@ -122,7 +122,7 @@ pub fn write(
 /// hazard from its writer's and its reader's side (as the screen's step facts say it), each
 /// stage's overlaps (as its stage facts do) and when it was active, and each step's words
 /// ([`step_words`]).
-fn page_words(a: &Analysis) -> serde_json::Value {
+fn page_words(a: &Analysis) -> PageWords<'_> {
     let hazards: Vec<[String; 2]> = a
         .hazards
         .iter()
@@ -133,7 +133,7 @@ fn page_words(a: &Analysis) -> serde_json::Value {
             ]
         })
         .collect();
-    let mut stages: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+    let mut stages: BTreeMap<&str, Vec<String>> = Default::default();
     for o in &a.overlaps {
         stages.entry(&o.stage).or_default().push(overlap_fact(o));
     }
@@ -143,14 +143,36 @@ fn page_words(a: &Analysis) -> serde_json::Value {
         .iter()
         .filter_map(|st| Some((st.name.as_str(), stage_active(zero, st)?)))
         .collect();
-    let steps: BTreeMap<usize, serde_json::Value> =
-        a.steps.iter().map(|s| (s.id, step_words(a, s))).collect();
-    serde_json::json!({
-        "hazards": hazards,
-        "stages": stages,
-        "stage_times": stage_times,
-        "steps": steps,
-    })
+    PageWords {
+        hazards,
+        stages,
+        stage_times,
+        steps: StepsWords(a),
+    }
+}
+
+/// The page's `words-json`.
+#[derive(Serialize)]
+struct PageWords<'a> {
+    hazards: Vec<[String; 2]>,
+    stages: BTreeMap<&'a str, Vec<String>>,
+    stage_times: BTreeMap<&'a str, String>,
+    steps: StepsWords<'a>,
+}
+
+/// Every step's words by its id, made as they are written (a build of 100,000 steps would hold
+/// them all at once otherwise).
+struct StepsWords<'a>(&'a Analysis);
+
+impl Serialize for StepsWords<'_> {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = ser.serialize_map(Some(self.0.steps.len()))?;
+        for s in &self.0.steps {
+            map.serialize_entry(&s.id, &step_words(self.0, s))?;
+        }
+        map.end()
+    }
 }
 
 /// What a step's details say in the chart's words: its times (`[row, words]`: started and ended
