@@ -68,10 +68,23 @@ pub enum Progress {
 pub struct Summary {
     pub runs: usize,
     pub failed: usize,
-    /// "the builds where X took C first failed a of b times; the others c of d".
-    pub prediction: Option<String>,
+    /// How the builds failed by who took the first cache hazard's cache first (said by
+    /// `chart::repeat`).
+    pub prediction: Option<Prediction>,
     /// Runs whose outcome the verdict (reader first ⇒ fail) got right, of those it spoke on.
     pub predicted: Option<(usize, usize)>,
+}
+
+/// Of the builds where `who` took `cache` first, `failed` of `runs` failed; of the others,
+/// `others_failed` of `others`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Prediction {
+    pub who: String,
+    pub cache: String,
+    pub failed: usize,
+    pub runs: usize,
+    pub others_failed: usize,
+    pub others: usize,
 }
 
 pub fn summarize(results: &[RunResult]) -> Summary {
@@ -100,12 +113,16 @@ pub fn summarize(results: &[RunResult]) -> Summary {
             let (fb, nb) = rate(b, true);
             (fa * nb).cmp(&(fb * na))
         }) {
-            let (f, n) = rate(who, true);
-            let (of, on) = rate(who, false);
-            prediction = Some(format!(
-                "the builds where `{who}` took `{cache}` first failed {f} of {n} time{}; the others {of} of {on}",
-                if n == 1 { "" } else { "s" }
-            ));
+            let (failed, runs) = rate(who, true);
+            let (others_failed, others) = rate(who, false);
+            prediction = Some(Prediction {
+                who: who.clone(),
+                cache: cache.clone(),
+                failed,
+                runs,
+                others_failed,
+                others,
+            });
         }
         let spoken: Vec<(bool, bool)> = done
             .iter()

@@ -35,7 +35,16 @@ pub fn summary_lines(s: &Summary) -> Vec<String> {
         }
     )];
     match &s.prediction {
-        Some(p) => out.push(p.clone()),
+        Some(p) => out.push(format!(
+            "the builds where `{}` took `{}` first failed {} of {} time{}; the others {} of {}",
+            p.who,
+            p.cache,
+            p.failed,
+            p.runs,
+            if p.runs == 1 { "" } else { "s" },
+            p.others_failed,
+            p.others
+        )),
         None => {
             out.push("no cache hazard in these builds: the verdict has nothing to predict".into())
         }
@@ -77,4 +86,35 @@ pub fn row(r: &RunResult) -> String {
         sparkline(&r.activity),
         verdict
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::repeat::Prediction;
+
+    #[test]
+    fn the_summary_says_who_took_the_cache_first_and_how_those_builds_ended() {
+        let s = Summary {
+            runs: 6,
+            failed: 2,
+            prediction: Some(Prediction {
+                who: "[stage-2 2/4]".into(),
+                cache: "demo.mods.v1".into(),
+                failed: 2,
+                runs: 2,
+                others_failed: 0,
+                others: 4,
+            }),
+            predicted: Some((6, 6)),
+        };
+        assert_eq!(
+            summary_lines(&s),
+            [
+                "2 of 6 builds failed (33%)",
+                "the builds where `[stage-2 2/4]` took `demo.mods.v1` first failed 2 of 2 times; the others 0 of 4",
+                "the verdict (\"the reader took the cache first, so it saw it empty\") called 6 of 6 outcomes",
+            ]
+        );
+    }
 }
