@@ -188,16 +188,10 @@ fn step_words(a: &Analysis, s: &crate::analysis::Step) -> serde_json::Value {
             ..e.unwrap_or(Estimate::exact(best))
         })
     };
-    let first_start = s.intervals.first().map(|i| i.start);
-    let last_end = s
-        .intervals
-        .iter()
-        .filter_map(|i| i.end)
-        .max_by_key(|e| e.best);
     let mut times = Vec::new();
-    let started = bounded(s.start(), first_start);
+    let started = bounded(s.start(), s.start_estimate());
     times.extend(started.map(|e| ["started".to_string(), when(zero, &e)]));
-    let ended = bounded(s.end(), last_end);
+    let ended = bounded(s.end(), s.end_estimate());
     times.extend(ended.map(|e| ["ended".to_string(), when(zero, &e)]));
     times.push(["active".to_string(), secs(s.active())]);
     let alongside: Vec<serde_json::Value> = pair_facts(a, s.id)

@@ -461,12 +461,6 @@ fn vertex<'a>(c: &Clock, build: &'a Build, v: &'a Vertex) -> JVertex<'a> {
 }
 
 fn step<'a>(c: &Clock, s: &'a Step) -> JStep<'a> {
-    let last_end = s.end().and_then(|_| {
-        s.intervals
-            .iter()
-            .filter_map(|i| i.end)
-            .max_by_key(|e| e.best)
-    });
     let cache_mounts = s.parsed.instruction().map(|i| {
         let mounts = i.mounts().into_iter();
         mounts.filter(|m| m.is_cache()).collect()
@@ -479,8 +473,8 @@ fn step<'a>(c: &Clock, s: &'a Step) -> JStep<'a> {
         state: s.state,
         start: s.start().map(|t| c.rel(t)),
         end: s.end().map(|t| c.rel(t)),
-        start_bounds: s.intervals.first().and_then(|i| c.bounds(&i.start)),
-        end_bounds: last_end.as_ref().and_then(|e| c.bounds(e)),
+        start_bounds: s.start_estimate().and_then(|e| c.bounds(&e)),
+        end_bounds: s.end_estimate().and_then(|e| c.bounds(&e)),
         active: secs(s.active()),
         vertexes: &s.vertexes,
         inputs: &s.inputs,

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use super::intervals::{merge, Span};
 use crate::dockerfile::Dockerfile;
 use crate::model::{
-    progress, Build, Few, Interval, Nanos, Progress, State, StepName, Transfer, VertexId, WorkKind,
+    progress, Build, Estimate, Few, Interval, Nanos, Progress, State, StepName, Transfer, VertexId,
+    WorkKind,
 };
 
 pub type StepId = usize;
@@ -133,6 +134,20 @@ impl Step {
             .iter()
             .filter_map(|i| i.end.map(|e| e.best))
             .max()
+    }
+
+    /// Its first start with that estimate's bounds (exact where the log gives times).
+    pub fn start_estimate(&self) -> Option<Estimate> {
+        self.intervals.first().map(|i| i.start)
+    }
+
+    /// Its last end with that estimate's bounds; `None` while running (as [`Step::end`]).
+    pub fn end_estimate(&self) -> Option<Estimate> {
+        self.end()?;
+        self.intervals
+            .iter()
+            .filter_map(|i| i.end)
+            .max_by_key(|e| e.best)
     }
 
     pub fn is_open(&self) -> bool {
